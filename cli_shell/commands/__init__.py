@@ -1,0 +1,15 @@
+"""Command declarations, one module per area; importing this package registers them all."""
+
+from cli_shell.commands import (  # noqa: F401
+    access,
+    cme_security,
+    common,
+    exec_cmds,
+    interfaces,
+    lines,
+    pki,
+    show_cmds,
+    system,
+    telephony,
+    voice,
+)

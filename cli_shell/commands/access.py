@@ -1,0 +1,1 @@
+"""Command declarations: access (being written)."""

@@ -1,0 +1,1 @@
+"""Command declarations: cme_security (being written)."""

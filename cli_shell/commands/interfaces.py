@@ -1,0 +1,1 @@
+"""Command declarations: interfaces (being written)."""

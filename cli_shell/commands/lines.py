@@ -1,0 +1,1 @@
+"""Command declarations: lines (being written)."""

@@ -1,0 +1,1 @@
+"""Command declarations: pki (being written)."""

@@ -1,0 +1,1 @@
+"""Command declarations: telephony (being written)."""

@@ -1,0 +1,1 @@
+"""Command declarations: voice (being written)."""

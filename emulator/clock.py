@@ -1,0 +1,84 @@
+"""The router's clock: host time plus an offset, and whether it was ever set.
+
+IOS marks a time it does not trust with `*` (never set, no NTP) and one set by hand but not
+synchronised with `.`; certificates and phone validity checks all read this clock, so an unset or
+skewed clock has its real effects.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+UNSET_EPOCH = datetime(2002, 3, 1, 0, 0, 0, tzinfo=UTC)
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+@dataclass
+class Clock:
+    """Router time = host time + offset. `authoritative` turns on once `clock set` or NTP ran."""
+
+    offset: float = 0.0
+    authoritative: bool = False
+    synced: bool = False
+    tz_name: str = "UTC"
+    tz_offset_minutes: int = 0
+
+    @classmethod
+    def unset(cls) -> Clock:
+        """A router without a calendar: boots at 1 March 2002, as old IOS routers do."""
+        return cls(offset=UNSET_EPOCH.timestamp() - time.time())
+
+    def now_utc(self) -> datetime:
+        return datetime.fromtimestamp(time.time() + self.offset, tz=UTC)
+
+    def now_local(self) -> datetime:
+        return self.now_utc() + timedelta(minutes=self.tz_offset_minutes)
+
+    def set_local(self, when: datetime) -> None:
+        """`clock set`: `when` is naive local time in the configured zone."""
+        utc = when.replace(tzinfo=UTC) - timedelta(minutes=self.tz_offset_minutes)
+        self.offset = utc.timestamp() - time.time()
+        self.authoritative = True
+
+    def skew(self, seconds: float) -> None:
+        self.offset += seconds
+
+    @property
+    def marker(self) -> str:
+        if self.synced:
+            return ""
+        return "." if self.authoritative else "*"
+
+    def show_clock(self) -> str:
+        """`*10:15:02.123 UTC Mon Jun 3 2024`."""
+        t = self.now_local()
+        return (f"{self.marker}{t:%H:%M:%S}.{t.microsecond // 1000:03d} {self.tz_name} "
+                f"{DAYS[t.weekday()]} {MONTHS[t.month - 1]} {t.day} {t.year}")
+
+    def log_stamp(self) -> str:
+        """`*Jun  3 10:05:01.644` as `service timestamps log datetime msec` prints it."""
+        t = self.now_local()
+        return (f"{self.marker}{MONTHS[t.month - 1]} {t.day:2d} {t:%H:%M:%S}."
+                f"{t.microsecond // 1000:03d}")
+
+    def config_stamp(self) -> str:
+        """`10:15:02 UTC Mon Jun 3 2024`, used in `! Last configuration change at ...`."""
+        t = self.now_local()
+        return (f"{t:%H:%M:%S} {self.tz_name} {DAYS[t.weekday()]} {MONTHS[t.month - 1]} "
+                f"{t.day} {t.year}")
+
+    def cert_stamp(self, when: datetime) -> str:
+        """`10:06:11 UTC Jun 3 2024`, the date form of `show crypto pki` outputs."""
+        t = when.astimezone(UTC) + timedelta(minutes=self.tz_offset_minutes)
+        return f"{t:%H:%M:%S} {self.tz_name} {MONTHS[t.month - 1]} {t.day} {t.year}"
+
+    def dir_stamp(self, epoch: float) -> str:
+        """`Jun 3 2024 10:14:40 +00:00`, the date column of `dir`."""
+        t = datetime.fromtimestamp(epoch + self.offset, tz=UTC) + timedelta(
+            minutes=self.tz_offset_minutes)
+        sign = "+" if self.tz_offset_minutes >= 0 else "-"
+        hh, mm = divmod(abs(self.tz_offset_minutes), 60)
+        return f"{MONTHS[t.month - 1]} {t.day} {t.year} {t:%H:%M:%S} {sign}{hh:02d}:{mm:02d}"

@@ -1,0 +1,1 @@
+"""The configuration tree and its canonical order."""

@@ -1,0 +1,1 @@
+"""emulator/services package."""

@@ -134,7 +134,7 @@ def _element(word: str, choice_name: str) -> Element:
     spec, _, name = word.partition(":") if not word.startswith("<") else _split_range(word)
     argtype = resolve_type(spec)
     if argtype is not None:
-        return Element(argtype=argtype, name=name or spec.lower(), repeat=repeat)
+        return Element(argtype=argtype, name=name or choice_name or spec.lower(), repeat=repeat)
     if not re.fullmatch(r"[a-z0-9][A-Za-z0-9_.\-/]*|[A-Z][A-Za-z0-9\-]*", spec):
         raise ValueError(f"bad syntax element {word!r}")
     if choice_name:
@@ -150,66 +150,87 @@ def _split_range(word: str) -> tuple[str, str, str]:
     return m.group(1), ":", m.group(2) or ""
 
 
-def _expand(seq: _Seq, choice_name: str = "") -> list[list[Element]]:
-    paths: list[list[Element]] = [[]]
-    for item in seq.items:
-        if isinstance(item, str):
-            el = _element(item, choice_name if not paths[0] else "")
-            paths = [p + [el] for p in paths]
-            choice_name = ""
-        elif isinstance(item, _Opt):
-            tails = _expand(item.seq)
-            paths = [p + t for p in paths for t in [[]] + tails]
-        else:
-            tails = [t for option in item.options for t in _expand(option, item.name)]
-            paths = [p + t for p in paths for t in tails]
-    return paths
-
-
-def compile_paths(syntax: str) -> list[list[Element]]:
-    tokens = _TOKEN.findall(syntax)
-    options, _ = _parse_syntax(tokens, 0, "")
-    paths = [p for option in options for p in _expand(option)]
-    unique: dict[tuple, list[Element]] = {}
-    for p in paths:
-        unique.setdefault(tuple(e.key for e in p), p)
-    return list(unique.values())
-
-
 # ---------------------------------------------------------------------------------------------
 # The per-mode tree
 
 
 class CommandTree:
-    """All commands of one mode (or the `no` forms of them) merged into one tree."""
+    """All commands of one mode (or the `no` forms of them) as one graph.
+
+    Each syntax becomes a small graph of its own (an optional element is a branch that can be
+    skipped, a choice a fan-out, a repeat a loop) hanging off the shared root; the matcher walks
+    all of them at once, so alternatives at one position compete exactly as in a merged tree
+    without the cost of expanding every combination of options into its own path.
+    """
 
     def __init__(self) -> None:
         self.root = Node()
 
     def add(self, command: Command, syntax: str | None = None, *, negated: bool = False,
             default_help: dict[str, str] | None = None) -> None:
-        paths = compile_paths(syntax or command.syntax)
-        for path in paths:
-            node = self.root
-            node.min_priv = min(node.min_priv, command.priv)
-            leading = _leading_keywords(path) if negated and syntax is None else len(path)
-            for depth, el in enumerate(path, start=1):
-                help_text = _help_for(el, command.help, default_help or {})
-                node = node.child(el, help_text)
-                node.min_priv = min(node.min_priv, command.priv)
-                if el.repeat and node not in node.children:
-                    node.children.append(node)
-                if depth >= leading and command not in node.commands:
-                    node.commands.append(command)
+        tokens = _TOKEN.findall(syntax or command.syntax)
+        options, _ = _parse_syntax(tokens, 0, "")
+        self.root.min_priv = min(self.root.min_priv, command.priv)
+        builder = _GraphBuilder(command, default_help or {})
+        exits: list[tuple[Node, int]] = []
+        for option in options:
+            exits += builder.sequence(option, [(self.root, 0)], "")
+        leading = _leading_count(options) if negated and syntax is None else None
+        for node, _depth in exits:
             if command not in node.commands:
                 node.commands.append(command)
+        if leading is not None:
+            for node, depth in builder.visited:
+                if depth >= leading and command not in node.commands:
+                    node.commands.append(command)
 
 
-def _leading_keywords(path: list[Element]) -> int:
-    """`no` of a setting needs only its keywords: `no ip source-address` drops the whole line."""
+class _GraphBuilder:
+    """Turns one parsed syntax into nodes; tracks each node's depth for `no` forms."""
+
+    def __init__(self, command: Command, default_help: dict[str, str]) -> None:
+        self.command = command
+        self.default_help = default_help
+        self.visited: list[tuple[Node, int]] = []
+
+    def sequence(self, seq: _Seq, entries: list[tuple[Node, int]], choice_name: str
+                 ) -> list[tuple[Node, int]]:
+        current = entries
+        first = True
+        for item in seq.items:
+            if isinstance(item, str):
+                current = self.element(_element(item, choice_name if first else ""), current)
+            elif isinstance(item, _Opt):
+                current = current + self.sequence(item.seq, current, "")
+            else:
+                outs: list[tuple[Node, int]] = []
+                for option in item.options:
+                    outs += self.sequence(option, current, item.name)
+                current = outs
+            first = False
+        return current
+
+    def element(self, el: Element, entries: list[tuple[Node, int]]) -> list[tuple[Node, int]]:
+        help_text = _help_for(el, self.command.help, self.default_help)
+        node = Node(element=el, help=help_text, min_priv=self.command.priv)
+        depth = max(d for _, d in entries) + 1
+        for parent, _ in entries:
+            if node not in parent.children:
+                parent.children.append(node)
+        if el.repeat:
+            node.children.append(node)
+        self.visited.append((node, depth))
+        return [(node, depth)]
+
+
+def _leading_count(options: list[_Seq]) -> int:
+    """`no` of a setting needs only its leading keywords: `no ip source-address`."""
     count = 0
-    for el in path:
-        if el.keyword is None or (el.name and el.value is not None):
+    for item in options[0].items if len(options) == 1 else []:
+        if not isinstance(item, str):
+            break
+        el = _element(item, "")
+        if el.keyword is None or el.value is not None:
             break
         count += 1
     return max(count, 1)

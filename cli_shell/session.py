@@ -402,6 +402,14 @@ class Session:
             self.emit("  ".join(words) + "  \n\n")
         return before
 
+    def help_text(self, before: str) -> str:
+        """`?` for a line editor that keeps its own buffer: the echoed line and the help."""
+        self.flush()
+        self.help(before)
+        text = "".join(self._buf)
+        self._buf.clear()
+        return f"{self.prompt()}{before}?\n{text}"
+
     def _help_error(self, before: str, error: ParseError, prompt_len: int) -> None:
         if error.kind == "ambiguous":
             self.emit(f'% Ambiguous command:  "{before.strip()}"\n')

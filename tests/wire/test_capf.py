@@ -129,8 +129,13 @@ INSTALL = [
 REFUSED = INSTALL[:2] + INSTALL[-1:]
 STRUCTURE = {
     "capf-install-nullstring.trace.txt": (1, NULL_NAME, "", INSTALL, Reason.UPDATE_CERTIFICATE),
-    "capf-install-authstring.trace.txt": (2, AUTH_NAME, "123456", INSTALL,
-                                          Reason.UPDATE_CERTIFICATE),
+    "capf-install-authstring.trace.txt": (
+        2,
+        AUTH_NAME,
+        "123456",
+        INSTALL,
+        Reason.UPDATE_CERTIFICATE,
+    ),
     "capf-wrong-authstring.trace.txt": (3, AUTH_NAME, "000000", REFUSED, Reason.INVALID_ELEMENT),
     "capf-unknown-device.trace.txt": (4, UNKNOWN_NAME, "", REFUSED, Reason.UNKNOWN_DEVICE),
 }
@@ -152,8 +157,12 @@ def test_trace_structure(name: str) -> None:
     wires = load_trace(name)
     messages = [decode_message(w.data) for w in wires]
     assert [(m.command, list(m.tags())) for m in messages] == flow
-    server_to_phone = {Command.AUTH_REQUEST, Command.KEY_GENERATE_REQUEST,
-                       Command.STORE_CERTIFICATE_REQUEST, Command.END_SESSION}
+    server_to_phone = {
+        Command.AUTH_REQUEST,
+        Command.KEY_GENERATE_REQUEST,
+        Command.STORE_CERTIFICATE_REQUEST,
+        Command.END_SESSION,
+    }
     for wire, message in zip(wires, messages, strict=True):
         assert message.session_id == session_id
         assert (wire.direction == "<<") == (message.command in server_to_phone)
@@ -170,8 +179,9 @@ def test_trace_structure(name: str) -> None:
         cert = x509.load_der_x509_certificate(lsc.certificate_der)
         assert messages[4].public_key == public_key_der(cert.public_key())
         assert messages[5].certificate_type == CertificateType.LSC
-        assert messages[5].certificate == NestedCertificate(lsc.certificate_der,
-                                                            CertificateType.LSC)
+        assert messages[5].certificate == NestedCertificate(
+            lsc.certificate_der, CertificateType.LSC
+        )
         assert messages[6].reason == Reason.UPDATE_CERTIFICATE
 
 
@@ -180,8 +190,11 @@ def test_trace_reencodes_byte_for_byte(name: str) -> None:
     for wire in load_trace(name):
         message = decode_message(wire.data)
         assert encode(message) == wire.data
-        rebuilt = Message.build(message.command, message.session_id, **{
-            Tag(tag).name.lower(): value for tag, value in message.elements})
+        rebuilt = Message.build(
+            message.command,
+            message.session_id,
+            **{Tag(tag).name.lower(): value for tag, value in message.elements},
+        )
         assert encode(rebuilt) == wire.data  # the builder's order is the reference order
 
 
@@ -233,8 +246,13 @@ class Run:
     to_server: list[bytes]
 
 
-def run(server: CapfServerSession, client: CapfClientSession, *, issue_ok: bool = True,
-        key: object = None) -> Run:
+def run(
+    server: CapfServerSession,
+    client: CapfClientSession,
+    *,
+    issue_ok: bool = True,
+    key: object = None,
+) -> Run:
     """Pump both sessions in memory, answering caller events, until the exchange stops."""
     result = Run([], [], [], [])
     step = server.start()
@@ -245,8 +263,11 @@ def run(server: CapfServerSession, client: CapfClientSession, *, issue_ok: bool 
         follow: list[CapfStep] = []
         for event in step.events:
             if isinstance(event, CertificateRequired):
-                follow.append(server.issue_certificate(issue(event.public_key, event.device_name))
-                              if issue_ok else server.decline_certificate())
+                follow.append(
+                    server.issue_certificate(issue(event.public_key, event.device_name))
+                    if issue_ok
+                    else server.decline_certificate()
+                )
         for extra in follow:
             result.server_events.extend(extra.events)
             result.to_client.append(extra.data)
@@ -295,7 +316,8 @@ def test_install_with_auth_string() -> None:
     ours = [decode_message(m) for chunk in r.to_client + r.to_server for m in split(chunk)]
     theirs = [decode_message(w.data) for w in load_trace("capf-install-authstring.trace.txt")]
     assert sorted((m.command, m.tags()) for m in ours) == sorted(
-        (m.command, m.tags()) for m in theirs)
+        (m.command, m.tags()) for m in theirs
+    )
 
 
 def split(data: bytes) -> list[bytes]:
@@ -314,7 +336,8 @@ def test_install_with_null_string_and_key_from_caller() -> None:
     r = run(server, client, key=LSC_NULL.private_key)
     assert events_of(r.client_events, KeyRequired) == [KeyRequired(KeyType.RSA, 1024, None)]
     assert events_of(r.client_events, PublicKeySent)[0].public_key_der == public_key_der(
-        LSC_NULL.private_key)  # type: ignore[arg-type]
+        LSC_NULL.private_key
+    )  # type: ignore[arg-type]
     assert events_of(r.server_events, CertificateStored)[0].accepted
     assert events_of(r.client_events, SessionEnded) == [SessionEnded(Reason.UPDATE_CERTIFICATE)]
     first = decode_message(r.to_server[0])
@@ -352,8 +375,9 @@ def test_fetch(has_lsc: bool) -> None:
     client = CapfClientSession(NULL_NAME, lsc=LSC_NULL if has_lsc else None)
     r = run(CapfServerSession(6, db), client)
     expected = LSC_NULL.certificate_der if has_lsc and LSC_NULL else None
-    assert events_of(r.server_events, CertificateFetched) == [CertificateFetched(NULL_NAME,
-                                                                                 expected)]
+    assert events_of(r.server_events, CertificateFetched) == [
+        CertificateFetched(NULL_NAME, expected)
+    ]
     assert events_of(r.client_events, FetchRequested) == [FetchRequested(has_lsc)]
     assert events_of(r.client_events, SessionEnded) == [SessionEnded(Reason.NO_ACTION)]
     response = decode_message(r.to_server[1])
@@ -366,8 +390,9 @@ def test_delete(has_lsc: bool) -> None:
     db = devices(CapfDevice(NULL_NAME, Operation.DELETE))
     client = CapfClientSession(NULL_NAME, lsc=LSC_NULL if has_lsc else None)
     r = run(CapfServerSession(8, db), client)
-    assert events_of(r.server_events, CertificateDeleted) == [CertificateDeleted(NULL_NAME,
-                                                                                 has_lsc)]
+    assert events_of(r.server_events, CertificateDeleted) == [
+        CertificateDeleted(NULL_NAME, has_lsc)
+    ]
     assert events_of(r.client_events, DeleteRequested) == [DeleteRequested(has_lsc)]
     assert events_of(r.client_events, SessionEnded) == [SessionEnded(Reason.UPDATE_CERTIFICATE)]
     assert client.lsc is None
@@ -377,14 +402,17 @@ def test_delete(has_lsc: bool) -> None:
 def test_install_authenticated_by_lsc(advertise: AuthType) -> None:
     db = devices(CapfDevice(NULL_NAME, Operation.INSTALL, AuthType.LSC, key_size=1024))
     server = CapfServerSession(9, db, auth_type=advertise, trusted_issuers=[CA_CERT])
-    client = CapfClientSession(NULL_NAME, auth_mode=AuthType.LSC, lsc=LSC_NULL, sudi=LSC_NULL,
-                               key=LSC_AUTH.private_key)
+    client = CapfClientSession(
+        NULL_NAME, auth_mode=AuthType.LSC, lsc=LSC_NULL, sudi=LSC_NULL, key=LSC_AUTH.private_key
+    )
     r = run(server, client)
     auth = decode_message(r.to_server[0])
     assert {Tag.CERTIFICATE, Tag.SIGNED_DATA, Tag.SHA2_SIGNED_DATA, Tag.SUDI_DATA} <= set(
-        auth.tags())
-    assert events_of(r.server_events, DeviceAuthenticated) == [DeviceAuthenticated(NULL_NAME,
-                                                                                   AuthType.LSC)]
+        auth.tags()
+    )
+    assert events_of(r.server_events, DeviceAuthenticated) == [
+        DeviceAuthenticated(NULL_NAME, AuthType.LSC)
+    ]
     assert events_of(r.server_events, CertificateStored)[0].accepted
     assert client.lsc is not None and client.lsc.private_key is LSC_AUTH.private_key
 
@@ -401,8 +429,10 @@ def test_mic_auth_with_untrusted_issuer_is_refused() -> None:
 def test_certificate_auth_with_bad_signature_is_refused() -> None:
     db = devices(CapfDevice(NULL_NAME, Operation.INSTALL, AuthType.LSC))
     forged = CertificateCredential(LSC_NULL.certificate_der, LSC_AUTH.private_key)
-    r = run(CapfServerSession(11, db, trusted_issuers=[CA_CERT]),
-            CapfClientSession(NULL_NAME, auth_mode=AuthType.LSC, lsc=forged))
+    r = run(
+        CapfServerSession(11, db, trusted_issuers=[CA_CERT]),
+        CapfClientSession(NULL_NAME, auth_mode=AuthType.LSC, lsc=forged),
+    )
     assert events_of(r.client_events, SessionEnded) == [SessionEnded(Reason.INVALID_ELEMENT)]
 
 
@@ -413,13 +443,16 @@ def test_certificate_auth_without_certificate_is_refused() -> None:
 
 
 def test_ec_install() -> None:
-    db = devices(CapfDevice(NULL_NAME, Operation.INSTALL, key_type=KeyType.EC,
-                            curve=Curve.SECP256R1))
+    db = devices(
+        CapfDevice(NULL_NAME, Operation.INSTALL, key_type=KeyType.EC, curve=Curve.SECP256R1)
+    )
     client = CapfClientSession(NULL_NAME, key=EC_KEY)
     r = run(CapfServerSession(13, db), client)
     request = decode_message(r.to_client[1])
-    assert (request.command, request.tags()) == (Command.KEY_GENERATE_REQUEST,
-                                                 (Tag.KEY_TYPE, Tag.CURVE))
+    assert (request.command, request.tags()) == (
+        Command.KEY_GENERATE_REQUEST,
+        (Tag.KEY_TYPE, Tag.CURVE),
+    )
     assert events_of(r.server_events, CertificateStored)[0].accepted
 
 
@@ -427,8 +460,11 @@ def test_key_generation_failure_and_declined_issue() -> None:
     db = devices(CapfDevice(NULL_NAME, Operation.INSTALL, key_size=1024))
     r = run(CapfServerSession(14, db), CapfClientSession(NULL_NAME))  # no key: fails
     assert events_of(r.client_events, SessionEnded) == [SessionEnded(Reason.INVALID_ELEMENT)]
-    r = run(CapfServerSession(15, db), CapfClientSession(NULL_NAME, key=LSC_NULL.private_key),
-            issue_ok=False)
+    r = run(
+        CapfServerSession(15, db),
+        CapfClientSession(NULL_NAME, key=LSC_NULL.private_key),
+        issue_ok=False,
+    )
     assert events_of(r.client_events, SessionEnded) == [SessionEnded(Reason.INVALID_ELEMENT)]
 
 
@@ -436,8 +472,9 @@ def test_wrong_size_key_is_refused_and_provide_key_checks_shape() -> None:
     db = devices(CapfDevice(NULL_NAME, Operation.INSTALL, key_size=2048))
     client = CapfClientSession(NULL_NAME)
     server = CapfServerSession(16, db)
-    step = client.receive_data(server.receive_data(client.receive_data(
-        server.start().data).data).data)
+    step = client.receive_data(
+        server.receive_data(client.receive_data(server.start().data).data).data
+    )
     assert step.events == (KeyRequired(KeyType.RSA, 2048, None),)
     with pytest.raises(ValueError):
         client.provide_key(LSC_NULL.private_key)
@@ -496,8 +533,9 @@ def test_client_replays_trace(name: str) -> None:
     """Our phone, fed the reference server's messages, writes the reference phone's bytes."""
     _, device, password, _, end_reason = STRUCTURE[name]
     lsc = LSC_FOR.get(device)
-    client = CapfClientSession(device, password=password or None,
-                               key=lsc.private_key if lsc else None)
+    client = CapfClientSession(
+        device, password=password or None, key=lsc.private_key if lsc else None
+    )
     wires = load_trace(name)
     out = b""
     events: list[CapfEvent] = []
@@ -532,12 +570,15 @@ def _server_after_auth(session_id: int = 1) -> CapfServerSession:
     return server
 
 
-@pytest.mark.parametrize("data", [
-    b"\x55\x0a\x00\x00\x00\x02\x00\x04\x01\x00\x01\x01",  # wrong session id
-    b"\x55\x0a\x00\x00\x00\x01\x00\x04\x01\x00\x01\x01",  # wrong command for the state
-    b"\x54\x04",  # bad protocol id
-    b"\x55\x11\x00\x00\x00\x01\x00\x00" * 2,  # REQUEST_IN_PROGRESS twice
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x55\x0a\x00\x00\x00\x02\x00\x04\x01\x00\x01\x01",  # wrong session id
+        b"\x55\x0a\x00\x00\x00\x01\x00\x04\x01\x00\x01\x01",  # wrong command for the state
+        b"\x54\x04",  # bad protocol id
+        b"\x55\x11\x00\x00\x00\x01\x00\x00" * 2,  # REQUEST_IN_PROGRESS twice
+    ],
+)
 def test_server_protocol_errors_end_with_reason_7(data: bytes) -> None:
     server = _server_after_auth()
     step = server.receive_data(data)
@@ -550,10 +591,14 @@ def test_server_protocol_errors_end_with_reason_7(data: bytes) -> None:
 def test_server_bad_version_and_peer_close() -> None:
     server = CapfServerSession(1, {})
     server.start()
-    bad = encode(Message.build(Command.AUTH_RESPONSE, 1, reason=1, version=2, password="",
-                               device_name=NULL_NAME))
-    assert server.receive_data(bad).events[-1] == SessionEnded(Reason.INVALID_ELEMENT,
-                                                               "unsupported version 2")
+    bad = encode(
+        Message.build(
+            Command.AUTH_RESPONSE, 1, reason=1, version=2, password="", device_name=NULL_NAME
+        )
+    )
+    assert server.receive_data(bad).events[-1] == SessionEnded(
+        Reason.INVALID_ELEMENT, "unsupported version 2"
+    )
     server = CapfServerSession(1, {})
     server.start()
     step = server.receive_data(b"")
@@ -594,21 +639,24 @@ def test_decoder_needs_data_and_bounds() -> None:
         decoder.next_event()
 
 
-@pytest.mark.parametrize("body,reason", [
-    (b"\x0e\x00\x00", "unknown element tag 14"),
-    (b"\x07\x00\x02\x00\x03", "must be 1 byte"),
-    (b"\x0a\x00\x01\x04", "must be 2 byte"),
-    (b"\x0d\x00\x03SEP", "NUL-terminated"),
-    (b"\x0d\x00\x03S\x00\x00", "NUL-terminated"),
-    (b"\x0d\x00\x02\xff\x00", "UTF-8"),
-    (b"\x07\x00\x01\x03\x07\x00\x01\x03", "duplicate"),
-    (b"\x07\x00\x05\x03", "runs past"),
-    (b"\x07\x00", "truncated"),
-    (b"\x04\x00\x05\x02\x00\x02\x00\x01", "CERTIFICATE"),
-    (b"\x04\x00\x06\x01\x00\x02\x00\x01\xff", "CERTIFICATE"),
-    (b"\x14\x00\x04\x03\x00\x02\x00", "runs past"),
-    (b"\x10\x00\x06\x00\x00\x00\x03\x00\x00", "SUDI_DATA"),
-])
+@pytest.mark.parametrize(
+    "body,reason",
+    [
+        (b"\x0e\x00\x00", "unknown element tag 14"),
+        (b"\x07\x00\x02\x00\x03", "must be 1 byte"),
+        (b"\x0a\x00\x01\x04", "must be 2 byte"),
+        (b"\x0d\x00\x03SEP", "NUL-terminated"),
+        (b"\x0d\x00\x03S\x00\x00", "NUL-terminated"),
+        (b"\x0d\x00\x02\xff\x00", "UTF-8"),
+        (b"\x07\x00\x01\x03\x07\x00\x01\x03", "duplicate"),
+        (b"\x07\x00\x05\x03", "runs past"),
+        (b"\x07\x00", "truncated"),
+        (b"\x04\x00\x05\x02\x00\x02\x00\x01", "CERTIFICATE"),
+        (b"\x04\x00\x06\x01\x00\x02\x00\x01\xff", "CERTIFICATE"),
+        (b"\x14\x00\x04\x03\x00\x02\x00", "runs past"),
+        (b"\x10\x00\x06\x00\x00\x00\x03\x00\x00", "SUDI_DATA"),
+    ],
+)
 def test_malformed_bodies(body: bytes, reason: str) -> None:
     data = struct.pack(">BBIH", 0x55, 2, 1, len(body)) + body
     with pytest.raises(CapfProtocolError, match=reason):
@@ -630,8 +678,14 @@ def test_unknown_command_and_encode_checks() -> None:
 
 def test_structured_elements_round_trip() -> None:
     message = Message.build(
-        Command.AUTH_RESPONSE, 0xFFFFFFFF, reason=1, version=3, password="", device_name=NULL_NAME,
-        certificate=NestedCertificate(b"\x30\x00", CertificateType.MIC), signed_data=b"s" * 128,
+        Command.AUTH_RESPONSE,
+        0xFFFFFFFF,
+        reason=1,
+        version=3,
+        password="",
+        device_name=NULL_NAME,
+        certificate=NestedCertificate(b"\x30\x00", CertificateType.MIC),
+        signed_data=b"s" * 128,
         sudi_data=SudiData(b"c" * 10, b"1" * 128, b"3" * 128),
         sha2_signed_data=HashedSignature(HashCode.SHA512, b"x" * 128),
         extra=[(Tag.REASON_INFO, b"why")],
@@ -681,10 +735,14 @@ def test_arbitrary_bytes_only_raise_protocol_error(data: bytes, chunk: int) -> N
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.integers(min_value=0, max_value=30), st.integers(min_value=0, max_value=0xFFFFFFFF),
-       st.lists(st.tuples(st.integers(0, 22), st.binary(max_size=40)), max_size=6))
+@given(
+    st.integers(min_value=0, max_value=30),
+    st.integers(min_value=0, max_value=0xFFFFFFFF),
+    st.lists(st.tuples(st.integers(0, 22), st.binary(max_size=40)), max_size=6),
+)
 def test_plausible_messages_decode_or_raise_protocol_error(
-        command: int, session_id: int, raw: list[tuple[int, bytes]]) -> None:
+    command: int, session_id: int, raw: list[tuple[int, bytes]]
+) -> None:
     body = b"".join(struct.pack(">BH", tag, len(value)) + value for tag, value in raw)
     data = struct.pack(">BBIH", 0x55, command, session_id, len(body)) + body
     try:

@@ -131,11 +131,14 @@ def _element(word: str, choice_name: str) -> Element:
     repeat = word.endswith("...")
     if repeat:
         word = word[:-3]
-    spec, _, name = word.partition(":") if not word.startswith("<") else _split_range(word)
+    if word.endswith(":") and word.count(":") == 1:  # file-system keywords: `flash:`, `nvram:`
+        spec, name = word, ""
+    else:
+        spec, _, name = word.partition(":") if not word.startswith("<") else _split_range(word)
     argtype = resolve_type(spec)
     if argtype is not None:
         return Element(argtype=argtype, name=name or choice_name or spec.lower(), repeat=repeat)
-    if not re.fullmatch(r"[a-z0-9][A-Za-z0-9_.\-/]*|[A-Z][A-Za-z0-9\-]*", spec):
+    if not re.fullmatch(r"[a-z0-9][A-Za-z0-9_.\-/+]*:?|[A-Z][A-Za-z0-9\-]*", spec):
         raise ValueError(f"bad syntax element {word!r}")
     if choice_name:
         return Element(keyword=spec.lower(), name=choice_name, value=spec, display=spec)

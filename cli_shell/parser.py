@@ -37,6 +37,7 @@ class Match:
 class ParseError:
     kind: str  # "invalid", "incomplete", "ambiguous"
     position: int = 0  # character offset in the line, for the caret
+    token_index: int | None = None  # which word failed
 
 
 @dataclass
@@ -58,6 +59,15 @@ def _resolve_keyword(low: str, candidates: set[str], aliases: dict[str, str]) ->
     if alias in hits:
         return alias
     return False
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _bind(binds: dict[str, Any], node: Node, value: Any) -> dict[str, Any]:
@@ -86,6 +96,7 @@ class Frontier:
         self.at: dict[int, list[_State]] = {0: [_State(root)]}
         self.ambiguous_at: int | None = None
         self.furthest = 0
+        self.bad_char: dict[int, int] = {}  # token index -> offset of its first bad character
 
     def run(self, upto: int) -> list[_State]:
         """Advance through tokens[0:upto]; return the states standing at position `upto`."""
@@ -119,6 +130,9 @@ class Frontier:
                 if child.element.keyword == chosen:
                     self._push(i + 1, _State(child, _bind(st.binds, child, chosen)))
             return
+        if chosen is None and keywords:
+            self.bad_char[i] = min(max(_common_prefix(low, kw) for kw in keywords),
+                                   max(len(low) - 1, 0))
         for st, child in pairs:
             el = child.element
             if el.argtype is None:
@@ -153,9 +167,18 @@ def match_line(root: Node, line: str, priv: int, aliases: dict[str, str],
         return Match(command, state.binds)
     if final:
         return ParseError("incomplete", len(line))
+    return _failure(frontier, tokens)
+
+
+def _failure(frontier: Frontier, tokens: list[Token]) -> ParseError:
+    """Where the line went wrong: the ambiguous word, or the first bad character."""
     if frontier.ambiguous_at is not None and frontier.ambiguous_at >= frontier.furthest:
-        return ParseError("ambiguous", tokens[frontier.ambiguous_at].start)
-    return ParseError("invalid", tokens[frontier.furthest].start)
+        return ParseError("ambiguous", tokens[frontier.ambiguous_at].start, frontier.ambiguous_at)
+    i = frontier.furthest
+    if i >= len(tokens):
+        return ParseError("incomplete", 0, i)
+    # A mistyped keyword gets the caret under the first character that no keyword has there.
+    return ParseError("invalid", tokens[i].start + frontier.bad_char.get(i, 0), i)
 
 
 @dataclass
@@ -171,9 +194,7 @@ def options_at(root: Node, line: str, priv: int, aliases: dict[str, str],
     frontier = Frontier(root, tokens, line, priv, aliases)
     final = frontier.run(len(tokens))
     if not final:
-        if frontier.ambiguous_at is not None and frontier.ambiguous_at >= frontier.furthest:
-            return ParseError("ambiguous", tokens[frontier.ambiguous_at].start)
-        return ParseError("invalid", tokens[frontier.furthest].start if tokens else 0)
+        return _failure(frontier, tokens)
     args: dict[str, HelpEntry] = {}
     keywords: dict[str, HelpEntry] = {}
     can_end = False
@@ -204,7 +225,7 @@ def words_at(root: Node, line: str, partial: str, priv: int, aliases: dict[str, 
     frontier = Frontier(root, tokens, line, priv, aliases)
     final = frontier.run(len(tokens))
     if not final and tokens:
-        return ParseError("invalid", tokens[frontier.furthest].start)
+        return _failure(frontier, tokens)
     low = partial.lower()
     found: dict[str, str] = {}
     for st in final:

@@ -350,11 +350,11 @@ class Session:
             self.emit(INCOMPLETE + "\n\n")
             return
         tokens = tokenize(line)
-        if exec_rules and self.mode == "exec" and tokens and error.position == tokens[0].start:
+        if exec_rules and self.mode == "exec" and tokens and error.token_index == 0:
             if len(tokens) == 1:
                 self.emit(self.translating(tokens[0].text))
                 return
-            error = ParseError("invalid", tokens[1].start)
+            error = ParseError("invalid", tokens[1].start, 1)
         self.emit(" " * (prompt_len + error.position) + "^\n" + INVALID + "\n\n")
 
     def translating(self, word: str) -> str:
@@ -428,10 +428,9 @@ class Session:
         words = words_at(root, text[: tokens[-1].start], partial, priv, al, skip)
         if isinstance(words, ParseError) or not words:
             return text
-        chosen = words[0] if len(words) == 1 else al.get(partial.lower())
-        if chosen is None or not any(w.lower() == chosen.lower() for w in words):
+        if len(words) != 1:
             return text
-        return text[: tokens[-1].start] + chosen + " "
+        return text[: tokens[-1].start] + words[0] + " "
 
 
 def format_listing(entries: list[HelpEntry]) -> str:

@@ -204,6 +204,9 @@ def aaa_new_model(c: Ctx) -> None:
         c.router.config.set("aaa session-id", "aaa session-id common")
 
 
+setting("config", "aaa session-id {common|unique}:how", key="aaa session-id",
+        help={"session-id": "AAA Session ID"})
+
 AAA_METHODS = ("enable", "line", "local", "local-case", "none", "krb5")
 
 
@@ -481,3 +484,38 @@ setting("config", "ip route A.B.C.D:net MASK:mask {A.B.C.D|INTERFACE}:via",
 setting("config", "ip ssh version <1-2>:v", help={"version": "Specify protocol version"})
 setting("config", "ip ssh time-out <1-120>:t")
 setting("config", "ip ssh authentication-retries <0-5>:n")
+
+# --- lines every running-config carries -------------------------------------------------------
+# A saved configuration must be accepted back verbatim; these lines are what IOS prints by itself.
+
+
+@command("config", "version WORD:v", no=False, help={"version": "Version"})
+def version(c: Ctx) -> None:
+    """IOS accepts the `version` line of a saved configuration and ignores it."""
+
+
+@command("config", "boot-start-marker", no=False, help={"boot-start-marker": "Boot marker"})
+def boot_start_marker(c: Ctx) -> None:
+    """Printed by IOS around `boot system` lines; nothing to keep."""
+
+
+@command("config", "boot-end-marker", no=False, help={"boot-end-marker": "Boot marker"})
+def boot_end_marker(c: Ctx) -> None:
+    """Printed by IOS around `boot system` lines; nothing to keep."""
+
+
+@command("config", "ip cef", help={"cef": "Cisco Express Forwarding"})
+def ip_cef(c: Ctx) -> None:
+    on = not c.no
+    c.router.config.set("ip cef", "ip cef" if on else "no ip cef", {"enabled": on})
+
+
+setting("config", "ip forward-protocol nd", key="ip forward-protocol", help={"forward-protocol": "Controls forwarding of "
+                                                  "physical and directed IP broadcasts",
+                                                  "nd": "Sun's Network Disk protocol"})
+
+
+@command("config", "control-plane", no=False,
+         help={"control-plane": "Configure control plane services"})
+def control_plane(c: Ctx) -> None:
+    c.enter("config-cp", c.router.config.section("control-plane", (), "control-plane"))

@@ -1,0 +1,72 @@
+"""The real `cucme-lab` console, typed through a pseudo-terminal like a person would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+
+def console_command() -> str:
+    here = Path(sys.executable).parent / "cucme-lab"
+    found = str(here) if here.exists() else shutil.which("cucme-lab")
+    if not found:
+        pytest.skip("cucme-lab is not installed (pip install -e .)")
+    return found
+
+
+@pytest.fixture
+def console(tmp_path):
+    env = dict(os.environ, TERM="vt100", PYTHONUNBUFFERED="1")
+    child = pexpect.spawn(console_command(), ["--lab", str(tmp_path / "lab")], env=env,
+                          encoding="utf-8", timeout=20, dimensions=(24, 120))
+    yield child
+    child.close(force=True)
+
+
+def test_console_runs_a_session_with_help_completion_and_saves(console, tmp_path):
+    c = console
+    c.expect_exact("Router>")
+    c.sendline("enable")
+    c.expect_exact("Router#")
+    c.sendline("configure terminal")
+    c.expect_exact("Enter configuration commands, one per line.  End with CNTL/Z.")
+    c.expect_exact("Router(config)#")
+    c.sendline("hostname PTY1")
+    c.expect_exact("PTY1(config)#")
+    c.send("hostname ?")
+    c.expect_exact("WORD")
+    c.send("\x15")  # Ctrl-U clears the line the ? left in place
+    c.send("\x1a")  # Ctrl-Z ends configuration
+    c.expect_exact("PTY1#")
+    c.send("sh\t")
+    c.expect_exact("show")
+    c.sendline("running-config | include hostname")
+    c.expect_exact("hostname PTY1")
+    c.sendline("write memory")
+    c.expect_exact("[OK]")
+    c.expect_exact("PTY1#")
+    c.sendline("exit")
+    c.expect(pexpect.EOF)
+    assert "hostname PTY1" in (tmp_path / "lab" / "nvram" / "startup-config").read_text()
+
+
+def test_console_boots_from_the_saved_configuration(tmp_path):
+    nvram = tmp_path / "lab" / "nvram"
+    nvram.mkdir(parents=True)
+    (nvram / "startup-config").write_text("hostname SAVED\nend\n")
+    env = dict(os.environ, TERM="vt100")
+    child = pexpect.spawn(console_command(), ["--lab", str(tmp_path / "lab")], env=env,
+                          encoding="utf-8", timeout=20)
+    try:
+        child.expect_exact("SAVED>")
+        child.sendline("enable")
+        child.expect_exact("SAVED#")
+        child.sendline("show clock")
+        child.expect(r"\*\d\d:\d\d:\d\d\.\d{3} UTC")
+    finally:
+        child.close(force=True)

@@ -1,0 +1,100 @@
+"""NVRAM: write memory, erase, reload; the configuration survives exactly as saved."""
+
+from __future__ import annotations
+
+import os
+
+from cli_shell.boot import reload_router
+from emulator.router import Router
+from emulator.storage import atomic_write
+
+CONFIG = """\
+hostname CME1
+enable secret s3cret
+username admin privilege 15 secret adminpw
+service password-encryption
+interface Vlan10
+ ip address 10.1.1.1 255.255.255.0
+line vty 0 4
+ access-class 10 in
+ login local
+ transport input ssh
+access-list 10 permit 10.1.1.0 0.0.0.255
+ntp server 10.1.1.5
+ip http server
+"""
+
+
+async def test_write_memory_then_reload_restores_the_same_configuration(shell):
+    await shell.paste_config(CONFIG)
+    before = shell.router.startup_config_text()
+    out = await shell.type("write memory")
+    assert "Building configuration...\n[OK]\n" in out
+    out = await shell.type("reload", "")
+    assert "Proceed with reload? [confirm]" in out
+    assert shell.router.hostname == "CME1"
+    assert shell.router.startup_config_text() == before
+
+
+async def test_unsaved_changes_are_lost_on_reload_and_prompted_for(shell):
+    await shell.paste_config("hostname SAVED")
+    await shell.type("write")
+    await shell.paste_config("hostname UNSAVED")
+    out = await shell.type("reload", "no", "")
+    assert "System configuration has been modified. Save? [yes/no]: " in out
+    assert shell.router.hostname == "SAVED"
+
+
+async def test_copy_run_start_asks_for_the_destination(shell):
+    await shell.paste_config("hostname COPIED")
+    out = await shell.type("copy running-config startup-config", "")
+    assert "Destination filename [startup-config]? \nBuilding configuration...\n[OK]" in out
+    assert "hostname COPIED" in shell.router.startup_config()
+
+
+async def test_erase_startup_config(shell):
+    await shell.type("write memory")
+    out = await shell.type("erase startup-config", "")
+    assert "Erasing the nvram filesystem will remove all configuration files! Continue? " \
+           "[confirm]" in out
+    assert "[OK]\nErase of nvram: complete" in out
+    assert "%SYS-7-NV_BLOCK_INIT: Initialized the geometry of nvram" in out
+    assert shell.router.startup_config() is None
+    out = await shell.type("show startup-config")
+    assert "startup-config is not present" in out
+
+
+async def test_round_trip_through_a_fresh_router(shell, tmp_path):
+    await shell.paste_config(CONFIG)
+    text = shell.router.startup_config_text()
+    other = Router.open(tmp_path / "other")
+    from cli_shell.boot import apply_config
+
+    out = await apply_config(other, text)
+    assert "Invalid" not in out and "Incomplete" not in out
+    assert other.startup_config_text() == text
+
+
+async def test_reload_rebuilds_from_nvram_files(tmp_path):
+    router = Router.open(tmp_path / "lab")
+    router.storage.write_nvram("startup-config", "hostname FROMDISK\n!\nend\n")
+    await reload_router(router)
+    assert router.hostname == "FROMDISK"
+    assert router.last_change is None and not router.unsaved_changes
+
+
+def test_atomic_write_leaves_old_or_new_never_torn(tmp_path):
+    path = tmp_path / "startup-config"
+    atomic_write(path, b"old")
+    atomic_write(path, b"new contents")
+    assert path.read_bytes() == b"new contents"
+    assert [p for p in os.listdir(tmp_path) if p.endswith(".tmp")] == []
+
+
+async def test_secrets_are_hashed_and_passwords_encrypted(shell):
+    await shell.paste_config(CONFIG + "line con 0\n password cisco\n")
+    text = shell.router.running_config()
+    assert "enable secret 5 $1$" in text
+    assert "username admin privilege 15 secret 5 $1$" in text
+    assert "s3cret" not in text and "adminpw" not in text
+    assert " password 7 " in text and "password cisco" not in text

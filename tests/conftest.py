@@ -1,0 +1,49 @@
+"""Shared fixtures: a router in a temporary lab folder and a way to type lines into it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import cli_shell.commands  # noqa: F401
+from cli_shell.session import Session
+from cli_shell.terminal import ScriptTerminal
+from emulator.router import Router
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+if not SHARED.exists():  # CI lays shared/ beside the clone
+    SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+class Shell:
+    """Types lines at the console of one router and returns what the console showed."""
+
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    async def type(self, *lines: str, priv: int = 15, config: bool = False) -> str:
+        terminal = ScriptTerminal(lines)
+        session = Session(self.router, terminal, priv=priv)
+        if config:
+            session.enter_config()
+        await session.run()
+        return terminal.output()
+
+    async def paste_config(self, text: str) -> str:
+        return await self.type(*text.splitlines(), config=True)
+
+
+@pytest.fixture
+def router(tmp_path: Path) -> Router:
+    return Router.open(tmp_path / "lab")
+
+
+@pytest.fixture
+def shell(router: Router) -> Shell:
+    return Shell(router)
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    return SHARED

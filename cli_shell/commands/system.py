@@ -510,9 +510,9 @@ def ip_cef(c: Ctx) -> None:
     c.router.config.set("ip cef", "ip cef" if on else "no ip cef", {"enabled": on})
 
 
-setting("config", "ip forward-protocol nd", key="ip forward-protocol", help={"forward-protocol": "Controls forwarding of "
-                                                  "physical and directed IP broadcasts",
-                                                  "nd": "Sun's Network Disk protocol"})
+setting("config", "ip forward-protocol nd", key="ip forward-protocol",
+        help={"forward-protocol": "Controls forwarding of physical and directed IP broadcasts",
+              "nd": "Sun's Network Disk protocol"})
 
 
 @command("config", "control-plane", no=False,

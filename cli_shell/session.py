@@ -143,7 +143,7 @@ class Session:
     def end_config(self) -> None:
         in_config = self.mode in CONFIG_MODES
         del self.stack[1:]
-        if in_config and self.config_changed:
+        if in_config:  # IOS logs leaving configuration mode, changed or not
             self.config_changed = False
             self.router.log.log(f"%SYS-5-CONFIG_I: Configured from {self.config_origin()}")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,13 @@ def shell(router: Router) -> Shell:
 @pytest.fixture
 def shared_dir() -> Path:
     return SHARED
+
+
+@pytest.fixture
+def cucme_lab() -> str:
+    """The installed `cucme-lab` entry point, beside this interpreter."""
+    here = Path(sys.executable).parent / "cucme-lab"
+    found = str(here) if here.exists() else shutil.which("cucme-lab")
+    if not found:
+        pytest.skip("cucme-lab is not installed (pip install -e .)")
+    return found

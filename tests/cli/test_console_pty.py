@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 import os
-import shutil
-import sys
-from pathlib import Path
 
 import pexpect
 import pytest
 
 
-def console_command() -> str:
-    here = Path(sys.executable).parent / "cucme-lab"
-    found = str(here) if here.exists() else shutil.which("cucme-lab")
-    if not found:
-        pytest.skip("cucme-lab is not installed (pip install -e .)")
-    return found
-
-
 @pytest.fixture
-def console(tmp_path):
+def console(tmp_path, cucme_lab):
     env = dict(os.environ, TERM="vt100", PYTHONUNBUFFERED="1")
-    child = pexpect.spawn(console_command(), ["--lab", str(tmp_path / "lab")], env=env,
+    child = pexpect.spawn(cucme_lab, ["--lab", str(tmp_path / "lab")], env=env,
                           encoding="utf-8", timeout=20, dimensions=(24, 120))
     yield child
     child.close(force=True)
@@ -55,12 +44,12 @@ def test_console_runs_a_session_with_help_completion_and_saves(console, tmp_path
     assert "hostname PTY1" in (tmp_path / "lab" / "nvram" / "startup-config").read_text()
 
 
-def test_console_boots_from_the_saved_configuration(tmp_path):
+def test_console_boots_from_the_saved_configuration(tmp_path, cucme_lab):
     nvram = tmp_path / "lab" / "nvram"
     nvram.mkdir(parents=True)
     (nvram / "startup-config").write_text("hostname SAVED\nend\n")
     env = dict(os.environ, TERM="vt100")
-    child = pexpect.spawn(console_command(), ["--lab", str(tmp_path / "lab")], env=env,
+    child = pexpect.spawn(cucme_lab, ["--lab", str(tmp_path / "lab")], env=env,
                           encoding="utf-8", timeout=20)
     try:
         child.expect_exact("SAVED>")

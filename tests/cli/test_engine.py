@@ -89,7 +89,7 @@ async def test_exit_end_and_ctrl_z(shell):
                            "conf t", "\x1a")
     assert "Router(config-line)#exit\nRouter(config)#line con 0" in out
     assert "Router(config-line)#end\n" in out
-    assert out.count("%SYS-5-CONFIG_I: Configured from console by console") == 1
+    assert out.count("%SYS-5-CONFIG_I: Configured from console by console") == 2
 
 
 async def test_comments_and_blank_lines_are_ignored(shell):

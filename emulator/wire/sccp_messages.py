@@ -1,0 +1,40 @@
+"""The SCCP message catalogue: message id to class, and payload decoding by id (§3.1).
+
+Ids not in the catalogue (DynamicCallInfo 0x014A, vendor extensions) decode to
+UnknownMessage with their raw payload instead of failing, so a session survives them.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from emulator.wire import sccp_callcontrol, sccp_config, sccp_media, sccp_registration
+from emulator.wire.sccp_base import SccpMessage, UnknownMessage
+from emulator.wire.sccp_fields import SccpProtocolError
+
+ALL_MESSAGES: tuple[type[SccpMessage], ...] = (
+    *sccp_registration.MESSAGES,
+    *sccp_config.MESSAGES,
+    *sccp_callcontrol.MESSAGES,
+    *sccp_media.MESSAGES,
+)
+
+MESSAGE_TYPES: dict[int, type[SccpMessage]] = {cls.MESSAGE_ID: cls for cls in ALL_MESSAGES}
+if len(MESSAGE_TYPES) != len(ALL_MESSAGES):  # pragma: no cover - guards the tables above
+    raise RuntimeError("duplicate SCCP message id in the catalogue")
+
+
+def decode_message(message_id: int, payload: bytes, version: int = 0) -> SccpMessage:
+    """Decode one payload by its message id for protocol ``version``.
+
+    Any failure is reported as SccpProtocolError, whatever layer found it.
+    """
+    cls = MESSAGE_TYPES.get(message_id)
+    if cls is None:
+        return UnknownMessage(message_id, bytes(payload))
+    try:
+        return cls.decode(payload, version)
+    except SccpProtocolError:
+        raise
+    except (ValueError, struct.error) as exc:
+        raise SccpProtocolError(f"{cls.__name__}: {exc}") from exc

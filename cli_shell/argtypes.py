@@ -178,13 +178,13 @@ BASIC_TYPES: dict[str, ArgType] = {
 
 
 def resolve_type(spec: str) -> ArgType | None:
-    """Turn a syntax token such as `A.B.C.D`, `<1-450>` or `DIGITS{4,10}` into its ArgType."""
+    """Turn a syntax token such as `A.B.C.D`, `<1-450>` or `DIGITS(4,10)` into its ArgType."""
     if spec in BASIC_TYPES:
         return BASIC_TYPES[spec]
     m = re.fullmatch(r"<(\d+)-(\d+)>", spec)
     if m:
         return number_range(int(m.group(1)), int(m.group(2)))
-    m = re.fullmatch(r"DIGITS\{(\d+),(\d+)\}", spec)
+    m = re.fullmatch(r"DIGITS\((\d+),(\d+)\)", spec)
     if m:
         return digit_string(int(m.group(1)), int(m.group(2)))
     return None

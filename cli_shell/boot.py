@@ -36,4 +36,5 @@ async def reload_router(router: Router) -> str:
     out = await apply_config(router, text) if text else ""
     router.last_change = None
     router.unsaved_changes = False
+    router.notify()
     return out

@@ -131,7 +131,11 @@ def _element(word: str, choice_name: str) -> Element:
     repeat = word.endswith("...")
     if repeat:
         word = word[:-3]
-    if word.endswith(":") and word.count(":") == 1:  # file-system keywords: `flash:`, `nvram:`
+    timed = next((t for t in ("HH:MM:SS", "HH:MM") if word == t or word.startswith(t + ":")),
+                 None)
+    if timed is not None:  # types whose own names hold colons
+        spec, name = timed, word[len(timed) + 1:]
+    elif word.endswith(":") and word.count(":") == 1:  # file-system keywords: `flash:`, `nvram:`
         spec, name = word, ""
     else:
         spec, _, name = word.partition(":") if not word.startswith("<") else _split_range(word)
@@ -241,6 +245,6 @@ def _leading_count(options: list[_Seq]) -> int:
 
 def _help_for(el: Element, own: dict[str, str], default: dict[str, str]) -> str:
     if el.keyword is not None:
-        return own.get(el.keyword) or default.get(el.keyword, "")
+        return own.get(el.display) or own.get(el.keyword) or default.get(el.keyword, "")
     assert el.argtype is not None
     return own.get(el.name) or el.argtype.help or default.get(el.argtype.label, "")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 from pathlib import Path
@@ -11,11 +10,9 @@ from pathlib import Path
 import trio
 
 import cli_shell.commands  # noqa: F401  (registers every command)
-from cli_shell.boot import reload_router
 from cli_shell.session import Session
 from cli_shell.terminal import ScriptTerminal
-from emulator.interfaces import Chassis
-from emulator.manifest import Manifest
+from emulator.lab import open_lab
 from emulator.router import Router
 
 DEFAULT_LAB = Path.home() / ".cucme-lab" / "default"
@@ -30,21 +27,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--serve", action="store_true",
                    help="keep the lab running without a console until SIGINT/SIGTERM")
     return p.parse_args(argv)
-
-
-def load_chassis(lab: Path) -> Chassis:
-    """A lab may describe its hardware in `chassis.json`: {"model": ..., "interfaces": [...]}."""
-    path = lab / "chassis.json"
-    if path.exists():
-        return Chassis.from_dict(json.loads(path.read_text()))
-    return Chassis()
-
-
-async def start_router(lab: Path) -> Router:
-    lab.mkdir(parents=True, exist_ok=True)
-    router = Router.open(lab, chassis=load_chassis(lab))
-    await reload_router(router)
-    return router
 
 
 def script_lines(name: str):
@@ -82,20 +64,13 @@ async def serve_until_signal() -> None:
 
 
 async def amain(args: argparse.Namespace) -> int:
-    router = await start_router(args.lab)
-    manifest = Manifest(args.lab, router.hostname)
-    manifest.write()
-    try:
+    async with open_lab(args.lab) as lab:
         if args.script:
-            await run_script(router, args.script)
+            await run_script(lab.router, args.script)
         if args.serve:
             await serve_until_signal()
         elif not args.script:
-            await run_console(router)
-    finally:
-        manifest.state = "stopped"
-        manifest.hostname = router.hostname
-        manifest.write()
+            await run_console(lab.router)
     return 0
 
 

@@ -220,6 +220,10 @@ class Session:
         self.history.append(line)
         body, pipe = output.split_pipe(line)
         result = self.resolve(body)
+        if pipe is not None and not isinstance(result, ParseError) and \
+                result[1].command.handler.__name__ == "do_exec":
+            body, pipe = line, None  # `do show ... | include x`: the pipe belongs to the EXEC line
+            result = self.resolve(body)
         if isinstance(result, ParseError):
             self.print_error(line, result)
             return
@@ -237,20 +241,34 @@ class Session:
 
     def resolve(self, line: str) -> tuple[int, Match, bool, bool] | ParseError:
         """Find the command in this mode or, failing that, in the modes above it."""
-        first_error: ParseError | None = None
+        best: ParseError | None = None
+        abbreviated: tuple[int, Match, bool, bool] | None = None
         for depth in range(len(self.stack) - 1, -1, -1):
             mode = self.stack[depth].mode
             if depth != len(self.stack) - 1 and mode == "exec":
                 break
             result = self._match_in(mode, line)
             if not isinstance(result, ParseError):
+                # `ephone 2` typed in an ephone is the global `ephone`, not an abbreviation of
+                # the sub-mode's `ephone-template`: a word typed in full wins over a prefix.
+                if abbreviated is None and depth > 1 and not _first_word_exact(result[0], line):
+                    abbreviated = (depth, *result)
+                    continue
                 return (depth, *result)
-            if first_error is None:
-                first_error = result
+            if abbreviated is not None:
+                if mode == "config":
+                    break
+                continue
+            # the error shown is the one from the mode whose parse got furthest
+            if best is None or (result.kind != "incomplete" and best.kind != "incomplete"
+                                and result.position > best.position):
+                best = result
             if mode == "config":
                 break
-        assert first_error is not None
-        return first_error
+        if abbreviated is not None:
+            return abbreviated
+        assert best is not None
+        return best
 
     def _match_in(self, mode: str, line: str) -> tuple[Match, bool, bool] | ParseError:
         t = trees(mode)
@@ -431,6 +449,17 @@ class Session:
         if len(words) != 1:
             return text
         return text[: tokens[-1].start] + words[0] + " "
+
+
+def _first_word_exact(match: Match, line: str) -> bool:
+    path = match.args.get("_path", [])
+    tokens = tokenize(line)
+    if not path or not tokens or path[0][0].keyword is None:
+        return True
+    first = tokens[0].text.lower()
+    if first in ("no", "default") and len(path) and len(tokens) > 1:
+        first = tokens[1].text.lower()
+    return path[0][0].keyword == first
 
 
 def format_listing(entries: list[HelpEntry]) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emulator.addresses import AddressPlan
 from emulator.clock import Clock
 from emulator.config.order import group_of
 from emulator.config.section import Section, Setting
@@ -51,6 +52,8 @@ class Router:
     unsaved_changes: bool = False
     reload_hooks: list[Callable[[], None]] = field(default_factory=list)
     sessions: list[Any] = field(default_factory=list)  # shell sessions on con/vty lines
+    change_listeners: list[Callable[[], None]] = field(default_factory=list)
+    addresses: AddressPlan = field(default_factory=AddressPlan)
 
     def __post_init__(self) -> None:
         self.log = EventLog(self.clock)
@@ -115,6 +118,12 @@ class Router:
     def mark_changed(self, user: str = "console") -> None:
         self.last_change = ChangeRecord(self.clock.config_stamp(), user)
         self.unsaved_changes = True
+        self.notify()
+
+    def notify(self) -> None:
+        """Tell the services (and anything else listening) that the configuration changed."""
+        for listener in list(self.change_listeners):
+            listener()
 
     # --- rendering ---------------------------------------------------------------------
     def running_config_lines(self) -> Iterator[str]:

@@ -1,0 +1,77 @@
+"""A running lab: the router, its network services, its address plan and its manifest.
+
+`open_lab` is what the `cucme-lab` command, scenarios and tests use: it boots the router from
+its lab folder, starts the services its configuration asks for, keeps `lab.json` current, and
+stops everything when the block ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from emulator.addresses import AddressPlan, plan_for_lab
+from emulator.interfaces import Chassis
+from emulator.manifest import Manifest
+from emulator.router import Router
+
+
+def load_chassis(lab_dir: Path) -> Chassis:
+    """A lab may describe its hardware in `chassis.json`: {"model": ..., "interfaces": [...]}."""
+    path = lab_dir / "chassis.json"
+    if path.exists():
+        return Chassis.from_dict(json.loads(path.read_text()))
+    return Chassis()
+
+
+@dataclass
+class Lab:
+    lab_dir: Path
+    router: Router
+    addresses: AddressPlan
+    manifest: Manifest
+    services: Any = None  # ServiceManager, once started
+    phones: list[Any] = field(default_factory=list)
+
+    def write_manifest(self) -> None:
+        self.manifest.hostname = self.router.hostname
+        self.manifest.services = self.services.entries() if self.services else []
+        self.manifest.phones = [p.manifest_entry() for p in self.phones]
+        self.manifest.write()
+
+
+@asynccontextmanager
+async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
+                   addresses: AddressPlan | None = None) -> AsyncIterator[Lab]:
+    """Boot the router in `lab_dir` and run its services until the block ends."""
+    from cli_shell.boot import reload_router
+    from emulator.services.manager import ServiceManager
+    from emulator.services.registry import all_services
+
+    lab_dir = Path(lab_dir)
+    lab_dir.mkdir(parents=True, exist_ok=True)
+    plan = addresses or plan_for_lab(str(lab_dir))
+    router = Router.open(lab_dir, chassis=load_chassis(lab_dir))
+    router.addresses = plan
+    await reload_router(router)
+    lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname))
+    manager = ServiceManager(lab, services if services is not None else all_services())
+    lab.services = manager
+    router.change_listeners.append(manager.poke)
+    try:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(manager.run)
+            lab.write_manifest()
+            yield lab
+            nursery.cancel_scope.cancel()
+    finally:
+        router.change_listeners.remove(manager.poke)
+        lab.services = None
+        lab.manifest.state = "stopped"
+        lab.write_manifest()

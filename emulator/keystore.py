@@ -195,9 +195,5 @@ def load_pem(text: str) -> KeyStore:
 
 
 def keystore_of(router: object) -> KeyStore:
-    """The router's key store, created on first use (the Router class does not declare one)."""
-    store = getattr(router, "keystore", None)
-    if not isinstance(store, KeyStore):
-        store = KeyStore()
-        router.keystore = store  # type: ignore[attr-defined]
-    return store
+    """The router's key store (kept in NVRAM private-config by `write memory`)."""
+    return router.keystore  # type: ignore[attr-defined]

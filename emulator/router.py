@@ -18,6 +18,7 @@ from emulator.config.order import group_of
 from emulator.config.section import Section, Setting
 from emulator.eventlog import EventLog
 from emulator.interfaces import Chassis, interface_sort_key
+from emulator.keystore import KeyStore, load_pem, save_pem
 from emulator.storage import LabStorage
 
 IOS_VERSION_SHORT = "12.4"
@@ -54,6 +55,7 @@ class Router:
     sessions: list[Any] = field(default_factory=list)  # shell sessions on con/vty lines
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
     addresses: AddressPlan = field(default_factory=AddressPlan)
+    keystore: KeyStore = field(default_factory=KeyStore)
 
     def __post_init__(self) -> None:
         self.log = EventLog(self.clock)
@@ -70,6 +72,8 @@ class Router:
         import time
 
         self.boot_time = time.time()
+        private = self.storage.read_nvram("private-config")
+        self.keystore = load_pem(private) if private else KeyStore()  # unsaved keys are lost
         self.config = Section("root")
         root = self.config
         root.set("version", f"version {IOS_VERSION_SHORT}")
@@ -105,7 +109,8 @@ class Router:
         if sec is None and create:
             sec = self.config.section("interface", (name,), f"interface {name}", InterfaceSection)
             kind = name.rstrip("0123456789/.")
-            if kind in ("FastEthernet", "GigabitEthernet", "Serial") and "/3/" not in name:
+            switch_port = kind == "FastEthernet" and name.count("/") == 2  # EtherSwitch module
+            if kind in ("FastEthernet", "GigabitEthernet", "Serial") and not switch_port:
                 sec.set("ip address", "no ip address", {"address": None})
                 sec.set("shutdown", "shutdown", {"shutdown": True})
                 if kind != "Serial":
@@ -168,6 +173,7 @@ class Router:
 
     # --- NVRAM -------------------------------------------------------------------------
     def write_memory(self, user: str = "console") -> None:
+        self.storage.write_nvram("private-config", save_pem(self.keystore))
         self.storage.write_nvram("startup-config", self.startup_config_text())
         self.nvram_updated = ChangeRecord(self.clock.config_stamp(), user)
         self.unsaved_changes = False

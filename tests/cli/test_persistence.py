@@ -98,3 +98,18 @@ async def test_secrets_are_hashed_and_passwords_encrypted(shell):
     assert "username admin privilege 15 secret 5 $1$" in text
     assert "s3cret" not in text and "adminpw" not in text
     assert " password 7 " in text and "password cisco" not in text
+
+
+async def test_keys_survive_reload_only_when_saved(shell):
+    shell.router.storage.write_nvram("startup-config", "hostname K1\nip domain name lab.local\n")
+    await reload_router(shell.router)
+    out = await shell.type("conf t", "crypto key generate rsa general-keys label SAVED "
+                           "modulus 512", "end", "write memory",
+                           "conf t", "crypto key generate rsa general-keys label LOST "
+                           "modulus 512", "end")
+    assert "% Generating 512 bit RSA keys" in out
+    saved = shell.router.keystore.get("SAVED").public_der()
+    assert "private-config" in [p.name for p in shell.router.storage.nvram.iterdir()]
+    await reload_router(shell.router)
+    assert shell.router.keystore.get("SAVED").public_der() == saved
+    assert shell.router.keystore.get("LOST") is None

@@ -59,3 +59,12 @@ def cucme_lab() -> str:
     if not found:
         pytest.skip("cucme-lab is not installed (pip install -e .)")
     return found
+
+
+@pytest.fixture
+async def lab(tmp_path: Path):
+    """A running lab (router booted, services started) on this test's own loopback range."""
+    from emulator.lab import open_lab
+
+    async with open_lab(tmp_path / "lab") as running:
+        yield running

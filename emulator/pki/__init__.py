@@ -1,0 +1,1 @@
+"""The router's PKI: trustpoints and their certificates and keys, the IOS CA, validation."""

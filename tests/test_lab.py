@@ -1,0 +1,67 @@
+"""The lab runtime: address plan, service manager, manifest."""
+
+from __future__ import annotations
+
+import json
+
+import trio
+
+from emulator.addresses import AddressPlan
+from emulator.lab import open_lab
+from emulator.services.manager import Binding
+
+
+def test_address_plan_maps_subnets_both_ways():
+    plan = AddressPlan(base=30)
+    assert plan.to_loopback("1.2.3.4") == "127.30.1.4"
+    assert plan.to_loopback("10.0.0.7") == "127.30.2.7"
+    assert plan.to_loopback("1.2.3.99") == "127.30.1.99"
+    assert plan.to_configured("127.30.2.7") == "10.0.0.7"
+    assert plan.to_configured("127.0.0.1") == "127.0.0.1"
+
+
+class EchoService:
+    """A tiny TCP service wanted while `ip http server` is on (for testing the manager)."""
+
+    name = "echo"
+
+    def wanted(self, lab):
+        if not lab.router.config.value("ip http server", "enabled", False):
+            return []
+        return [Binding("echo", "1.2.3.4", 7777)]
+
+    async def serve(self, lab, binding, task_status):
+        host = lab.addresses.to_loopback(binding.configured_address)
+        listeners = await trio.open_tcp_listeners(binding.configured_port, host=host)
+        task_status.started((host, binding.configured_port))
+        await trio.serve_listeners(self.handle, listeners)
+
+    async def handle(self, stream):
+        async with stream:
+            data = await stream.receive_some(100)
+            await stream.send_all(data)
+
+
+async def test_services_follow_the_configuration(tmp_path, shell):
+    async with open_lab(tmp_path / "lab", services=[EchoService()]) as lab:
+        shell.router = lab.router
+        assert lab.services.entries() == []
+        await shell.paste_config("ip http server")
+        await trio.sleep(0.05)
+        [entry] = lab.services.entries()
+        manifest = json.loads((tmp_path / "lab" / "lab.json").read_text())
+        assert manifest["services"][0]["bound_address"] == entry.bound_address
+        stream = await trio.open_tcp_stream(entry.bound_address, entry.bound_port)
+        await stream.send_all(b"ping")
+        assert await stream.receive_some(10) == b"ping"
+        await stream.aclose()
+        await shell.paste_config("no ip http server")
+        await trio.sleep(0.05)
+        assert lab.services.entries() == []
+        with trio.move_on_after(1):
+            try:
+                await trio.open_tcp_stream(entry.bound_address, entry.bound_port)
+                raise AssertionError("the port is still open")
+            except OSError:
+                pass
+    assert json.loads((tmp_path / "lab" / "lab.json").read_text())["state"] == "stopped"

@@ -17,7 +17,7 @@ from typing import Any
 from cli_shell.commands.common import flag, setting
 from cli_shell.parser import ParseError, tokenize
 from cli_shell.registry import command
-from cli_shell.session import INCOMPLETE, Ctx
+from cli_shell.session import Ctx
 from emulator.config.section import Section
 from emulator.telephony_model import (
     EPHONE,
@@ -114,12 +114,6 @@ def caret(c: Ctx, index: int) -> None:
     if not tokens:
         return
     c.session.print_error(c.line, ParseError("invalid", tokens[min(index, len(tokens) - 1)].start))
-
-
-def _words(c: Ctx) -> list[str]:
-    """The typed words without a leading `no`/`default` (to see what exactly was typed)."""
-    words = [t.text.lower() for t in tokenize(c.line)]
-    return words[1:] if (c.no or c.default) and words else words
 
 
 def _telephony(c: Ctx) -> Section | None:
@@ -220,14 +214,10 @@ setting("config-telephony", "after-hours block pattern <1-100>:tag PATTERN:patte
         key="after-hours block pattern {tag}", sort=lambda a: (a["tag"],), help=TS_HELP)
 
 
-@command("config-telephony", "after-hours day {Sun|Mon|Tue|Wed|Thu|Fri|Sat}:day WORD:start "
-         "WORD:end", help=TS_HELP)
+@command("config-telephony", "after-hours day {Sun|Mon|Tue|Wed|Thu|Fri|Sat}:day HH:MM:start "
+         "HH:MM:end", help=TS_HELP)
 def after_hours_day(c: Ctx) -> None:
-    """One line per day, Sunday first.
-
-    Engine workaround: the grammar splits `HH:MM` at its colon (as `TYPE:name`), so the times
-    are WORD slots checked here, with the caret where the parser would put it.
-    """
+    """One line per day, Sunday first."""
     sec: Section = c.target
     day = c.args.get("day")
     if c.no or c.default:
@@ -236,14 +226,7 @@ def after_hours_day(c: Ctx) -> None:
         else:
             sec.unset(f"after-hours day {day}")
         return
-    times = []
-    for index, text in ((3, c.args["start"]), (4, c.args["end"])):
-        m = re.fullmatch(r"(\d{1,2}):(\d{2})", text)
-        if m is None or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-            caret(c, index)
-            return
-        times.append(f"{int(m.group(1)):02d}:{m.group(2)}")
-    start, end = times
+    start, end = c.args["start"], c.args["end"]
     sec.set(f"after-hours day {day}", f"after-hours day {day} {start} {end}",
             {"day": day, "start": start, "end": end}, (WEEKDAYS.index(day),))
 
@@ -453,16 +436,6 @@ def ephone_button(c: Ctx) -> None:
 
 @command("config-ephone", f"ephone-template <1-{MAX_TEMPLATES}>:template", help=EPHONE_HELP)
 def ephone_apply_template(c: Ctx) -> None:
-    # Engine workaround: `ephone 2` typed in config-ephone is a unique prefix of this mode's
-    # `ephone-template`, so the session matches it here before trying global config. IOS
-    # prefers the exact global keyword, so an exactly typed `ephone` is handed on to it.
-    words = _words(c)
-    if words and words[0] == "ephone":
-        if "template" not in c.args:  # `no ephone`: incomplete, as the global command says
-            c.out(INCOMPLETE + "\n")
-            return
-        _enter_ephone(c, c.args["template"])
-        return
     sec: Section = c.target
     if c.no or c.default:
         sec.unset("ephone-template")

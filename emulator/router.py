@@ -16,6 +16,7 @@ from emulator.addresses import AddressPlan
 from emulator.clock import Clock
 from emulator.config.order import group_of
 from emulator.config.section import Section, Setting
+from emulator.debugging import Debugging
 from emulator.eventlog import EventLog
 from emulator.interfaces import Chassis, interface_sort_key
 from emulator.keystore import KeyStore, load_pem, save_pem
@@ -59,6 +60,7 @@ class Router:
 
     def __post_init__(self) -> None:
         self.log = EventLog(self.clock)
+        self.debug = Debugging(self.log)
         self.factory_reset()
 
     @classmethod

@@ -227,3 +227,31 @@ def _clock_set(c: Ctx) -> None:
     clock.set_local(when)
     c.log(f"%SYS-6-CLOCKUPDATE: System clock has been updated from {old} to "
           f"{clock.config_stamp()}, configured from {c.session.config_origin()}.")
+
+
+# --- debugging ----------------------------------------------------------------------------------
+
+@command("exec", "undebug all", help={"undebug": "Disable debugging functions (see also "
+                                      "'debug')", "all": "Disable all debugging"})
+def undebug_all(c: Ctx) -> None:
+    c.router.debug.disable()
+    c.out("All possible debugging has been turned off")
+
+
+@command("exec", "no debug all", help={"no": "Disable debugging functions",
+                                       "debug": "Debugging functions (see also 'undebug')",
+                                       "all": "Disable all debugging"})
+def no_debug_all(c: Ctx) -> None:
+    undebug_all(c)
+
+
+@command("exec", "show debugging", priv=USER,
+         help={"debugging": "State of each debugging option"})
+def show_debugging(c: Ctx) -> None:
+    by_area: dict[str, list[str]] = {}
+    for flag, description in c.router.debug.flags.items():
+        by_area.setdefault(flag.split()[0], []).append(description)
+    for area, lines in by_area.items():
+        c.out(f"{area}:")
+        for line in lines:
+            c.out(f"  {line}")

@@ -64,22 +64,6 @@ def server_context(cert: x509.Certificate, key: rsa.RSAPrivateKey, *,
     return ctx
 
 
-def client_context(cert: x509.Certificate | None = None, key: rsa.RSAPrivateKey | None = None,
-                   *, ciphers: str = ENCRYPTING_CIPHERS, tls12_only: bool = False
-                   ) -> ssl.SSLContext:
-    """A client that checks the server itself (against its CTL), not with a CA store."""
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    if tls12_only:
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
-    ctx.set_ciphers(ciphers)
-    if cert is not None and key is not None:
-        _load_identity(ctx, cert, key)
-    return ctx
-
-
 def peer_certificate(ssl_object: ssl.SSLObject | ssl.SSLSocket) -> x509.Certificate | None:
     der = ssl_object.getpeercert(binary_form=True)
     return x509.load_der_x509_certificate(der) if der else None

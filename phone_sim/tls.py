@@ -1,0 +1,48 @@
+"""The phone's TLS: it presents its LSC or MIC and trusts a server only by its CTL record.
+
+A phone has no CA store: after the handshake it compares the server's certificate with the one
+the CTL lists for that role (CCM for call control, CAPF for CAPF), so the context itself does
+not verify. 1024-bit keys need security level 1; authenticated mode's NULL-SHA needs level 0.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import tempfile
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+ENCRYPTING_CIPHERS = "DEFAULT:@SECLEVEL=1"
+NULL_CIPHERS = "NULL-SHA:@SECLEVEL=0"
+
+
+def phone_context(cert: x509.Certificate | None = None, key: rsa.RSAPrivateKey | None = None,
+                  *, ciphers: str = ENCRYPTING_CIPHERS, tls12_only: bool = False
+                  ) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if tls12_only:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.set_ciphers(ciphers)
+    if cert is not None and key is not None:
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        pem += cert.public_bytes(serialization.Encoding.PEM)
+        fd, path = tempfile.mkstemp(prefix="cucme-phone-", suffix=".pem")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(pem)
+            ctx.load_cert_chain(path)
+        finally:
+            os.unlink(path)
+    return ctx
+
+
+def server_certificate(ssl_object: ssl.SSLObject) -> x509.Certificate | None:
+    der = ssl_object.getpeercert(binary_form=True)
+    return x509.load_der_x509_certificate(der) if der else None

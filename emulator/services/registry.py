@@ -6,4 +6,9 @@ from typing import Any
 
 
 def all_services() -> list[Any]:
-    return []
+    from emulator.services.capf import CapfService
+
+    services: list[Any] = [
+        CapfService(),
+    ]
+    return services

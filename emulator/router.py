@@ -57,6 +57,7 @@ class Router:
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
     addresses: AddressPlan = field(default_factory=AddressPlan)
     keystore: KeyStore = field(default_factory=KeyStore)
+    runtime: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.log = EventLog(self.clock)
@@ -76,6 +77,7 @@ class Router:
         self.boot_time = time.time()
         private = self.storage.read_nvram("private-config")
         self.keystore = load_pem(private) if private else KeyStore()  # unsaved keys are lost
+        self.runtime = {}  # sessions and counters do not survive a power cycle
         self.config = Section("root")
         root = self.config
         root.set("version", f"version {IOS_VERSION_SHORT}")
@@ -121,6 +123,12 @@ class Router:
             elif kind == "Vlan":
                 sec.set("ip address", "no ip address", {"address": None})
         return sec
+
+    def runtime_state(self, name: str, factory: Callable[[], Any]) -> Any:
+        """A subsystem's runtime memory (sessions, counters): not configuration, not saved."""
+        if name not in self.runtime:
+            self.runtime[name] = factory()
+        return self.runtime[name]
 
     def mark_changed(self, user: str = "console") -> None:
         self.last_change = ChangeRecord(self.clock.config_stamp(), user)

@@ -316,3 +316,52 @@ def show_credentials_lines(router: Router) -> list[str]:
 def show_credentials(c: Ctx) -> None:
     for line in show_credentials_lines(c.router):
         c.out(line)
+
+
+# --------------------------------------------------------------------------------------------
+# CAPF runtime: sessions, auth strings, debug
+
+DEBUG_CAPF_HELP = {"debug": "Debugging functions (see also 'undebug')",
+                   "capf-server": "CAPF server debugging", "all": "All CAPF debugging",
+                   "messages": "CAPF messages", "events": "CAPF events", "error": "CAPF errors"}
+
+
+@command("exec", "debug capf-server {all|messages|events|error}:what", help=DEBUG_CAPF_HELP)
+def debug_capf(c: Ctx) -> None:
+    what = c.args["what"]
+    c.router.debug.enable(f"capf-server {what}", f"CAPF server {what} debugging is on")
+    c.out("CAPF server debugging is on" if what == "all" else
+          f"CAPF server {what} debugging is on")
+
+
+@command("exec", "no debug capf-server [{all|messages|events|error}:what]",
+         help=DEBUG_CAPF_HELP)
+def no_debug_capf(c: Ctx) -> None:
+    what = c.args.get("what")
+    c.router.debug.disable("capf-server" + (f" {what}" if what and what != "all" else ""))
+    c.out("CAPF server debugging is off")
+
+
+@command("exec", "show capf-server {auth-string|auth-strings}:which",
+         help={"auth-string": "Authentication strings for configured ephones",
+               "auth-strings": "Authentication strings for configured ephones"})
+def show_capf_auth_strings(c: Ctx) -> None:
+    c.out("Authentication Strings for configured Ephones")
+    c.out(f"{'Mac-Addr':<16}Auth-String")
+    c.out(f"{'--------':<16}-----------")
+    for eph in c.router.config.sections("ephone"):
+        mac = eph.value("mac-address", "mac")
+        digits = eph.value("capf-auth-str", "digits")
+        if mac and digits:
+            c.out(f"{mac.replace('.', ''):<16}{digits}")
+
+
+@command("exec", "show capf-server sessions",
+         help={"sessions": "Active CAPF sessions"})
+def show_capf_sessions(c: Ctx) -> None:
+    from emulator.capf.model import capf_state
+
+    c.out("Active CAPF Sessions")
+    c.out(f"{'Phone ID':<24}State")
+    for device, state in capf_state(c.router).sessions.items():
+        c.out(f"{device:<24}{state}")

@@ -71,7 +71,8 @@ def issue_lsc(router: Router, ca_trustpoint: str | None, public_key: object,
         raise IssueError(f"trustpoint {ca_trustpoint} is not a certificate authority")
     ca_cert = cas[0]
     if key.private_key.public_key().public_numbers() != ca_cert.public_key().public_numbers():
-        raise IssueError(f"trustpoint {ca_trustpoint} holds no key for its CA certificate")
+        # the trustpoint trusts a CA but is not one: it holds no key for the CA certificate
+        raise IssueError(f"trustpoint {ca_trustpoint} is not a certificate authority")
     now = router.clock.now_utc()
     builder = lsc_builder(public_key, device, ca_cert, x509.random_serial_number(), now)
     return builder.sign(key.private_key, hashes.SHA256())

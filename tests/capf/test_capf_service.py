@@ -6,6 +6,8 @@ import subprocess
 
 import pytest
 import trio
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lab_pki import LabCA, install_ca_trustpoint, install_trustpoint
@@ -138,3 +140,129 @@ async def test_garbage_from_a_client_ends_its_session_and_others_still_enrol(lab
     await stream.aclose()
     result = await enrol(lab, entry, cert, auth_string="1234")
     assert result.ok
+
+
+async def test_mic_authentication_with_the_manufacturer_root_in_a_trustpoint(lab, shell, ca):
+    entry, cert = await start(lab, shell, ca)
+    manufacturing = LabCA("Cisco Manufacturing CA")
+    install_trustpoint(lab.router, "CISCO_MIC_ROOT", manufacturing)
+    mic_cert, mic_key = manufacturing.issue(DEVICE)
+    mic = capf.CertificateCredential(mic_cert.public_bytes(serialization.Encoding.DER), mic_key)
+    await shell.paste_config("ephone 1\n cert-oper upgrade auth-mode MIC")
+    result = await enrol(lab, entry, cert, mic=mic, auth_mode=capf.AuthType.MIC)
+    assert result.ok and result.lsc is not None
+    # a MIC from a manufacturer whose root was never imported is refused
+    await shell.paste_config("ephone 1\n cert-oper upgrade auth-mode MIC")
+    rogue_cert, rogue_key = LabCA("Rogue Factory").issue(DEVICE)
+    rogue = capf.CertificateCredential(rogue_cert.public_bytes(serialization.Encoding.DER),
+                                       rogue_key)
+    refused = await enrol(lab, entry, cert, mic=rogue, auth_mode=capf.AuthType.MIC)
+    assert refused.reason == capf.Reason.INVALID_ELEMENT and refused.lsc is None
+
+
+async def test_enroll_trustpoint_that_is_not_a_ca_ends_without_a_certificate(lab, shell, ca):
+    entry, cert = await start(lab, shell, ca)
+    await shell.paste_config("capf-server\n cert-enroll-trustpoint CUCME_CAPF_TFTP_SAST1 "
+                             "password 0 lablablab")
+    await shell.type("debug capf-server error")
+    result = await enrol(lab, entry, cert, auth_string="1234")
+    assert not result.ok and result.lsc is None
+    assert lab.router.log.contains("%CAPF-3-ENROLL_FAIL")
+    assert lab.router.log.contains("is not a certificate authority")
+    assert " cert-oper upgrade auth-mode auth-string" in lab.router.running_config()
+
+
+async def test_install_session_messages_follow_the_spec_layout(lab, shell, ca, monkeypatch):
+    """Each message of a live install: header 55 | cmd | session id | length, then TLVs."""
+    entry, cert = await start(lab, shell, ca)
+    seen: list[tuple[str, bytes]] = []
+    original_send, original_receive = trio.SSLStream.send_all, trio.SSLStream.receive_some
+
+    def phone_side(stream) -> bool:
+        return not stream._ssl_object.server_side
+
+    async def send_all(self, data):
+        if phone_side(self):
+            seen.append((">>", bytes(data)))
+        return await original_send(self, data)
+
+    async def receive_some(self, max_bytes=None):
+        data = await original_receive(self, max_bytes)
+        if phone_side(self):
+            seen.append(("<<", bytes(data)))
+        return data
+
+    monkeypatch.setattr(trio.SSLStream, "send_all", send_all)
+    monkeypatch.setattr(trio.SSLStream, "receive_some", receive_some)
+    result = await enrol(lab, entry, cert, auth_string="1234")
+    assert result.ok
+    phone = b"".join(d for way, d in seen if way == ">>")
+    server = b"".join(d for way, d in seen if way == "<<")
+
+    def messages(blob: bytes) -> list[tuple[int, int, dict[int, bytes]]]:
+        out, i = [], 0
+        while i < len(blob):
+            assert blob[i] == 0x55  # protocol id
+            cmd, sid, length = blob[i + 1], int.from_bytes(blob[i + 2:i + 6]), \
+                int.from_bytes(blob[i + 6:i + 8])
+            body, j, tlv = blob[i + 8:i + 8 + length], 0, {}
+            while j < len(body):
+                tag, n = body[j], int.from_bytes(body[j + 1:j + 3])
+                tlv[tag] = body[j + 3:j + 3 + n]
+                j += 3 + n
+            out.append((cmd, sid, tlv))
+            i += 8 + length
+        return out
+
+    from_server, from_phone = messages(server), messages(phone)
+    assert [m[0] for m in from_server] == [1, 3, 9, 15]
+    assert [m[0] for m in from_phone] == [2, 17, 4, 10]
+    assert len({m[1] for m in from_server + from_phone}) == 1  # one session id throughout
+    auth_req, keygen_req, store_req, end = (m[2] for m in from_server)
+    assert auth_req == {7: b"\x03", 8: b"\x00"}  # VERSION 3, AUTH_TYPE 0
+    assert keygen_req == {10: (1024).to_bytes(2, "big"), 17: b"\x00"}  # KEY_SIZE, KEY_TYPE RSA
+    # CERTIFICATE_TYPE 1 (LSC); CERTIFICATE nested: 01, u16 (DER length + 2), 00, type 1, DER
+    nested = store_req[4]
+    assert store_req[3] == b"\x01" and nested[0] == 1 and nested[3:5] == b"\x00\x01"
+    assert int.from_bytes(nested[1:3]) == len(nested) - 3
+    assert end == {1: b"\x01"}  # REASON update certificate
+    auth_res, in_progress, key_res, store_res = (m[2] for m in from_phone)
+    assert auth_res[11] == b"1234\x00" and auth_res[13] == DEVICE.encode() + b"\x00"
+    assert in_progress == {}
+    assert x509.load_der_x509_certificate(nested[5:]).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) == \
+        key_res[9]
+    assert store_res == {1: b"\x01"}
+
+
+JUNK = st.one_of(st.binary(max_size=200),
+                 st.binary(max_size=60).map(lambda b: b"\x55\x02\x00\x00" + b),
+                 st.binary(max_size=60).map(lambda b: b"\x55\x02\x00\x00\x00\x01" + b))
+
+
+@settings(max_examples=4, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(junks=st.lists(JUNK, min_size=8, max_size=8))
+async def test_malformed_messages_end_only_their_own_session(tmp_path_factory, ca, junks):
+    """Garbage and truncated messages from many clients; a real phone still enrols after each."""
+    from emulator.lab import open_lab
+    from phone_sim.tls import phone_context
+
+    from conftest import Shell
+
+    async with open_lab(tmp_path_factory.mktemp("lab")) as lab:
+        shell = Shell(lab.router)
+        entry, cert = await start(lab, shell, ca)
+        for junk in junks:
+            with trio.fail_after(20):
+                tcp = await trio.open_tcp_stream(entry.bound_address, entry.bound_port)
+                stream = trio.SSLStream(tcp, phone_context(), server_hostname=None)
+                await stream.do_handshake()
+                await stream.receive_some(100)  # AUTH_REQUEST
+                if junk:
+                    await stream.send_all(junk)
+                await stream.aclose()  # truncated: the phone goes away mid-message
+        await shell.paste_config("ephone 1\n cert-oper upgrade auth-mode auth-string")
+        with trio.fail_after(20):
+            result = await enrol(lab, entry, cert, auth_string="1234")
+        assert result.ok

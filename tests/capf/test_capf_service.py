@@ -6,10 +6,10 @@ import subprocess
 
 import pytest
 import trio
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lab_pki import LabCA, install_ca_trustpoint, install_trustpoint
 
 from emulator.wire import capf
@@ -245,10 +245,10 @@ JUNK = st.one_of(st.binary(max_size=200),
 @given(junks=st.lists(JUNK, min_size=8, max_size=8))
 async def test_malformed_messages_end_only_their_own_session(tmp_path_factory, ca, junks):
     """Garbage and truncated messages from many clients; a real phone still enrols after each."""
+    from conftest import Shell
+
     from emulator.lab import open_lab
     from phone_sim.tls import phone_context
-
-    from conftest import Shell
 
     async with open_lab(tmp_path_factory.mktemp("lab")) as lab:
         shell = Shell(lab.router)

@@ -50,8 +50,7 @@ async def rollout(phones: int, bits: int) -> float:
             cert, key = ca.issue("cme")
             install_trustpoint(lab.router, "CME", ca, cert, key)
             await Shell(lab.router).paste_config(config(phones, bits))
-            await trio.sleep(0.05)
-            [entry] = [e for e in lab.services.entries() if e.name == "capf"]
+            entry = await lab.service("capf")
             ok = 0
 
             async def phone(i: int) -> None:

@@ -22,6 +22,8 @@ async def apply_config(router: Router, text: str) -> str:
             if line.strip() == "end" and not line.startswith(" "):
                 break
             await session.handle(line)
+        for hook in list(session.on_exit_config):  # actions that need the whole config
+            hook()
     finally:
         session.close()
     return terminal.output()
@@ -33,6 +35,9 @@ async def reload_router(router: Router) -> str:
         hook()
     router.factory_reset()
     text = router.startup_config()
+    if text:  # a saved configuration says `shutdown` where an interface was down
+        for sec in router.config.sections("interface"):
+            sec.unset("shutdown")
     out = await apply_config(router, text) if text else ""
     router.last_change = None
     router.unsaved_changes = False

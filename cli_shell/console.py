@@ -9,6 +9,7 @@ console offers exactly what the parser accepts.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import trio
@@ -30,12 +31,13 @@ class ConsoleTerminal:
 
     interactive = True
 
-    def __init__(self) -> None:
+    def __init__(self, toolbar: Callable[[], str] | None = None) -> None:
         self.session: Session | None = None
         self._history = InMemoryHistory()
+        extra = {"bottom_toolbar": toolbar, "refresh_interval": 1.0} if toolbar else {}
         self._line_prompt = PromptSession(history=self._history,
                                           key_bindings=self._line_bindings(),
-                                          enable_history_search=False)
+                                          enable_history_search=False, **extra)
         self._secret_prompt = PromptSession(input_processors=[PasswordProcessor(char="")])
 
     # --- Terminal ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import inspect
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,10 +101,13 @@ class Session:
     _held_logs: list[str] | None = None
     on_exit_config: list[Callable[[], None]] = field(default_factory=list)
     line_number: int = 0
+    controls: Callable[[str], Awaitable[str]] | None = None  # the lab's `:` lines, if any
     remote_address: str | None = None
     last_input: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
+        import cli_shell.commands  # noqa: F401  (a session needs every command declared)
+
         self.router.log.subscribe(self._on_log)
         if not self.terminal.interactive:
             self.term_length = 0
@@ -119,7 +122,7 @@ class Session:
     def prompt(self) -> str:
         mode = MODES[self.mode]
         if self.mode == "exec":
-            return self.router.hostname + ("#" if self.priv >= 15 else ">")
+            return self.router.hostname + ("#" if self.priv >= 2 else ">")  # 2-15: privileged
         return self.router.hostname + mode.prompt + "#"
 
     def enter(self, mode: str, target: Any = None) -> None:
@@ -150,6 +153,8 @@ class Session:
     def config_origin(self) -> str:
         if self.origin == "console":
             return "console by console"
+        if not self.user:  # a vty login with the line password only: no user name
+            return f"console by {self.origin}"
         return f"console by {self.user} on {self.origin}"
 
     def close(self) -> None:
@@ -213,6 +218,9 @@ class Session:
             return
         stripped = line.strip()
         if not stripped or stripped.startswith("!"):
+            return
+        if stripped.startswith(":") and self.controls is not None:
+            self.emit(await self.controls(stripped[1:]))  # lab controls, outside IOS
             return
         if stripped.upper() == "\x1a" or stripped == "^Z":
             self.end_config()
@@ -283,6 +291,10 @@ class Session:
             return result if isinstance(result, ParseError) else (
                 result, negation == "no", negation == "default")
         result = match_line(t.positive.root, line, priv, al)
+        if mode == "exec":  # `privilege exec level N COMMAND`
+            from cli_shell.privilege import adjust
+
+            result = adjust(self, t.positive.root, line, al, result)
         return result if isinstance(result, ParseError) else (result, False, False)
 
     def _negation(self, mode: str, line: str) -> str | None:

@@ -39,6 +39,15 @@ class Lab:
     services: Any = None  # ServiceManager, once started
     phones: list[Any] = field(default_factory=list)
 
+    async def service(self, name: str, timeout: float = 10.0):
+        """The manifest entry of a service once it listens (services start in the background)."""
+        with trio.fail_after(timeout):
+            while True:
+                for entry in self.services.entries() if self.services else []:
+                    if entry.name == name:
+                        return entry
+                await trio.sleep(0.01)
+
     def write_manifest(self) -> None:
         self.manifest.hostname = self.router.hostname
         self.manifest.services = self.services.entries() if self.services else []

@@ -21,6 +21,7 @@ from emulator.eventlog import EventLog
 from emulator.interfaces import Chassis, interface_sort_key
 from emulator.keystore import KeyStore, load_pem, save_pem
 from emulator.storage import LabStorage
+from emulator.telephony.registry import PhoneRegistry
 
 IOS_VERSION_SHORT = "12.4"
 IOS_VERSION = "12.4(24)T8"
@@ -57,11 +58,13 @@ class Router:
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
     addresses: AddressPlan = field(default_factory=AddressPlan)
     keystore: KeyStore = field(default_factory=KeyStore)
+    phones: PhoneRegistry = field(default_factory=PhoneRegistry)  # SCCP registrations
     runtime: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.log = EventLog(self.clock)
         self.debug = Debugging(self.log)
+        self.phones.attach(self.log.log, self.debug)
         self.factory_reset()
 
     @classmethod

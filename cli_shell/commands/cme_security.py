@@ -121,10 +121,12 @@ def ctl_server_remote_cme(c: Ctx) -> None:
 
 @command(CTL, "regenerate", no=False, help=CTL_HELP)
 def ctl_regenerate(c: Ctx) -> None:
-    """Build CTLFile.tlv: done by the router's CTL service (a later issue) when present."""
-    hook = getattr(c.router, "ctl_regenerate", None)
-    if callable(hook):
-        hook(c)
+    """Build CTLFile.tlv, write it to flash and publish it on TFTP (emulator.provisioning.ctl)."""
+    from emulator.provisioning.ctl import regenerate
+
+    error = regenerate(c.router)
+    if error:
+        c.out(error)
 
 
 def show_ctl_client_lines(router: Router) -> list[str]:
@@ -136,12 +138,17 @@ def show_ctl_client_lines(router: Router) -> list[str]:
     lines.append(f"        SAST 1 Certificate Trustpoint: {sast1}")
     lines.append(f"        SAST 2 Certificate Trustpoint: {sast2}")
     lines.append("        List of Trusted Servers in the CTL")
+    rows = []
     for s in sec.with_prefix("server") if sec else []:
         if s.key.endswith(" username"):
-            function, tp = "CME", ""
+            rows.append(("CME", s.values["addr"], ""))
+        elif s.values["function"] == "cme-tftp":  # listed as its two functions (spec 6.1)
+            rows += [("CME", s.values["addr"], s.values["tp"]),
+                     ("TFTP", s.values["addr"], s.values["tp"])]
         else:
-            function, tp = s.values["function"].upper(), s.values["tp"]
-        lines.append(f"                {function:<7} {s.values['addr']:<15} {tp}".rstrip())
+            rows.append((s.values["function"].upper(), s.values["addr"], s.values["tp"]))
+    for function, addr, tp in rows:
+        lines.append(f"                {function:<7} {addr:<15} {tp}".rstrip())
     return lines
 
 

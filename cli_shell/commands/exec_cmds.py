@@ -9,6 +9,7 @@ from cli_shell.commands.common import exec_exit
 from cli_shell.registry import command
 from cli_shell.session import Ctx
 from emulator import passwords
+from emulator import remote_access as ra
 
 USER = 1  # privilege of commands a user-EXEC session may run
 
@@ -19,6 +20,11 @@ async def enable(c: Ctx) -> None:
     session = c.session
     if session.priv >= level:
         session.priv = level
+        return
+    if session.origin != "console" and ra.enable_methods(c.router.config):
+        from cli_shell.vty import aaa_enable  # `aaa authentication enable default ...`
+
+        await aaa_enable(c, level)
         return
     check = enable_checker(c, level)
     if check is None:

@@ -7,6 +7,7 @@ from cli_shell.commands.system import _encrypting, store_password
 from cli_shell.registry import command
 from cli_shell.session import Ctx
 from emulator import passwords
+from emulator.config.section import Section
 
 LINE_HELP = {"con": "Primary terminal line", "console": "Primary terminal line",
              "vty": "Virtual terminal", "aux": "Auxiliary line"}
@@ -23,8 +24,9 @@ def line_aux(c: Ctx) -> None:
     c.enter("config-line", c.router.config.section("line aux", ("0",), "line aux 0"))
 
 
-@command("config", "line vty <0-15>:first [<1-15>:last]", help=LINE_HELP,
-         no="line vty <0-15>:first [<1-15>:last]")
+# An ISR numbers its vty lines up to 1869 [M]; the lab's SSH benchmark uses 50 of them.
+@command("config", "line vty <0-1869>:first [<1-1869>:last]", help=LINE_HELP,
+         no="line vty <0-1869>:first [<1-1869>:last]")
 def line_vty(c: Ctx) -> None:
     first = c.args["first"]
     last = c.arg("last", first)
@@ -51,7 +53,31 @@ def line_vty(c: Ctx) -> None:
     for sec in secs[1:]:
         if not sec.settings:
             sec.set("login", "login", {"mode": "line"})
-    c.enter("config-line", secs[0] if first <= 4 else secs[-1])
+    c.enter("config-line", secs[0] if len(secs) == 1 else LineGroup(secs))
+
+
+class LineGroup(Section):
+    """`line vty 0 15`: what is typed next applies to every block of lines in the range."""
+
+    def __init__(self, members: list[Section]) -> None:
+        super().__init__(kind="line vty", header="")
+        self.members = members
+
+    def set(self, key, line, values=None, sort=()) -> None:  # type: ignore[override]
+        for sec in self.members:
+            sec.set(key, line, values, sort)
+
+    def unset(self, key: str) -> bool:
+        return any([sec.unset(key) for sec in self.members])
+
+    def unset_prefix(self, prefix: str) -> int:
+        return sum(sec.unset_prefix(prefix) for sec in self.members)
+
+    def get(self, key: str):  # type: ignore[override]
+        return self.members[0].get(key)
+
+    def has(self, key: str) -> bool:
+        return self.members[0].has(key)
 
 
 @command("config-line", "login [local]", help={"local": "Local password checking"})

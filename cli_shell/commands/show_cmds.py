@@ -256,3 +256,7 @@ async def delete_file(c: Ctx) -> None:
         ok = False
     if not ok:
         c.out(f"%Error deleting flash:/{name} (No such file or directory)")
+        return
+    from emulator.provisioning.cnf import republish_bindings
+
+    republish_bindings(c.router)  # a deleted bound file is no longer served

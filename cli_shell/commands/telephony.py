@@ -3,8 +3,9 @@
 Each block is a child `Section` of `router.config`; lines are settings rendered from parsed
 values (see docs/architecture.md), so `show running-config` prints IOS's canonical form
 (`ephone  1`, `button  1:1`, ` port 2000`) whatever was typed. Typed read access for services is
-in `emulator.telephony_model`; action commands (`create cnf-files`, `reset`, `restart`,
-`load-cfg-file ... create`) call `router.telephony_hooks` when later code installs one.
+in `emulator.telephony_model`; action commands (`reset`,
+`restart`) call `router.telephony_hooks` when later code installs one; `create cnf-files` and
+`load-cfg-file` call `emulator.provisioning.cnf` directly.
 
 Error texts marked [U] below are unconfirmed guesses: no capture of them was found.
 """
@@ -19,6 +20,7 @@ from cli_shell.parser import ParseError, tokenize
 from cli_shell.registry import command
 from cli_shell.session import Ctx
 from emulator.config.section import Section
+from emulator.provisioning import cnf as cnf_files
 from emulator.telephony_model import (
     EPHONE,
     EPHONE_DN,
@@ -83,6 +85,8 @@ TS_HELP = {
     "version-stamp": "Version stamp of the configuration files",
     "stamp": "Version stamp text",
     "all": "All phones",
+    "keepalive": "Define keepalive timeout period to unregister IP phones",
+    "seconds": "Keepalive period in seconds",
 }
 EPHONE_HELP = {
     "mac": "MAC address",
@@ -183,6 +187,7 @@ setting("config-telephony", f"max-ephones <1-{MAX_EPHONES}>:n", help=TS_HELP,
         check=_max_check(EPHONE, "max-ephones"))
 setting("config-telephony", f"max-dn <1-{MAX_DN}>:n", help=TS_HELP,
         check=_max_check(EPHONE_DN, "max-dn"))
+setting("config-telephony", "keepalive <10-65535>:seconds", key="keepalive", help=TS_HELP)
 flag("config-telephony", "auto-reg-ephone", on="auto-reg-ephone", off="no auto-reg-ephone",
      default_on=True)
 
@@ -253,12 +258,15 @@ def load_cfg_file(c: Ctx) -> None:
             sec.unset_prefix("load-cfg-file")
         else:
             sec.unset(f"load-cfg-file {alias}")
+        cnf_files.republish_load_cfg(c.router)
         return
     sign = bool(c.args.get("sign"))
     line = f"load-cfg-file {c.args['file']} alias {alias}" + (" sign" if sign else "")
     sec.set(f"load-cfg-file {alias}", line, {"file": c.args["file"], "alias": alias,
                                               "sign": sign})
-    call_hook(c, "load_cfg_file", c.args["file"], alias, sign, bool(c.args.get("create")))
+    for text in cnf_files.load_cfg_file(c.router, c.args["file"], alias, sign,
+                                        bool(c.args.get("create"))):
+        c.out(text)
 
 
 @command("config-telephony", "create cnf-files [version-stamp LINE:stamp]", help=TS_HELP)
@@ -278,17 +286,30 @@ def create_cnf_files(c: Ctx) -> None:
     else:
         stamp = c.router.clock.now_local().strftime("%b %d %Y %H:%M:%S")
     sec.set("create cnf-files", f"create cnf-files version-stamp {stamp}", {"stamp": stamp})
-    call_hook(c, "create_cnf_files", stamp)
+    if c.session.origin == "startup":
+        # Booting: the ephones come after telephony-service in the file, so CME builds the
+        # files once the whole configuration is in.
+        c.session.on_exit_config[:] = [h for h in c.session.on_exit_config
+                                       if getattr(h, "__name__", "") != "create_cnf_files"]
+
+        def create_cnf_files() -> None:
+            for text in cnf_files.create_cnf_files(c.router, stamp):
+                c.out(text)  # into the boot output, as IOS prints errors while booting
+
+        c.session.on_exit_config.append(create_cnf_files)
+        return
+    for text in cnf_files.create_cnf_files(c.router, stamp):
+        c.out(text)
 
 
 @command("config-telephony", "reset all", no=False, help=TS_HELP)
 def ts_reset_all(c: Ctx) -> None:
-    call_hook(c, "reset_phones", None, False)
+    c.router.phones.reset_phones(None, restart=False)  # registered phones only
 
 
 @command("config-telephony", "restart all", no=False, help=TS_HELP)
 def ts_restart_all(c: Ctx) -> None:
-    call_hook(c, "reset_phones", None, True)
+    c.router.phones.reset_phones(None, restart=True)
 
 
 # --- ephone-dn -------------------------------------------------------------------------------
@@ -449,9 +470,9 @@ def ephone_apply_template(c: Ctx) -> None:
 
 @command("config-ephone", "reset", no=False, help=EPHONE_HELP)
 def ephone_reset(c: Ctx) -> None:
-    call_hook(c, "reset_phones", [c.target.ident[0]], False)
+    c.router.phones.reset_phones([c.target.ident[0]], restart=False)
 
 
 @command("config-ephone", "restart", no=False, help=EPHONE_HELP)
 def ephone_restart(c: Ctx) -> None:
-    call_hook(c, "reset_phones", [c.target.ident[0]], True)
+    c.router.phones.reset_phones([c.target.ident[0]], restart=True)

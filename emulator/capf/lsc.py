@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
+from emulator.pki.ca import lsc_issuer
 from emulator.pki.credentials import ca_certificates, key_label, trustpoint
 from emulator.router import Router
 
@@ -62,7 +63,7 @@ def issue_lsc(router: Router, ca_trustpoint: str | None, public_key: object,
         raise IssueError(f"cert-enroll-trustpoint {ca_trustpoint} does not exist")
     if not isinstance(public_key, rsa.RSAPublicKey):
         raise IssueError("the phone's public key is not an RSA key")
-    issuer = _certificate_server(router, ca_trustpoint)
+    issuer = lsc_issuer(router, ca_trustpoint)
     if issuer is not None:
         return issuer(public_key, device)
     cas = ca_certificates(router, ca_trustpoint)
@@ -76,13 +77,3 @@ def issue_lsc(router: Router, ca_trustpoint: str | None, public_key: object,
     now = router.clock.now_utc()
     builder = lsc_builder(public_key, device, ca_cert, x509.random_serial_number(), now)
     return builder.sign(key.private_key, hashes.SHA256())
-
-
-def _certificate_server(router: Router, name: str):
-    """The running IOS certificate server of that name, as an `issue(public_key, cn)` call."""
-    try:
-        from emulator.pki import ca as ca_module  # the IOS CA, when present
-    except ImportError:
-        return None
-    finder = getattr(ca_module, "lsc_issuer", None)
-    return finder(router, name) if finder is not None else None

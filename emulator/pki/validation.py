@@ -4,8 +4,14 @@ The chain must lead to one of the trustpoint's CA certificates by real signature
 certificate must be valid at the router's clock (so an unset or skewed clock has its effect),
 and revocation is checked by the trustpoint's `revocation-check` methods in order.
 
-The CRL method needs the network (the CRL is fetched from its distribution point over HTTP), so
-it is asked of a `crl_source` the caller passes in; without one, `crl` cannot succeed.
+The CRL method needs the network: the CRL is fetched from the certificate's distribution point
+over HTTP, through the lab's address plan, like any client would. That is asked of a
+`crl_source`; when the caller passes none, the network source registered by
+`emulator.services.pki_client` (trio, real sockets) is used. Without a CRL, `crl` fails and the
+next method (if any) is tried; `none` accepts.
+
+Every decision is traced with `debug crypto pki validation` / `transactions`, and a refusal is
+logged (`%PKI-3-CERTIFICATE_INVALID...`, `%PKI-3-CRL_FETCH_FAIL`), so the trainee sees why.
 """
 
 from __future__ import annotations
@@ -21,6 +27,16 @@ from emulator.router import Router
 
 CrlSource = Callable[[x509.Certificate, x509.Certificate],
                      Awaitable[x509.CertificateRevocationList | None]]
+NetworkSource = Callable[[Router, x509.Certificate, x509.Certificate],
+                         Awaitable[x509.CertificateRevocationList | None]]
+
+_network_source: NetworkSource | None = None
+
+
+def register_network_source(source: NetworkSource) -> None:
+    """Called by the services layer: how CRLs are fetched when the caller gives no source."""
+    global _network_source
+    _network_source = source
 
 
 @dataclass(frozen=True)
@@ -28,6 +44,19 @@ class ValidationResult:
     ok: bool
     reason: str = ""  # why not, in words a debug line can show
     subject: str = ""
+
+
+def trace(router: Router, what: str, text: str) -> None:
+    """A `debug crypto pki transactions|validation` line (`CRL` lines go to both)."""
+    debug = getattr(router, "debug", None)
+    if debug is None:
+        return
+    flags = ["crypto pki transactions", "crypto pki validation"] if what == "CRL" else \
+        [f"crypto pki {what}"]
+    for flag in flags:
+        if debug.on(flag):
+            debug.emit(flag, f"CRYPTO_PKI: {text}")
+            return
 
 
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
@@ -49,17 +78,35 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
 
 
 def revocation_methods(router: Router, name: str) -> list[str]:
+    """`revocation-check crl none` -> ["crl", "none"]; IOS's default is `crl`."""
     tp = trustpoint(router, name)
-    methods = tp.value("revocation-check", "methods") if tp is not None else None
-    if isinstance(methods, list | tuple):
+    values = tp.get("revocation-check") if tp is not None else None
+    if values is None:
+        return ["crl"]
+    methods = [values.get(k) for k in ("m1", "m2", "m3") if values.get(k)]
+    if methods:
         return [str(m) for m in methods]
-    line = tp.settings.get("revocation-check") if tp is not None else None
-    return line.line.split()[1:] if line is not None else ["crl"]
+    line = tp.settings["revocation-check"].line  # type: ignore[union-attr]
+    return line.split()[1:] or ["crl"]
 
 
 async def validate_chain(router: Router, chain: Sequence[x509.Certificate], name: str,
                          crl_source: CrlSource | None = None) -> ValidationResult:
     """Is `chain` (leaf first) acceptable to trustpoint `name` now?"""
+    result = await _validate(router, chain, name, crl_source)
+    if result.ok:
+        trace(router, "validation", f"Certificate validated for {result.subject} "
+              f"(trustpoint {name})")
+    else:
+        trace(router, "validation", f"Certificate validation failed for {result.subject}: "
+              f"{result.reason}")
+        router.log.log(f"%PKI-3-CERTIFICATE_INVALID: Certificate chain validation has failed. "
+                       f"{result.reason[:1].upper() + result.reason[1:]}")  # [U] text
+    return result
+
+
+async def _validate(router: Router, chain: Sequence[x509.Certificate], name: str,
+                    crl_source: CrlSource | None) -> ValidationResult:
     if not chain:
         return ValidationResult(False, "no certificate presented")
     leaf = chain[0]
@@ -85,17 +132,36 @@ async def validate_chain(router: Router, chain: Sequence[x509.Certificate], name
             return ValidationResult(False, "certificate is not yet valid", subject)
         if now > cert.not_valid_after_utc:
             return ValidationResult(False, "certificate has expired", subject)
+    issuer = path[1] if len(path) > 1 else path[0]
+    tried_crl = False
     for method in revocation_methods(router, name):
         if method == "none":
             return ValidationResult(True, "", subject)
         if method == "crl":
-            crl = await crl_source(leaf, path[1]) if crl_source is not None else None
+            tried_crl = True
+            crl = await _fetch(router, name, leaf, issuer, crl_source)
             if crl is None:
                 continue  # the next method, if any, is tried
-            if not crl.is_signature_valid(path[1].public_key()):
+            if not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
                 return ValidationResult(False, "CRL signature is not valid", subject)
             if crl.get_revoked_certificate_by_serial_number(leaf.serial_number) is not None:
                 return ValidationResult(False, "certificate is revoked", subject)
             return ValidationResult(True, "", subject)
-    return ValidationResult(False, "revocation status could not be checked (CRL retrieval "
-                            "failed)", subject)
+    if tried_crl:
+        return ValidationResult(False, "revocation status could not be checked (CRL "
+                                "retrieval failed)", subject)
+    return ValidationResult(False, "revocation status could not be checked (OCSP is not "
+                            "available)", subject)
+
+
+async def _fetch(router: Router, name: str, leaf: x509.Certificate, issuer: x509.Certificate,
+                 crl_source: CrlSource | None) -> x509.CertificateRevocationList | None:
+    if crl_source is not None:
+        crl = await crl_source(leaf, issuer)
+    elif _network_source is not None:
+        crl = await _network_source(router, leaf, issuer)
+    else:
+        crl = None
+    if crl is None:
+        router.log.log(f"%PKI-3-CRL_FETCH_FAIL: CRL fetch for trustpoint {name} failed")  # [M]
+    return crl

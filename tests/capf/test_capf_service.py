@@ -51,8 +51,7 @@ async def start(lab, shell, ca, bits=1024, extra=""):
     install_trustpoint(lab.router, SERVER_TP, ca, cert, key)
     out = await shell.paste_config(BASE.format(bits=bits) + extra)
     assert "% " not in out, out
-    await trio.sleep(0.05)
-    [entry] = [e for e in lab.services.entries() if e.name == "capf"]
+    entry = await lab.service("capf")
     return entry, cert
 
 

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pexpect
 import pytest
+
+EMPTY = Path(__file__).resolve().parents[1] / "data" / "empty_lab.yaml"
 
 
 @pytest.fixture
 def console(tmp_path, cucme_lab):
     env = dict(os.environ, TERM="vt100", PYTHONUNBUFFERED="1")
-    child = pexpect.spawn(cucme_lab, ["--lab", str(tmp_path / "lab")], env=env,
+    child = pexpect.spawn(cucme_lab, ["--labfile", str(EMPTY), "--lab", str(tmp_path / "lab")],
+                          env=env,
                           encoding="utf-8", timeout=20, dimensions=(24, 120))
     yield child
     child.close(force=True)
@@ -49,7 +53,8 @@ def test_console_boots_from_the_saved_configuration(tmp_path, cucme_lab):
     nvram.mkdir(parents=True)
     (nvram / "startup-config").write_text("hostname SAVED\nend\n")
     env = dict(os.environ, TERM="vt100")
-    child = pexpect.spawn(cucme_lab, ["--lab", str(tmp_path / "lab")], env=env,
+    child = pexpect.spawn(cucme_lab, ["--labfile", str(EMPTY), "--lab", str(tmp_path / "lab")],
+                          env=env,
                           encoding="utf-8", timeout=20)
     try:
         child.expect_exact("SAVED>")

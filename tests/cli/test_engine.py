@@ -110,7 +110,7 @@ async def test_no_and_default_forms(shell):
 
 async def test_typed_arguments_are_validated(shell):
     out = await shell.type("conf t", "interface vlan 10", "ip address 10.0.0.300 255.0.0.0",
-                           "ip address 10.0.0.1 255.0.255.0", "exit", "line vty 0 99")
+                           "ip address 10.0.0.1 255.0.255.0", "exit", "line vty 0 1870")
     assert out.count("% Invalid input detected") == 3
 
 
@@ -174,3 +174,10 @@ async def test_nothing_typed_produces_a_traceback(shell):
     out = await shell.type(*junk)
     assert "Traceback" not in out
     assert "ERROR: The secret you entered is not a valid encrypted secret." in out
+
+
+async def test_line_range_spanning_blocks_configures_all_of_them(shell):
+    await shell.type("conf t", "line vty 0 15", "login local", "transport input ssh")
+    text = shell.router.running_config()
+    assert "line vty 0 4\n login local\n transport input ssh\nline vty 5 15\n login local\n" \
+           " transport input ssh\n" in text

@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 
+EMPTY = Path(__file__).resolve().parents[1] / "data" / "empty_lab.yaml"
+
 
 @pytest.fixture
 def run(cucme_lab):
     def run(*args: str, stdin: str = "", timeout: float = 30) -> subprocess.CompletedProcess:
-        return subprocess.run([cucme_lab, *args], input=stdin, capture_output=True,
+        return subprocess.run([cucme_lab, "--labfile", str(EMPTY), *args], input=stdin,
+                              capture_output=True,
                               text=True, timeout=timeout)
     return run
 
@@ -48,7 +51,7 @@ def test_script_from_stdin_answers_dialogues_with_following_lines(tmp_path, run)
 
 def test_serve_runs_until_sigterm_and_writes_the_manifest(tmp_path, cucme_lab):
     lab = tmp_path / "lab"
-    proc = subprocess.Popen([cucme_lab, "--lab", str(lab), "--serve"],
+    proc = subprocess.Popen([cucme_lab, "--labfile", str(EMPTY), "--lab", str(lab), "--serve"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20
@@ -70,7 +73,7 @@ def test_serve_runs_until_sigterm_and_writes_the_manifest(tmp_path, cucme_lab):
 def test_default_lab_folder_is_created_on_first_run(tmp_path, cucme_lab):
     env_home = tmp_path / "home"
     env_home.mkdir()
-    result = subprocess.run([cucme_lab, "--script", "-"], input="show clock\n",
+    result = subprocess.run([cucme_lab, "--no-phones", "--script", "-"], input="show clock\n",
                             capture_output=True, text=True, timeout=30,
                             env={"HOME": str(env_home), "PATH": str(Path(sys.executable).parent)})
     assert result.returncode == 0

@@ -1,0 +1,1 @@
+"""Provisioning: the CTL client, phone configuration files and the TFTP file table."""

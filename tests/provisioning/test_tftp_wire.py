@@ -1,0 +1,60 @@
+"""TFTP packets and the server's name guard, with bytes alone."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from emulator.provisioning.tftp_table import TftpEntry, TftpTable, decode_files
+from emulator.services.tftp_worker import bad_name
+from emulator.wire.tftp import (
+    Ack,
+    Data,
+    ErrorCode,
+    ErrorPacket,
+    Opcode,
+    OptionAck,
+    Request,
+    TftpFormatError,
+    decode,
+)
+
+
+def test_packets_round_trip():
+    rrq = Request(Opcode.RRQ, "CTLFile.tlv", "octet", {"blksize": "1468"})
+    assert rrq.encode() == b"\x00\x01CTLFile.tlv\x00octet\x00blksize\x001468\x00"
+    assert decode(rrq.encode()) == rrq
+    assert decode(Data(7, b"abc").encode()) == Data(7, b"abc")
+    assert decode(Ack(65535).encode()) == Ack(65535)
+    assert ErrorPacket(ErrorCode.ACCESS_VIOLATION, "no").encode() == b"\x00\x05\x00\x02no\x00"
+    assert decode(OptionAck({"blksize": "1468"}).encode()) == OptionAck({"blksize": "1468"})
+
+
+@given(st.binary(max_size=64))
+def test_decode_raises_only_its_own_error(data):
+    try:
+        decode(data)
+    except TftpFormatError:
+        pass
+
+
+@pytest.mark.parametrize("name,refused", [
+    ("CTLFile.tlv", False), ("Desktops/320x196x4/List.xml.sgn", False),
+    ("../x", True), ("a/../../x", True), ("/etc/passwd", True), ("C:\\x", True),
+    ("c:x", True), ("bad\x00name", True), ("..", True), ("a..b", False),
+])
+def test_server_name_guard(name, refused):
+    assert (bad_name(name) is not None) == refused
+
+
+def test_table_snapshots_are_immutable_and_encode_whole():
+    table = TftpTable().with_group("cnf", [TftpEntry("a", b"1", "system:/its/a")])
+    newer = table.with_group("ctl", [TftpEntry("a", b"2", "flash:a"),
+                                     TftpEntry("CTLFile.tlv", b"c", "flash:CTLFile.tlv")])
+    assert table.get("a") == b"1" and table.get("CTLFile.tlv") is None
+    assert newer.get("a") == b"2"  # the CTL group is listed (and wins) first
+    assert newer.version == table.version + 1
+    with pytest.raises(TypeError):
+        newer.files["x"] = newer.files["a"]  # type: ignore[index]
+    assert decode_files(newer.encode()) == (newer.version, {"a": b"2", "CTLFile.tlv": b"c"})

@@ -1,0 +1,74 @@
+"""Reset, restart and keepalive loss, end to end."""
+
+from __future__ import annotations
+
+import pytest
+import trio
+from sccp_support import MAC1, MAC2, Pki, configure, phone, start_phone, wait_log
+
+
+@pytest.fixture(scope="module")
+def pki() -> Pki:
+    return Pki()
+
+
+async def test_reset_and_restart_reach_registered_phones_only(lab, shell, pki):
+    plain, _ = await configure(lab, shell, pki)
+    one = phone(lab, pki, MAC1, reregister=True)
+    two = phone(lab, pki, MAC2, ip="10.1.1.22", reregister=True)
+    async with trio.open_nursery() as n:
+        assert await start_phone(n, one, plain)
+        # ephone 2 is not registered yet: its reset goes nowhere
+        await shell.paste_config("ephone 2\n reset\n")
+        assert two.resets == [] and lab.router.phones.registrations.keys() == {1}
+        assert await start_phone(n, two, plain)
+        await shell.paste_config("ephone 1\n reset\n")
+        await one.wait_for(lambda p: p.resets == [1] and p.registered and p.registrations == 2)
+        assert two.resets == []
+        await wait_log(lab.router, "%IPPHONE-6-UNREGISTER_NORMAL: ephone-1:SEP001122334455")
+        await shell.paste_config("ephone 2\n restart\n")
+        await two.wait_for(lambda p: p.resets == [2] and p.registered and p.registrations == 2)
+        await shell.paste_config("telephony-service\n restart all\n")
+        await one.wait_for(lambda p: p.resets == [1, 2] and p.registered)
+        await two.wait_for(lambda p: p.resets == [2, 2] and p.registered)
+        await shell.paste_config("telephony-service\n reset all\n")
+        await one.wait_for(lambda p: p.resets == [1, 2, 1] and p.registered)
+        await two.wait_for(lambda p: p.resets == [2, 2, 1] and p.registered)
+        out = await shell.type("show ephone 1")
+        assert "REGISTERED" in out
+        n.cancel_scope.cancel()
+
+
+async def test_keepalive_loss_unregisters_abnormally(lab, shell, pki):
+    plain, _ = await configure(lab, shell, pki)
+    await shell.type("debug ephone keepalive")
+    ph = phone(lab, pki, MAC1)
+    async with trio.open_nursery() as n:
+        assert await start_phone(n, ph, plain)
+        await ph.wait_for(lambda p: p.keepalives_acked >= 1)
+        ph.send_keepalives = False  # the phone goes silent (cable pulled)
+        with trio.fail_after(5):  # 3 x 10 s configured = 0.6 s here
+            line = await wait_log(lab.router, "%IPPHONE-6-UNREGISTER_ABNORMAL:")
+        assert line.endswith("ephone-1:SEP001122334455 IP:10.1.1.21 Socket:1 "
+                             "DeviceType:Phone has unregistered abnormally.")
+        assert lab.router.log.contains("no message for 0.6 seconds, closing")
+        assert lab.router.log.contains("KeepAlive received")
+        await ph.wait_for(lambda p: not p.registered)
+        assert ph.status == "Connection to CallManager lost"
+        n.cancel_scope.cancel()
+    out = await shell.type("show ephone registered")
+    assert "ephone-1" not in out
+
+
+async def test_phone_notices_a_silent_router(lab, shell, pki):
+    """The router stops answering keepalives (its service goes away): the phone gives up."""
+    plain, _ = await configure(lab, shell, pki)
+    ph = phone(lab, pki, MAC1)
+    async with trio.open_nursery() as n:
+        assert await start_phone(n, ph, plain)
+        reg = lab.router.phones.registrations[1]
+        reg.link.send_reset = lambda kind: None  # not used; keeps the link object honest
+        conn = reg.link
+        conn._queue = lambda message: None  # the router swallows every reply from now on
+        await ph.wait_for(lambda p: p.status.startswith("Keepalive lost"), timeout=5)
+        n.cancel_scope.cancel()

@@ -80,3 +80,55 @@ def appendix_b() -> list[str]:
             + CAPF_AND_CTL + per_phone_capf({1: "1234", 2: "2345", 3: "3456", 4: "4567"})
             + telephony_security())
     return ["enable", "configure terminal", *text.splitlines(), "end"]
+
+
+TEMPLATES_C = """\
+exit
+ephone-template 1
+ service phone disableSpeaker true
+ service phone disableSpeakerAndHeadset true
+ service phone forwardingDelay 1
+ service phone garp 1
+ service phone pcPort 1
+ service phone spanToPCPort 1
+ service phone voiceVlanAccess 1
+ service phone webAccess 1
+ service phone settingsAccess 1
+ephone-template 2
+ service phone disableSpeaker true
+ service phone disableSpeakerAndHeadset true
+ service phone forwardingDelay 1
+ service phone garp 1
+ service phone pcPort 1
+ service phone spanToPCPort 1
+ service phone voiceVlanAccess 1
+ service phone webAccess 1
+ service phone settingsAccess 0
+ephone 1
+ device-security-mode encrypted
+ ephone-template 1
+ephone 2
+ device-security-mode authenticated
+ ephone-template 2
+ephone 3
+ device-security-mode encrypted
+ ephone-template 2
+ephone 4
+ device-security-mode encrypted
+ ephone-template 2
+"""
+
+
+def appendix_c() -> list[str]:
+    """Appendix C: individual settings, templates 1 and 2, phone 2 authenticated.
+
+    The templates are typed from global configuration: inside an ephone, `ephone-template 1`
+    would apply template 1 to that ephone (on IOS as here), not create it.
+    """
+    text = (CA_AND_TRUSTPOINTS + enrol("CUCME_CAPF_TFTP_SAST1") + enrol("SAST2")
+            + CAPF_AND_CTL + per_phone_capf({1: "1234", 2: "2345", 3: "3456", 4: "4567"})
+            + TEMPLATES_C + telephony_security())
+    return ["enable", "configure terminal", *text.splitlines(), "end"]
+
+
+AUTH_STRINGS = ["1234", "2345", "3456", "4567"]

@@ -65,6 +65,7 @@ class Router:
         self.log = EventLog(self.clock)
         self.debug = Debugging(self.log)
         self.phones.attach(self.log.log, self.debug)
+        self.change_listeners.append(self.phones.invalidate)
         self.factory_reset()
 
     @classmethod

@@ -78,6 +78,11 @@ class ScenarioFailed(Exception):
 
 
 class ScenarioItem(pytest.Item):
+    @property
+    def obj(self):  # type: ignore[no-untyped-def]
+        """Plugins that look at a test's function (pytest-trio's trio_mode) see a plain one."""
+        return self.runtest
+
     def runtest(self) -> None:
         from scenarios.runner import run_file
 

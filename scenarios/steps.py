@@ -22,6 +22,8 @@ from scenarios.scenario import HARDENING, Step, TextCheck
 
 POLL = 0.02
 EXCERPT_LINES = 12
+REJECTED = re.compile(r"% (Invalid input|Incomplete command|Ambiguous command|Unknown command)"
+                      r"|%Error")
 
 
 class StepError(Exception):
@@ -178,11 +180,11 @@ async def run_step(ctx: Context, step: Step) -> StepOutcome:
 
 def cli_step(out: str, ctx: Context) -> StepOutcome:
     ctx.last_output = out
-    errors = [line for line in out.splitlines() if line.startswith("% ")]
+    errors = [line for line in out.splitlines() if REJECTED.match(line)]
     logs = [line for line in out.splitlines() if re.match(r"^[*.]?\w{3} +\d+ [\d:.]+: %", line)]
     seen = f"{len(out.splitlines())} line(s) of output"
     if errors:
-        seen += f"; {len(errors)} error(s), first: {errors[0]}"
+        seen += f"; {len(errors)} line(s) rejected, first: {errors[0]}"
     if logs:
         seen += f"; {len(logs)} syslog line(s)"
     return StepOutcome(seen, out)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import importlib
 import pkgutil
@@ -51,7 +52,8 @@ if TYPE_CHECKING:
 
 TLS_PORT = 2443
 RECEIVE_SIZE = 4096
-OUTGOING_QUEUE = 64  # frames waiting for the socket; a phone that stops reading is dropped
+FLUSH_TIMEOUT = 5.0  # a last write to a phone that does not read gives up after this
+OUTGOING_LIMIT = 64 * 1024  # bytes waiting for the socket; a phone not reading is dropped
 X509_V_FLAG_NO_CHECK_TIME = 0x200000
 # The server's choice, best first: encrypting suites, then the integrity-only one.
 SERVER_CIPHERS = ("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA256:"
@@ -63,6 +65,18 @@ SOFT_KEYS = (("Redial", 1), ("NewCall", 2), ("Hold", 3), ("Trnsfer", 4), ("CFwdA
              ("EndCall", 9), ("Resume", 10), ("Answer", 11), ("Confrn", 13))
 SOFT_KEY_SETS = ((1, 2, 5), (3, 4, 6, 9), (7,), (8, 6), (1, 6, 5), (3, 4, 6, 9), (6,),
                  (3, 6, 9), (6,), (1, 6, 5), (2,), (1, 2, 5))
+
+
+@functools.lru_cache(maxsize=1024)
+def _frame(message: sccp.SccpMessage, version: int) -> bytes:
+    """Encoded frames, cached: most server messages are the same for every phone."""
+    return sccp.encode_frame(message, version)
+
+
+SOFT_KEY_TEMPLATE = sccp.SoftKeyTemplateRes(0, len(SOFT_KEYS), len(SOFT_KEYS), tuple(
+    sccp.SoftKeyDefinition(label, event) for label, event in SOFT_KEYS))
+SOFT_KEY_SET = sccp.SoftKeySetRes(0, len(SOFT_KEY_SETS), len(SOFT_KEY_SETS), tuple(
+    sccp.SoftKeySetDefinition(s, tuple(0 for _ in s)) for s in SOFT_KEY_SETS))
 
 
 class SccpService:
@@ -189,7 +203,10 @@ class PhoneConnection:
         self.peer_port = int(peer[1])
         self.socket = self.registry.open_socket()
         self.scope = trio.CancelScope()
-        self.out_send, self.out_recv = trio.open_memory_channel[bytes | None](OUTGOING_QUEUE)
+        self._pending: list[bytes] = []  # frames for the next write (one TLS record)
+        self._pending_size = 0
+        self._wake = trio.Event()
+        self._done = False  # the reader has finished: flush, then stop
         self.reg: Registration | None = None
         self.cert_cn: str | None = None
         self.cipher: str | None = None
@@ -225,7 +242,9 @@ class PhoneConnection:
                 async with trio.open_nursery() as nursery:
                     nursery.start_soon(self._writer, nursery.cancel_scope)
                     await self._reader()
-                    self.out_send.send_nowait(None)  # flush what is queued, then stop
+                    self._done = True  # flush what is queued, then stop
+                    self._wake.set()
+                    nursery.cancel_scope.deadline = trio.current_time() + FLUSH_TIMEOUT
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             self._debug("detail", f"connection lost ({type(exc).__name__})")
         finally:
@@ -278,10 +297,17 @@ class PhoneConnection:
         self._debug("register", text)
 
     async def _writer(self, cancel: trio.CancelScope) -> None:
-        async for frame in self.out_recv:
-            if frame is None:
+        """Write whatever is queued in one go (one segment, one TLS record per batch)."""
+        while True:
+            await self._wake.wait()
+            self._wake = trio.Event()
+            if self._pending:
+                data = b"".join(self._pending)
+                self._pending.clear()
+                self._pending_size = 0
+                await self.stream.send_all(data)
+            if self._done and not self._pending:
                 break
-            await self.stream.send_all(frame)
         cancel.cancel()
 
     def _queue(self, message: sccp.SccpMessage) -> None:
@@ -289,20 +315,23 @@ class PhoneConnection:
             return
         if self.registry.debugging("detail"):
             self._debug("detail", f"-> {message.name}")
-        try:
-            self.out_send.send_nowait(self.codec.send(message))
-        except trio.WouldBlock:
+        if isinstance(message, sccp.Register | sccp.RegisterAck):
+            frame = self.codec.send(message)  # these change the negotiated version
+        else:
+            frame = _frame(message, self.codec.version)
+        self._pending.append(frame)
+        self._pending_size += len(frame)
+        self._wake.set()
+        if self._pending_size > OUTGOING_LIMIT:
             self._debug("detail", "phone is not reading, closing")
             self.close()
-        except trio.ClosedResourceError:
-            pass
 
     def _finish(self) -> None:
         """Send what is queued, then close (RegisterReject, UnregisterAck)."""
         if not self.closing:
             self.closing = True
-            with contextlib.suppress(trio.WouldBlock, trio.ClosedResourceError):
-                self.out_send.send_nowait(None)
+            self._done = True
+            self._wake.set()
 
     def _timeout(self) -> float:
         interval = self.reg.keepalive_interval if self.reg else \
@@ -423,12 +452,9 @@ class PhoneConnection:
             local = sccp.DefineTimeDate.at(clock.now_local())
             return [dataclasses.replace(local, system_time=int(clock.now_utc().timestamp()))]
         if isinstance(msg, sccp.SoftKeyTemplateReq):
-            keys = tuple(sccp.SoftKeyDefinition(label, event) for label, event in SOFT_KEYS)
-            return [sccp.SoftKeyTemplateRes(0, len(keys), len(keys), keys)]
+            return [SOFT_KEY_TEMPLATE]
         if isinstance(msg, sccp.SoftKeySetReq):
-            sets = tuple(sccp.SoftKeySetDefinition(s, tuple(0 for _ in s))
-                         for s in SOFT_KEY_SETS)
-            return [sccp.SoftKeySetRes(0, len(sets), len(sets), sets)]
+            return [SOFT_KEY_SET]
         if isinstance(msg, sccp.ConfigStatReq):
             return [sccp.ConfigStat(self.reg.device_name, 0, 1, "", self.router.hostname,
                                     len(buttons), 0)]

@@ -32,6 +32,7 @@ from emulator.telephony_model import (
     EPHONE,
     EPHONE_DN,
     Button,
+    TelephonyService,
     effective_security_mode,
     ephone,
     ephones,
@@ -176,12 +177,28 @@ class PhoneRegistry:
     handshake_timeout: float = 10.0
     _sockets: set[int] = field(default_factory=set)
     _log: Callable[[str], object] | None = None
+    # Derived from the configuration, dropped whenever it changes (`invalidate`).
+    _macs: dict[str, int] | None = None
+    _ts: TelephonyService | None = None
+    _keepalive: int | None = None
+    _tags: set[int] = field(default_factory=set)
     _debugging: Debugging | None = None
 
     def attach(self, log: Callable[[str], object], debugging: Debugging | None = None) -> None:
         """Where syslog lines go (the router's event log) and its `debug` flags."""
         self._log = log
         self._debugging = debugging
+
+    def invalidate(self) -> None:
+        """The configuration changed (router.notify): forget what was derived from it."""
+        self._macs = None
+        self._ts = None
+        self._keepalive = None
+
+    def _telephony(self, router: Router) -> TelephonyService | None:
+        if self._ts is None:
+            self._ts = telephony_service(router.config)
+        return self._ts
 
     # ---- sockets and logging -----------------------------------------------------------------
 
@@ -223,7 +240,7 @@ class PhoneRegistry:
     def admit(self, router: Router, req: RegisterRequest) -> Admission:
         """May this phone register? Creates the ephone of an auto-registered phone."""
         config = router.config
-        ts = telephony_service(config)
+        ts = self._telephony(router)
         if ts is None or ts.source_address is None:
             return Admission(False, reason=REJECT_NO_CME, detail="telephony-service has no "
                              "ip source-address")
@@ -310,21 +327,37 @@ class PhoneRegistry:
         return (s for s in router.config.children.values() if s.kind == EPHONE)
 
     def _tag_by_mac(self, router: Router, mac: str) -> int | None:
-        for sec in self._ephone_sections(router):
-            if sec.value("mac-address", "mac") == mac:
-                return sec.ident[0]
-        return None
+        if self._macs is None:
+            self._macs, self._tags = {}, set()
+            for sec in self._ephone_sections(router):
+                self._tags.add(sec.ident[0])
+                m = sec.value("mac-address", "mac")
+                if m is not None:
+                    self._macs[m] = sec.ident[0]
+        tag = self._macs.get(mac)
+        if tag is not None:
+            sec = router.config.find(EPHONE, (tag,))
+            if sec is None or sec.value("mac-address", "mac") != mac:  # changed behind us
+                self._macs = None
+                return self._tag_by_mac(router, mac)
+        return tag
 
     def _free_tag(self, router: Router, limit: int) -> int | None:
-        used = {sec.ident[0] for sec in self._ephone_sections(router)}
-        return next((t for t in range(1, limit + 1) if t not in used), None)
+        if self._macs is None:
+            self._tag_by_mac(router, "")  # builds the index of tags
+        for t in range(1, limit + 1):
+            if t not in self._tags and router.config.find(EPHONE, (t,)) is None:
+                return t
+        return None
 
-    @staticmethod
-    def _create_ephone(router: Router, tag: int, mac: str,
+    def _create_ephone(self, router: Router, tag: int, mac: str,
                        auto_assign: tuple[int, int] | None) -> None:
         """The ephone CME adds for an auto-registered phone (shown in running-config)."""
         sec = router.config.section(EPHONE, (tag,), f"ephone  {tag}")
         sec.set("mac-address", f"mac-address {mac}", {"mac": mac})
+        if self._macs is not None:
+            self._macs[mac] = tag
+            self._tags.add(tag)
         if auto_assign is None:
             return
         taken = {dn for ep in ephones(router.config) for b in ep.buttons for dn in b.dns}
@@ -388,6 +421,9 @@ class PhoneRegistry:
         return None
 
     def keepalive_interval(self, router: Router) -> int:
-        sec = router.config.find("telephony-service", ())
-        value = sec.value("keepalive", "seconds") if sec is not None else None
-        return int(value) if value else DEFAULT_KEEPALIVE
+        """`keepalive <seconds>` of telephony-service, 30 when not configured."""
+        if self._keepalive is None:
+            sec = router.config.find("telephony-service", ())
+            value = sec.value("keepalive", "seconds") if sec is not None else None
+            self._keepalive = int(value) if value else DEFAULT_KEEPALIVE
+        return self._keepalive

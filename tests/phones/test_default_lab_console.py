@@ -1,4 +1,4 @@
-"""`cucme-lab` on a fresh lab folder: the default lab's four phones register, seen at the console."""
+"""`cucme-lab` on a fresh lab: the default lab's four phones register, seen at the console."""
 
 from __future__ import annotations
 

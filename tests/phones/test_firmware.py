@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conftest import type_lines, until
+from phone_steps import type_lines, until
 from procedures import AUTH_STRINGS, appendix_b, enrol
 
 from emulator.provisioning.tftp_table import provisioning

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 
 import trio
-from conftest import type_lines, until
 from cryptography.hazmat.primitives import serialization
+from phone_steps import type_lines, until
 from procedures import AUTH_STRINGS, appendix_b, appendix_c
 
 

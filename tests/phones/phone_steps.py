@@ -1,21 +1,11 @@
-"""Fixtures for end-to-end phone tests: a running lab (router, services, phones)."""
+"""Helpers for end-to-end phone tests (the `runtime` fixture is in tests/conftest.py)."""
 
 from __future__ import annotations
 
 import trio
-import pytest
 
 from cli_shell.session import Session
 from cli_shell.terminal import ScriptTerminal
-from scenarios.runtime import run_lab
-
-TIME_SCALE = 0.1  # keepalives and retry backoffs ten times faster than the firmware's
-
-
-@pytest.fixture
-async def runtime(tmp_path):
-    async with run_lab(tmp_path / "lab", time_scale=TIME_SCALE) as rt:
-        yield rt
 
 
 async def type_lines(router, lines: list[str]) -> str:

@@ -8,7 +8,7 @@ stops everything when the block ends.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +37,7 @@ class Lab:
     addresses: AddressPlan
     manifest: Manifest
     services: Any = None  # ServiceManager, once started
-    phones: list[Any] = field(default_factory=list)
+    phones: Iterable[Any] = field(default_factory=list)
 
     async def service(self, name: str, timeout: float = 10.0):
         """The manifest entry of a service once it listens (services start in the background)."""
@@ -52,6 +52,11 @@ class Lab:
         self.manifest.hostname = self.router.hostname
         self.manifest.services = self.services.entries() if self.services else []
         self.manifest.phones = [p.manifest_entry() for p in self.phones]
+        self.manifest.network = {
+            "loopback_base": f"127.{self.addresses.base}.0.0/16",
+            "subnets": [str(n) for n in self.addresses.subnets],  # the k-th is 127.B.k.0/24
+            "privileged_ports_moved_by": self.addresses.port(69) - 69,
+        }
         self.manifest.write()
 
 

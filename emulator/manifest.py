@@ -31,6 +31,7 @@ class Manifest:
     services: list[ServiceEntry] = field(default_factory=list)
     phones: list[dict] = field(default_factory=list)
     state: str = "running"
+    network: dict = field(default_factory=dict)  # how configured addresses map to loopback
 
     def write(self) -> None:
         data = {
@@ -38,6 +39,7 @@ class Manifest:
             "state": self.state,
             "updated": time.time(),
             "router": {"hostname": self.hostname},
+            "network": self.network,
             "services": [asdict(s) for s in self.services],
             "phones": self.phones,
         }

@@ -16,6 +16,7 @@ the loopback address it binds, the TFTP server, and how configured addresses rea
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -87,6 +88,8 @@ class Phone:
         self._auth_entered = trio.Event()
         self._changed = trio.Event()
         self.changes = 0
+        self.timings: dict[str, float] = {}  # state -> seconds since the boot began
+        self._boot_started = time.monotonic()
         self._power: trio.CancelScope | None = None
         self._reboot = False
         self.clock_offset = 0.0  # lab hook (scenarios' `set-clock`): the phone's clock error
@@ -117,6 +120,11 @@ class Phone:
         return self.messages[-1].split(" ", 1)[1] if self.messages else ""
 
     def set_state(self, state: str) -> None:
+        """Change state; the first time each state is reached in a boot is kept in `timings`."""
+        if state == "booting":
+            self._boot_started = time.monotonic()
+            self.timings = {}
+        self.timings.setdefault(state, time.monotonic() - self._boot_started)
         self.state = state
         self._bump()
 

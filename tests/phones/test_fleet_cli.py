@@ -1,0 +1,69 @@
+"""`cucme-phones`: a fleet in worker processes, in-process lab or attached to a running one."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+FLEET_LAB = Path(__file__).resolve().parents[2] / "scenarios" / "labs" / "fleet.yaml"
+
+
+@pytest.fixture
+def cucme_phones() -> str:
+    here = Path(sys.executable).parent / "cucme-phones"
+    found = str(here) if here.exists() else shutil.which("cucme-phones")
+    if not found:
+        pytest.skip("cucme-phones is not installed (pip install -e .)")
+    return found
+
+
+def test_fleet_in_two_processes_against_an_in_process_lab(cucme_phones, tmp_path):
+    out = tmp_path / "fleet.json"
+    result = subprocess.run([cucme_phones, "--labfile", str(FLEET_LAB), "-n", "24",
+                             "--models", "7965:2,7941:1", "--processes", "2", "--quiet",
+                             "--json", str(out)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "24  registered / non-secure: Registered" in result.stdout
+    assert "registered" in result.stdout.split("stage")[1]
+    phones = json.loads(out.read_text())["phones"]
+    assert len({p["mac"] for p in phones}) == 24
+    assert sorted({p["model"] for p in phones}) == ["7941", "7965"]
+
+
+def test_fleet_attaches_to_a_running_lab(cucme_lab, cucme_phones, tmp_path):
+    lab = tmp_path / "lab"
+    server = subprocess.Popen([cucme_lab, "--labfile", str(FLEET_LAB), "--lab", str(lab),
+                               "--serve"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            path = lab / "lab.json"
+            if path.exists():
+                names = {s["name"] for s in json.loads(path.read_text())["services"]}
+                if {"tftp", "sccp"} <= names:
+                    break
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        result = subprocess.run([cucme_phones, "--lab", str(lab), "-n", "10", "--quiet"],
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "10  registered / non-secure: Registered" in result.stdout
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def test_a_lab_without_tftp_is_reported_not_a_traceback(cucme_phones, tmp_path):
+    (tmp_path / "lab.json").write_text(json.dumps({"services": [], "network": {}}))
+    result = subprocess.run([cucme_phones, "--lab", str(tmp_path), "-n", "1", "--quiet"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "no TFTP server" in result.stdout + result.stderr

@@ -1,0 +1,126 @@
+"""A full secure rollout: CTL and signed configuration by TFTP, CAPF with a fresh key per phone,
+TLS registration, for a fleet of phones — wall time and time per stage.
+
+Printed beside the floor measured in the same run: the work the rollout cannot avoid (one key
+generation, one CA signature and two TLS handshakes, CAPF's and SCCP's, per phone) divided over
+the machine's cores. The phones run in two worker processes (`cucme-phones --processes 2`),
+the router in this one.
+
+The emulated router takes at most 450 ephones (the ephone tag range of this lab), so the
+default fleet is 450 phones. Run: python benchmarks/rollout_bench.py [phones] [key bits]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import trio
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "phones")]
+
+from phone_steps import type_lines  # noqa: E402
+from procedures import CA_AND_TRUSTPOINTS, enrol  # noqa: E402
+
+from scenarios.labfile import LabFile  # noqa: E402
+from scenarios.runtime import run_lab  # noqa: E402
+
+
+def startup(phones: int) -> str:
+    lines = ["hostname CME", "interface Vlan20", " ip address 1.2.3.4 255.255.0.0",
+             "telephony-service", f" max-ephones {phones}", f" max-dn {phones}",
+             " ip source-address 1.2.3.4 port 2000", " cnf-file perphone"]
+    for i in range(1, phones + 1):
+        mac = f"{0x1001 + i - 1:012X}"
+        lines += [f"ephone {i}", f" mac-address {mac[:4]}.{mac[4:8]}.{mac[8:]}"]
+    return "\n".join(lines) + "\n"
+
+
+def security(bits: int) -> str:
+    return (CA_AND_TRUSTPOINTS + enrol("CUCME_CAPF_TFTP_SAST1") + enrol("SAST2") + f"""\
+capf-server
+ auth-mode null-string
+ cert-enroll-trustpoint CAServer password 0 lablablab
+ trustpoint-label CUCME_CAPF_TFTP_SAST1
+ source-addr 1.2.3.4
+ phone-key-size {bits}
+ cert-oper upgrade all
+ctl-client
+ server cme-tftp 1.2.3.4 trustpoint CUCME_CAPF_TFTP_SAST1
+ server capf 1.2.3.4 trustpoint CUCME_CAPF_TFTP_SAST1
+ sast1 trustpoint CUCME_CAPF_TFTP_SAST1
+ sast2 trustpoint SAST2
+ regenerate
+telephony-service
+ secure-signaling trustpoint CUCME_CAPF_TFTP_SAST1
+ tftp-server-credentials trustpoint CUCME_CAPF_TFTP_SAST1
+ device-security-mode encrypted
+ create cnf-files
+""")
+
+
+async def rollout(phones: int, bits: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        lab_dir = Path(tmp) / "lab"
+        labfile = LabFile("rollout", [], startup(phones))
+        async with run_lab(lab_dir, labfile, boot_phones=False) as runtime:
+            out = await type_lines(runtime.router, ["enable", "configure terminal",
+                                                    *security(bits).splitlines(), "end"])
+            assert "% Invalid" not in out, out
+            await runtime.lab.service("capf")
+            await runtime.lab.service("sccp-tls")
+            await trio.sleep(0.5)  # the TFTP process takes the new file table
+            report = Path(tmp) / "fleet.json"
+            start = time.perf_counter()
+            result = await trio.run_process(
+                [sys.executable, "-m", "scenarios.fleet_cli", "--lab", str(lab_dir), "-n",
+                 str(phones), "--mac-start", "0000.0000.1001", "--processes", "2", "--quiet",
+                 "--timeout", "600", "--json", str(report)], capture_stdout=True, check=False)
+            wall = time.perf_counter() - start
+            data = json.loads(report.read_text())
+            print(result.stdout.decode(), end="")
+            return {"wall": wall, "phones": data["phones"]}
+
+
+def floor(phones: int, bits: int) -> float:
+    start = time.perf_counter()
+    for _ in range(phones):
+        rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    ca = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    for _ in range(phones):
+        ca.sign(b"x" * 600, padding.PKCS1v15(), hashes.SHA256())
+    cpu = time.perf_counter() - start
+    return cpu + 2 * phones * handshake_cost()
+
+
+def handshake_cost() -> float:
+    """CPU of one mutual TLS handshake, both sides (DESIGN.md section 10 measures ~3 ms)."""
+    from benchmarks_support import mutual_tls_handshake_seconds
+
+    return mutual_tls_handshake_seconds()
+
+
+def main() -> None:
+    phones = int(sys.argv[1]) if len(sys.argv) > 1 else 450
+    bits = int(sys.argv[2]) if len(sys.argv) > 2 else 1024
+    cores = os.cpu_count() or 1
+    run = trio.run(rollout, phones, bits)
+    secure = sum(1 for p in run["phones"] if p["state"] == "registered"
+                 and p["security"] == "encrypted")
+    work = floor(phones, bits)
+    print(f"secure rollout, {phones} phones, {bits}-bit LSC keys: {secure}/{phones} encrypted "
+          f"in {run['wall']:.2f} s; floor: key generation + CA signatures + 2 TLS handshakes "
+          f"per phone = {work:.2f} s of CPU / {cores} cores = {work / cores:.2f} s; ratio "
+          f"{run['wall'] / (work / cores):.2f}x (targets: 1.5x at 1024 bits, 1.15x at 2048)")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from cli_shell.commands.common import setting
-from cli_shell.commands.system import _encrypting, store_password
+from cli_shell.commands.system import _encrypting, store_password, typed_password
 from cli_shell.registry import command
 from cli_shell.session import Ctx
-from emulator import passwords
 from emulator.config.section import Section
 
 LINE_HELP = {"con": "Primary terminal line", "console": "Primary terminal line",
@@ -95,14 +94,9 @@ def line_password(c: Ctx) -> None:
     if c.no or c.default:
         c.target.unset("password")
         return
-    ptype = int(c.arg("ptype") or 0)
-    text = c.args["text"].strip()
-    if ptype == 7:
-        try:
-            passwords.type7_decode(text)
-        except ValueError:
-            c.out("Invalid encrypted password: " + text)
-            return
+    ptype, text = typed_password(c)
+    if ptype is None:
+        return
     store_password(c.target, "password", "password", ptype, text, _encrypting(c))
 
 

@@ -45,6 +45,19 @@ def store_password(sec: Section, key: str, prefix: str, ptype: int, text: str,
     sec.set(key, line, {"type": ptype, "text": text, "prefix": prefix, "password": True})
 
 
+def typed_password(c: Ctx) -> tuple[int | None, str]:
+    """The password of a `... password [0|7] TEXT` line; (None, text) after a bad type 7."""
+    ptype = int(c.arg("ptype") or 0)
+    text = c.args["text"].strip()
+    if ptype == 7:
+        try:
+            passwords.type7_decode(text)
+        except ValueError:
+            c.out("Invalid encrypted password: " + text)
+            return None, text
+    return ptype, text
+
+
 def encrypt_all_passwords(sec: Section) -> None:
     for s in list(sec.settings.values()):
         if s.values.get("password") and s.values["type"] == 0:
@@ -131,14 +144,9 @@ def enable_password(c: Ctx) -> None:
     if c.no or c.default:
         c.router.config.unset(key)
         return
-    ptype = int(c.arg("ptype") or 0)
-    text = c.args["text"].strip()
-    if ptype == 7:
-        try:
-            passwords.type7_decode(text)
-        except ValueError:
-            c.out("Invalid encrypted password: " + text)
-            return
+    ptype, text = typed_password(c)
+    if ptype is None:
+        return
     secret = c.router.config.get("enable secret" + (f" level {level}" if level else ""))
     if secret and passwords.verify_secret(secret["type"], secret["hash"],
                                           text if ptype == 0 else passwords.type7_decode(text)):
@@ -161,14 +169,9 @@ def username_password(c: Ctx) -> None:
     if c.no or c.default:
         c.router.config.unset(f"username {name}")
         return
-    ptype = int(c.arg("ptype") or 0)
-    text = c.args["text"].strip()
-    if ptype == 7:
-        try:
-            passwords.type7_decode(text)
-        except ValueError:
-            c.out("Invalid encrypted password: " + text)
-            return
+    ptype, text = typed_password(c)
+    if ptype is None:
+        return
     prefix = f"username {name}" + (f" privilege {c.args['priv']}" if "priv" in c.args else "")
     store_password(c.router.config, f"username {name}", prefix + " password", ptype, text,
                    _encrypting(c))

@@ -2,7 +2,8 @@
 
 Collection: under the paths pytest collects, every file named `scenario_*.yaml` or
 `*.scenario.yaml` is one test item. With `--scenario-library` (or the ini option
-`scenario_library = true`) the library shipped in `scenarios/library/` is collected too.
+`scenario_library = true`, for runs that do not name their paths) the library shipped in
+`scenarios/library/` is collected too.
 A failed expectation fails the item with the scenario's timeline (expected and observed); an
 invalid file fails it with the schema error (file, line, field); a `status: draft` scenario is
 skipped with its reason (`--run-drafts` runs them).
@@ -47,7 +48,10 @@ def pytest_configure(config: pytest.Config) -> None:
                             "fixtures start")
     wanted = config.getoption("scenario_library")
     if wanted is None:
-        wanted = config.getini("scenario_library")
+        # The ini option is for whole runs (testpaths, or the current folder): a run that names
+        # its paths (`pytest tests/test_x.py`) gets those only, unless it asks for the library.
+        wanted = config.getini("scenario_library") and \
+            config.args_source != pytest.Config.ArgsSource.ARGS
     if wanted and str(LIBRARY) not in config.args:
         config.args.append(str(LIBRARY))
 

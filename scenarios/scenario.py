@@ -32,7 +32,7 @@ from phone_sim.models import MODELS
 from scenarios.labfile import DEFAULT_LAB, MAC, LabFile, load_lab, parse_lab
 from scenarios.yamlnodes import Node, SchemaError, load
 
-STEP_KINDS = ("cli", "phones", "wait", "expect", "fault")
+STEP_KINDS = ("cli", "phones", "wait", "expect", "fault", "file")
 PHONE_ACTIONS = ("boot", "power-off", "power-cycle", "factory-reset", "erase-ctl",
                  "key-auth-string", "tamper", "set-clock", "add")
 SERVICES = ("tftp", "http", "pki-enrolment", "capf", "sccp", "sccp-tls", "ssh", "telnet")
@@ -177,7 +177,7 @@ def parse_step(node: Node) -> Step:
     step = Step(kind, node.line, f["name"].text() if "name" in f else "")
     body = f[kind]
     step.args = {"cli": _cli, "phones": _phones, "wait": _wait, "expect": _expect,
-                 "fault": _fault}[kind](body)
+                 "fault": _fault, "file": _file}[kind](body)
     return step
 
 
@@ -193,6 +193,19 @@ def _cli(node: Node) -> dict:
     if not lines:
         raise node.error("no lines to type")
     return {"lines": lines, "priv": priv}
+
+
+def _file(node: Node) -> dict:
+    """`file: {flash: NAME, text: ...}`: a file the administrator brings onto the router's flash."""
+    f = node.mapping({"flash", "text"})
+    if "flash" not in f:
+        raise node.error("`file:` needs `flash:` (the file's name on flash)", f"{node.path}.flash")
+    if "text" not in f:
+        raise node.error("`file:` needs `text:` (the file's content)", f"{node.path}.text")
+    name = f["flash"].text().removeprefix("flash:").lstrip("/")
+    if not name:
+        raise f["flash"].error("a file name on flash, e.g. Ringlist.xml")
+    return {"flash": name, "text": "\n".join(f["text"].lines()) + "\n"}
 
 
 def _which(node: Node) -> str:
@@ -462,6 +475,8 @@ def describe(step: Step) -> str:
         return f"wait up to {a['timeout']:g}s until {describe_expect(a['until'])}"
     if step.kind == "expect":
         return "expect " + describe_expect(a)
+    if step.kind == "file":
+        return f"file: flash:{a['flash']} ({len(a['text'].encode())} bytes)"
     detail = {"stop-service": a.get("service"), "drop-traffic": f"phone {a.get('phone')}",
               "skew-clock": f"{a.get('seconds', 0):+g}s", "unset-clock": ""}[a["fault"]]
     return f"fault: {'clear ' if a.get('clear') else ''}{a['fault']} {detail}".rstrip()

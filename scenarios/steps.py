@@ -172,6 +172,8 @@ async def run_step(ctx: Context, step: Step) -> StepOutcome:
         return StepOutcome(await fault_step(ctx, a))
     if step.kind == "expect":
         return StepOutcome(checks=await evaluate(ctx, a))
+    if step.kind == "file":
+        return StepOutcome(put_flash_file(ctx.router, a["flash"], a["text"].encode()))
     if "seconds" in a:
         await trio.sleep(a["seconds"])
         return StepOutcome(f"waited {a['seconds']:g}s")
@@ -204,6 +206,20 @@ async def wait_until(ctx: Context, args: dict, timeout: float) -> StepOutcome:
         if not c.ok:
             c.observed += f" (still, after {timeout:g}s)"
     return StepOutcome(f"timed out after {timeout:g}s", checks=checks)
+
+
+def put_flash_file(router: Router, name: str, data: bytes) -> str:
+    """The administrator's file lands on flash (as `copy tftp: flash:` from their own TFTP
+    server would leave it); `tftp-server` bindings read flash again, as after a `copy`."""
+    from emulator.provisioning import cnf
+    from emulator.storage import FlashPathError
+
+    try:
+        router.storage.write_flash(name, data)
+    except FlashPathError as exc:
+        raise StepError(f"bad flash path {name}: {exc}") from None
+    cnf.republish_bindings(router)
+    return f"flash:{name} written ({len(data)} bytes)"
 
 
 def _flip(data: bytes, index: int | None) -> tuple[bytes, int]:

@@ -30,7 +30,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 @pytest.mark.parametrize("text, line, field, message", [
     ("steps: []\n", 1, "steps", "at least one step"),
     ("name: x\nsteps:\n  - cli: show clock\n  - expekt: {syslog: x}\n", 4,
-     "steps[1].expekt", "unknown field (expected one of: cli, expect, fault, name, phones"),
+     "steps[1].expekt", "unknown field (expected one of: cli, expect, fault, file, name, phones"),
     ("steps:\n  - {cli: x, expect: {syslog: y}}\n", 2, "steps[0]", "a step is one of"),
     ("steps:\n  - expect:\n      phone: 1\n      state: dancing\n", 4, "steps[0].expect.state",
      "must be one of"),
@@ -50,6 +50,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     ("steps:\n  - expect: {flash: a, exsts: true}\n", 2, "steps[0].expect.exsts",
      "unknown field"),
     ("steps:\n  - cli: [a, b\n", 3, "(file)", "not valid YAML"),
+    ("steps:\n  - file: {flash: Ringlist.xml}\n", 2, "steps[0].file.text", "needs `text:`"),
     ("bogus: 1\nsteps:\n  - cli: x\n", 1, "bogus", "unknown field"),
 ])
 def test_schema_errors_name_line_and_field(tmp_path, text, line, field, message):
@@ -89,6 +90,25 @@ steps:
                                        "key-size": 1024}
     assert len(sc.lab.phones) == 4  # the default lab
     assert all(s.title for s in sc.steps)
+
+
+def test_a_file_step_puts_the_file_on_flash_for_the_shell(tmp_path):
+    path = write(tmp_path, "file.yaml", SHELL_LAB + """\
+steps:
+  - file:
+      flash: flash:Ringlist.xml
+      text: |
+        <CiscoIPPhoneRingList>
+        </CiscoIPPhoneRingList>
+  - expect: {flash: Ringlist.xml}
+  - expect: {cli: {command: more flash:Ringlist.xml, contains: "<CiscoIPPhoneRingList>"}}
+""")
+    sc = load_scenario(path)
+    assert sc.steps[0].args == {"flash": "Ringlist.xml",
+                                "text": "<CiscoIPPhoneRingList>\n</CiscoIPPhoneRingList>\n"}
+    assert sc.steps[0].title == "file: flash:Ringlist.xml (47 bytes)"
+    result = run_file(path)
+    assert result.status == "passed", runner.format_result(result)
 
 
 # --- running: pass, fail with expected and observed -------------------------------------------

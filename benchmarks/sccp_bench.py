@@ -14,7 +14,7 @@ Figures, each beside its floor measured in the same run:
 - router memory per registered phone, beside the memory of one idle bare TLS connection.
 Targets (issue 6): >= 500 registrations/s on 2 cores, < 2% of one core, < 64 KB per phone.
 
-Run: python benchmarks/sccp_bench.py [--phones 1000] [--window 30] [--procs 1] [--profile]
+Run: python benchmarks/sccp_bench.py [--phones 1000] [--window 30] [--procs 2] [--profile]
 (SCCP_BENCH_PROFILE_PHONES=1 profiles the phones' side of the registrations.)
 """
 
@@ -97,10 +97,10 @@ async def _phones_main(conn, host, tls_port, phones, keys_pem, ctl, mode, concur
     keys = [load_pem_private_key(k, None) for k in keys_pem]
     ctl = parse_ctl(ctl)  # parsed once, as a phone keeps its CTL in memory
     fleet = []
-    for i, (mac, ip, local, cert_pem) in enumerate(phones):
+    for mac, ip, local, cert_pem, index in phones:  # index: in the whole fleet (its key)
         ph = SccpPhone(mac, station_ip=ip, local_address=local, security_mode=mode,
                        certificate=x509.load_pem_x509_certificate(cert_pem),
-                       key=keys[i % len(keys)], ctl=ctl)
+                       key=keys[index % len(keys)], ctl=ctl)
         ph.ssl_context = ph.make_context()
         fleet.append(ph)
     conn.send(("ready",))
@@ -244,7 +244,7 @@ async def main(args) -> None:
                 phones = []
                 for i, mac in enumerate(macs):
                     ip = f"10.2.{i // 250}.{i % 250 + 2}"
-                    phones.append((mac, ip, lab.addresses.to_loopback(ip), certs_pem[i]))
+                    phones.append((mac, ip, lab.addresses.to_loopback(ip), certs_pem[i], i))
                 # idle floor of the router process
                 await trio.sleep(1)
                 c0, w0 = time.process_time(), time.perf_counter()
@@ -339,7 +339,8 @@ async def main(args) -> None:
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--phones", type=int, default=1000)
-    ap.add_argument("--procs", type=int, default=1)
+    # two phone processes: the fleet can use both cores (DESIGN 10), the router being one
+    ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--window", type=float, default=30.0)
     ap.add_argument("--keepalive", type=int, default=30)

@@ -11,7 +11,7 @@ This module must not import `cli_shell`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from emulator.config.section import Section
 
@@ -23,23 +23,6 @@ TELEPHONY = "telephony-service"
 EPHONE = "ephone"
 EPHONE_DN = "ephone-dn"
 EPHONE_TEMPLATE = "ephone-template"
-
-
-class TelephonyHooks(Protocol):
-    """What later code may hang on `router.telephony_hooks` to act on CME action commands.
-
-    Every method is optional: the CLI calls a method only if the object has it. A method may
-    return text, which the CLI prints as the command's output.
-    """
-
-    def create_cnf_files(self, version_stamp: str) -> str | None:
-        """`create cnf-files`: (re)build the phones' configuration files."""
-
-    def reset_phones(self, tags: list[int] | None, restart: bool) -> str | None:
-        """`reset`/`restart` of ephones (`tags` None = `all`); restart is the soft form."""
-
-    def load_cfg_file(self, file: str, alias: str, sign: bool, create: bool) -> str | None:
-        """`load-cfg-file`: serve `file` over TFTP as `alias`, signed and created if asked."""
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@
 Each block is a child `Section` of `router.config`; lines are settings rendered from parsed
 values (see docs/architecture.md), so `show running-config` prints IOS's canonical form
 (`ephone  1`, `button  1:1`, ` port 2000`) whatever was typed. Typed read access for services is
-in `emulator.telephony_model`; action commands (`reset`,
-`restart`) call `router.telephony_hooks` when later code installs one; `create cnf-files` and
-`load-cfg-file` call `emulator.provisioning.cnf` directly.
+in `emulator.telephony_model`; the action commands call the core directly: `reset`/`restart`
+the phone registry (`router.phones`), `create cnf-files` and `load-cfg-file`
+`emulator.provisioning.cnf`.
 
 Error texts marked [U] below are unconfirmed guesses: no capture of them was found.
 """
@@ -127,20 +127,6 @@ def _telephony(c: Ctx) -> Section | None:
 def _limit(c: Ctx, key: str) -> int | None:
     ts = _telephony(c)
     return None if ts is None else ts.value(key, "n")
-
-
-def call_hook(c: Ctx, name: str, *args: Any) -> None:
-    """Run `router.telephony_hooks.<name>(*args)` if installed; print what it returns.
-
-    The hooks object is optional and so is each method (see `emulator.telephony_model`), so the
-    CLI accepts action commands now and later issues plug their behaviour in.
-    """
-    hooks = getattr(c.router, "telephony_hooks", None)
-    method = getattr(hooks, name, None)
-    if callable(method):
-        text = method(*args)
-        if text:
-            c.out(text.rstrip("\n"))
 
 
 def _values(c: Ctx) -> dict[str, Any]:

@@ -21,6 +21,7 @@ Syslog lines follow specs/ios-cli.md 6.11; debug lines (6.12) are approximate [U
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
 import re
 import time
@@ -33,7 +34,6 @@ from emulator.telephony_model import (
     EPHONE_DN,
     Button,
     TelephonyService,
-    effective_security_mode,
     ephone,
     ephones,
     telephony_service,
@@ -176,12 +176,15 @@ class PhoneRegistry:
     # A TLS client must finish its handshake within this many seconds (service setting).
     handshake_timeout: float = 10.0
     _sockets: set[int] = field(default_factory=set)
+    _freed_sockets: list[int] = field(default_factory=list)  # a heap of numbers below _next
+    _next_socket: int = 1
     _log: Callable[[str], object] | None = None
     # Derived from the configuration, dropped whenever it changes (`invalidate`).
     _macs: dict[str, int] | None = None
     _ts: TelephonyService | None = None
     _keepalive: int | None = None
     _tags: set[int] = field(default_factory=set)
+    _tag_hint: int = 1  # every tag below it has an ephone (valid while _macs is)
     _debugging: Debugging | None = None
 
     def attach(self, log: Callable[[str], object], debugging: Debugging | None = None) -> None:
@@ -204,14 +207,16 @@ class PhoneRegistry:
 
     def open_socket(self) -> int:
         """The next free skinny socket number (IOS counts from 1 and reuses freed ones)."""
-        n = 1
-        while n in self._sockets:
-            n += 1
+        # The lowest free number is the lowest freed one, else the next never used.
+        n = heapq.heappop(self._freed_sockets) if self._freed_sockets else self._next_socket
+        self._next_socket = max(self._next_socket, n + 1)
         self._sockets.add(n)
         return n
 
     def close_socket(self, n: int) -> None:
-        self._sockets.discard(n)
+        if n in self._sockets:
+            self._sockets.remove(n)
+            heapq.heappush(self._freed_sockets, n)
 
     @property
     def socket_count(self) -> int:
@@ -278,7 +283,9 @@ class PhoneRegistry:
         if self._registered_count(exclude=tag) >= limit:
             return Admission(False, reason=REJECT_MAX,
                              detail=f"max-ephones {limit} phones already registered")
-        mode = effective_security_mode(config, ep)
+        # effective_security_mode(), with the telephony-service already read
+        mode = ep.device_security_mode if ep.device_security_mode is not None else \
+            ts.device_security_mode
         denied = self._security(req, mode, server_mode=ts.server_security_mode)
         if denied is not None:
             return denied
@@ -303,7 +310,7 @@ class PhoneRegistry:
         return None
 
     def _registered_count(self, exclude: int | None) -> int:
-        return sum(1 for tag in self.registrations if tag != exclude)
+        return len(self.registrations) - (exclude in self.registrations)
 
     @staticmethod
     def _in_subnet(router: Router, source: str, ip: str) -> bool:
@@ -328,7 +335,7 @@ class PhoneRegistry:
 
     def _tag_by_mac(self, router: Router, mac: str) -> int | None:
         if self._macs is None:
-            self._macs, self._tags = {}, set()
+            self._macs, self._tags, self._tag_hint = {}, set(), 1
             for sec in self._ephone_sections(router):
                 self._tags.add(sec.ident[0])
                 m = sec.value("mac-address", "mac")
@@ -345,9 +352,10 @@ class PhoneRegistry:
     def _free_tag(self, router: Router, limit: int) -> int | None:
         if self._macs is None:
             self._tag_by_mac(router, "")  # builds the index of tags
-        for t in range(1, limit + 1):
+        for t in range(self._tag_hint, limit + 1):
             if t not in self._tags and router.config.find(EPHONE, (t,)) is None:
                 return t
+            self._tag_hint = t + 1  # taken, and only a configuration change frees it
         return None
 
     def _create_ephone(self, router: Router, tag: int, mac: str,

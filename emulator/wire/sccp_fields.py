@@ -260,11 +260,22 @@ class Slots:
         return b"".join(self.entry.pack(item, version) for item in padded)
 
     def unpack(self, data: bytes, offset: int, version: int) -> tuple[Any, ...]:
-        step = self.entry.width(version)
-        items = [self.entry.unpack(data, offset + i * step, version) for i in range(self.count)]
-        while items and items[-1] == self.entry.zero:
+        entry = self.entry
+        if isinstance(entry, Int):  # a run of integers is one struct call
+            items = list(_int_run(entry.fmt, self.count).unpack_from(data, offset))
+        else:
+            step = entry.width(version)
+            items = [entry.unpack(data, offset + i * step, version) for i in range(self.count)]
+        zero = entry.zero  # Nested builds a new zero value on each access
+        while items and items[-1] == zero:
             items.pop()
         return tuple(items)
+
+
+@functools.cache
+def _int_run(fmt: str, count: int) -> struct.Struct:
+    """``count`` consecutive integers of format ``fmt`` ("<H") as one Struct."""
+    return struct.Struct(f"{fmt[0]}{count}{fmt[1:]}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -278,7 +289,7 @@ class Nested:
         return self.cls()
 
     def width(self, version: int) -> int:
-        return sum(s.codec.width(version) for _, s in layout(self.cls) if version >= s.since)
+        return sum(size for _, _, size, _, _ in plan(self.cls, version))
 
     def pack(self, value: Any, version: int) -> bytes:
         return pack_fields(value, version)
@@ -332,20 +343,31 @@ def layout(cls: type) -> tuple[tuple[str, FieldSpec], ...]:
     return specs
 
 
+@functools.cache
+def plan(cls: type, version: int) -> tuple[tuple[str, Codec, int, bool, bool], ...]:
+    """The fields of ``cls`` present at ``version``: (name, codec, width, optional, padding).
+
+    Computed once per class and version, so the codec's hot path does no per-field lookups.
+    """
+    return tuple(
+        (name, spec.codec, spec.codec.width(version), spec.optional, isinstance(spec.codec, Pad))
+        for name, spec in layout(cls)
+        if version >= spec.since
+    )
+
+
 def pack_fields(obj: Any, version: int) -> bytes:
     """Encode a wire dataclass for ``version``; optional fields stop at the first None."""
     out = bytearray()
     missing: str | None = None
-    for name, spec in layout(type(obj)):
-        if version < spec.since:
-            continue
+    for name, codec, _, optional, _ in plan(type(obj), version):
         value = getattr(obj, name)
-        if spec.optional and value is None:
+        if optional and value is None:
             missing = missing or name
             continue
         if missing is not None:
             raise ValueError(f"{type(obj).__name__}.{missing} is None but {name} is set")
-        out += spec.codec.pack(value, version)
+        out += codec.pack(value, version)
     return bytes(out)
 
 
@@ -357,20 +379,17 @@ def unpack_fields(cls: type, data: bytes, offset: int, version: int) -> tuple[di
     """
     kwargs: dict[str, Any] = {}
     absent = False
-    for name, spec in layout(cls):
-        if version < spec.since:
-            continue
-        size = spec.codec.width(version)
-        if absent or offset + size > len(data):
-            if not spec.optional:
+    end = len(data)
+    for name, codec, size, optional, padding in plan(cls, version):
+        if absent or offset + size > end:
+            if not optional:
                 raise SccpProtocolError(
-                    f"{cls.__name__}: payload of {len(data)} bytes ends inside {name}"
+                    f"{cls.__name__}: payload of {end} bytes ends inside {name}"
                 )
             absent = True
             kwargs[name] = None
             continue
-        value = spec.codec.unpack(data, offset, version)
+        if not padding:
+            kwargs[name] = codec.unpack(data, offset, version)
         offset += size
-        if not isinstance(spec.codec, Pad):
-            kwargs[name] = value
     return kwargs, offset

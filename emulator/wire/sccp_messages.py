@@ -6,6 +6,7 @@ UnknownMessage with their raw payload instead of failing, so a session survives 
 
 from __future__ import annotations
 
+import functools
 import struct
 
 from emulator.wire import sccp_callcontrol, sccp_config, sccp_media, sccp_registration
@@ -24,6 +25,19 @@ if len(MESSAGE_TYPES) != len(ALL_MESSAGES):  # pragma: no cover - guards the tab
     raise RuntimeError("duplicate SCCP message id in the catalogue")
 
 
+# The big answers a router gives every phone alike (button template, soft-key template and
+# sets, up to 780 bytes, dozens of nested entries): a fleet decodes each distinct payload once.
+# Messages are frozen values, so handing the same object to every caller is safe.
+SHARED_DECODE: frozenset[type[SccpMessage]] = frozenset(
+    {sccp_config.ButtonTemplate, sccp_config.SoftKeyTemplateRes, sccp_config.SoftKeySetRes}
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _decode_shared(cls: type[SccpMessage], payload: bytes, version: int) -> SccpMessage:
+    return cls.decode(payload, version)  # a failure raises and is not cached
+
+
 def decode_message(message_id: int, payload: bytes, version: int = 0) -> SccpMessage:
     """Decode one payload by its message id for protocol ``version``.
 
@@ -33,6 +47,8 @@ def decode_message(message_id: int, payload: bytes, version: int = 0) -> SccpMes
     if cls is None:
         return UnknownMessage(message_id, bytes(payload))
     try:
+        if cls in SHARED_DECODE:
+            return _decode_shared(cls, bytes(payload), version)
         return cls.decode(payload, version)
     except SccpProtocolError:
         raise

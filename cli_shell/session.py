@@ -7,7 +7,6 @@ sub-mode fall-through and pipes), runs its handler, and prints errors exactly as
 from __future__ import annotations
 
 import inspect
-import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -481,9 +480,3 @@ def format_listing(entries: list[HelpEntry]) -> str:
         lines.append(f"  {e.label}" if not e.help else f"  {e.label:<{width}}{e.help}")
     return "\n".join(lines) + "\n"
 
-
-def is_config_mode(mode: str) -> bool:
-    return mode in CONFIG_MODES
-
-
-_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")

@@ -101,6 +101,7 @@ class SccpPhone:
         self._notify()
 
     def _notify(self) -> None:
+        """Wake `wait_for` callers: any state they may be waiting on has changed."""
         self._changed.set()
         self._changed = trio.Event()
 
@@ -221,6 +222,7 @@ class SccpPhone:
             self._set(f"Bad message from CallManager: {exc.reason}")
         finally:
             self.registered = False
+            self._notify()  # a waiter on `registered` must see this, not only status changes
             self._stream = None
             with trio.CancelScope(shield=True), trio.move_on_after(1):
                 try:
@@ -347,6 +349,7 @@ class SccpPhone:
                 self.received.append(msg.name)
                 if isinstance(msg, sccp.KeepAliveAck):
                     self.keepalives_acked += 1
+                    self._notify()
                 elif isinstance(msg, sccp.Reset):
                     self.resets.append(msg.reset_type)
                     self.registered = False

@@ -119,14 +119,17 @@ async def _validate(router: Router, chain: Sequence[x509.Certificate], name: str
     now = router.clock.now_utc()
     path = [leaf]
     pool = list(chain[1:]) + anchors
-    while not any(path[-1] == a or _signed_by(path[-1], a) for a in anchors):
+    while path[-1] not in anchors:
+        # each signature is checked once: an anchor that signed the tip ends the path
+        anchor = next((a for a in anchors if _signed_by(path[-1], a)), None)
+        if anchor is not None:
+            path.append(anchor)
+            break
         nxt = next((c for c in pool if c not in path and _signed_by(path[-1], c)), None)
         if nxt is None:
             return ValidationResult(False, "certificate chain does not lead to the "
                                     f"trustpoint {name} CA", subject)
         path.append(nxt)
-    if path[-1] not in anchors:
-        path.append(next(a for a in anchors if _signed_by(path[-1], a)))
     for cert in path:
         if now < cert.not_valid_before_utc:
             return ValidationResult(False, "certificate is not yet valid", subject)

@@ -40,6 +40,8 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
+from netio import tls_stream  # noqa: E402
+
 TP = "CUCME-TP"
 SOURCE = "10.1.1.1"
 BARE_PORT = 2543  # a bare TLS listener beside 2443, for the handshake floor
@@ -136,7 +138,7 @@ async def _phones_main(conn, host, tls_port, phones, keys_pem, ctl, mode, concur
         if prof is not None:
             import pstats
             prof.disable()
-            pstats.Stats(prof).sort_stats("tottime").print_stats(20)
+            pstats.Stats(prof).sort_stats(os.environ.get("SCCP_BENCH_SORT", "tottime")).print_stats(int(os.environ.get("SCCP_BENCH_LINES", "20")))
         conn.send(("registered", sum(p.registered for p in fleet), elapsed,
                    time.process_time() - cpu))
         assert await command() == "stop"
@@ -147,8 +149,8 @@ async def _phones_main(conn, host, tls_port, phones, keys_pem, ctl, mode, concur
     streams = []
 
     async def bare(i: int) -> None:
-        tcp = await trio.open_tcp_stream(host, BARE_PORT, local_address=fleet[i].local_address)
-        s = trio.SSLStream(tcp, fleet[i].ssl_context, server_hostname=None)
+        sock = await tls_stream.connect(host, BARE_PORT, fleet[i].local_address)
+        s = tls_stream.TlsStream(sock, fleet[i].ssl_context, server_side=False)
         await s.do_handshake()
         streams.append(s)
 
@@ -175,8 +177,8 @@ async def bare_tls_server(lab, task_status=trio.TASK_STATUS_IGNORED) -> None:
     ctx = server_context(lab, TP)
     host = lab.addresses.to_loopback(SOURCE)
 
-    async def handle(stream):
-        tls = trio.SSLStream(stream, ctx, server_side=True)
+    async def handle(sock):
+        tls = tls_stream.TlsStream(sock, ctx, server_side=True)
         try:
             await tls.do_handshake()
             while await tls.receive_some(4096):
@@ -186,9 +188,9 @@ async def bare_tls_server(lab, task_status=trio.TASK_STATUS_IGNORED) -> None:
         finally:
             await tls.aclose()
 
-    listeners = await trio.open_tcp_listeners(BARE_PORT, host=host, backlog=2048)
+    listener = tls_stream.listen(host, BARE_PORT, backlog=2048)
     task_status.started()
-    await trio.serve_listeners(handle, listeners)
+    await tls_stream.serve(listener, handle)
 
 
 async def main(args) -> None:
@@ -286,7 +288,7 @@ async def main(args) -> None:
                 if profiler is not None:
                     import pstats
                     profiler.disable()
-                    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+                    pstats.Stats(profiler).sort_stats(os.environ.get("SCCP_BENCH_SORT", "tottime")).print_stats(int(os.environ.get("SCCP_BENCH_LINES", "25")))
                 registered = sum(a[1] for a in answers)
                 phone_cpu = sum(a[3] for a in answers)
                 print(f"registered {registered} in {reg_wall:.2f} s", flush=True)

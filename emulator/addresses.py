@@ -38,6 +38,7 @@ class AddressPlan:
     base: int = 20  # second octet of the lab's loopback range 127.B.0.0/16
     subnets: list[ipaddress.IPv4Network] = field(default_factory=list)
     privileged_ok: bool | None = None
+    _configured: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def _index(self, net: ipaddress.IPv4Network) -> int:
         if net not in self.subnets:
@@ -56,6 +57,14 @@ class AddressPlan:
 
     def to_configured(self, loopback: str) -> str:
         """The configured address a loopback address stands for (itself if it is not ours)."""
+        known = self._configured.get(loopback)
+        if known is None:
+            known = self._to_configured(loopback)
+            if known != loopback:  # subnets are only ever added: a mapping found stays true
+                self._configured[loopback] = known
+        return known
+
+    def _to_configured(self, loopback: str) -> str:
         addr = ipaddress.IPv4Address(loopback)
         octets = str(addr).split(".")
         if octets[0] != "127" or int(octets[1]) != self.base:

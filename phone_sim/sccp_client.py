@@ -12,7 +12,6 @@ in `status`. It knows only what travels on the wire (emulator.wire), never the r
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
@@ -21,10 +20,13 @@ import trio
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from OpenSSL import SSL
 
 from emulator.wire import sccp
 from emulator.wire.ctl import CtlFile, CtlFormatError, Role, parse_ctl
-from phone_sim.tls import ENCRYPTING_CIPHERS, NULL_CIPHERS, phone_context
+from netio import tls_contexts, tls_stream
+from netio.tls_stream import TlsStream
+from phone_sim.tls import ENCRYPTING_CIPHERS, NULL_CIPHERS
 
 PHONE_MAX_VERSION = 20  # what the probe's phone advertised (specs/sccp.md 2)
 FIRMWARE = "SCCP41.9-4-2SR3-1S"
@@ -53,7 +55,7 @@ class SccpPhone:
     key: rsa.RSAPrivateKey | None = None
     ctl: CtlFile | bytes | None = None
     keylog: str | None = None
-    ssl_context: ssl.SSLContext | None = None  # made in advance (a fleet with pre-made certs)
+    ssl_context: SSL.Context | None = None  # made in advance (a fleet with pre-made certs)
     time_scale: float = 1.0
     max_version: int = PHONE_MAX_VERSION
     lines: int = 1
@@ -81,7 +83,7 @@ class SccpPhone:
     def __post_init__(self) -> None:
         self.mac = self.mac.replace(".", "").replace(":", "").upper()
         self._changed = trio.Event()
-        self._stream: trio.abc.Stream | None = None
+        self._stream: trio.abc.Stream | TlsStream | None = None
         self._codec = sccp.SccpConnection(sccp.Role.PHONE, max_version=self.max_version)
         self._unregistering = False
         self._server_cert_der: bytes | None = None
@@ -113,9 +115,9 @@ class SccpPhone:
 
     # ---- connecting --------------------------------------------------------------------
 
-    def make_context(self) -> ssl.SSLContext:
+    def make_context(self) -> SSL.Context:
         """The phone's TLS context: its certificate, and the suites of its security mode."""
-        return phone_context(self.certificate, self.key, tls12_only=True, ciphers=(
+        return tls_contexts.client_context(self.certificate, self.key, ciphers=(
             NULL_CIPHERS if self.security_mode == "authenticated" else ENCRYPTING_CIPHERS))
 
     def _trusted_servers(self) -> list[bytes]:
@@ -124,35 +126,44 @@ class SccpPhone:
         ctl = parse_ctl(self.ctl) if isinstance(self.ctl, bytes | bytearray) else self.ctl
         return [r.certificate for r in ctl.with_role(Role.CCM, Role.CCM_TFTP) if r.certificate]
 
-    async def _connect(self, host: str, port: int) -> trio.abc.Stream | None:
+    async def _connect(self, host: str, port: int) -> trio.abc.Stream | TlsStream | None:
         with trio.move_on_after(CONNECT_TIMEOUT):
-            try:
-                tcp = await trio.open_tcp_stream(host, port, local_address=self.local_address)
-            except OSError as exc:
-                self._set(f"Connection failed: {exc.strerror or exc}")
-                return None
             if not self.secure:
-                return tcp
+                try:
+                    return await trio.open_tcp_stream(host, port,
+                                                      local_address=self.local_address)
+                except OSError as exc:
+                    self._set(f"Connection failed: {exc.strerror or exc}")
+                    return None
             try:
                 trusted = self._trusted_servers()
             except CtlFormatError as exc:
                 self._set(f"CTL file invalid: {exc}")
-                await tcp.aclose()
                 return None
             if not trusted:
                 self._set("No CTL: cannot register securely")
-                await tcp.aclose()
+                return None
+            try:
+                sock = await tls_stream.connect(host, port, self.local_address)
+            except OSError as exc:
+                self._set(f"Connection failed: {exc.strerror or exc}")
                 return None
             ctx = self.ssl_context or self.make_context()
             if self.keylog:
-                ctx.keylog_filename = self.keylog
-            stream = trio.SSLStream(tcp, ctx, server_hostname=None)
+                tls_contexts.log_keys(ctx, self.keylog)
+            # netio's lean TLS stream: a fleet's registrations cost far less Python than
+            # through trio.SSLStream (docs/architecture.md)
+            stream = TlsStream(sock, ctx, server_side=False)
             try:
                 await stream.do_handshake()
             except (trio.BrokenResourceError, OSError) as exc:
                 self._set(f"TLS handshake failed: {exc.__cause__ or exc}")
-                await tcp.aclose()
+                await stream.aclose()
                 return None
+            except BaseException:  # timed out or cancelled: the socket must not outlive us
+                with trio.CancelScope(shield=True):
+                    await stream.aclose()
+                raise
             der = stream.getpeercert(binary_form=True)
             if der not in trusted:
                 # The firmware closes: a CallManager not in its CTL is not trusted.
@@ -216,10 +227,12 @@ class SccpPhone:
                 nursery.start_soon(self._keepalive_loop, nursery.cancel_scope)
                 outcome = await self._receive_loop()
                 nursery.cancel_scope.cancel()
-        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+        except* (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+            # raised inside the nursery, these arrive wrapped in an ExceptionGroup
             self._set("Connection to CallManager lost")
-        except sccp.SccpProtocolError as exc:
-            self._set(f"Bad message from CallManager: {exc.reason}")
+        except* sccp.SccpProtocolError as group:
+            reason = getattr(group.exceptions[0], "reason", group.exceptions[0])
+            self._set(f"Bad message from CallManager: {reason}")
         finally:
             self.registered = False
             self._notify()  # a waiter on `registered` must see this, not only status changes

@@ -8,6 +8,7 @@ now: a re-enrolled certificate is picked up at once, a missing one is reported a
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -50,16 +51,20 @@ def key_label(router: Router, name: str) -> str:
     return label or name
 
 
+# Parsed once per distinct DER: every TLS registration asks for the trustpoint's CA.
+_parse_der = functools.lru_cache(maxsize=256)(x509.load_der_x509_certificate)
+
+
 def certificate(router: Router, name: str) -> x509.Certificate | None:
     """The trustpoint's own (router) certificate, if it has enrolled."""
     ch = chain(router, name)
     ders = ch.der(ca=False) if ch is not None else []
-    return x509.load_der_x509_certificate(ders[0]) if ders else None
+    return _parse_der(bytes(ders[0])) if ders else None
 
 
 def ca_certificates(router: Router, name: str) -> list[x509.Certificate]:
     ch = chain(router, name)
-    return [x509.load_der_x509_certificate(d) for d in ch.der(ca=True)] if ch else []
+    return [_parse_der(bytes(d)) for d in ch.der(ca=True)] if ch else []
 
 
 def credentials(router: Router, name: str) -> Credentials:

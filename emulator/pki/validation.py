@@ -16,6 +16,7 @@ logged (`%PKI-3-CERTIFICATE_INVALID...`, `%PKI-3-CRL_FETCH_FAIL`), so the traine
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -59,7 +60,10 @@ def trace(router: Router, what: str, text: str) -> None:
             return
 
 
+@functools.lru_cache(maxsize=4096)
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Did `issuer` sign `cert`? Remembered: the answer never changes for the same two
+    certificates (equal by their DER), and a fleet shows the same CA at every handshake."""
     if cert.issuer != issuer.subject:
         return False
     key = issuer.public_key()
@@ -77,6 +81,11 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     return True
 
 
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """The name link alone, for a chain whose signatures a TLS handshake has verified."""
+    return cert.issuer == issuer.subject
+
+
 def revocation_methods(router: Router, name: str) -> list[str]:
     """`revocation-check crl none` -> ["crl", "none"]; IOS's default is `crl`."""
     tp = trustpoint(router, name)
@@ -91,9 +100,15 @@ def revocation_methods(router: Router, name: str) -> list[str]:
 
 
 async def validate_chain(router: Router, chain: Sequence[x509.Certificate], name: str,
-                         crl_source: CrlSource | None = None) -> ValidationResult:
-    """Is `chain` (leaf first) acceptable to trustpoint `name` now?"""
-    result = await _validate(router, chain, name, crl_source)
+                         crl_source: CrlSource | None = None, *,
+                         signatures_checked: bool = False) -> ValidationResult:
+    """Is `chain` (leaf first) acceptable to trustpoint `name` now?
+
+    `signatures_checked`: a TLS layer verified the signatures up to this trustpoint's CA
+    certificates already, so the path is built by issuer names alone.
+    """
+    link = _issued_by if signatures_checked else _signed_by
+    result = await _validate(router, chain, name, crl_source, link)
     if result.ok:
         trace(router, "validation", f"Certificate validated for {result.subject} "
               f"(trustpoint {name})")
@@ -106,7 +121,9 @@ async def validate_chain(router: Router, chain: Sequence[x509.Certificate], name
 
 
 async def _validate(router: Router, chain: Sequence[x509.Certificate], name: str,
-                    crl_source: CrlSource | None) -> ValidationResult:
+                    crl_source: CrlSource | None,
+                    link: Callable[[x509.Certificate, x509.Certificate], bool]
+                    ) -> ValidationResult:
     if not chain:
         return ValidationResult(False, "no certificate presented")
     leaf = chain[0]
@@ -121,11 +138,11 @@ async def _validate(router: Router, chain: Sequence[x509.Certificate], name: str
     pool = list(chain[1:]) + anchors
     while path[-1] not in anchors:
         # each signature is checked once: an anchor that signed the tip ends the path
-        anchor = next((a for a in anchors if _signed_by(path[-1], a)), None)
+        anchor = next((a for a in anchors if link(path[-1], a)), None)
         if anchor is not None:
             path.append(anchor)
             break
-        nxt = next((c for c in pool if c not in path and _signed_by(path[-1], c)), None)
+        nxt = next((c for c in pool if c not in path and link(path[-1], c)), None)
         if nxt is None:
             return ValidationResult(False, "certificate chain does not lead to the "
                                     f"trustpoint {name} CA", subject)

@@ -26,17 +26,17 @@ import functools
 import hashlib
 import importlib
 import pkgutil
-import ssl
+import socket
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import trio
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from OpenSSL import SSL
 
 from emulator.pki.credentials import MissingCredentials, credentials
 from emulator.pki.validation import validate_chain
-from emulator.services import tls
 from emulator.services.manager import Binding
 from emulator.telephony.registry import (
     MISSED_KEEPALIVES,
@@ -46,6 +46,7 @@ from emulator.telephony.registry import (
 )
 from emulator.telephony_model import ephone, ephone_dn, telephony_service
 from emulator.wire import sccp
+from netio import tls_contexts, tls_stream
 
 if TYPE_CHECKING:
     from emulator.lab import Lab
@@ -54,7 +55,6 @@ TLS_PORT = 2443
 RECEIVE_SIZE = 4096
 FLUSH_TIMEOUT = 5.0  # a last write to a phone that does not read gives up after this
 OUTGOING_LIMIT = 64 * 1024  # bytes waiting for the socket; a phone not reading is dropped
-X509_V_FLAG_NO_CHECK_TIME = 0x200000
 # The server's choice, best first: encrypting suites, then the integrity-only one.
 SERVER_CIPHERS = ("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA256:"
                   "AES128-SHA:AES256-SHA:NULL-SHA256:NULL-SHA:@SECLEVEL=0")
@@ -132,37 +132,36 @@ class SccpTlsService(SccpService):
         tp = binding.option("trustpoint")
         try:
             context = server_context(lab, tp)
-        except (MissingCredentials, ssl.SSLError) as exc:
+        except (MissingCredentials, SSL.Error, ValueError) as exc:
             lab.router.log.log(f"%IPPHONE-3-TLS_CREDENTIALS: secure-signaling trustpoint {tp}: "
                                f"{exc}; SCCP over TLS is not started")  # [U] lab wording
             task_status.started()
             return
         crl_source = find_crl_source(lab)
         host = lab.addresses.to_loopback(binding.configured_address)
-        port = lab.addresses.port(binding.configured_port)
-        listeners = await trio.open_tcp_listeners(port, host=host, backlog=1024)
-        task_status.started((host, port))
-        await trio.serve_listeners(partial(self.handle_tls, lab, context, tp, crl_source),
-                                   listeners)
+        listener = tls_stream.listen(host, lab.addresses.port(binding.configured_port))
+        task_status.started(listener.getsockname()[:2])
+        await tls_stream.serve(listener, partial(self.handle_tls, lab, context, tp, crl_source))
 
-    async def handle_tls(self, lab: Lab, context: ssl.SSLContext, trustpoint: str,
-                         crl_source: Any, stream: trio.SocketStream) -> None:
-        tls = trio.SSLStream(stream, context, server_side=True)
-        conn = PhoneConnection(lab, tls, self.transport, raw=stream)
+    async def handle_tls(self, lab: Lab, context: SSL.Context, trustpoint: str,
+                         crl_source: Any, sock: socket.socket) -> None:
+        # The lean stream of netio, not trio.SSLStream: at fleet scale trio's layering cost
+        # as much CPU per registration as the handshake itself (docs/architecture.md).
+        tls = tls_stream.TlsStream(sock, context, server_side=True)
+        conn = PhoneConnection(lab, tls, self.transport)
         await conn.run(tls_setup=partial(conn.tls_handshake, trustpoint, crl_source))
 
 
-def server_context(lab: Lab, trustpoint: str) -> ssl.SSLContext:
-    """The TLS context of the 2443 listener, from the trustpoint as it is now."""
+def server_context(lab: Lab, trustpoint: str) -> SSL.Context:
+    """The TLS context of the 2443 listener, from the trustpoint as it is now.
+
+    No session tickets or cache (tls_contexts): phones do a full handshake, presenting their
+    certificate, at every registration. OpenSSL checks only that the phone's chain leads to
+    the trustpoint's CA, dates aside; `validate_chain` then judges it at the router's clock.
+    """
     creds = credentials(lab.router, trustpoint)
-    ctx = tls.server_context(creds.certificate, creds.private_key,
-                             client_cas=creds.ca_certificates, ciphers=SERVER_CIPHERS,
-                             tls12_only=True)
-    # No session tickets: phones do a full handshake, presenting their certificate, at every
-    # registration (and making a ticket nobody uses costs the router ~0.3 ms per handshake).
-    ctx.options |= ssl.OP_CIPHER_SERVER_PREFERENCE | ssl.OP_NO_TICKET
-    ctx.verify_flags = ctx.verify_flags | X509_V_FLAG_NO_CHECK_TIME
-    return ctx
+    return tls_contexts.server_context(creds.certificate, creds.private_key,
+                                       client_cas=creds.ca_certificates, ciphers=SERVER_CIPHERS)
 
 
 def find_crl_source(lab: Lab) -> Any:
@@ -191,16 +190,14 @@ class PhoneConnection:
     """One phone's connection: framing, the registration sequence, keepalive, Reset."""
 
     lab: Lab
-    stream: trio.abc.Stream
+    stream: trio.SocketStream | tls_stream.TlsStream
     transport: str
-    raw: trio.SocketStream | None = None
 
     def __post_init__(self) -> None:
         self.router = self.lab.router
         self.registry = self.router.phones
         self.codec = sccp.SccpConnection(sccp.Role.SERVER)
-        sock_stream = self.raw if self.raw is not None else self.stream
-        peer = sock_stream.socket.getpeername()  # type: ignore[attr-defined]
+        peer = self.stream.socket.getpeername()
         self.peer_ip = self.lab.addresses.to_configured(peer[0])
         self.peer_port = int(peer[1])
         self.socket = self.registry.open_socket()
@@ -208,6 +205,8 @@ class PhoneConnection:
         self._pending: list[bytes] = []  # frames for the next write (one TLS record)
         self._pending_size = 0
         self._wake = trio.Event()
+        self._writing = False  # a task is sending: others leave their bytes to it
+        self._in_reader = False  # the reader is handling messages: it sends the replies
         self._done = False  # the reader has finished: flush, then stop
         self.reg: Registration | None = None
         self.cert_cn: str | None = None
@@ -247,8 +246,11 @@ class PhoneConnection:
                     self._done = True  # flush what is queued, then stop
                     self._wake.set()
                     nursery.cancel_scope.deadline = trio.current_time() + FLUSH_TIMEOUT
-        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
-            self._debug("detail", f"connection lost ({type(exc).__name__})")
+        except* (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as group:
+            # a phone resetting its connection ends this connection only, never the service
+            # (from inside the nursery the error arrives wrapped in an ExceptionGroup)
+            names = sorted({type(e).__name__ for e in group.exceptions})
+            self._debug("detail", f"connection lost ({', '.join(names)})")
         finally:
             if self.reg is not None:
                 self.registry.unregister(self.reg.tag, normal=False, link=self)
@@ -259,7 +261,7 @@ class PhoneConnection:
 
     async def tls_handshake(self, trustpoint: str, crl_source: Any) -> bool:
         """Finish the handshake in time and accept the phone's certificate, or say why not."""
-        assert isinstance(self.stream, trio.SSLStream)
+        assert isinstance(self.stream, tls_stream.TlsStream)
         timeout = self.registry.handshake_timeout
         with trio.move_on_after(timeout) as scope:
             try:
@@ -272,19 +274,17 @@ class PhoneConnection:
         if scope.cancelled_caught:
             self._refuse(f"TLS handshake not finished within {timeout:g} seconds, closing")
             return False
-        der = self.stream.getpeercert(binary_form=True)
+        cert = self.stream.peer_certificate()
         cipher = self.stream.cipher()
         self.cipher = cipher[0] if cipher else None
         self.tls_version = self.stream.version()  # cipher()[1] names the suite's origin
-        if not der:
+        if cert is None:
             self._refuse("TLS peer presented no certificate")
             return False
-        try:
-            cert = x509.load_der_x509_certificate(der)
-        except ValueError:
-            self._refuse("TLS peer certificate is not valid DER")
-            return False
-        result = await validate_chain(self.router, [cert], trustpoint, crl_source)
+        # OpenSSL has checked the signatures up to the trustpoint's CA (the listener restarts
+        # when that CA changes); validate_chain judges dates and revocation at the router clock.
+        result = await validate_chain(self.router, [cert], trustpoint, crl_source,
+                                      signatures_checked=True)
         if not result.ok:
             self._refuse(f"certificate {result.subject} refused by trustpoint {trustpoint}: "
                          f"{result.reason}")
@@ -299,18 +299,28 @@ class PhoneConnection:
         self._debug("register", text)
 
     async def _writer(self, cancel: trio.CancelScope) -> None:
-        """Write whatever is queued in one go (one segment, one TLS record per batch)."""
+        """Write what is queued outside the reader (Reset from the CLI, the last words before
+        closing); the reader writes its own replies itself, sparing a task switch each."""
         while True:
             await self._wake.wait()
             self._wake = trio.Event()
-            if self._pending:
-                data = b"".join(self._pending)
-                self._pending.clear()
-                self._pending_size = 0
-                await self.stream.send_all(data)
-            if self._done and not self._pending:
+            await self._send_pending()
+            if self._done and not self._pending and not self._writing:
                 break
         cancel.cancel()
+
+    async def _send_pending(self) -> None:
+        """Send what is queued in one go (one segment, one TLS record per batch); a caller
+        arriving while another is writing leaves the bytes to that one, so order holds."""
+        while self._pending and not self._writing:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            self._pending_size = 0
+            self._writing = True
+            try:
+                await self.stream.send_all(data)
+            finally:
+                self._writing = False
 
     def _queue(self, message: sccp.SccpMessage) -> None:
         if self.closing:
@@ -323,7 +333,8 @@ class PhoneConnection:
             frame = _frame(message, self.codec.version)
         self._pending.append(frame)
         self._pending_size += len(frame)
-        self._wake.set()
+        if not self._in_reader:
+            self._wake.set()
         if self._pending_size > OUTGOING_LIMIT:
             self._debug("detail", "phone is not reading, closing")
             self.close()
@@ -341,29 +352,32 @@ class PhoneConnection:
         return interval * MISSED_KEEPALIVES * self.registry.time_scale
 
     async def _reader(self) -> None:
-        while not self.closing:
-            data = None
-            with trio.move_on_after(self._timeout()):
+        with trio.CancelScope() as idle:  # one scope whose deadline moves with each message
+            while not self.closing:
+                idle.deadline = trio.current_time() + self._timeout()
                 data = await self.stream.receive_some(RECEIVE_SIZE)
-            if data is None:
-                self._debug("keepalive" if self.reg else "register",
-                            f"no message for {self._timeout():g} seconds, closing")
-                if self.reg is not None:
-                    self.registry.unregister(self.reg.tag, normal=False, link=self)
-                    self.reg = None
-                return
-            self.codec.feed(data)
-            try:
-                for event in self.codec.events():
-                    self._handle(event)
-                    if self.closing:
-                        return
-            except sccp.SccpProtocolError as exc:
-                self._debug("register", f"bad SCCP frame ({exc.reason}), closing")
-                return
-            if not data:
-                self._debug("detail", "connection closed by the phone")
-                return
+                self.codec.feed(data)
+                self._in_reader = True
+                try:
+                    for event in self.codec.events():
+                        self._handle(event)
+                        if self.closing:
+                            return
+                except sccp.SccpProtocolError as exc:
+                    self._debug("register", f"bad SCCP frame ({exc.reason}), closing")
+                    return
+                finally:
+                    self._in_reader = False
+                if not data:
+                    self._debug("detail", "connection closed by the phone")
+                    return
+                await self._send_pending()
+        if idle.cancelled_caught:
+            self._debug("keepalive" if self.reg else "register",
+                        f"no message for {self._timeout():g} seconds, closing")
+            if self.reg is not None:
+                self.registry.unregister(self.reg.tag, normal=False, link=self)
+                self.reg = None
 
     # ---- the registration sequence (specs/sccp.md 5) ----------------------------------------
 

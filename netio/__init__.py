@@ -1,0 +1,1 @@
+"""Lean trio transports shared by the router's services and the phones (no router knowledge)."""

@@ -1,0 +1,68 @@
+"""pyOpenSSL contexts for netio's TLS stream: the router's listener and a phone's client side.
+
+TLS 1.2 only, at @SECLEVEL=0 so 1024-bit keys and authenticated mode's NULL-SHA are possible
+(DESIGN 10). No session tickets or session cache: every connection is a full handshake, as a
+phone presents its certificate at every registration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+from OpenSSL import SSL, crypto
+
+X509_V_FLAG_NO_CHECK_TIME = 0x200000  # OpenSSL's flag; pyOpenSSL names only some flags
+
+
+def _tls12(ciphers: str) -> SSL.Context:
+    ctx = SSL.Context(SSL.TLS_METHOD)
+    ctx.set_min_proto_version(SSL.TLS1_2_VERSION)
+    ctx.set_max_proto_version(SSL.TLS1_2_VERSION)
+    ctx.set_cipher_list(ciphers.encode())
+    ctx.set_options(SSL.OP_NO_TICKET | SSL.OP_NO_RENEGOTIATION)
+    ctx.set_session_cache_mode(SSL.SESS_CACHE_OFF)
+    return ctx
+
+
+def server_context(cert: x509.Certificate, key: rsa.RSAPrivateKey, *,
+                   client_cas: Iterable[x509.Certificate], ciphers: str) -> SSL.Context:
+    """A listener presenting `cert` that asks for the peer's certificate.
+
+    OpenSSL checks only that the peer's chain leads to one of `client_cas`, ignoring dates:
+    the caller judges the certificate afterwards at its own clock (the router's, not the
+    host's). A peer may present none; the caller refuses it then.
+    """
+    ctx = _tls12(ciphers)
+    ctx.set_options(SSL.OP_CIPHER_SERVER_PREFERENCE)
+    ctx.use_certificate(cert)
+    ctx.use_privatekey(key)
+    ctx.check_privatekey()
+    store = ctx.get_cert_store()
+    assert store is not None
+    for ca in client_cas:
+        store.add_cert(crypto.X509.from_cryptography(ca))
+    store.set_flags(X509_V_FLAG_NO_CHECK_TIME)
+    ctx.set_verify(SSL.VERIFY_PEER)
+    return ctx
+
+
+def client_context(cert: x509.Certificate | None, key: rsa.RSAPrivateKey | None, *,
+                   ciphers: str) -> SSL.Context:
+    """A client presenting `cert`; it trusts nobody by itself (the caller compares the
+    server's certificate with what it knows, as a phone with its CTL)."""
+    ctx = _tls12(ciphers)
+    if cert is not None and key is not None:
+        ctx.use_certificate(cert)
+        ctx.use_privatekey(key)
+    ctx.set_verify(SSL.VERIFY_NONE)
+    return ctx
+
+
+def log_keys(ctx: SSL.Context, path: str) -> None:
+    """Append the NSS key log lines of every connection of `ctx` to `path` (Wireshark)."""
+    def write(_conn: SSL.Connection, line: bytes) -> None:
+        with open(path, "ab") as f:
+            f.write(line + b"\n")
+    ctx.set_keylog_callback(write)

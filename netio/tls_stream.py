@@ -1,0 +1,271 @@
+"""TLS over a bare non-blocking socket: an OpenSSL memory-BIO connection driven by trio waits.
+
+Two costs set how many phones a router can register per second over TLS, and both are lower
+here than through `trio.SSLStream` and the standard `ssl` module (docs/architecture.md):
+- Python per registration: trio's SSLStream over a SocketStream adds locks, conflict
+  detectors, a checkpoint per call and one layer retrying the next; this stream has one loop
+  per direction (write what OpenSSL produced, read what the socket holds, wait only when the
+  socket says so);
+- OpenSSL itself: the `ssl` module links the system's OpenSSL 3.0, whose handshakes cost
+  about twice those of the OpenSSL that `cryptography` ships, which pyOpenSSL uses.
+
+The surface is the one the SCCP code used on trio.SSLStream (`do_handshake`, `send_all`,
+`receive_some`, `aclose`, `getpeercert`, `cipher`, `version`). One task may read while another
+writes (the router's reader and writer per phone): outgoing bytes are taken from OpenSSL by
+whichever task holds the send side, in order, so records never interleave.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from typing import Any, NoReturn
+
+import trio
+from cryptography import x509
+from OpenSSL import SSL, crypto
+
+RECEIVE_SIZE = 65536
+OUTGOING_READ = 32768  # a memory BIO hands over all it holds up to this, in one read
+
+
+class TlsError(Exception):
+    """Why a TLS connection failed; `reason` in OpenSSL's words (as ssl.SSLError.reason)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _reason(exc: SSL.Error) -> str:
+    """OpenSSL's last error as ssl.SSLError.reason says it: CERTIFICATE_VERIFY_FAILED."""
+    queue = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
+    texts = [entry[-1] for entry in queue if isinstance(entry, tuple) and entry]
+    if texts:
+        return texts[-1].upper().replace(" ", "_")
+    return str(exc) or type(exc).__name__
+
+
+def _broken(exc: BaseException, reason: str | None = None) -> NoReturn:
+    """Raise trio.BrokenResourceError whose cause is a TlsError saying why (callers log it)."""
+    cause = TlsError(reason or (_reason(exc) if isinstance(exc, SSL.Error) else str(exc)))
+    cause.__cause__ = exc
+    raise trio.BrokenResourceError(cause.reason) from cause
+
+
+class TlsStream:
+    """A TLS connection over `sock` (connected, non-blocking), client or server side."""
+
+    def __init__(self, sock: socket.socket, context: SSL.Context, *, server_side: bool) -> None:
+        sock.setblocking(False)
+        self.socket = sock
+        self._conn = SSL.Connection(context, None)  # memory BIOs: we move the bytes
+        if server_side:
+            self._conn.set_accept_state()
+        else:
+            self._conn.set_connect_state()
+        self._sending = False
+        self._sent = trio.Event()  # set when the task holding the send side lets go
+        self._closed = False
+
+    # ---- what the handshake decided ---------------------------------------------------------
+
+    def getpeercert(self, binary_form: bool = True) -> bytes | None:
+        """The peer's certificate, DER (the only form the callers use)."""
+        cert = self._conn.get_peer_certificate()
+        return crypto.dump_certificate(crypto.FILETYPE_ASN1, cert) if cert is not None else None
+
+    def peer_certificate(self) -> x509.Certificate | None:
+        return self._conn.get_peer_certificate(as_cryptography=True)
+
+    def cipher(self) -> tuple[str, str, int] | None:
+        name = self._conn.get_cipher_name()
+        if name is None:
+            return None
+        return name, self._conn.get_cipher_version() or "", self._conn.get_cipher_bits() or 0
+
+    def version(self) -> str | None:
+        return self._conn.get_protocol_version_name()
+
+    # ---- the socket side ----------------------------------------------------------------------
+
+    def _take_outgoing(self) -> bytes:
+        """What OpenSSL has for the peer: one read takes it all unless it filled the buffer."""
+        chunks = []
+        while True:
+            try:
+                chunk = self._conn.bio_read(OUTGOING_READ)
+            except SSL.WantReadError:
+                break
+            chunks.append(chunk)
+            if len(chunk) < OUTGOING_READ:
+                break
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    async def _flush(self) -> None:
+        """Write every byte OpenSSL has produced, in order, whichever task asked first."""
+        while self._sending:  # another task is writing: it also takes what we added
+            await self._sent.wait()
+        data = self._take_outgoing()
+        if not data:
+            return
+        self._sending = True
+        try:
+            while data:
+                view = memoryview(data)
+                while view:
+                    try:
+                        view = view[self.socket.send(view):]
+                    except BlockingIOError:
+                        await trio.lowlevel.wait_writable(self.socket)
+                    except OSError as exc:
+                        _broken(exc)
+                data = self._take_outgoing()
+        finally:
+            self._sending = False
+            self._sent.set()
+            self._sent = trio.Event()
+
+    async def _fill(self) -> bool:
+        """Move what the socket holds into OpenSSL, waiting if it holds nothing; False at EOF."""
+        if self._closed:
+            raise trio.ClosedResourceError("stream closed")
+        while True:
+            try:
+                data = self.socket.recv(RECEIVE_SIZE)
+            except BlockingIOError:
+                await trio.lowlevel.wait_readable(self.socket)
+                continue
+            except OSError as exc:
+                _broken(exc)
+            if not data:
+                self._conn.bio_shutdown()
+                return False
+            self._conn.bio_write(data)
+            return True
+
+    # ---- the stream ---------------------------------------------------------------------------
+
+    async def do_handshake(self) -> None:
+        """Run the handshake; trio.BrokenResourceError (cause: a TlsError) when it fails."""
+        while True:
+            try:
+                self._conn.do_handshake()
+                break
+            except SSL.WantReadError:
+                await self._flush()
+                if not await self._fill():
+                    _broken(ConnectionResetError(), "peer closed during the handshake")
+            except SSL.Error as exc:
+                with trio.CancelScope(shield=True), trio.move_on_after(1):
+                    try:
+                        await self._flush()  # the alert tells the peer why
+                    except trio.BrokenResourceError:
+                        pass
+                _broken(exc)
+        await self._flush()
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        if self._closed:
+            raise trio.ClosedResourceError("stream closed")
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[self._conn.send(view):]
+        except SSL.Error as exc:
+            _broken(exc)
+        await self._flush()
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        """Plaintext as it arrives; b"" once the peer has closed (with or without close_notify)."""
+        while True:
+            try:
+                data = self._conn.recv(max_bytes or RECEIVE_SIZE)
+            except SSL.WantReadError:
+                if not await self._fill():
+                    return b""
+                continue
+            except (SSL.ZeroReturnError, SSL.SysCallError):
+                return b""  # close_notify, or the socket ended without one
+            except SSL.Error as exc:
+                _broken(exc)
+            await trio.lowlevel.checkpoint_if_cancelled()
+            return data
+
+    async def aclose(self) -> None:
+        """Say close_notify if the socket takes it at once, then close the socket."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._conn.shutdown()
+        except SSL.Error:
+            pass
+        if not self._sending:
+            try:
+                self.socket.send(self._take_outgoing())
+            except OSError:
+                pass
+        trio.lowlevel.notify_closing(self.socket)
+        self.socket.close()
+        await trio.lowlevel.checkpoint()
+
+
+async def connect(host: str, port: int, local_address: str | None = None) -> socket.socket:
+    """A connected non-blocking TCP socket, bound to `local_address` when given."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if local_address is not None:
+            sock.bind((local_address, 0))
+        code = sock.connect_ex((host, port))
+        if code not in (0, errno.EINPROGRESS):
+            raise OSError(code, errno.errorcode.get(code, "connect failed"))
+        if code:
+            await trio.lowlevel.wait_writable(sock)
+            code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+            if code:
+                raise OSError(code, errno.errorcode.get(code, "connect failed"))
+        return sock
+    except BaseException:
+        trio.lowlevel.notify_closing(sock)
+        sock.close()
+        raise
+
+
+def listen(host: str, port: int, backlog: int = 1024) -> socket.socket:
+    """A non-blocking listening socket (address reuse as trio's listeners set it)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+        sock.setblocking(False)
+        return sock
+    except BaseException:
+        sock.close()
+        raise
+
+
+async def serve(listener: socket.socket, handler: Any) -> None:
+    """Accept forever, each connection `handler(sock)` in its own task; closes the listener."""
+    try:
+        async with trio.open_nursery() as nursery:
+            while True:
+                try:
+                    conn, _ = listener.accept()
+                except BlockingIOError:
+                    await trio.lowlevel.wait_readable(listener)
+                    continue
+                except OSError as exc:  # out of descriptors: wait, as trio's listeners do
+                    if exc.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                        await trio.sleep(0.1)
+                        continue
+                    raise
+                conn.setblocking(False)
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                nursery.start_soon(handler, conn)
+    finally:
+        trio.lowlevel.notify_closing(listener)
+        listener.close()

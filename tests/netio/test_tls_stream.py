@@ -1,0 +1,220 @@
+"""netio's TLS stream on real loopback sockets: handshake, traffic both ways, a reader and a
+writer at once, the peer's certificate, refusals with OpenSSL's reason, closes and timeouts."""
+
+from __future__ import annotations
+
+import datetime
+import socket
+
+import pytest
+import trio
+from cryptography.hazmat.primitives.serialization import Encoding
+from lab_pki import LabCA, rsa_key
+
+from netio import tls_contexts, tls_stream
+
+HOST = "127.0.0.1"
+NULL = "NULL-SHA:@SECLEVEL=0"
+SERVER = "AES128-SHA:NULL-SHA:@SECLEVEL=0"
+
+
+@pytest.fixture(scope="module")
+def pki():
+    ca = LabCA(cn="NETIO-CA")
+    stranger = LabCA(cn="NETIO-STRANGER")
+    server_key, client_key = rsa_key("netio-server"), rsa_key("netio-client")
+    long_ago = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=3)
+    return {
+        "ca": ca,
+        "server": ca.issue("cme.lab", server_key),
+        "client": ca.issue("SEP00AA00000001", client_key),
+        "stranger": stranger.issue("SEP00AA00000002", client_key),
+        "expired": ca.issue("SEP00AA00000003", client_key, days=1, not_before=long_ago),
+    }
+
+
+async def _pair(nursery, server_ctx, client_ctx, server_job):
+    """A listener on a free port serving `server_job(stream)`; returns the client's stream."""
+    listener = tls_stream.listen(HOST, 0)
+    port = listener.getsockname()[1]
+
+    async def handle(sock: socket.socket) -> None:
+        stream = tls_stream.TlsStream(sock, server_ctx, server_side=True)
+        try:
+            await server_job(stream)
+        finally:
+            await stream.aclose()
+
+    nursery.start_soon(tls_stream.serve, listener, handle)
+    sock = await tls_stream.connect(HOST, port)
+    return tls_stream.TlsStream(sock, client_ctx, server_side=False)
+
+
+def _contexts(pki, who="client", ciphers=NULL):
+    cert, key = pki["server"]
+    server = tls_contexts.server_context(cert, key, client_cas=[pki["ca"].cert], ciphers=SERVER)
+    client = tls_contexts.client_context(*pki[who], ciphers=ciphers)
+    return server, client
+
+
+async def test_handshake_and_echo_both_ways(pki):
+    server_ctx, client_ctx = _contexts(pki)
+    seen = {}
+
+    async def echo(stream):
+        await stream.do_handshake()
+        seen["peer"] = stream.peer_certificate()
+        seen["cipher"] = stream.cipher()
+        while data := await stream.receive_some():
+            await stream.send_all(data.upper())
+
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            client = await _pair(nursery, server_ctx, client_ctx, echo)
+            await client.do_handshake()
+            assert client.version() == "TLSv1.2"
+            assert client.cipher()[0] == "NULL-SHA"
+            assert client.getpeercert() == pki["server"][0].public_bytes(Encoding.DER)
+            big = b"x" * 200_000  # several records and socket writes
+            await client.send_all(big)
+            got = b""
+            while len(got) < len(big):
+                got += await client.receive_some()
+            assert got == big.upper()
+            await client.aclose()
+            nursery.cancel_scope.cancel()
+    assert seen["peer"] == pki["client"][0]
+    assert seen["cipher"][0] == "NULL-SHA"
+
+
+async def test_encrypting_suite_when_the_client_offers_one(pki):
+    server_ctx, client_ctx = _contexts(pki, ciphers="DEFAULT:@SECLEVEL=1")
+
+    async def handshake(stream):
+        await stream.do_handshake()
+        await stream.receive_some()
+
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            client = await _pair(nursery, server_ctx, client_ctx, handshake)
+            await client.do_handshake()
+            assert client.cipher()[0] == "AES128-SHA"
+            await client.aclose()
+            nursery.cancel_scope.cancel()
+
+
+async def test_a_reader_and_a_writer_at_once_keep_records_whole(pki):
+    server_ctx, client_ctx = _contexts(pki)
+    received = bytearray()
+
+    async def collect(stream):
+        await stream.do_handshake()
+        while data := await stream.receive_some():
+            received.extend(data)
+
+    with trio.fail_after(20):
+        async with trio.open_nursery() as nursery:
+            client = await _pair(nursery, server_ctx, client_ctx, collect)
+            await client.do_handshake()
+
+            async def writer(tag: bytes) -> None:
+                for _ in range(200):
+                    await client.send_all(tag * 5000)
+
+            async with trio.open_nursery() as writers:
+                writers.start_soon(writer, b"a")
+                writers.start_soon(writer, b"b")
+            await client.aclose()
+            with trio.fail_after(10):
+                while len(received) < 2 * 200 * 5000:
+                    await trio.sleep(0.01)
+            nursery.cancel_scope.cancel()
+    # each send_all's bytes arrive contiguous and intact (no interleaved records)
+    assert received.count(b"a") == received.count(b"b") == 200 * 5000
+
+
+@pytest.mark.parametrize("who, reason", [("stranger", "CERTIFICATE_VERIFY_FAILED")])
+async def test_an_untrusted_client_is_refused_with_openssl_reason(pki, who, reason):
+    server_ctx, client_ctx = _contexts(pki, who=who)
+    failure = {}
+
+    async def handshake(stream):
+        try:
+            await stream.do_handshake()
+        except trio.BrokenResourceError as exc:
+            failure["reason"] = exc.__cause__.reason
+
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            client = await _pair(nursery, server_ctx, client_ctx, handshake)
+            with pytest.raises(trio.BrokenResourceError):
+                await client.do_handshake()
+                await client.receive_some()  # TLS 1.2: the alert may follow our Finished
+            await client.aclose()
+            with trio.fail_after(5):
+                while "reason" not in failure:
+                    await trio.sleep(0.01)
+            nursery.cancel_scope.cancel()
+    assert failure["reason"] == reason
+
+
+async def test_dates_are_left_to_the_caller(pki):
+    """The server's OpenSSL ignores validity dates: the router judges them at its own clock."""
+    server_ctx, client_ctx = _contexts(pki, who="expired")
+
+    async def handshake(stream):
+        await stream.do_handshake()
+        await stream.receive_some()
+
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            client = await _pair(nursery, server_ctx, client_ctx, handshake)
+            await client.do_handshake()
+            await client.aclose()
+            nursery.cancel_scope.cancel()
+
+
+async def test_peer_closing_mid_handshake_is_a_broken_stream(pki):
+    server_ctx, _ = _contexts(pki)
+    listener = tls_stream.listen(HOST, 0)
+    port = listener.getsockname()[1]
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(tls_stream.serve, listener, lambda sock: _close_at_once(sock))
+            sock = await tls_stream.connect(HOST, port)
+            client = tls_stream.TlsStream(sock, tls_contexts.client_context(
+                None, None, ciphers=NULL), server_side=False)
+            with pytest.raises(trio.BrokenResourceError):
+                await client.do_handshake()
+            await client.aclose()
+            nursery.cancel_scope.cancel()
+
+
+async def _close_at_once(sock: socket.socket) -> None:
+    sock.close()
+    await trio.lowlevel.checkpoint()
+
+
+async def test_a_silent_peer_can_be_timed_out_and_closed(pki):
+    listener = tls_stream.listen(HOST, 0)  # accepts nothing, answers nothing
+    port = listener.getsockname()[1]
+    sock = await tls_stream.connect(HOST, port)
+    client = tls_stream.TlsStream(sock, tls_contexts.client_context(None, None, ciphers=NULL),
+                                  server_side=False)
+    with trio.move_on_after(0.3) as scope:
+        await client.do_handshake()
+    assert scope.cancelled_caught
+    await client.aclose()
+    assert sock.fileno() == -1
+    with pytest.raises(trio.ClosedResourceError):
+        await client.receive_some()
+    listener.close()
+
+
+async def test_connect_refused_is_an_oserror():
+    probe = socket.socket()
+    probe.bind((HOST, 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens there now
+    with pytest.raises(OSError):
+        await tls_stream.connect(HOST, port)

@@ -86,6 +86,14 @@ def make_pki(macs: list[str]):
 
 # --- the phones' process ----------------------------------------------------------------------
 
+def print_profile(profiler, lines: int) -> None:
+    """SCCP_BENCH_SORT (tottime, cumulative, ...) and SCCP_BENCH_LINES choose what is shown."""
+    import pstats
+
+    stats = pstats.Stats(profiler).sort_stats(os.environ.get("SCCP_BENCH_SORT", "tottime"))
+    stats.print_stats(int(os.environ.get("SCCP_BENCH_LINES", str(lines))))
+
+
 def phone_process(conn, host, tls_port, phones, keys_pem, ctl, mode, concurrency) -> None:
     trio.run(_phones_main, conn, host, tls_port, phones, keys_pem, ctl, mode, concurrency)
 
@@ -136,9 +144,8 @@ async def _phones_main(conn, host, tls_port, phones, keys_pem, ctl, mode, concur
             prof.enable()
         elapsed = await pool(register)
         if prof is not None:
-            import pstats
             prof.disable()
-            pstats.Stats(prof).sort_stats(os.environ.get("SCCP_BENCH_SORT", "tottime")).print_stats(int(os.environ.get("SCCP_BENCH_LINES", "20")))
+            print_profile(prof, 20)
         conn.send(("registered", sum(p.registered for p in fleet), elapsed,
                    time.process_time() - cpu))
         assert await command() == "stop"
@@ -286,9 +293,8 @@ async def main(args) -> None:
                 reg_wall = time.perf_counter() - w0
                 reg_cpu = time.process_time() - c0
                 if profiler is not None:
-                    import pstats
                     profiler.disable()
-                    pstats.Stats(profiler).sort_stats(os.environ.get("SCCP_BENCH_SORT", "tottime")).print_stats(int(os.environ.get("SCCP_BENCH_LINES", "25")))
+                    print_profile(profiler, 25)
                 registered = sum(a[1] for a in answers)
                 phone_cpu = sum(a[3] for a in answers)
                 print(f"registered {registered} in {reg_wall:.2f} s", flush=True)

@@ -27,18 +27,22 @@ def _tls12(ciphers: str) -> SSL.Context:
 
 
 def server_context(cert: x509.Certificate, key: rsa.RSAPrivateKey, *,
-                   client_cas: Iterable[x509.Certificate], ciphers: str) -> SSL.Context:
-    """A listener presenting `cert` that asks for the peer's certificate.
+                   client_cas: Iterable[x509.Certificate] | None, ciphers: str) -> SSL.Context:
+    """A listener presenting `cert`; with `client_cas`, it asks for the peer's certificate.
 
     OpenSSL checks only that the peer's chain leads to one of `client_cas`, ignoring dates:
     the caller judges the certificate afterwards at its own clock (the router's, not the
-    host's). A peer may present none; the caller refuses it then.
+    host's). A peer may present none; the caller refuses it then. Without `client_cas` no
+    certificate is asked for (CAPF: the phone proves itself inside the protocol).
     """
     ctx = _tls12(ciphers)
     ctx.set_options(SSL.OP_CIPHER_SERVER_PREFERENCE)
     ctx.use_certificate(cert)
     ctx.use_privatekey(key)
     ctx.check_privatekey()
+    if client_cas is None:
+        ctx.set_verify(SSL.VERIFY_NONE)
+        return ctx
     store = ctx.get_cert_store()
     assert store is not None
     for ca in client_cas:

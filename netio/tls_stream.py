@@ -59,6 +59,7 @@ class TlsStream:
     def __init__(self, sock: socket.socket, context: SSL.Context, *, server_side: bool) -> None:
         sock.setblocking(False)
         self.socket = sock
+        self.server_side = server_side
         self._conn = SSL.Connection(context, None)  # memory BIOs: we move the bytes
         if server_side:
             self._conn.set_accept_state()

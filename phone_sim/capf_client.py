@@ -9,14 +9,18 @@ size, and keeps the LSC it is given.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import trio
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
+from OpenSSL import SSL
 
 from emulator.wire import capf
-from phone_sim.tls import phone_context, server_certificate
+from netio import tls_contexts, tls_stream
+from netio.tls_stream import TlsStream
+from phone_sim.tls import ENCRYPTING_CIPHERS
 
 SESSION_TIMEOUT = 120.0
 
@@ -30,6 +34,13 @@ class CapfResult:
     detail: str = ""
     lsc: capf.CertificateCredential | None = None
     deleted: bool = False
+
+
+@functools.cache
+def _context() -> SSL.Context:
+    """The phone's CAPF client context: no certificate, no trust of its own (the CTL decides),
+    netio's stream and pyOpenSSL as on 2443 (docs/architecture.md)."""
+    return tls_contexts.client_context(None, None, ciphers=ENCRYPTING_CIPHERS)
 
 
 def generate_rsa_key(bits: int) -> rsa.RSAPrivateKey:
@@ -47,11 +58,11 @@ async def run_capf(host: str, port: int, *, device_name: str,
     """One CAPF session against the server at host:port."""
     try:
         with trio.fail_after(timeout):
-            tcp = await trio.open_tcp_stream(host, port, local_address=local_address)
-            stream = trio.SSLStream(tcp, phone_context(), server_hostname=None)
+            sock = await tls_stream.connect(host, port, local_address)
+            stream = TlsStream(sock, _context(), server_side=False)
             try:
                 await stream.do_handshake()
-                served = server_certificate(stream)
+                served = stream.peer_certificate()
                 if capf_certificate is not None and served != capf_certificate:
                     return CapfResult(False, detail="CAPF server certificate is not the one "
                                       "in the CTL")
@@ -59,7 +70,7 @@ async def run_capf(host: str, port: int, *, device_name: str,
                                                  auth_mode=auth_mode, lsc=lsc, mic=mic)
                 return await _converse(stream, session, lsc)
             finally:
-                with trio.move_on_after(1):
+                with trio.CancelScope(shield=True), trio.move_on_after(1):
                     await stream.aclose()
     except trio.TooSlowError:
         return CapfResult(False, detail="CAPF session timed out")
@@ -67,7 +78,7 @@ async def run_capf(host: str, port: int, *, device_name: str,
         return CapfResult(False, detail=f"cannot reach the CAPF server: {exc}")
 
 
-async def _converse(stream: trio.SSLStream, session: capf.CapfClientSession,
+async def _converse(stream: TlsStream, session: capf.CapfClientSession,
                     lsc: capf.CertificateCredential | None) -> CapfResult:
     result = CapfResult(False, lsc=lsc)
     while not session.closed:

@@ -6,6 +6,7 @@ the middle of installing a certificate keeps the old one or the new one, never h
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -17,12 +18,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 
 def _write(path: Path, data: bytes) -> None:
+    """Whole file or nothing: written aside, then renamed over the old one. Not fsync'd: a
+    simulated phone outlives its own power-cycles (processes), not the host's, and a fleet
+    writing hundreds of LSCs waited on the disk more than on anything else."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     with os.fdopen(fd, "wb") as f:
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
@@ -33,10 +35,14 @@ def _pem(cert: x509.Certificate, key: rsa.RSAPrivateKey) -> bytes:
 
 
 def _load(path: Path) -> tuple[x509.Certificate, rsa.RSAPrivateKey] | None:
-    if not path.exists():
-        return None
-    data = path.read_bytes()
-    key = serialization.load_pem_private_key(data, None)
+    return _parse_identity(path.read_bytes()) if path.exists() else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_identity(data: bytes) -> tuple[x509.Certificate, rsa.RSAPrivateKey] | None:
+    """Parsed once per distinct file content. The key is one this phone made and wrote
+    itself, so OpenSSL's RSA consistency check (milliseconds a key) is skipped."""
+    key = serialization.load_pem_private_key(data, None, unsafe_skip_rsa_key_validation=True)
     if not isinstance(key, rsa.RSAPrivateKey):
         return None
     return x509.load_pem_x509_certificate(data), key

@@ -12,6 +12,7 @@ import secrets
 from typing import Any
 
 from cli_shell.commands.common import setting
+from cli_shell.commands.telephony import MAX_EPHONES
 from cli_shell.parser import ParseError
 from cli_shell.registry import command
 from cli_shell.session import Ctx
@@ -216,9 +217,9 @@ def capf_enroll_trustpoint(c: Ctx) -> None:
             {"tp": c.args["tp"], "password": plain})
 
 
-@command(CAPF, "auth-string generate {all|<1-450>:tag} [DIGITS:digits]", no=False,
+@command(CAPF, f"auth-string generate {{all|<1-{MAX_EPHONES}>:tag}} [DIGITS:digits]", no=False,
          help=CAPF_HELP)
-@command(CAPF, "auth-string delete {all|<1-450>:tag}", no=False, help=CAPF_HELP)
+@command(CAPF, f"auth-string delete {{all|<1-{MAX_EPHONES}>:tag}}", no=False, help=CAPF_HELP)
 def capf_auth_string(c: Ctx) -> None:
     """Set or clear `capf-auth-str` on one ephone or all of them (an action, not a line).
 

@@ -31,8 +31,10 @@ from emulator.telephony_model import (
 )
 
 # Tag ranges. IOS sizes them by platform and licence ("Type ? to display range"); these are the
-# ranges this lab shows [U]. The configured max-ephones / max-dn narrow them further.
-MAX_EPHONES = 450
+# ranges this lab shows [U]. The configured max-ephones / max-dn narrow them further. Since CME
+# 4.3 up to 1,000 SCCP phones may be configured whatever the platform (max-ephones caps how many
+# register), and a fleet of 1,000 secure phones is what the rollout benchmark runs.
+MAX_EPHONES = 1000
 MAX_DN = 1500
 MAX_TEMPLATES = 20
 

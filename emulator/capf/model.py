@@ -8,6 +8,7 @@ key in. An ephone `cert-oper` line is removed once its operation completes, as t
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +62,7 @@ class CapfState:
     sessions: dict[str, str] = field(default_factory=dict)  # device -> state name
     done: dict[str, str] = field(default_factory=dict)  # device -> global operation completed
     certificates: dict[str, bytes] = field(default_factory=dict)  # device -> last LSC (DER)
+    by_device: dict[str, Any] = field(default_factory=dict)  # SEP<MAC> -> ephone (an index)
 
 
 def capf_state(router: Router) -> CapfState:
@@ -76,50 +78,90 @@ def scheduled_devices(router: Router) -> dict[str, CapfDevice]:
     devices: dict[str, CapfDevice] = {}
     for eph in router.config.sections("ephone"):
         mac = eph.value("mac-address", "mac")
-        if not mac:
-            continue
-        name = device_name(mac)
-        oper: Any = eph.get("cert-oper")
-        if oper is not None:
-            op, mode = oper.get("op"), oper.get("authmode")
-        elif cfg.global_operation and state.done.get(name) != cfg.global_operation:
-            op, mode = cfg.global_operation, cfg.auth_mode
-        else:
-            op, mode = None, cfg.auth_mode
-        auth = AUTH_TYPES.get(mode, AuthType.NO_PASSWORD)
-        password = str(eph.value("capf-auth-str", "digits", "") or "")
-        if auth is AuthType.PASSWORD and not password:
-            auth_ok = False
-        else:
-            auth_ok = True
-        operation = OPERATIONS.get(op, Operation.NONE) if op and mode != "none" else \
-            Operation.NONE
-        devices[name] = CapfDevice(
-            name=name,
-            operation=operation if auth_ok else Operation.NONE,
-            auth_mode=auth if auth_ok else AuthType.NO_PASSWORD,
-            password=password if auth is AuthType.PASSWORD and auth_ok else "",
-            key_size=cfg.key_size if cfg.key_size in (512, 1024, 2048) else DEFAULT_KEY_SIZE,
-        )
+        if mac:
+            device = _scheduled(cfg, state, eph, device_name(mac))
+            devices[device.name] = device
     return devices
 
 
-def ephone_tag(router: Router, name: str) -> int | None:
-    for eph in router.config.sections("ephone"):
-        mac = eph.value("mac-address", "mac")
+class ScheduledDevices(Mapping[str, CapfDevice]):
+    """`scheduled_devices` read one device at a time, when a session asks for it.
+
+    A CAPF session needs only its own phone; building every ephone's entry per connection made
+    a fleet's enrolment quadratic in the number of ephones.
+    """
+
+    def __init__(self, router: Router) -> None:
+        self._router = router
+
+    def __getitem__(self, name: str) -> CapfDevice:
+        cfg = capf_config(self._router)
+        eph = ephone_section(self._router, name) if cfg is not None else None
+        if cfg is None or eph is None:
+            raise KeyError(name)
+        return _scheduled(cfg, capf_state(self._router), eph, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(scheduled_devices(self._router))
+
+    def __len__(self) -> int:
+        return len(scheduled_devices(self._router))
+
+
+def _scheduled(cfg: CapfConfig, state: CapfState, eph: Any, name: str) -> CapfDevice:
+    oper: Any = eph.get("cert-oper")
+    if oper is not None:
+        op, mode = oper.get("op"), oper.get("authmode")
+    elif cfg.global_operation and state.done.get(name) != cfg.global_operation:
+        op, mode = cfg.global_operation, cfg.auth_mode
+    else:
+        op, mode = None, cfg.auth_mode
+    auth = AUTH_TYPES.get(mode, AuthType.NO_PASSWORD)
+    password = str(eph.value("capf-auth-str", "digits", "") or "")
+    auth_ok = not (auth is AuthType.PASSWORD and not password)
+    operation = OPERATIONS.get(op, Operation.NONE) if op and mode != "none" else Operation.NONE
+    return CapfDevice(
+        name=name,
+        operation=operation if auth_ok else Operation.NONE,
+        auth_mode=auth if auth_ok else AuthType.NO_PASSWORD,
+        password=password if auth is AuthType.PASSWORD and auth_ok else "",
+        key_size=cfg.key_size if cfg.key_size in (512, 1024, 2048) else DEFAULT_KEY_SIZE,
+    )
+
+
+def ephone_section(router: Router, name: str) -> Any:
+    """The ephone section whose MAC makes device `name`, or None.
+
+    From an index checked at each use (the section must still be in the configuration with
+    that MAC) and rebuilt on a miss: CAPF looks phones up at every session and completion, and
+    a scan of every ephone each time made a fleet's enrolment quadratic.
+    """
+    index = capf_state(router).by_device
+    sec = index.get(name)
+    if sec is not None and router.config.find("ephone", sec.ident) is sec:
+        mac = sec.value("mac-address", "mac")
         if mac and device_name(mac) == name:
-            return eph.ident[0]
-    return None
+            return sec
+    index.clear()
+    for child in router.config.children.values():
+        if child.kind == "ephone":
+            mac = child.value("mac-address", "mac")
+            if mac:
+                index.setdefault(device_name(mac), child)
+    return index.get(name)
+
+
+def ephone_tag(router: Router, name: str) -> int | None:
+    sec = ephone_section(router, name)
+    return sec.ident[0] if sec is not None else None
 
 
 def complete_operation(router: Router, name: str, operation: Operation) -> None:
     """The operation for `name` finished: drop its pending line, remember a global one."""
     cfg = capf_config(router)
-    for eph in router.config.sections("ephone"):
-        mac = eph.value("mac-address", "mac")
-        if mac and device_name(mac) == name:
-            if eph.unset("cert-oper"):
-                router.mark_changed("CAPF")
-                return
+    eph = ephone_section(router, name)
+    if eph is not None and eph.unset("cert-oper"):
+        router.mark_changed("CAPF")
+        return
     if cfg is not None and cfg.global_operation:
         capf_state(router).done[name] = cfg.global_operation

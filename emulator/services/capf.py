@@ -24,13 +24,15 @@ from emulator.pki.credentials import (
     credentials,
 )
 from emulator.services.manager import Binding
-from emulator.services.tls import server_context
+from emulator.services.tls import ENCRYPTING_CIPHERS
 from emulator.wire import capf
 from emulator.wire.capf_server import ServerState
+from netio import tls_contexts, tls_stream
 
 log = logging.getLogger(__name__)
 
 HANDSHAKE_TIMEOUT = 10.0
+CAPF_CIPHERS = ENCRYPTING_CIPHERS  # phones offer encrypting suites to CAPF
 IDLE_TIMEOUT = 60.0  # the phone may take a while to generate a 2048-bit key
 STATE_NAMES = {  # as `show capf-server sessions` prints them (spec 6.4)
     ServerState.IDLE: "IDLE",
@@ -70,18 +72,20 @@ class CapfService:
             router.log.log(f"%CAPF-3-NOCERT: CAPF server not started: {exc}")  # [U] text
             task_status.started()
             await trio.sleep_forever()
-        context = server_context(creds.certificate, creds.private_key)
+        # netio's lean TLS stream and pyOpenSSL, as SCCP on 2443: a fleet's enrolments are
+        # handshakes first (docs/architecture.md)
+        context = tls_contexts.server_context(creds.certificate, creds.private_key,
+                                              client_cas=None, ciphers=CAPF_CIPHERS)
         host = lab.addresses.to_loopback(binding.configured_address)
-        listeners = await trio.open_tcp_listeners(binding.configured_port, host=host)
-        task_status.started((host, binding.configured_port))
-        await trio.serve_listeners(
-            lambda stream: self.connection(lab, stream, context), listeners)
+        listener = tls_stream.listen(host, binding.configured_port)
+        task_status.started(listener.getsockname()[:2])
+        await tls_stream.serve(listener, lambda sock: self.connection(lab, sock, context))
 
-    async def connection(self, lab, tcp: trio.SocketStream, context) -> None:
+    async def connection(self, lab, sock, context) -> None:
         router = lab.router
         debug = router.debug
         debug.emit("capf-server events", "New Connection from phone, socket 1")
-        stream = trio.SSLStream(tcp, context, server_side=True)
+        stream = tls_stream.TlsStream(sock, context, server_side=True)
         try:
             debug.emit("capf-server events", "Created New Handshake Process")
             with trio.fail_after(HANDSHAKE_TIMEOUT):
@@ -95,12 +99,12 @@ class CapfService:
             with trio.move_on_after(1):
                 await stream.aclose()
 
-    async def session(self, lab, stream: trio.SSLStream) -> None:
+    async def session(self, lab, stream: tls_stream.TlsStream) -> None:
         router = lab.router
         debug = router.debug
         cfg = model.capf_config(router)
         issuers = [c for tp in _trustpoint_names(router) for c in ca_certificates(router, tp)]
-        session = capf.CapfServerSession(secrets.randbelow(2**32), model.scheduled_devices(router),
+        session = capf.CapfServerSession(secrets.randbelow(2**32), model.ScheduledDevices(router),
                                          trusted_issuers=issuers)
         state = model.capf_state(router)
         step = session.start()

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from lab_pki import LabCA, install_ca_trustpoint, install_trustpoint
 
 from emulator.wire import capf
+from netio.tls_stream import TlsStream
 from phone_sim.capf_client import run_capf
 
 SERVER_TP = "CUCME_CAPF_TFTP_SAST1"
@@ -175,10 +176,10 @@ async def test_install_session_messages_follow_the_spec_layout(lab, shell, ca, m
     """Each message of a live install: header 55 | cmd | session id | length, then TLVs."""
     entry, cert = await start(lab, shell, ca)
     seen: list[tuple[str, bytes]] = []
-    original_send, original_receive = trio.SSLStream.send_all, trio.SSLStream.receive_some
+    original_send, original_receive = TlsStream.send_all, TlsStream.receive_some
 
     def phone_side(stream) -> bool:
-        return not stream._ssl_object.server_side
+        return not stream.server_side
 
     async def send_all(self, data):
         if phone_side(self):
@@ -191,8 +192,8 @@ async def test_install_session_messages_follow_the_spec_layout(lab, shell, ca, m
             seen.append(("<<", bytes(data)))
         return data
 
-    monkeypatch.setattr(trio.SSLStream, "send_all", send_all)
-    monkeypatch.setattr(trio.SSLStream, "receive_some", receive_some)
+    monkeypatch.setattr(TlsStream, "send_all", send_all)
+    monkeypatch.setattr(TlsStream, "receive_some", receive_some)
     result = await enrol(lab, entry, cert, auth_string="1234")
     assert result.ok
     phone = b"".join(d for way, d in seen if way == ">>")

@@ -503,14 +503,14 @@ async def test_cisco_secure_sccp_step_4(shell, router):
 async def test_tags_limited_by_max_ephones_and_max_dn(shell, router):
     out = await shell.type("conf t", "ephone 3", "ephone-dn 40", "telephony-service",
                            "max-ephones 4", "max-dn 2", "max-dn 45", "ephone 5", "ephone-dn 46",
-                           "ephone 4", "ephone-dn 45", "telephony-service", "max-ephones 451")
+                           "ephone 4", "ephone-dn 45", "telephony-service", "max-ephones 1001")
     assert rejected(out) == [
         ("max-dn 2", "% max-dn 2 is less than the highest ephone-dn tag (40) configured."),
         ("ephone 5", "% Ephone tag exceeds max-ephones."),
         ("ephone-dn 46", "% Ephone-dn tag exceeds max-dn."),
-        ("max-ephones 451", "% Invalid input detected at '^' marker."),
+        ("max-ephones 1001", "% Invalid input detected at '^' marker."),
     ]
-    assert caret_under(out, "max-ephones 451") == "451"
+    assert caret_under(out, "max-ephones 1001") == "1001"
     assert [e.tag for e in tm.ephones(router.config)] == [3, 4]
     assert [d.tag for d in tm.ephone_dns(router.config)] == [40, 45]
 

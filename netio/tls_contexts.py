@@ -23,6 +23,9 @@ def _tls12(ciphers: str) -> SSL.Context:
     ctx.set_cipher_list(ciphers.encode())
     ctx.set_options(SSL.OP_NO_TICKET | SSL.OP_NO_RENEGOTIATION)
     ctx.set_session_cache_mode(SSL.SESS_CACHE_OFF)
+    # An idle connection gives its 16 KB read and write buffers back, as the ssl module's do:
+    # a router holding a thousand registered phones keeps ~40 KB each instead of ~65 KB.
+    ctx.set_mode(SSL.MODE_RELEASE_BUFFERS)
     return ctx
 
 

@@ -27,6 +27,8 @@ class Debugging:
 
     def on(self, flag: str) -> bool:
         """Is this flag, or an `all` flag of its area, set?"""
+        if not self.flags:  # the usual case, asked at every message of every phone
+            return False
         area = flag.split()[0]
         return flag in self.flags or f"{area} all" in self.flags
 

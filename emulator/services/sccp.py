@@ -204,10 +204,11 @@ class PhoneConnection:
         self.scope = trio.CancelScope()
         self._pending: list[bytes] = []  # frames for the next write (one TLS record)
         self._pending_size = 0
-        self._wake = trio.Event()
         self._writing = False  # a task is sending: others leave their bytes to it
+        self._written = trio.Event()  # set each time a write ends
         self._in_reader = False  # the reader is handling messages: it sends the replies
-        self._done = False  # the reader has finished: flush, then stop
+        self._out_of_band = False  # a task to send what the reader will not is on its way
+        self._nursery: trio.Nursery | None = None
         self.reg: Registration | None = None
         self.cert_cn: str | None = None
         self.cipher: str | None = None
@@ -241,11 +242,11 @@ class PhoneConnection:
                 if tls_setup is not None and not await tls_setup():
                     return
                 async with trio.open_nursery() as nursery:
-                    nursery.start_soon(self._writer, nursery.cancel_scope)
+                    self._nursery = nursery  # where a write from outside the reader runs
                     await self._reader()
-                    self._done = True  # flush what is queued, then stop
-                    self._wake.set()
-                    nursery.cancel_scope.deadline = trio.current_time() + FLUSH_TIMEOUT
+                    with trio.move_on_after(FLUSH_TIMEOUT):
+                        await self._drain()  # the last words: RegisterReject, UnregisterAck
+                    nursery.cancel_scope.cancel()
         except* (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as group:
             # a phone resetting its connection ends this connection only, never the service
             # (from inside the nursery the error arrives wrapped in an ExceptionGroup)
@@ -298,17 +299,6 @@ class PhoneConnection:
     def _refuse(self, text: str) -> None:
         self._debug("register", text)
 
-    async def _writer(self, cancel: trio.CancelScope) -> None:
-        """Write what is queued outside the reader (Reset from the CLI, the last words before
-        closing); the reader writes its own replies itself, sparing a task switch each."""
-        while True:
-            await self._wake.wait()
-            self._wake = trio.Event()
-            await self._send_pending()
-            if self._done and not self._pending and not self._writing:
-                break
-        cancel.cancel()
-
     async def _send_pending(self) -> None:
         """Send what is queued in one go (one segment, one TLS record per batch); a caller
         arriving while another is writing leaves the bytes to that one, so order holds."""
@@ -321,6 +311,22 @@ class PhoneConnection:
                 await self.stream.send_all(data)
             finally:
                 self._writing = False
+                self._written.set()
+                self._written = trio.Event()
+
+    async def _send_out_of_band(self) -> None:
+        """A write the reader will not make: a Reset typed at the CLI reaching a phone that
+        is quiet. The reader writes its own replies itself, sparing a task per connection."""
+        self._out_of_band = False
+        await self._send_pending()
+
+    async def _drain(self) -> None:
+        """Everything queued is sent, after any write in progress."""
+        while self._pending or self._writing:
+            if self._writing:
+                await self._written.wait()
+            else:
+                await self._send_pending()
 
     def _queue(self, message: sccp.SccpMessage) -> None:
         if self.closing:
@@ -333,18 +339,17 @@ class PhoneConnection:
             frame = _frame(message, self.codec.version)
         self._pending.append(frame)
         self._pending_size += len(frame)
-        if not self._in_reader:
-            self._wake.set()
+        if not self._in_reader and not self._out_of_band and self._nursery is not None:
+            self._out_of_band = True
+            self._nursery.start_soon(self._send_out_of_band)
         if self._pending_size > OUTGOING_LIMIT:
             self._debug("detail", "phone is not reading, closing")
             self.close()
 
     def _finish(self) -> None:
-        """Send what is queued, then close (RegisterReject, UnregisterAck)."""
-        if not self.closing:
-            self.closing = True
-            self._done = True
-            self._wake.set()
+        """Send what is queued, then close (RegisterReject, UnregisterAck): the reader stops
+        and `run` drains the queue."""
+        self.closing = True
 
     def _timeout(self) -> float:
         interval = self.reg.keepalive_interval if self.reg else \

@@ -14,6 +14,7 @@ only checked to be a known value.
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Iterator
 from enum import Enum
@@ -82,6 +83,13 @@ def encode_frame(
     if header_version is None:
         header_version = header_version_for(message.message_id, version)
     return HEADER.pack(length, header_version, message.message_id) + payload
+
+
+@functools.lru_cache(maxsize=1024)
+def _shared_frame(message: SccpMessage, version: int) -> bytes:
+    """Frames every phone sends alike (KeepAlive, TimeDateReq, LineStatReq 1, ...), encoded
+    once: messages are frozen, so equal messages make equal bytes."""
+    return encode_frame(message, version)
 
 
 def _check_version(version: int) -> int:
@@ -208,7 +216,13 @@ class SccpConnection:
             ceiling = self.max_version if self._peer_max is None else self.agreed_version
             if chosen > ceiling:
                 raise SccpUsageError(f"RegisterAck V{chosen} above the agreed V{ceiling}")
-        frame = encode_frame(message, self._version)
+        if isinstance(message, Register | RegisterAck):
+            frame = encode_frame(message, self._version)  # one per phone: not worth keeping
+        else:
+            try:
+                frame = _shared_frame(message, self._version)
+            except TypeError:  # a field holding a list: not hashable, encode it as it is
+                frame = encode_frame(message, self._version)
         if self.role is Role.SERVER and isinstance(message, RegisterAck):
             self._version = message.max_protocol_ver
         return frame

@@ -65,3 +65,45 @@ async def test_services_follow_the_configuration(tmp_path, shell):
             except OSError:
                 pass
     assert json.loads((tmp_path / "lab" / "lab.json").read_text())["state"] == "stopped"
+
+
+class SlowToLetGoService(EchoService):
+    """Like EchoService, but a new `version` restarts it, and its old instance needs a few
+    scheduler turns to close its listener (as a service with connections to wind down)."""
+
+    name = "slow"
+    version = 1
+
+    def wanted(self, lab):
+        return [Binding("slow", "1.2.3.4", 7778, options=(("version", self.version),))]
+
+    async def serve(self, lab, binding, task_status):
+        host = lab.addresses.to_loopback(binding.configured_address)
+        listener = trio.socket.socket()
+        listener.setsockopt(trio.socket.SOL_SOCKET, trio.socket.SO_REUSEADDR, 1)
+        await listener.bind((host, binding.configured_port))
+        listener.listen()
+        task_status.started((host, binding.configured_port))
+        try:
+            await trio.sleep_forever()
+        finally:
+            with trio.CancelScope(shield=True):
+                for _ in range(5):
+                    await trio.lowlevel.checkpoint()
+            listener.close()
+
+
+async def test_a_restarted_service_binds_after_its_old_instance_let_go(tmp_path):
+    service = SlowToLetGoService()
+    async with open_lab(tmp_path / "lab", services=[service]) as lab:
+        [first] = lab.services.entries()
+        service.version = 2
+        lab.router.mark_changed()
+        with trio.fail_after(5):
+            while not lab.services.entries() or \
+                    lab.services.entries()[0] is first:
+                await trio.sleep(0.01)
+        assert not lab.router.log.contains("%SYS-3-SOCKET_BIND")
+        [second] = lab.services.entries()
+        assert (second.bound_address, second.bound_port) == (first.bound_address,
+                                                             first.bound_port)

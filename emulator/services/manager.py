@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+STOP_WAIT = 5.0  # seconds a restarted service waits for its old instance to let go
+
 
 @dataclass(frozen=True)
 class Binding:
@@ -52,6 +54,7 @@ class Service(Protocol):
 class _Running:
     scope: trio.CancelScope
     entry: ServiceEntry | None = None
+    stopped: trio.Event = field(default_factory=trio.Event)  # its task has ended
 
 
 @dataclass
@@ -89,8 +92,14 @@ class ServiceManager:
 
     async def reconcile(self, nursery: trio.Nursery) -> None:
         wanted = self.wanted()
-        for binding in [b for b in self.running if b not in wanted]:
-            self.running.pop(binding).scope.cancel()
+        stopping = [self.running.pop(b) for b in list(self.running) if b not in wanted]
+        for old in stopping:
+            old.scope.cancel()
+        # A restarted service binds the address its old instance still listens on until that
+        # task has run its cleanup: wait for it (bounded), or the new bind finds it in use.
+        with trio.move_on_after(STOP_WAIT):
+            for old in stopping:
+                await old.stopped.wait()
         for binding, service in wanted.items():
             if binding not in self.running:
                 await self._start(nursery, service, binding)
@@ -115,6 +124,7 @@ class ServiceManager:
                 except Exception:
                     log.exception("service %s crashed", binding.service)
                     task_status.started()
+            running.stopped.set()  # (cancelled or not: the scope above absorbs its own cancel)
             if self.running.get(binding) is running:
                 del self.running[binding]
                 self.lab.write_manifest()

@@ -171,6 +171,14 @@ async def _phones_main(conn, host, tls_port, phones, keys_pem, ctl, mode, concur
 
 # --- the router ------------------------------------------------------------------------------
 
+async def answer(pipe, proc) -> tuple:
+    """A phone process's next answer; a process that died says so instead of hanging us."""
+    while not await trio.to_thread.run_sync(pipe.poll, 0.5):
+        if not proc.is_alive():
+            raise SystemExit(f"phone process {proc.pid} died (exit code {proc.exitcode})")
+    return pipe.recv()
+
+
 def rss_kb() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -273,13 +281,14 @@ async def main(args) -> None:
                     procs.append(p)
                     pipes.append(parent)
                 print("phones starting", flush=True)
-                for pipe in pipes:  # the phone processes build their contexts first
-                    await trio.to_thread.run_sync(pipe.recv)
+                for pipe, proc in zip(pipes, procs, strict=True):  # contexts first
+                    await answer(pipe, proc)
 
                 async def ask(cmd: str) -> list:
                     for pipe in pipes:
                         pipe.send(cmd)
-                    return [await trio.to_thread.run_sync(pipe.recv) for pipe in pipes]
+                    pairs = zip(pipes, procs, strict=True)
+                    return [await answer(pipe, proc) for pipe, proc in pairs]
 
                 print("phones ready", flush=True)
                 rss0 = rss_kb()

@@ -10,9 +10,10 @@ here than through `trio.SSLStream` and the standard `ssl` module (docs/architect
   about twice those of the OpenSSL that `cryptography` ships, which pyOpenSSL uses.
 
 The surface is the one the SCCP code used on trio.SSLStream (`do_handshake`, `send_all`,
-`receive_some`, `aclose`, `getpeercert`, `cipher`, `version`). One task may read while another
-writes (the router's reader and writer per phone): outgoing bytes are taken from OpenSSL by
-whichever task holds the send side, in order, so records never interleave.
+`receive_some`, `aclose`, `cipher`, `version`) and the peer's certificate. One task may read
+while another writes (a router connection's reader, and a write from outside it): outgoing
+bytes are taken from OpenSSL by whichever task holds the send side, in order, so records never
+interleave.
 """
 
 from __future__ import annotations
@@ -71,8 +72,8 @@ class TlsStream:
 
     # ---- what the handshake decided ---------------------------------------------------------
 
-    def getpeercert(self, binary_form: bool = True) -> bytes | None:
-        """The peer's certificate, DER (the only form the callers use)."""
+    def peer_certificate_der(self) -> bytes | None:
+        """The peer's certificate as DER, for comparing with a CTL record."""
         cert = self._conn.get_peer_certificate()
         return crypto.dump_certificate(crypto.FILETYPE_ASN1, cert) if cert is not None else None
 

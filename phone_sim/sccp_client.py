@@ -164,7 +164,7 @@ class SccpPhone:
                 with trio.CancelScope(shield=True):
                     await stream.aclose()
                 raise
-            der = stream.getpeercert(binary_form=True)
+            der = stream.peer_certificate_der()
             if der not in trusted:
                 # The firmware closes: a CallManager not in its CTL is not trusted.
                 self._set("Untrusted CallManager certificate (not in CTL)")

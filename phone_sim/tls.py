@@ -1,8 +1,9 @@
-"""The phone's TLS: it presents its LSC or MIC and trusts a server only by its CTL record.
+"""The phone's TLS suites, and a phone-like `ssl` client context for tests.
 
-A phone has no CA store: after the handshake it compares the server's certificate with the one
-the CTL lists for that role (CCM for call control, CAPF for CAPF), so the context itself does
-not verify. 1024-bit keys need security level 1; authenticated mode's NULL-SHA needs level 0.
+A phone presents its LSC or MIC and has no CA store: after the handshake it compares the
+server's certificate with the one the CTL lists for that role (CCM for call control, CAPF for
+CAPF), so no context verifies. 1024-bit keys need security level 1; authenticated mode's
+NULL-SHA needs level 0. The phones themselves connect through netio (pyOpenSSL).
 """
 
 from __future__ import annotations
@@ -20,14 +21,13 @@ NULL_CIPHERS = "NULL-SHA:@SECLEVEL=0"
 
 
 def phone_context(cert: x509.Certificate | None = None, key: rsa.RSAPrivateKey | None = None,
-                  *, ciphers: str = ENCRYPTING_CIPHERS, tls12_only: bool = False
-                  ) -> ssl.SSLContext:
+                  *, ciphers: str = ENCRYPTING_CIPHERS) -> ssl.SSLContext:
+    """An `ssl` client context like a phone's: for tests and capf_bench, whose clients talk to
+    the router through Python's own TLS (an implementation independent of netio's)."""
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-    if tls12_only:
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
     ctx.set_ciphers(ciphers)
     if cert is not None and key is not None:
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
@@ -41,8 +41,3 @@ def phone_context(cert: x509.Certificate | None = None, key: rsa.RSAPrivateKey |
         finally:
             os.unlink(path)
     return ctx
-
-
-def server_certificate(ssl_object: ssl.SSLObject) -> x509.Certificate | None:
-    der = ssl_object.getpeercert(binary_form=True)
-    return x509.load_der_x509_certificate(der) if der else None

@@ -151,11 +151,6 @@ def ephone_section(router: Router, name: str) -> Any:
     return index.get(name)
 
 
-def ephone_tag(router: Router, name: str) -> int | None:
-    sec = ephone_section(router, name)
-    return sec.ident[0] if sec is not None else None
-
-
 def complete_operation(router: Router, name: str, operation: Operation) -> None:
     """The operation for `name` finished: drop its pending line, remember a global one."""
     cfg = capf_config(router)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import hashlib
 import importlib
 import pkgutil
@@ -65,12 +64,6 @@ SOFT_KEYS = (("Redial", 1), ("NewCall", 2), ("Hold", 3), ("Trnsfer", 4), ("CFwdA
              ("EndCall", 9), ("Resume", 10), ("Answer", 11), ("Confrn", 13))
 SOFT_KEY_SETS = ((1, 2, 5), (3, 4, 6, 9), (7,), (8, 6), (1, 6, 5), (3, 4, 6, 9), (6,),
                  (3, 6, 9), (6,), (1, 6, 5), (2,), (1, 2, 5))
-
-
-@functools.lru_cache(maxsize=1024)
-def _frame(message: sccp.SccpMessage, version: int) -> bytes:
-    """Encoded frames, cached: most server messages are the same for every phone."""
-    return sccp.encode_frame(message, version)
 
 
 SOFT_KEY_TEMPLATE = sccp.SoftKeyTemplateRes(0, len(SOFT_KEYS), len(SOFT_KEYS), tuple(
@@ -333,10 +326,7 @@ class PhoneConnection:
             return
         if self.registry.debugging("detail"):
             self._debug("detail", f"-> {message.name}")
-        if isinstance(message, sccp.Register | sccp.RegisterAck):
-            frame = self.codec.send(message)  # these change the negotiated version
-        else:
-            frame = _frame(message, self.codec.version)
+        frame = self.codec.send(message)  # frames alike for every phone are encoded once there
         self._pending.append(frame)
         self._pending_size += len(frame)
         if not self._in_reader and not self._out_of_band and self._nursery is not None:

@@ -75,7 +75,7 @@ async def test_handshake_and_echo_both_ways(pki):
             await client.do_handshake()
             assert client.version() == "TLSv1.2"
             assert client.cipher()[0] == "NULL-SHA"
-            assert client.getpeercert() == pki["server"][0].public_bytes(Encoding.DER)
+            assert client.peer_certificate_der() == pki["server"][0].public_bytes(Encoding.DER)
             big = b"x" * 200_000  # several records and socket writes
             await client.send_all(big)
             got = b""

@@ -619,3 +619,12 @@ async def test_running_config_survives_a_reload(shell, router, tmp_path: Path):
     out = await apply_config(other, text)
     assert rejected(out) == []
     assert other.running_config(header=False) == router.running_config(header=False)
+
+
+async def test_a_thousand_ephones_can_be_configured(shell, router):
+    """CME 4.3 and later configure up to 1,000 SCCP phones; max-ephones caps registration."""
+    out = await shell.type("conf t", "telephony-service", "max-ephones 1000", "ephone 1000",
+                           "mac-address 0000.0000.1000", "ephone 1001")
+    assert rejected(out) == [("ephone 1001", "% Invalid input detected at '^' marker.")]
+    assert [e.tag for e in tm.ephones(router.config)] == [1000]
+    assert " max-ephones 1000" in router.running_config()

@@ -72,3 +72,20 @@ async def test_phone_notices_a_silent_router(lab, shell, pki):
         conn._queue = lambda message: None  # the router swallows every reply from now on
         await ph.wait_for(lambda p: p.status.startswith("Keepalive lost"), timeout=5)
         n.cancel_scope.cancel()
+
+
+async def test_phone_whose_keepalive_cannot_be_sent_reports_the_lost_connection(lab, shell, pki):
+    """A write failing in the phone's keepalive task (inside its session's task group) ends the
+    session with the status a phone shows, instead of an error escaping the phone."""
+    plain, _ = await configure(lab, shell, pki)
+    ph = phone(lab, pki, MAC1)
+
+    async def broken(data) -> None:
+        raise trio.BrokenResourceError("connection reset by the network")
+
+    async with trio.open_nursery() as n:
+        assert await start_phone(n, ph, plain)
+        ph._stream.send_all = broken  # the next KeepAlive meets a dead connection
+        await ph.wait_for(lambda p: p.status == "Connection to CallManager lost", timeout=5)
+        assert not ph.registered
+        n.cancel_scope.cancel()

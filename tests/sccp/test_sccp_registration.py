@@ -216,3 +216,67 @@ async def test_garbage_frames_close_only_that_connection(lab, shell, pki, garbag
         assert await start_phone(n, ph, plain)
         n.cancel_scope.cancel()
     await wait_log(lab.router, "stream ended inside a frame")
+
+
+@pytest.mark.parametrize("transport", ["plain", "tls"])
+async def test_a_phone_resetting_its_connection_ends_only_that_connection(lab, shell, pki,
+                                                                          transport):
+    """A TCP reset while the router reads (inside the connection's task group) unregisters
+    that phone and nothing else: the service keeps serving the next phone."""
+    import socket
+    import struct
+
+    from netio import tls_stream
+
+    extra = "ephone 1\n device-security-mode authenticated\n" if transport == "tls" else ""
+    plain, tls = await configure(lab, shell, pki, extra)
+    entry = tls if transport == "tls" else plain
+    first = phone(lab, pki, MAC1, mode="authenticated" if transport == "tls" else "none")
+    sock = await tls_stream.connect(entry.bound_address, entry.bound_port)
+    if transport == "tls":
+        stream = tls_stream.TlsStream(sock, first.make_context(), server_side=False)
+        await stream.do_handshake()
+        await stream.send_all(sccp.encode_frame(first._register_message(), 0))
+        with trio.fail_after(5):
+            assert await stream.receive_some()  # RegisterAck: the phone is registered
+    else:
+        await trio.lowlevel.wait_writable(sock)
+        sock.send(sccp.encode_frame(first._register_message(), 0))
+        with trio.fail_after(5):
+            await trio.lowlevel.wait_readable(sock)
+        assert sock.recv(4096)
+    await wait_log(lab.router, "%IPPHONE-6-REG")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    trio.lowlevel.notify_closing(sock)
+    sock.close()  # RST, not FIN
+    await wait_log(lab.router, "%IPPHONE-6-UNREGISTER_ABNORMAL")
+    second = phone(lab, pki, MAC2)
+    async with trio.open_nursery() as n:
+        assert await start_phone(n, second, plain)
+        n.cancel_scope.cancel()
+    assert {e.name for e in lab.services.entries()} >= {"sccp", "sccp-tls"}
+
+
+async def test_a_certificate_forged_in_the_ca_name_is_refused_on_2443(lab, shell, pki):
+    """The router judges the phone's path by names only because OpenSSL has verified its
+    signatures in the handshake: a certificate naming the CA but signed by another key never
+    gets that far."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from lab_pki import name, rsa_key
+
+    _, tls = await configure(lab, shell, pki, "ephone 1\n device-security-mode authenticated\n")
+    await shell.type("debug ephone register")
+    key = rsa_key("forged-phone")
+    start = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=1)
+    forged = (x509.CertificateBuilder().subject_name(name(f"SEP{MAC1}"))
+              .issuer_name(pki.ca.cert.subject).public_key(key.public_key()).serial_number(77)
+              .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=30))
+              .sign(rsa_key("forger"), hashes.SHA256()))
+    async with trio.open_nursery() as n:
+        ph = phone(lab, pki, MAC1, mode="authenticated", lsc=(forged, key))
+        assert not await start_phone(n, ph, tls)
+        line = await wait_log(lab.router, "TLS handshake failed")
+        assert "CERTIFICATE_VERIFY_FAILED" in line
+        n.cancel_scope.cancel()
+    assert not lab.router.phones.registrations

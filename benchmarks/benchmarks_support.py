@@ -10,6 +10,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 
+def fleet_ephones(n: int) -> list[str]:
+    """`n` ephone-dns (1001...) and `n` 7965 ephones, one line each: a fleet's configuration."""
+    lines = []
+    for i in range(1, n + 1):
+        lines += [f"ephone-dn {i}", f" number {1000 + i}"]
+    for i in range(1, n + 1):
+        lines += [f"ephone {i}", f" mac-address 0011.22{i // 256:02X}.{i % 256:02X}00",
+                  " type 7965", f" button 1:{i}"]
+    return lines
+
+
 def mutual_tls_handshake_seconds(samples: int = 100) -> float:
     """CPU of one mutual TLS 1.2 handshake, client and server together, with nothing else.
 

@@ -21,6 +21,8 @@ import trio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks_support import fleet_ephones  # noqa: E402
+
 import cli_shell.commands  # noqa: E402,F401
 from cli_shell.parser import tokenize  # noqa: E402
 from cli_shell.session import Session  # noqa: E402
@@ -33,12 +35,7 @@ APPENDIX_B = (ROOT / "tests" / "data" / "nsa_appendix_b.txt").read_text().splitl
 def fleet_config(n: int) -> list[str]:
     lines = ["telephony-service", f" max-ephones {n}", f" max-dn {n}",
              " ip source-address 10.1.1.1 port 2000"]
-    for i in range(1, n + 1):
-        lines += [f"ephone-dn {i}", f" number {1000 + i}"]
-    for i in range(1, n + 1):
-        lines += [f"ephone {i}", f" mac-address 0011.22{i // 256:02X}.{i % 256:02X}00",
-                  " type 7965", f" button 1:{i}"]
-    return lines
+    return lines + fleet_ephones(n)
 
 
 async def paste(router: Router, lines: list[str]) -> float:

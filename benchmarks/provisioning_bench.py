@@ -24,6 +24,7 @@ import trio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks_support import fleet_ephones  # noqa: E402
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
@@ -49,12 +50,7 @@ def fleet_config(n: int) -> list[str]:
              f" tftp-server-credentials trustpoint {TP}", " device-security-mode encrypted",
              " service phone garp 1", " service phone webAccess 1",
              f"crypto pki trustpoint {TP}", f" rsakeypair {TP}"]
-    for i in range(1, n + 1):
-        lines += [f"ephone-dn {i}", f" number {1000 + i}"]
-    for i in range(1, n + 1):
-        lines += [f"ephone {i}", f" mac-address 0011.22{i // 256:02X}.{i % 256:02X}00",
-                  " type 7965", f" button 1:{i}"]
-    return lines
+    return lines + fleet_ephones(n)
 
 
 async def type_lines(router, lines: list[str]) -> str:

@@ -33,6 +33,7 @@ from benchmarks_support import mutual_tls_handshake_seconds  # noqa: E402
 from phone_steps import type_lines  # noqa: E402
 from procedures import CA_AND_TRUSTPOINTS, enrol  # noqa: E402
 
+from netio.runtime import tune_for_many_connections  # noqa: E402
 from scenarios.labfile import LabFile  # noqa: E402
 from scenarios.runtime import run_lab  # noqa: E402
 
@@ -133,6 +134,7 @@ def main() -> None:
     phones = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     bits = int(sys.argv[2]) if len(sys.argv) > 2 else 1024
     cores = os.cpu_count() or 1
+    tune_for_many_connections()  # the router's process, as cucme-lab sets it
     run = trio.run(rollout, phones, bits)
     secure = sum(1 for p in run["phones"] if p["state"] == "registered"
                  and p["security"] == "encrypted")

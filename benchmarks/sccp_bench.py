@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
 from netio import tls_stream  # noqa: E402
+from netio.runtime import tune_for_many_connections  # noqa: E402
 
 TP = "CUCME-TP"
 SOURCE = "10.1.1.1"
@@ -95,6 +96,7 @@ def print_profile(profiler, lines: int) -> None:
 
 
 def phone_process(conn, host, tls_port, phones, keys_pem, ctl, mode, concurrency) -> None:
+    tune_for_many_connections()  # as cucme-phones sets its processes
     trio.run(_phones_main, conn, host, tls_port, phones, keys_pem, ctl, mode, concurrency)
 
 
@@ -363,4 +365,5 @@ if __name__ == "__main__":
     ap.add_argument("--keepalive", type=int, default=30)
     ap.add_argument("--profile", action="store_true", help="profile the router's registrations")
     ap.add_argument("--mode", choices=("authenticated", "encrypted"), default="authenticated")
+    tune_for_many_connections()  # the router's process, as cucme-lab sets it
     trio.run(main, ap.parse_args())

@@ -16,6 +16,7 @@ from pathlib import Path
 import trio
 
 from cli_shell.frontends import run_console, run_script
+from netio.runtime import tune_for_many_connections
 from scenarios.controls import run_control, toolbar
 from scenarios.labfile import DEFAULT_LAB, load_lab
 from scenarios.runtime import run_lab
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return scenario_main(argv[1:])
     args = parse_args(argv)
+    tune_for_many_connections()
     try:
         return trio.run(amain, args)
     except SchemaError as exc:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import trio
 
+from netio.runtime import tune_for_many_connections
 from phone_sim.fleet import Fleet, PhoneSpec
 from phone_sim.phone import Phone, PhoneNetwork
 from scenarios.yamlnodes import SchemaError
@@ -266,6 +267,7 @@ async def _fleet(args: argparse.Namespace, progress) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    tune_for_many_connections()
     if args.worker:
         return worker_main(args)
     if args.lab is None and args.labfile is None:

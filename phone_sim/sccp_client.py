@@ -88,7 +88,7 @@ class SccpPhone:
         self._unregistering = False
         self._server_cert_der: bytes | None = None
         self._pending: list[bytes] = []
-        self._send_lock = trio.Lock()
+        self._writing = False  # a task is in send_all: frames queued meanwhile are its to send
 
     @property
     def device_name(self) -> str:
@@ -260,14 +260,19 @@ class SccpPhone:
         self._pending.append(self._codec.send(message))
 
     async def _flush(self) -> None:
+        """Send what is queued; a task arriving while another writes leaves its frames to that
+        one (which sends them next, in order), so no lock and no extra scheduling point."""
         if self.dropped is not None and self.dropped():
             self._pending.clear()
             return
-        if self._pending and self._stream is not None:
+        while self._pending and self._stream is not None and not self._writing:
             data = b"".join(self._pending)
             self._pending.clear()
-            async with self._send_lock:
+            self._writing = True
+            try:
                 await self._stream.send_all(data)
+            finally:
+                self._writing = False
 
     async def _read(self) -> list[sccp.SccpMessage]:
         assert self._stream is not None
@@ -281,9 +286,15 @@ class SccpPhone:
         return messages
 
     async def _until_registered(self) -> bool:
-        """Read until the registration sequence is complete (True) or refused (False)."""
+        """Read until the registration sequence is complete (True) or refused (False).
+
+        The requests that need no answer first go out together with CapabilitiesRes, the time
+        and date among them (specs/sccp.md 5: phones may reorder requests, and the server
+        answers each on its own); only the line requests wait for the button template.
+        """
         lines_wanted: set[int] = set()
         asked = False
+        template = False
         while True:
             try:
                 messages = await self._read()
@@ -306,9 +317,10 @@ class SccpPhone:
                     if not asked:
                         asked = True
                         for request in (sccp.ButtonTemplateReq(), sccp.SoftKeyTemplateReq(),
-                                        sccp.SoftKeySetReq()):
+                                        sccp.SoftKeySetReq(), sccp.TimeDateReq()):
                             self._send(request)
                 elif isinstance(msg, sccp.ButtonTemplate):
+                    template = True
                     self.buttons = msg.buttons
                     lines = [b.instance_number for b in msg.buttons
                              if b.button_type == sccp.ButtonType.LINE]
@@ -317,7 +329,6 @@ class SccpPhone:
                         self._send(sccp.LineStatReq(n))
                         self._send(sccp.ForwardStatReq(n))
                     self._send(sccp.RegisterAvailableLines(max(len(lines), 1)))
-                    self._send(sccp.TimeDateReq())
                 elif isinstance(msg, sccp.LineStat):
                     self.line_stats[msg.line_number] = msg
                 elif isinstance(msg, sccp.DefineTimeDate):
@@ -325,8 +336,8 @@ class SccpPhone:
                 elif isinstance(msg, sccp.Reset):
                     self.resets.append(msg.reset_type)
             await self._flush()
-            if self.time_date is not None and lines_wanted <= set(self.line_stats) and \
-                    self.keepalive_interval:
+            if template and self.time_date is not None and \
+                    lines_wanted <= set(self.line_stats) and self.keepalive_interval:
                 self.registered = True
                 self.registrations += 1
                 self._set("Registered")

@@ -224,14 +224,17 @@ class PhoneConnection:
         return f"Skinny socket [{self.socket}] {self.peer_ip}:"
 
     def _debug(self, kind: str, text: str) -> None:
+        if not self.registry.debugging(kind):
+            return  # most of the time: the label is not worth building
         name = self.reg.device_name if self.reg is not None else None
         self.registry.debug_line(kind, self._label() + text, name)
 
     async def run(self, tls_setup: Any = None) -> None:
         try:
             with self.scope:
-                self._debug("detail", f"new {self.transport} connection from port "
-                            f"{self.peer_port}")
+                if self.registry.debugging("detail"):
+                    self._debug("detail", f"new {self.transport} connection from port "
+                                f"{self.peer_port}")
                 if tls_setup is not None and not await tls_setup():
                     return
                 async with trio.open_nursery() as nursery:
@@ -285,8 +288,9 @@ class PhoneConnection:
             return False
         cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
         self.cert_cn = str(cns[0].value) if cns else None
-        self._debug("detail", f"TLS {self.tls_version} {self.cipher} with certificate "
-                    f"{result.subject}")
+        if self.registry.debugging("detail"):
+            self._debug("detail", f"TLS {self.tls_version} {self.cipher} with certificate "
+                        f"{result.subject}")
         return True
 
     def _refuse(self, text: str) -> None:
@@ -349,7 +353,12 @@ class PhoneConnection:
     async def _reader(self) -> None:
         with trio.CancelScope() as idle:  # one scope whose deadline moves with each message
             while not self.closing:
-                idle.deadline = trio.current_time() + self._timeout()
+                timeout = self._timeout()
+                deadline = trio.current_time() + timeout
+                # moved only when it gains more than 1/64 of the timeout: a registration's
+                # messages come within milliseconds, and each move costs trio a re-sort
+                if deadline - idle.deadline > timeout / 64 or deadline < idle.deadline:
+                    idle.deadline = deadline
                 data = await self.stream.receive_some(RECEIVE_SIZE)
                 self.codec.feed(data)
                 self._in_reader = True

@@ -179,7 +179,12 @@ class TlsStream:
         await self._flush()
 
     async def receive_some(self, max_bytes: int | None = None) -> bytes:
-        """Plaintext as it arrives; b"" once the peer has closed (with or without close_notify)."""
+        """Plaintext as it arrives; b"" once the peer has closed (with or without close_notify).
+
+        Safe to cancel: a cancellation arrives before anything is taken, or while waiting for
+        the socket, never after plaintext has left OpenSSL (a reader may time its reads out).
+        """
+        await trio.lowlevel.checkpoint_if_cancelled()
         while True:
             try:
                 data = self._conn.recv(max_bytes or RECEIVE_SIZE)
@@ -191,7 +196,6 @@ class TlsStream:
                 return b""  # close_notify, or the socket ended without one
             except SSL.Error as exc:
                 _broken(exc)
-            await trio.lowlevel.checkpoint_if_cancelled()
             return data
 
     async def aclose(self) -> None:

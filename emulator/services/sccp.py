@@ -91,10 +91,11 @@ class SccpService:
         port = lab.addresses.port(binding.configured_port)
         listeners = await trio.open_tcp_listeners(port, host=host, backlog=1024)
         task_status.started((host, port))
-        await trio.serve_listeners(partial(self.handle, lab), listeners)
+        async with trio.open_nursery() as writers:
+            await trio.serve_listeners(partial(self.handle, lab, writers), listeners)
 
-    async def handle(self, lab: Lab, stream: trio.SocketStream) -> None:
-        await PhoneConnection(lab, stream, self.transport).run()
+    async def handle(self, lab: Lab, writers: trio.Nursery, stream: trio.SocketStream) -> None:
+        await PhoneConnection(lab, stream, self.transport, writers).run()
 
 
 class SccpTlsService(SccpService):
@@ -134,14 +135,16 @@ class SccpTlsService(SccpService):
         host = lab.addresses.to_loopback(binding.configured_address)
         listener = tls_stream.listen(host, lab.addresses.port(binding.configured_port))
         task_status.started(listener.getsockname()[:2])
-        await tls_stream.serve(listener, partial(self.handle_tls, lab, context, tp, crl_source))
+        async with trio.open_nursery() as writers:
+            await tls_stream.serve(listener, partial(self.handle_tls, lab, writers, context, tp,
+                                                     crl_source))
 
-    async def handle_tls(self, lab: Lab, context: SSL.Context, trustpoint: str,
-                         crl_source: Any, sock: socket.socket) -> None:
+    async def handle_tls(self, lab: Lab, writers: trio.Nursery, context: SSL.Context,
+                         trustpoint: str, crl_source: Any, sock: socket.socket) -> None:
         # The lean stream of netio, not trio.SSLStream: at fleet scale trio's layering cost
         # as much CPU per registration as the handshake itself (docs/architecture.md).
         tls = tls_stream.TlsStream(sock, context, server_side=True)
-        conn = PhoneConnection(lab, tls, self.transport)
+        conn = PhoneConnection(lab, tls, self.transport, writers)
         await conn.run(tls_setup=partial(conn.tls_handshake, trustpoint, crl_source))
 
 
@@ -180,11 +183,19 @@ def find_crl_source(lab: Lab) -> Any:
 
 @dataclasses.dataclass(eq=False)
 class PhoneConnection:
-    """One phone's connection: framing, the registration sequence, keepalive, Reset."""
+    """One phone's connection: framing, the registration sequence, keepalive, Reset.
+
+    One task and one cancel scope per connection: the scope's deadline is the handshake's,
+    then moves with each message (the keepalive timeout). A write that does not answer the
+    phone (a Reset typed at the CLI) runs as a task in `writers`, the service's nursery; the
+    reader writes its own replies. Trio charges tens of microseconds for each nursery and
+    scope, which a fleet's registrations feel (docs/architecture.md).
+    """
 
     lab: Lab
     stream: trio.SocketStream | tls_stream.TlsStream
     transport: str
+    writers: trio.Nursery  # where a write from outside the reader runs
 
     def __post_init__(self) -> None:
         self.router = self.lab.router
@@ -201,7 +212,7 @@ class PhoneConnection:
         self._written = trio.Event()  # set each time a write ends
         self._in_reader = False  # the reader is handling messages: it sends the replies
         self._out_of_band = False  # a task to send what the reader will not is on its way
-        self._nursery: trio.Nursery | None = None
+        self._stage = "connected"  # what the deadline bounds: handshake, validating, reading
         self.reg: Registration | None = None
         self.cert_cn: str | None = None
         self.cipher: str | None = None
@@ -237,17 +248,15 @@ class PhoneConnection:
                                 f"{self.peer_port}")
                 if tls_setup is not None and not await tls_setup():
                     return
-                async with trio.open_nursery() as nursery:
-                    self._nursery = nursery  # where a write from outside the reader runs
-                    await self._reader()
+                await self._reader()
+                if self._pending or self._writing:
                     with trio.move_on_after(FLUSH_TIMEOUT):
                         await self._drain()  # the last words: RegisterReject, UnregisterAck
-                    nursery.cancel_scope.cancel()
-        except* (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as group:
+            if self.scope.cancelled_caught and trio.current_time() >= self.scope.deadline:
+                self._timed_out()
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             # a phone resetting its connection ends this connection only, never the service
-            # (from inside the nursery the error arrives wrapped in an ExceptionGroup)
-            names = sorted({type(e).__name__ for e in group.exceptions})
-            self._debug("detail", f"connection lost ({', '.join(names)})")
+            self._debug("detail", f"connection lost ({type(exc).__name__})")
         finally:
             if self.reg is not None:
                 self.registry.unregister(self.reg.tag, normal=False, link=self)
@@ -259,18 +268,16 @@ class PhoneConnection:
     async def tls_handshake(self, trustpoint: str, crl_source: Any) -> bool:
         """Finish the handshake in time and accept the phone's certificate, or say why not."""
         assert isinstance(self.stream, tls_stream.TlsStream)
-        timeout = self.registry.handshake_timeout
-        with trio.move_on_after(timeout) as scope:
-            try:
-                await self.stream.do_handshake()
-            except trio.BrokenResourceError as exc:
-                cause = exc.__cause__
-                reason = getattr(cause, "reason", None) or str(cause or exc)
-                self._refuse(f"TLS handshake failed: {reason}")
-                return False
-        if scope.cancelled_caught:
-            self._refuse(f"TLS handshake not finished within {timeout:g} seconds, closing")
+        self._stage = "handshake"
+        self.scope.deadline = trio.current_time() + self.registry.handshake_timeout
+        try:
+            await self.stream.do_handshake()
+        except trio.BrokenResourceError as exc:
+            cause = exc.__cause__
+            reason = getattr(cause, "reason", None) or str(cause or exc)
+            self._refuse(f"TLS handshake failed: {reason}")
             return False
+        self._stage = "validating"  # a CRL fetch may take time: still within the deadline
         cert = self.stream.peer_certificate()
         cipher = self.stream.cipher()
         self.cipher = cipher[0] if cipher else None
@@ -313,9 +320,14 @@ class PhoneConnection:
 
     async def _send_out_of_band(self) -> None:
         """A write the reader will not make: a Reset typed at the CLI reaching a phone that
-        is quiet. The reader writes its own replies itself, sparing a task per connection."""
+        is quiet. The reader writes its own replies itself, sparing a task per connection.
+        It runs in the service's nursery, so it ends this connection only, never the service."""
         self._out_of_band = False
-        await self._send_pending()
+        try:
+            await self._send_pending()
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+            self._debug("detail", f"connection lost ({type(exc).__name__})")
+            self.close()
 
     async def _drain(self) -> None:
         """Everything queued is sent, after any write in progress."""
@@ -333,9 +345,9 @@ class PhoneConnection:
         frame = self.codec.send(message)  # frames alike for every phone are encoded once there
         self._pending.append(frame)
         self._pending_size += len(frame)
-        if not self._in_reader and not self._out_of_band and self._nursery is not None:
+        if not self._in_reader and not self._out_of_band:
             self._out_of_band = True
-            self._nursery.start_soon(self._send_out_of_band)
+            self.writers.start_soon(self._send_out_of_band)
         if self._pending_size > OUTGOING_LIMIT:
             self._debug("detail", "phone is not reading, closing")
             self.close()
@@ -351,37 +363,46 @@ class PhoneConnection:
         return interval * MISSED_KEEPALIVES * self.registry.time_scale
 
     async def _reader(self) -> None:
-        with trio.CancelScope() as idle:  # one scope whose deadline moves with each message
-            while not self.closing:
-                timeout = self._timeout()
-                deadline = trio.current_time() + timeout
-                # moved only when it gains more than 1/64 of the timeout: a registration's
-                # messages come within milliseconds, and each move costs trio a re-sort
-                if deadline - idle.deadline > timeout / 64 or deadline < idle.deadline:
-                    idle.deadline = deadline
-                data = await self.stream.receive_some(RECEIVE_SIZE)
-                self.codec.feed(data)
-                self._in_reader = True
-                try:
-                    for event in self.codec.events():
-                        self._handle(event)
-                        if self.closing:
-                            return
-                except sccp.SccpProtocolError as exc:
-                    self._debug("register", f"bad SCCP frame ({exc.reason}), closing")
-                    return
-                finally:
-                    self._in_reader = False
-                if not data:
-                    self._debug("detail", "connection closed by the phone")
-                    return
-                await self._send_pending()
-        if idle.cancelled_caught:
-            self._debug("keepalive" if self.reg else "register",
-                        f"no message for {self._timeout():g} seconds, closing")
-            if self.reg is not None:
-                self.registry.unregister(self.reg.tag, normal=False, link=self)
-                self.reg = None
+        self._stage = "reading"
+        scope = self.scope  # its deadline moves with each message: the keepalive timeout
+        while not self.closing:
+            timeout = self._timeout()
+            deadline = trio.current_time() + timeout
+            # moved only when it gains more than 1/64 of the timeout: a registration's
+            # messages come within milliseconds, and each move costs trio a re-sort
+            if deadline - scope.deadline > timeout / 64 or deadline < scope.deadline:
+                scope.deadline = deadline
+            data = await self.stream.receive_some(RECEIVE_SIZE)
+            self.codec.feed(data)
+            self._in_reader = True
+            try:
+                for event in self.codec.events():
+                    self._handle(event)
+                    if self.closing:
+                        return
+            except sccp.SccpProtocolError as exc:
+                self._debug("register", f"bad SCCP frame ({exc.reason}), closing")
+                return
+            finally:
+                self._in_reader = False
+            if not data:
+                self._debug("detail", "connection closed by the phone")
+                return
+            await self._send_pending()
+
+    def _timed_out(self) -> None:
+        """The scope's deadline passed: the handshake's, or no message for the keepalive
+        timeout (the phone is gone: unregistered abnormally)."""
+        if self._stage in ("handshake", "validating"):
+            what = "TLS handshake" if self._stage == "handshake" else "certificate check"
+            self._refuse(f"{what} not finished within {self.registry.handshake_timeout:g} "
+                         "seconds, closing")
+            return
+        self._debug("keepalive" if self.reg else "register",
+                    f"no message for {self._timeout():g} seconds, closing")
+        if self.reg is not None:
+            self.registry.unregister(self.reg.tag, normal=False, link=self)
+            self.reg = None
 
     # ---- the registration sequence (specs/sccp.md 5) ----------------------------------------
 

@@ -127,55 +127,54 @@ class SccpPhone:
         return [r.certificate for r in ctl.with_role(Role.CCM, Role.CCM_TFTP) if r.certificate]
 
     async def _connect(self, host: str, port: int) -> trio.abc.Stream | TlsStream | None:
-        with trio.move_on_after(CONNECT_TIMEOUT):
-            if not self.secure:
-                try:
-                    return await trio.open_tcp_stream(host, port,
-                                                      local_address=self.local_address)
-                except OSError as exc:
-                    self._set(f"Connection failed: {exc.strerror or exc}")
-                    return None
+        """A connected (and for TLS, trusted) stream, or None with the status saying why;
+        bounded by the session's connect deadline."""
+        if not self.secure:
             try:
-                trusted = self._trusted_servers()
-            except CtlFormatError as exc:
-                self._set(f"CTL file invalid: {exc}")
-                return None
-            if not trusted:
-                self._set("No CTL: cannot register securely")
-                return None
-            try:
-                sock = await tls_stream.connect(host, port, self.local_address)
+                return await trio.open_tcp_stream(host, port,
+                                                  local_address=self.local_address)
             except OSError as exc:
                 self._set(f"Connection failed: {exc.strerror or exc}")
                 return None
-            ctx = self.ssl_context or self.make_context()
-            if self.keylog:
-                tls_contexts.log_keys(ctx, self.keylog)
-            # netio's lean TLS stream: a fleet's registrations cost far less Python than
-            # through trio.SSLStream (docs/architecture.md)
-            stream = TlsStream(sock, ctx, server_side=False)
-            try:
-                await stream.do_handshake()
-            except (trio.BrokenResourceError, OSError) as exc:
-                self._set(f"TLS handshake failed: {exc.__cause__ or exc}")
+        try:
+            trusted = self._trusted_servers()
+        except CtlFormatError as exc:
+            self._set(f"CTL file invalid: {exc}")
+            return None
+        if not trusted:
+            self._set("No CTL: cannot register securely")
+            return None
+        try:
+            sock = await tls_stream.connect(host, port, self.local_address)
+        except OSError as exc:
+            self._set(f"Connection failed: {exc.strerror or exc}")
+            return None
+        ctx = self.ssl_context or self.make_context()
+        if self.keylog:
+            tls_contexts.log_keys(ctx, self.keylog)
+        # netio's lean TLS stream: a fleet's registrations cost far less Python than
+        # through trio.SSLStream (docs/architecture.md)
+        stream = TlsStream(sock, ctx, server_side=False)
+        try:
+            await stream.do_handshake()
+        except (trio.BrokenResourceError, OSError) as exc:
+            self._set(f"TLS handshake failed: {exc.__cause__ or exc}")
+            await stream.aclose()
+            return None
+        except BaseException:  # timed out or cancelled: the socket must not outlive us
+            with trio.CancelScope(shield=True):
                 await stream.aclose()
-                return None
-            except BaseException:  # timed out or cancelled: the socket must not outlive us
-                with trio.CancelScope(shield=True):
-                    await stream.aclose()
-                raise
-            der = stream.peer_certificate_der()
-            if der not in trusted:
-                # The firmware closes: a CallManager not in its CTL is not trusted.
-                self._set("Untrusted CallManager certificate (not in CTL)")
-                await stream.aclose()
-                return None
-            self._server_cert_der = der
-            cipher = stream.cipher()
-            self.cipher = cipher[0] if cipher else None
-            return stream
-        self._set("Connection timed out")
-        return None
+            raise
+        der = stream.peer_certificate_der()
+        if der not in trusted:
+            # The firmware closes: a CallManager not in its CTL is not trusted.
+            self._set("Untrusted CallManager certificate (not in CTL)")
+            await stream.aclose()
+            return None
+        self._server_cert_der = der
+        cipher = stream.cipher()
+        self.cipher = cipher[0] if cipher else None
+        return stream
 
     # ---- the session -------------------------------------------------------------------
 
@@ -196,52 +195,55 @@ class SccpPhone:
 
     async def _session(self, host: str, port: int,
                        task_status: trio.TaskStatus[bool] | None) -> str:
+        """One connection: connect, register, then stay registered until it ends.
+
+        One cancel scope bounds connecting, then registering (its deadline moves from one to
+        the other), and no nursery: the receive loop sends the keepalives itself. Trio charges
+        tens of microseconds for each scope, nursery and task, which a fleet feels.
+        """
         self._codec = sccp.SccpConnection(sccp.Role.PHONE, max_version=self.max_version)
         self.registered = False
         self._unregistering = False
         self._set("Registering")
-        stream = await self._connect(host, port)
-        if stream is None:
-            if task_status is not None:
-                task_status.started(False)
-            return "failed"
-        self._stream = stream
-        outcome = "closed"
+        stream: trio.abc.Stream | TlsStream | None = None
+        outcome = "failed"
         try:
-            async with trio.open_nursery() as nursery:
-                self._send(self._register_message())
-                await self._flush()
-                settled = False
-                with trio.move_on_after(REGISTER_TIMEOUT * max(self.time_scale, 0.1)):
+            settled = False
+            with trio.CancelScope(deadline=trio.current_time() + CONNECT_TIMEOUT) as bound:
+                stream = await self._connect(host, port)
+                if stream is not None:
+                    self._stream = stream
+                    bound.deadline = trio.current_time() + \
+                        REGISTER_TIMEOUT * max(self.time_scale, 0.1)
+                    self._send(self._register_message())
+                    await self._flush()
                     settled = await self._until_registered()
-                if not settled:
-                    if self.status == "Registering":
-                        self._set("Registration timed out")
-                    if task_status is not None:
-                        task_status.started(False)
-                        task_status = None
-                    return "failed"
-                if task_status is not None:
-                    task_status.started(True)
-                    task_status = None
-                nursery.start_soon(self._keepalive_loop, nursery.cancel_scope)
+            if bound.cancelled_caught:
+                if stream is None:
+                    self._set("Connection timed out")
+                elif self.status == "Registering":
+                    self._set("Registration timed out")
+            if task_status is not None:
+                task_status.started(settled)
+                task_status = None
+            if settled:
                 outcome = await self._receive_loop()
-                nursery.cancel_scope.cancel()
-        except* (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
-            # raised inside the nursery, these arrive wrapped in an ExceptionGroup
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
             self._set("Connection to CallManager lost")
-        except* sccp.SccpProtocolError as group:
-            reason = getattr(group.exceptions[0], "reason", group.exceptions[0])
-            self._set(f"Bad message from CallManager: {reason}")
+            outcome = "closed"
+        except sccp.SccpProtocolError as exc:
+            self._set(f"Bad message from CallManager: {exc.reason}")
+            outcome = "closed"
         finally:
             self.registered = False
             self._notify()  # a waiter on `registered` must see this, not only status changes
             self._stream = None
-            with trio.CancelScope(shield=True), trio.move_on_after(1):
-                try:
-                    await stream.aclose()
-                except Exception:
-                    pass
+            if stream is not None:
+                with trio.CancelScope(shield=True), trio.move_on_after(1):
+                    try:
+                        await stream.aclose()
+                    except Exception:
+                        pass
             if task_status is not None:
                 task_status.started(False)
         return outcome
@@ -343,32 +345,34 @@ class SccpPhone:
                 self._set("Registered")
                 return True
 
-    async def _keepalive_loop(self, cancel: trio.CancelScope) -> None:
-        """A KeepAlive every interval; no KeepAliveAck by the next one means the router is gone."""
-        interval = max(self.keepalive_interval, 1) * self.time_scale
-        await trio.sleep(interval)
-        while True:
-            if not self.send_keepalives:
-                await trio.sleep(interval)
-                continue
-            before = self.keepalives_acked
-            self._send(sccp.KeepAlive())
-            await self._flush()
-            await trio.sleep(interval)
-            if self.keepalives_acked == before and self.send_keepalives:
-                self._set("Keepalive lost: CallManager not answering")
-                cancel.cancel()
-                return
-
     async def _receive_loop(self) -> str:
+        """Read until the connection ends, sending a KeepAlive every interval: no KeepAliveAck
+        by the next one means the router is gone."""
+        interval = max(self.keepalive_interval, 1) * self.time_scale
+        tick = trio.current_time() + interval
+        unacked: int | None = None  # keepalives_acked when the last KeepAlive went out
         while True:
-            try:
-                messages = await self._read()
-            except trio.BrokenResourceError:
-                if self._unregistering:
-                    return "unregistered"
-                self._set("Connection to CallManager lost")
-                return "closed"
+            messages: list[sccp.SccpMessage] | None = None
+            with trio.move_on_at(tick):
+                try:
+                    messages = await self._read()
+                except trio.BrokenResourceError:
+                    if self._unregistering:
+                        return "unregistered"
+                    self._set("Connection to CallManager lost")
+                    return "closed"
+            if messages is None:  # the interval has passed
+                tick = trio.current_time() + interval
+                if not self.send_keepalives:
+                    unacked = None
+                    continue
+                if unacked is not None and self.keepalives_acked == unacked:
+                    self._set("Keepalive lost: CallManager not answering")
+                    return "closed"
+                unacked = self.keepalives_acked
+                self._send(sccp.KeepAlive())
+                await self._flush()
+                continue
             for msg in messages:
                 self.received.append(msg.name)
                 if isinstance(msg, sccp.KeepAliveAck):

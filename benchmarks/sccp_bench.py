@@ -91,6 +91,8 @@ def print_profile(profiler, lines: int) -> None:
     """SCCP_BENCH_SORT (tottime, cumulative, ...) and SCCP_BENCH_LINES choose what is shown."""
     import pstats
 
+    if os.environ.get("SCCP_BENCH_DUMP"):
+        profiler.dump_stats(os.environ["SCCP_BENCH_DUMP"] + f".{os.getpid()}")
     stats = pstats.Stats(profiler).sort_stats(os.environ.get("SCCP_BENCH_SORT", "tottime"))
     stats.print_stats(int(os.environ.get("SCCP_BENCH_LINES", str(lines))))
 

@@ -115,14 +115,17 @@ class TlsStream:
         try:
             while data:
                 view = memoryview(data)
+                waited = False
                 while view:
                     try:
                         view = view[self.socket.send(view):]
                     except BlockingIOError:
+                        waited = True
                         await trio.lowlevel.wait_writable(self.socket)
                     except OSError as exc:
                         _broken(exc)
-                data = self._take_outgoing()
+                # only while we waited could another task have given OpenSSL more to send
+                data = self._take_outgoing() if waited else b""
         finally:
             self._sending = False
             self._sent.set()

@@ -89,6 +89,7 @@ class SccpPhone:
         self._server_cert_der: bytes | None = None
         self._pending: list[bytes] = []
         self._writing = False  # a task is in send_all: frames queued meanwhile are its to send
+        self._register: tuple[tuple, sccp.Register] | None = None  # (what it says, message)
 
     @property
     def device_name(self) -> str:
@@ -249,14 +250,18 @@ class SccpPhone:
         return outcome
 
     def _register_message(self) -> sccp.Register:
-        return sccp.Register(
-            device_name=self.device_name, station_ip=IPv4Address(self.station_ip),
-            device_type=self.device_type, max_streams=5, active_streams=0,
-            protocol_ver=self.max_version, unknown=0, phone_features=0x0010 | 0x0200,
-            max_conferences=0, active_conferences=0, mac_address=bytes.fromhex(self.mac),
-            ipv4_address_scope=0, max_number_of_lines=self.lines,
-            station_ipv6=IPv6Address(0), ipv6_address_scope=0,
-            firmware_load_name=FIRMWARE)
+        """This phone's Register; made again only when what it says has changed."""
+        key = (self.mac, self.station_ip, self.device_type, self.max_version, self.lines)
+        if self._register is None or self._register[0] != key:
+            self._register = (key, sccp.Register(
+                device_name=self.device_name, station_ip=IPv4Address(self.station_ip),
+                device_type=self.device_type, max_streams=5, active_streams=0,
+                protocol_ver=self.max_version, unknown=0, phone_features=0x0010 | 0x0200,
+                max_conferences=0, active_conferences=0, mac_address=bytes.fromhex(self.mac),
+                ipv4_address_scope=0, max_number_of_lines=self.lines,
+                station_ipv6=IPv6Address(0), ipv6_address_scope=0,
+                firmware_load_name=FIRMWARE))
+        return self._register[1]
 
     def _send(self, message: sccp.SccpMessage) -> None:
         self._pending.append(self._codec.send(message))

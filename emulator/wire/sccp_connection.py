@@ -87,8 +87,16 @@ def encode_frame(
 
 @functools.lru_cache(maxsize=1024)
 def _shared_frame(message: SccpMessage, version: int) -> bytes:
-    """Frames every phone sends alike (KeepAlive, TimeDateReq, LineStatReq 1, ...), encoded
-    once: messages are frozen, so equal messages make equal bytes."""
+    """Frames every phone sends alike (KeepAlive, TimeDateReq, LineStatReq 1, RegisterAck
+    with the same keepalive, ...), encoded once: messages are frozen, so equal messages make
+    equal bytes."""
+    return encode_frame(message, version)
+
+
+@functools.lru_cache(maxsize=4096)
+def _register_frame(message: Register, version: int) -> bytes:
+    """A phone's Register, the same at each of its registrations: kept for a fleet's worth
+    of phones in one process (each is unique, so they would crowd the shared cache out)."""
     return encode_frame(message, version)
 
 
@@ -216,8 +224,8 @@ class SccpConnection:
             ceiling = self.max_version if self._peer_max is None else self.agreed_version
             if chosen > ceiling:
                 raise SccpUsageError(f"RegisterAck V{chosen} above the agreed V{ceiling}")
-        if isinstance(message, Register | RegisterAck):
-            frame = encode_frame(message, self._version)  # one per phone: not worth keeping
+        if isinstance(message, Register):
+            frame = _register_frame(message, self._version)
         else:
             try:
                 frame = _shared_frame(message, self._version)

@@ -165,8 +165,9 @@ async def _phones_main(conn, host, tls_port, phones, keys_pem, ctl, mode, concur
         await s.do_handshake()
         streams.append(s)
 
+    cpu = time.process_time()
     elapsed = await pool(bare)
-    conn.send(("bare", len(streams), elapsed))
+    conn.send(("bare", len(streams), elapsed, time.process_time() - cpu))
     assert await command() == "close"
     for s in streams:
         await s.aclose()
@@ -310,7 +311,8 @@ async def main(args) -> None:
                     print_profile(profiler, 25)
                 registered = sum(a[1] for a in answers)
                 phone_cpu = sum(a[3] for a in answers)
-                print(f"registered {registered} in {reg_wall:.2f} s", flush=True)
+                print(f"registered {registered} in {reg_wall:.2f} s (phones' own pools: "
+                      f"{', '.join(f'{a[2]:.2f} s' for a in answers)})", flush=True)
                 await trio.sleep(2)
                 rss1 = rss_kb()
                 # steady state: everyone registered, keepalives flowing
@@ -327,10 +329,12 @@ async def main(args) -> None:
                         await trio.sleep(0.05)
                 await trio.sleep(1)
                 rss2 = rss_kb()
-                w0 = time.perf_counter()
+                c0, w0 = time.process_time(), time.perf_counter()
                 answers = await ask("bare")
                 bare_wall = time.perf_counter() - w0
+                bare_cpu = time.process_time() - c0
                 bare = sum(a[1] for a in answers)
+                bare_phone_cpu = sum(a[3] for a in answers)
                 await trio.sleep(1)
                 rss3 = rss_kb()
                 await ask("close")
@@ -349,7 +353,9 @@ async def main(args) -> None:
     print(f"{'TLS registrations/s':34} {rate:10.0f}   floor: bare mutual-TLS handshakes/s "
           f"{bare_rate:.0f}   target >= 500")
     print(f"{'router CPU per registration':34} {reg_cpu / max(registered, 1) * 1000:8.2f} ms"
-          f"   (phones' CPU per registration {phone_cpu / max(registered, 1) * 1000:.2f} ms)")
+          f"   (phones' CPU per registration {phone_cpu / max(registered, 1) * 1000:.2f} ms)"
+          f"   floor: per bare handshake, router {bare_cpu / max(bare, 1) * 1000:.2f} ms, "
+          f"phones {bare_phone_cpu / max(bare, 1) * 1000:.2f} ms")
     print(f"{'steady router CPU (one core)':34} {steady_cpu * 100:9.2f}%   floor: idle router "
           f"{idle_cpu * 100:.2f}%   target < 2%")
     print(f"{'router memory per phone':34} {per_phone:8.1f} KB   floor: idle bare TLS "

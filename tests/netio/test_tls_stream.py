@@ -215,3 +215,37 @@ async def test_connect_refused_is_an_oserror():
     probe.close()  # nothing listens there now
     with pytest.raises(OSError):
         await tls_stream.connect(HOST, port)
+
+
+async def test_a_listener_sends_its_chain_given_once(pki):
+    """The chain is set on the context (OpenSSL's per-handshake chain building is off) and
+    reaches the client as before: the listener's certificate, then its CA."""
+    ca, (cert, _) = pki["ca"], pki["server"]
+    assert tls_contexts.issuer_path(cert, [pki["stranger"][0], ca.cert]) == [ca.cert]
+    assert tls_contexts.issuer_path(cert, []) == []
+    client = await _handshake_only(pki)
+    chain = client._conn.get_peer_cert_chain(as_cryptography=True)  # what came on the wire
+    assert chain == [cert, ca.cert]
+
+
+async def test_a_read_cancelled_when_bytes_are_waiting_takes_none_of_them(pki):
+    """A reader whose deadline has passed is cancelled before it takes plaintext out of
+    OpenSSL, never after: the bytes wait for its next read (SCCP phones time their reads)."""
+    server_ctx, client_ctx = _contexts(pki)
+
+    async def send_then_wait(stream):
+        await stream.do_handshake()
+        await stream.send_all(b"KeepAliveAck")
+        await stream.receive_some()
+
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            client = await _pair(nursery, server_ctx, client_ctx, send_then_wait)
+            await client.do_handshake()
+            await trio.sleep(0.1)  # the record is in the socket by now
+            with trio.move_on_at(trio.current_time() - 1) as late:
+                await client.receive_some()
+            assert late.cancelled_caught
+            assert await client.receive_some() == b"KeepAliveAck"
+            await client.aclose()
+            nursery.cancel_scope.cancel()

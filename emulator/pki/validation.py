@@ -44,7 +44,24 @@ def register_network_source(source: NetworkSource) -> None:
 class ValidationResult:
     ok: bool
     reason: str = ""  # why not, in words a debug line can show
-    subject: str = ""
+    leaf: x509.Certificate | None = None
+
+    @property
+    def subject(self) -> str:
+        """The leaf's subject as text, made only when a message needs it (a fleet's TLS
+        registrations are accepted by the thousand, and nobody reads most of them)."""
+        return self.leaf.subject.rfc4514_string() if self.leaf is not None else ""
+
+
+def _trace_flags(what: str) -> list[str]:
+    return ["crypto pki transactions", "crypto pki validation"] if what == "CRL" else \
+        [f"crypto pki {what}"]
+
+
+def tracing(router: Router, what: str) -> bool:
+    """Would `trace(router, what, ...)` show anything? (Spares building its text.)"""
+    debug = getattr(router, "debug", None)
+    return debug is not None and any(debug.on(flag) for flag in _trace_flags(what))
 
 
 def trace(router: Router, what: str, text: str) -> None:
@@ -52,9 +69,7 @@ def trace(router: Router, what: str, text: str) -> None:
     debug = getattr(router, "debug", None)
     if debug is None:
         return
-    flags = ["crypto pki transactions", "crypto pki validation"] if what == "CRL" else \
-        [f"crypto pki {what}"]
-    for flag in flags:
+    for flag in _trace_flags(what):
         if debug.on(flag):
             debug.emit(flag, f"CRYPTO_PKI: {text}")
             return
@@ -110,8 +125,9 @@ async def validate_chain(router: Router, chain: Sequence[x509.Certificate], name
     link = _issued_by if signatures_checked else _signed_by
     result = await _validate(router, chain, name, crl_source, link)
     if result.ok:
-        trace(router, "validation", f"Certificate validated for {result.subject} "
-              f"(trustpoint {name})")
+        if tracing(router, "validation"):
+            trace(router, "validation", f"Certificate validated for {result.subject} "
+                  f"(trustpoint {name})")
     else:
         trace(router, "validation", f"Certificate validation failed for {result.subject}: "
               f"{result.reason}")
@@ -127,12 +143,11 @@ async def _validate(router: Router, chain: Sequence[x509.Certificate], name: str
     if not chain:
         return ValidationResult(False, "no certificate presented")
     leaf = chain[0]
-    subject = leaf.subject.rfc4514_string()
     anchors = ca_certificates(router, name)
     if trustpoint(router, name) is None:
-        return ValidationResult(False, f"trustpoint {name} does not exist", subject)
+        return ValidationResult(False, f"trustpoint {name} does not exist", leaf)
     if not anchors:
-        return ValidationResult(False, f"trustpoint {name} has no CA certificate", subject)
+        return ValidationResult(False, f"trustpoint {name} has no CA certificate", leaf)
     now = router.clock.now_utc()
     path = [leaf]
     pool = list(chain[1:]) + anchors
@@ -145,33 +160,33 @@ async def _validate(router: Router, chain: Sequence[x509.Certificate], name: str
         nxt = next((c for c in pool if c not in path and link(path[-1], c)), None)
         if nxt is None:
             return ValidationResult(False, "certificate chain does not lead to the "
-                                    f"trustpoint {name} CA", subject)
+                                    f"trustpoint {name} CA", leaf)
         path.append(nxt)
     for cert in path:
         if now < cert.not_valid_before_utc:
-            return ValidationResult(False, "certificate is not yet valid", subject)
+            return ValidationResult(False, "certificate is not yet valid", leaf)
         if now > cert.not_valid_after_utc:
-            return ValidationResult(False, "certificate has expired", subject)
+            return ValidationResult(False, "certificate has expired", leaf)
     issuer = path[1] if len(path) > 1 else path[0]
     tried_crl = False
     for method in revocation_methods(router, name):
         if method == "none":
-            return ValidationResult(True, "", subject)
+            return ValidationResult(True, "", leaf)
         if method == "crl":
             tried_crl = True
             crl = await _fetch(router, name, leaf, issuer, crl_source)
             if crl is None:
                 continue  # the next method, if any, is tried
             if not crl.is_signature_valid(issuer.public_key()):  # type: ignore[arg-type]
-                return ValidationResult(False, "CRL signature is not valid", subject)
+                return ValidationResult(False, "CRL signature is not valid", leaf)
             if crl.get_revoked_certificate_by_serial_number(leaf.serial_number) is not None:
-                return ValidationResult(False, "certificate is revoked", subject)
-            return ValidationResult(True, "", subject)
+                return ValidationResult(False, "certificate is revoked", leaf)
+            return ValidationResult(True, "", leaf)
     if tried_crl:
         return ValidationResult(False, "revocation status could not be checked (CRL "
-                                "retrieval failed)", subject)
+                                "retrieval failed)", leaf)
     return ValidationResult(False, "revocation status could not be checked (OCSP is not "
-                            "available)", subject)
+                            "available)", leaf)
 
 
 async def _fetch(router: Router, name: str, leaf: x509.Certificate, issuer: x509.Certificate,

@@ -100,6 +100,14 @@ def _register_frame(message: Register, version: int) -> bytes:
     return encode_frame(message, version)
 
 
+def _check_header(length: int, header_version: int) -> None:
+    """Reject a bad length or headerVersion as soon as its bytes arrive (bounds memory)."""
+    if not MIN_LENGTH <= length <= MAX_LENGTH:
+        raise SccpProtocolError(f"frame length {length} outside {MIN_LENGTH}..{MAX_LENGTH}")
+    if header_version > MAX_PROTOCOL_VERSION:
+        raise SccpProtocolError(f"unknown headerVersion 0x{header_version:X}")
+
+
 def _check_version(version: int) -> int:
     if not 0 <= version <= MAX_PROTOCOL_VERSION:
         raise ValueError(f"protocol version must be 0..{MAX_PROTOCOL_VERSION}, not {version}")
@@ -172,32 +180,25 @@ class SccpConnection:
 
     def _next_event(self) -> SccpMessage | Signal:
         buf = self._buffer
-        self._check_header(buf)
-        if len(buf) >= HEADER_SIZE:
-            length, _, message_id = HEADER.unpack_from(buf, 0)
-            if len(buf) >= length + 8:
+        size = len(buf)
+        if size >= HEADER_SIZE:
+            length, header_version, message_id = HEADER.unpack_from(buf, 0)
+            _check_header(length, header_version)
+            if size >= length + 8:
                 payload = bytes(buf[HEADER_SIZE : length + 8])
                 del buf[: length + 8]
                 message = decode_message(message_id, payload, self._version)
                 self._after_receive(message)
                 return message
+        elif size >= 4:  # a partial header: refused as soon as its bytes say it is bad
+            (length,) = struct.unpack_from("<I", buf, 0)
+            (header_version,) = struct.unpack_from("<I", buf, 4) if size >= 8 else (0,)
+            _check_header(length, header_version)
         if not self._eof:
             return NEED_DATA
         if buf:
             raise SccpProtocolError(f"stream ended inside a frame ({len(buf)} bytes left)")
         return CONNECTION_CLOSED
-
-    @staticmethod
-    def _check_header(buf: bytearray) -> None:
-        """Reject a bad length or headerVersion as soon as its bytes arrive (bounds memory)."""
-        if len(buf) >= 4:
-            (length,) = struct.unpack_from("<I", buf, 0)
-            if not MIN_LENGTH <= length <= MAX_LENGTH:
-                raise SccpProtocolError(f"frame length {length} outside {MIN_LENGTH}..{MAX_LENGTH}")
-        if len(buf) >= 8:
-            (header_version,) = struct.unpack_from("<I", buf, 4)
-            if header_version > MAX_PROTOCOL_VERSION:
-                raise SccpProtocolError(f"unknown headerVersion 0x{header_version:X}")
 
     def _after_receive(self, message: SccpMessage) -> None:
         if self.role is Role.SERVER and isinstance(message, Register):

@@ -58,7 +58,8 @@ class TlsStream:
     """A TLS connection over `sock` (connected, non-blocking), client or server side."""
 
     def __init__(self, sock: socket.socket, context: SSL.Context, *, server_side: bool) -> None:
-        sock.setblocking(False)
+        if sock.getblocking():  # netio's own connect and serve hand it over non-blocking
+            sock.setblocking(False)
         self.socket = sock
         self.server_side = server_side
         self._conn = SSL.Connection(context, None)  # memory BIOs: we move the bytes

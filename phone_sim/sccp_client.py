@@ -12,6 +12,7 @@ in `status`. It knows only what travels on the wire (emulator.wire), never the r
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from ipaddress import IPv4Address, IPv6Address
@@ -32,6 +33,7 @@ PHONE_MAX_VERSION = 20  # what the probe's phone advertised (specs/sccp.md 2)
 FIRMWARE = "SCCP41.9-4-2SR3-1S"
 CONNECT_TIMEOUT = 10.0
 REGISTER_TIMEOUT = 10.0  # from connect to the end of the registration sequence
+RECEIVED_KEPT = 100
 DEFAULT_CAPABILITIES = (sccp.Capability(4, 40, 0), sccp.Capability(2, 40, 0),
                         sccp.Capability(11, 60, 0), sccp.Capability(12, 60, 0))
 
@@ -71,7 +73,9 @@ class SccpPhone:
     keepalives_acked: int = 0
     send_keepalives: bool = True
     resets: list[int] = field(default_factory=list)
-    received: list[str] = field(default_factory=list)
+    # the names of the last messages received: a phone up for days would otherwise keep
+    # every KeepAliveAck it ever had
+    received: deque[str] = field(default_factory=lambda: deque(maxlen=RECEIVED_KEPT))
     line_stats: dict[int, sccp.LineStat] = field(default_factory=dict)
     buttons: tuple[sccp.ButtonDefinition, ...] = ()
     time_date: sccp.DefineTimeDate | None = None

@@ -89,3 +89,36 @@ async def test_phone_whose_keepalive_cannot_be_sent_reports_the_lost_connection(
         await ph.wait_for(lambda p: p.status == "Connection to CallManager lost", timeout=5)
         assert not ph.registered
         n.cancel_scope.cancel()
+
+
+async def test_a_reset_for_a_connection_just_reset_ends_that_connection_only(lab, shell, pki,
+                                                                           caplog):
+    """A Reset typed for a quiet phone is written by a task in the service's nursery, not the
+    connection's; meeting a connection the phone has just reset, it ends that connection and
+    never the service."""
+    import socket
+    import struct
+
+    from emulator.wire import sccp
+    from netio import tls_stream
+
+    plain, _ = await configure(lab, shell, pki)
+    first = phone(lab, pki, MAC1)
+    sock = await tls_stream.connect(plain.bound_address, plain.bound_port)
+    await trio.lowlevel.wait_writable(sock)
+    sock.send(sccp.encode_frame(first._register_message(), 0))
+    with trio.fail_after(5):
+        await trio.lowlevel.wait_readable(sock)
+    assert sock.recv(4096)  # RegisterAck and CapabilitiesReq: registered
+    await wait_log(lab.router, "%IPPHONE-6-REG")
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    trio.lowlevel.notify_closing(sock)
+    sock.close()  # RST, and before the router has seen it, a Reset is on its way
+    lab.router.phones.reset_phones([1], restart=False)
+    await wait_log(lab.router, "%IPPHONE-6-UNREGISTER_ABNORMAL: ephone-1:")
+    second = phone(lab, pki, MAC2, ip="10.1.1.22")
+    async with trio.open_nursery() as n:
+        assert await start_phone(n, second, plain)
+        n.cancel_scope.cancel()
+    assert "sccp" in {e.name for e in lab.services.entries()}
+    assert "crashed" not in caplog.text

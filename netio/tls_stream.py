@@ -70,6 +70,7 @@ class TlsStream:
         self._sending = False
         self._sent = trio.Event()  # set when the task holding the send side lets go
         self._closed = False
+        self._starved = False  # OpenSSL wants bytes the socket has not given it yet
 
     # ---- what the handshake decided ---------------------------------------------------------
 
@@ -148,6 +149,7 @@ class TlsStream:
                 self._conn.bio_shutdown()
                 return False
             self._conn.bio_write(data)
+            self._starved = False
             return True
 
     # ---- the stream ---------------------------------------------------------------------------
@@ -190,11 +192,12 @@ class TlsStream:
         """
         await trio.lowlevel.checkpoint_if_cancelled()
         while True:
+            if self._starved and not await self._fill():
+                return b""
             try:
                 data = self._conn.recv(max_bytes or RECEIVE_SIZE)
             except SSL.WantReadError:
-                if not await self._fill():
-                    return b""
+                self._starved = True  # asking again before new bytes would only say so again
                 continue
             except (SSL.ZeroReturnError, SSL.SysCallError):
                 return b""  # close_notify, or the socket ended without one

@@ -65,14 +65,16 @@ class AddressPlan:
         return known
 
     def _to_configured(self, loopback: str) -> str:
-        addr = ipaddress.IPv4Address(loopback)
-        octets = str(addr).split(".")
-        if octets[0] != "127" or int(octets[1]) != self.base:
-            return str(addr)
+        octets = loopback.split(".")
+        if len(octets) != 4 or octets[0] != "127" or octets[1] != str(self.base) or \
+                not octets[2].isdigit() or not octets[3].isdigit():
+            return str(ipaddress.IPv4Address(loopback))  # not ours (or not canonical)
         k = int(octets[2])
         if not 1 <= k <= len(self.subnets):
-            return str(addr)
-        return str(self.subnets[k - 1].network_address + int(octets[3]))
+            return loopback
+        # every subnet is a /24 (to_loopback): its first three octets and the host's last one
+        network = str(self.subnets[k - 1].network_address)
+        return f"{network.rpartition('.')[0]}.{int(octets[3])}"
 
     def port(self, configured: int) -> int:
         if configured >= 1024:

@@ -88,7 +88,8 @@ def make_pki(macs: list[str]):
 # --- the phones' process ----------------------------------------------------------------------
 
 def print_profile(profiler, lines: int) -> None:
-    """SCCP_BENCH_SORT (tottime, cumulative, ...) and SCCP_BENCH_LINES choose what is shown."""
+    """SCCP_BENCH_SORT (tottime, cumulative, ...) and SCCP_BENCH_LINES choose what is shown;
+    SCCP_BENCH_DUMP=<prefix> also writes the profile to <prefix>.<pid> for pstats."""
     import pstats
 
     if os.environ.get("SCCP_BENCH_DUMP"):

@@ -126,7 +126,8 @@ class Ipv4:
         return 4
 
     def pack(self, value: IPv4Address, version: int) -> bytes:
-        return IPv4Address(value).packed
+        # (IPv4Address(an address) goes through its text: 10 us, at every Register)
+        return value.packed if isinstance(value, IPv4Address) else IPv4Address(value).packed
 
     def unpack(self, data: bytes, offset: int, version: int) -> IPv4Address:
         return IPv4Address(bytes(data[offset : offset + 4]))
@@ -142,7 +143,7 @@ class Ipv6:
         return 16
 
     def pack(self, value: IPv6Address, version: int) -> bytes:
-        return IPv6Address(value).packed
+        return value.packed if isinstance(value, IPv6Address) else IPv6Address(value).packed
 
     def unpack(self, data: bytes, offset: int, version: int) -> IPv6Address:
         return IPv6Address(bytes(data[offset : offset + 16]))

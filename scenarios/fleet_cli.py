@@ -29,6 +29,7 @@ from pathlib import Path
 
 import trio
 
+from emulator.addresses import AddressPlan
 from netio.runtime import tune_for_many_connections
 from phone_sim.fleet import Fleet, PhoneSpec
 from phone_sim.phone import Phone, PhoneNetwork
@@ -39,33 +40,27 @@ STAGES = ("configuring", "enrolling", "registering", "registered")
 
 @dataclass
 class Plan:
-    """Where things are, from a lab's manifest: services and the loopback address plan."""
+    """Where things are, from a lab's manifest: its services, and its loopback address plan
+    (the lab's own AddressPlan, rebuilt from what lab.json says of it)."""
 
-    base: str
-    subnets: list[ipaddress.IPv4Network]
-    moved_by: int
+    addresses: AddressPlan
     services: list[dict]
 
     @classmethod
     def from_manifest(cls, lab_dir: Path) -> Plan:
         data = json.loads((Path(lab_dir) / "lab.json").read_text())
         net = data.get("network", {})
-        return cls(net.get("loopback_base", "127.20.0.0/16").split(".")[1],
-                   [ipaddress.IPv4Network(s) for s in net.get("subnets", [])],
-                   int(net.get("privileged_ports_moved_by", 0)), data.get("services", []))
-
-    def loopback(self, address: str) -> str:
-        addr = ipaddress.IPv4Address(address)
-        net = ipaddress.IPv4Network(f"{addr}/24", strict=False)
-        if net not in self.subnets:
-            self.subnets.append(net)  # a subnet the router has not seen: ours from now on
-        return f"127.{self.base}.{self.subnets.index(net) + 1}.{int(addr) & 0xFF}"
+        addresses = AddressPlan(
+            base=int(net.get("loopback_base", "127.20.0.0/16").split(".")[1]),
+            subnets=[ipaddress.IPv4Network(s) for s in net.get("subnets", [])],
+            privileged_ok=not int(net.get("privileged_ports_moved_by", 0)))
+        return cls(addresses, data.get("services", []))
 
     def route(self, address: str, port: int) -> tuple[str, int]:
         for s in self.services:
             if s["configured_address"] == address and s["configured_port"] == port:
                 return s["bound_address"], s["bound_port"]
-        return self.loopback(address), port + self.moved_by if port < 1024 else port
+        return self.addresses.to_loopback(address), self.addresses.port(port)
 
     def tftp(self) -> tuple[str, int]:
         for s in self.services:
@@ -153,8 +148,8 @@ def summary(results: list[dict], wall: float) -> str:
 
 def attached_network(plan: Plan):
     def network(spec: PhoneSpec) -> PhoneNetwork:
-        return PhoneNetwork(spec.address, plan.loopback(spec.address), plan.tftp, plan.route,
-                            lambda port: port + plan.moved_by if port < 1024 else port)
+        return PhoneNetwork(spec.address, plan.addresses.to_loopback(spec.address), plan.tftp,
+                            plan.route, plan.addresses.port)
     return network
 
 

@@ -229,9 +229,7 @@ class PhoneRegistry:
     def debugging(self, kind: str) -> bool:
         """Is `debug ephone <kind>` on? `detail` shows everything the others show."""
         d = self._debugging
-        if d is None or not d.flags:  # asked at every message: nothing is debugged, mostly
-            return False
-        return d.on(f"ephone {kind}") or d.on("ephone detail")
+        return d is not None and (d.on(f"ephone {kind}") or d.on("ephone detail"))
 
     def debug_line(self, kind: str, text: str, device_name: str | None = None) -> None:
         """A debug line when `debug ephone <kind>` (or `detail`) is on for this phone."""

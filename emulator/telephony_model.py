@@ -179,11 +179,15 @@ def ephone_by_mac(config: Section, mac: str) -> Ephone | None:
     return None
 
 
-def effective_security_mode(config: Section, ep: Ephone) -> str:
-    """The ephone's own device-security-mode, else the telephony-service one, else none."""
+def effective_security_mode(config: Section, ep: Ephone,
+                            ts: TelephonyService | None = None) -> str:
+    """The ephone's own device-security-mode, else the telephony-service one, else none.
+
+    `ts`: the telephony-service, when the caller has read it already (registration does).
+    """
     if ep.device_security_mode is not None:
         return ep.device_security_mode
-    ts = telephony_service(config)
+    ts = ts if ts is not None else telephony_service(config)
     return ts.device_security_mode if ts is not None else "none"
 
 

@@ -34,6 +34,7 @@ from emulator.telephony_model import (
     EPHONE_DN,
     Button,
     TelephonyService,
+    effective_security_mode,
     ephone,
     ephones,
     telephony_service,
@@ -283,9 +284,7 @@ class PhoneRegistry:
         if self._registered_count(exclude=tag) >= limit:
             return Admission(False, reason=REJECT_MAX,
                              detail=f"max-ephones {limit} phones already registered")
-        # effective_security_mode(), with the telephony-service already read
-        mode = ep.device_security_mode if ep.device_security_mode is not None else \
-            ts.device_security_mode
+        mode = effective_security_mode(config, ep, ts)
         denied = self._security(req, mode, server_mode=ts.server_security_mode)
         if denied is not None:
             return denied
@@ -333,7 +332,8 @@ class PhoneRegistry:
         # Unsorted on purpose: registration must stay cheap with a thousand ephones.
         return (s for s in router.config.children.values() if s.kind == EPHONE)
 
-    def _tag_by_mac(self, router: Router, mac: str) -> int | None:
+    def _index(self, router: Router) -> dict[str, int]:
+        """Ephone tags by MAC (and the set of tags), built again after a configuration change."""
         if self._macs is None:
             self._macs, self._tags, self._tag_hint = {}, set(), 1
             for sec in self._ephone_sections(router):
@@ -341,7 +341,10 @@ class PhoneRegistry:
                 m = sec.value("mac-address", "mac")
                 if m is not None:
                     self._macs[m] = sec.ident[0]
-        tag = self._macs.get(mac)
+        return self._macs
+
+    def _tag_by_mac(self, router: Router, mac: str) -> int | None:
+        tag = self._index(router).get(mac)
         if tag is not None:
             sec = router.config.find(EPHONE, (tag,))
             if sec is None or sec.value("mac-address", "mac") != mac:  # changed behind us
@@ -350,8 +353,7 @@ class PhoneRegistry:
         return tag
 
     def _free_tag(self, router: Router, limit: int) -> int | None:
-        if self._macs is None:
-            self._tag_by_mac(router, "")  # builds the index of tags
+        self._index(router)
         for t in range(self._tag_hint, limit + 1):
             if t not in self._tags and router.config.find(EPHONE, (t,)) is None:
                 return t

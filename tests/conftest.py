@@ -51,14 +51,23 @@ def shared_dir() -> Path:
     return SHARED
 
 
+def installed_script(name: str) -> str:
+    """An installed entry point of the project, beside this interpreter (else on PATH)."""
+    here = Path(sys.executable).parent / name
+    found = str(here) if here.exists() else shutil.which(name)
+    if not found:
+        pytest.skip(f"{name} is not installed (pip install -e .)")
+    return found
+
+
 @pytest.fixture
 def cucme_lab() -> str:
-    """The installed `cucme-lab` entry point, beside this interpreter."""
-    here = Path(sys.executable).parent / "cucme-lab"
-    found = str(here) if here.exists() else shutil.which("cucme-lab")
-    if not found:
-        pytest.skip("cucme-lab is not installed (pip install -e .)")
-    return found
+    return installed_script("cucme-lab")
+
+
+@pytest.fixture
+def cucme_phones() -> str:
+    return installed_script("cucme-phones")
 
 
 @pytest.fixture

@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import pytest
-
 FLEET_LAB = Path(__file__).resolve().parents[2] / "scenarios" / "labs" / "fleet.yaml"
-
-
-@pytest.fixture
-def cucme_phones() -> str:
-    here = Path(sys.executable).parent / "cucme-phones"
-    found = str(here) if here.exists() else shutil.which("cucme-phones")
-    if not found:
-        pytest.skip("cucme-phones is not installed (pip install -e .)")
-    return found
 
 
 def test_fleet_in_two_processes_against_an_in_process_lab(cucme_phones, tmp_path):

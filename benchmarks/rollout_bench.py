@@ -31,7 +31,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "phones")]
 
 from benchmarks_support import mutual_tls_handshake_seconds  # noqa: E402
 from phone_steps import type_lines  # noqa: E402
-from procedures import CA_AND_TRUSTPOINTS, enrol  # noqa: E402
+from procedures import CA_AND_TRUSTPOINTS, CTL_CLIENT, enrol  # noqa: E402
 
 from netio.runtime import tune_for_many_connections  # noqa: E402
 from scenarios.labfile import LabFile  # noqa: E402
@@ -57,12 +57,7 @@ capf-server
  source-addr 1.2.3.4
  phone-key-size {bits}
  cert-oper upgrade all
-ctl-client
- server cme-tftp 1.2.3.4 trustpoint CUCME_CAPF_TFTP_SAST1
- server capf 1.2.3.4 trustpoint CUCME_CAPF_TFTP_SAST1
- sast1 trustpoint CUCME_CAPF_TFTP_SAST1
- sast2 trustpoint SAST2
- regenerate
+""" + CTL_CLIENT + """\
 telephony-service
  secure-signaling trustpoint CUCME_CAPF_TFTP_SAST1
  tftp-server-credentials trustpoint CUCME_CAPF_TFTP_SAST1

@@ -40,13 +40,7 @@ yes
 """
 
 
-CAPF_AND_CTL = """\
-capf-server
- port 3804
- auth-mode auth-string
- cert-enroll-trustpoint CAServer password 0 lablablab
- trustpoint-label CUCME_CAPF_TFTP_SAST1
- source-addr 1.2.3.4
+CTL_CLIENT = """\
 ctl-client
  server cme-tftp 1.2.3.4 trustpoint CUCME_CAPF_TFTP_SAST1
  server capf 1.2.3.4 trustpoint CUCME_CAPF_TFTP_SAST1
@@ -54,6 +48,15 @@ ctl-client
  sast2 trustpoint SAST2
  regenerate
 """
+
+CAPF_AND_CTL = """\
+capf-server
+ port 3804
+ auth-mode auth-string
+ cert-enroll-trustpoint CAServer password 0 lablablab
+ trustpoint-label CUCME_CAPF_TFTP_SAST1
+ source-addr 1.2.3.4
+""" + CTL_CLIENT
 
 
 def per_phone_capf(strings: dict[int, str]) -> str:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import socket
+import struct
 
 import trio
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lab_pki import LabCA, install_trustpoint
 
+from emulator.wire import sccp
 from emulator.wire.ctl import CtlRecord, Role, build_ctl
+from netio import tls_stream
 from phone_sim.sccp_client import SccpPhone
 
 TP = "CUCME-TP"
@@ -106,3 +110,29 @@ async def wait_log(router, fragment: str, timeout: float = 5.0) -> str:
                 if fragment in line:
                     return line
             await trio.sleep(0.01)
+
+
+async def register_raw(entry, ph: SccpPhone, tls: bool = False) -> socket.socket:
+    """`ph`'s Register sent over a bare socket (TLS with its LSC when `tls`), and the router's
+    first answer read: a registered connection the test holds at the socket level."""
+    sock = await tls_stream.connect(entry.bound_address, entry.bound_port)
+    frame = sccp.encode_frame(ph._register_message(), 0)
+    with trio.fail_after(5):
+        if tls:
+            stream = tls_stream.TlsStream(sock, ph.make_context(), server_side=False)
+            await stream.do_handshake()
+            await stream.send_all(frame)
+            assert await stream.receive_some()  # RegisterAck and CapabilitiesReq
+        else:
+            await trio.lowlevel.wait_writable(sock)
+            sock.send(frame)
+            await trio.lowlevel.wait_readable(sock)
+            assert sock.recv(4096)  # RegisterAck and CapabilitiesReq
+    return sock
+
+
+def reset_connection(sock: socket.socket) -> None:
+    """Close with a TCP reset (RST), not a FIN: a phone pulled off the network mid-session."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    trio.lowlevel.notify_closing(sock)
+    sock.close()

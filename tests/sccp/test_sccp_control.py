@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import pytest
 import trio
-from sccp_support import MAC1, MAC2, Pki, configure, phone, start_phone, wait_log
+from sccp_support import (
+    MAC1,
+    MAC2,
+    Pki,
+    configure,
+    phone,
+    register_raw,
+    reset_connection,
+    start_phone,
+    wait_log,
+)
 
 
 @pytest.fixture(scope="module")
@@ -96,24 +106,10 @@ async def test_a_reset_for_a_connection_just_reset_ends_that_connection_only(lab
     """A Reset typed for a quiet phone is written by a task in the service's nursery, not the
     connection's; meeting a connection the phone has just reset, it ends that connection and
     never the service."""
-    import socket
-    import struct
-
-    from emulator.wire import sccp
-    from netio import tls_stream
-
     plain, _ = await configure(lab, shell, pki)
-    first = phone(lab, pki, MAC1)
-    sock = await tls_stream.connect(plain.bound_address, plain.bound_port)
-    await trio.lowlevel.wait_writable(sock)
-    sock.send(sccp.encode_frame(first._register_message(), 0))
-    with trio.fail_after(5):
-        await trio.lowlevel.wait_readable(sock)
-    assert sock.recv(4096)  # RegisterAck and CapabilitiesReq: registered
+    sock = await register_raw(plain, phone(lab, pki, MAC1))
     await wait_log(lab.router, "%IPPHONE-6-REG")
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    trio.lowlevel.notify_closing(sock)
-    sock.close()  # RST, and before the router has seen it, a Reset is on its way
+    reset_connection(sock)  # and before the router has seen the RST, a Reset is on its way
     lab.router.phones.reset_phones([1], restart=False)
     await wait_log(lab.router, "%IPPHONE-6-UNREGISTER_ABNORMAL: ephone-1:")
     second = phone(lab, pki, MAC2, ip="10.1.1.22")

@@ -13,6 +13,8 @@ from sccp_support import (
     Pki,
     configure,
     phone,
+    register_raw,
+    reset_connection,
     start_phone,
     wait_log,
 )
@@ -223,32 +225,13 @@ async def test_a_phone_resetting_its_connection_ends_only_that_connection(lab, s
                                                                           transport):
     """A TCP reset while the router reads (inside the connection's task group) unregisters
     that phone and nothing else: the service keeps serving the next phone."""
-    import socket
-    import struct
-
-    from netio import tls_stream
-
     extra = "ephone 1\n device-security-mode authenticated\n" if transport == "tls" else ""
     plain, tls = await configure(lab, shell, pki, extra)
     entry = tls if transport == "tls" else plain
     first = phone(lab, pki, MAC1, mode="authenticated" if transport == "tls" else "none")
-    sock = await tls_stream.connect(entry.bound_address, entry.bound_port)
-    if transport == "tls":
-        stream = tls_stream.TlsStream(sock, first.make_context(), server_side=False)
-        await stream.do_handshake()
-        await stream.send_all(sccp.encode_frame(first._register_message(), 0))
-        with trio.fail_after(5):
-            assert await stream.receive_some()  # RegisterAck: the phone is registered
-    else:
-        await trio.lowlevel.wait_writable(sock)
-        sock.send(sccp.encode_frame(first._register_message(), 0))
-        with trio.fail_after(5):
-            await trio.lowlevel.wait_readable(sock)
-        assert sock.recv(4096)
+    sock = await register_raw(entry, first, tls=transport == "tls")
     await wait_log(lab.router, "%IPPHONE-6-REG")
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    trio.lowlevel.notify_closing(sock)
-    sock.close()  # RST, not FIN
+    reset_connection(sock)
     await wait_log(lab.router, "%IPPHONE-6-UNREGISTER_ABNORMAL")
     second = phone(lab, pki, MAC2)
     async with trio.open_nursery() as n:

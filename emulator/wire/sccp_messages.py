@@ -25,16 +25,13 @@ if len(MESSAGE_TYPES) != len(ALL_MESSAGES):  # pragma: no cover - guards the tab
     raise RuntimeError("duplicate SCCP message id in the catalogue")
 
 
-# The big answers a router gives every phone alike (button template, soft-key template and
-# sets, up to 780 bytes, dozens of nested entries): a fleet decodes each distinct payload once.
-# Messages are frozen values, so handing the same object to every caller is safe.
-SHARED_DECODE: frozenset[type[SccpMessage]] = frozenset(
-    {sccp_config.ButtonTemplate, sccp_config.SoftKeyTemplateRes, sccp_config.SoftKeySetRes}
-)
-
-
-@functools.lru_cache(maxsize=64)
-def _decode_shared(cls: type[SccpMessage], payload: bytes, version: int) -> SccpMessage:
+# A fleet's phones send the router the same requests, and the router gives them the same
+# answers (capabilities, the requests without fields, button and soft-key templates of up to
+# 780 bytes): each distinct payload is decoded once, and a Register, one of a kind, costs the
+# cache a lookup. Messages are frozen values, so handing the same object to every caller is
+# safe.
+@functools.lru_cache(maxsize=1024)
+def _decode(cls: type[SccpMessage], payload: bytes, version: int) -> SccpMessage:
     return cls.decode(payload, version)  # a failure raises and is not cached
 
 
@@ -47,9 +44,7 @@ def decode_message(message_id: int, payload: bytes, version: int = 0) -> SccpMes
     if cls is None:
         return UnknownMessage(message_id, bytes(payload))
     try:
-        if cls in SHARED_DECODE:
-            return _decode_shared(cls, bytes(payload), version)
-        return cls.decode(payload, version)
+        return _decode(cls, bytes(payload), version)
     except SccpProtocolError:
         raise
     except (ValueError, struct.error) as exc:

@@ -82,7 +82,7 @@ class TlsStream:
         else:
             self._conn.set_connect_state()
         self._sending = False
-        self._sent = trio.Event()  # set when the task holding the send side lets go
+        self._sent: trio.Event | None = None  # made by a task waiting for the one sending
         self._closed = False
         self._starved = False  # OpenSSL wants bytes the socket has not given it yet
         self._awaiting_answer = False  # we sent since the last read: the peer has to answer
@@ -132,6 +132,8 @@ class TlsStream:
     async def _flush(self) -> None:
         """Write every byte OpenSSL has produced, in order, whichever task asked first."""
         while self._sending:  # another task is writing: it also takes what we added
+            if self._sent is None:
+                self._sent = trio.Event()
             await self._sent.wait()
         data = self._take_outgoing()
         if not data:
@@ -153,8 +155,9 @@ class TlsStream:
                 data = self._take_outgoing() if waited else b""
         finally:
             self._sending = False
-            self._sent.set()
-            self._sent = trio.Event()
+            if self._sent is not None:  # rarely: a write is usually over before another
+                self._sent.set()
+                self._sent = None
 
     async def _fill(self) -> bool:
         """Move what the socket holds into OpenSSL, waiting if it holds nothing; False at EOF.

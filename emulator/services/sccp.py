@@ -209,7 +209,7 @@ class PhoneConnection:
         self._pending: list[bytes] = []  # frames for the next write (one TLS record)
         self._pending_size = 0
         self._writing = False  # a task is sending: others leave their bytes to it
-        self._written = trio.Event()  # set each time a write ends
+        self._written: trio.Event | None = None  # made by a task waiting for a write
         self._in_reader = False  # the reader is handling messages: it sends the replies
         self._out_of_band = False  # a task to send what the reader will not is on its way
         self._stage = "connected"  # what the deadline bounds: handshake, validating, reading
@@ -315,8 +315,9 @@ class PhoneConnection:
                 await self.stream.send_all(data)
             finally:
                 self._writing = False
-                self._written.set()
-                self._written = trio.Event()
+                if self._written is not None:
+                    self._written.set()
+                    self._written = None
 
     async def _send_out_of_band(self) -> None:
         """A write the reader will not make: a Reset typed at the CLI reaching a phone that
@@ -333,6 +334,8 @@ class PhoneConnection:
         """Everything queued is sent, after any write in progress."""
         while self._pending or self._writing:
             if self._writing:
+                if self._written is None:
+                    self._written = trio.Event()
                 await self._written.wait()
             else:
                 await self._send_pending()

@@ -8,7 +8,7 @@ skewed clock has its real effects.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 UNSET_EPOCH = datetime(2002, 3, 1, 0, 0, 0, tzinfo=UTC)
@@ -25,6 +25,10 @@ class Clock:
     synced: bool = False
     tz_name: str = "UTC"
     tz_offset_minutes: int = 0
+    # the stamp of the last log line up to its seconds: a fleet's registrations log many
+    # lines a second, and strftime is most of a stamp's cost
+    _second_stamp: tuple[int, str, str] = field(default=(0, "", ""), init=False, repr=False,
+                                                compare=False)
 
     @classmethod
     def unset(cls) -> Clock:
@@ -60,9 +64,18 @@ class Clock:
 
     def log_stamp(self) -> str:
         """`*Jun  3 10:05:01.644` as `service timestamps log datetime msec` prints it."""
-        t = self.now_local()
-        return (f"{self.marker}{MONTHS[t.month - 1]} {t.day:2d} {t:%H:%M:%S}."
-                f"{t.microsecond // 1000:03d}")
+        local = time.time() + self.offset + self.tz_offset_minutes * 60
+        second = int(local // 1)
+        micro = round((local - second) * 1e6)  # as datetime rounds a timestamp
+        if micro >= 1_000_000:
+            second, micro = second + 1, 0
+        marker = self.marker
+        cached_second, cached_marker, text = self._second_stamp
+        if second != cached_second or marker != cached_marker:
+            t = datetime.fromtimestamp(second, tz=UTC)
+            text = f"{marker}{MONTHS[t.month - 1]} {t.day:2d} {t:%H:%M:%S}"
+            self._second_stamp = (second, marker, text)
+        return f"{text}.{micro // 1000:03d}"
 
     def config_stamp(self) -> str:
         """`10:15:02 UTC Mon Jun 3 2024`, used in `! Last configuration change at ...`."""

@@ -27,9 +27,9 @@ if len(MESSAGE_TYPES) != len(ALL_MESSAGES):  # pragma: no cover - guards the tab
 
 # A fleet's phones send the router the same requests, and the router gives them the same
 # answers (capabilities, the requests without fields, button and soft-key templates of up to
-# 780 bytes): each distinct payload is decoded once, and a Register, one of a kind, costs the
-# cache a lookup. Messages are frozen values, so handing the same object to every caller is
-# safe.
+# 780 bytes): each distinct payload is decoded once. A Register, one of a kind per phone, is
+# left out, so the cache holds what repeats. Messages are frozen values, so handing the same
+# object to every caller is safe.
 @functools.lru_cache(maxsize=1024)
 def _decode(cls: type[SccpMessage], payload: bytes, version: int) -> SccpMessage:
     return cls.decode(payload, version)  # a failure raises and is not cached
@@ -44,6 +44,8 @@ def decode_message(message_id: int, payload: bytes, version: int = 0) -> SccpMes
     if cls is None:
         return UnknownMessage(message_id, bytes(payload))
     try:
+        if cls is sccp_registration.Register:
+            return cls.decode(payload, version)
         return _decode(cls, bytes(payload), version)
     except SccpProtocolError:
         raise

@@ -98,7 +98,14 @@ def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     """The name link alone, for a chain whose signatures a TLS handshake has verified."""
-    return cert.issuer == issuer.subject
+    return cert.issuer == _subject(issuer)
+
+
+@functools.lru_cache(maxsize=256)
+def _subject(cert: x509.Certificate) -> x509.Name:
+    """A CA's subject, read once: `cryptography` builds a Name anew at each access, and
+    every phone's certificate is checked against the same CA."""
+    return cert.subject
 
 
 def revocation_methods(router: Router, name: str) -> list[str]:

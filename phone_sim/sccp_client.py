@@ -86,7 +86,7 @@ class SccpPhone:
 
     def __post_init__(self) -> None:
         self.mac = self.mac.replace(".", "").replace(":", "").upper()
-        self._changed = trio.Event()
+        self._changed: trio.Event | None = None  # made by a `wait_for` caller, set on change
         self._stream: trio.abc.Stream | TlsStream | None = None
         self._codec = sccp.SccpConnection(sccp.Role.PHONE, max_version=self.max_version)
         self._unregistering = False
@@ -109,13 +109,16 @@ class SccpPhone:
 
     def _notify(self) -> None:
         """Wake `wait_for` callers: any state they may be waiting on has changed."""
-        self._changed.set()
-        self._changed = trio.Event()
+        if self._changed is not None:  # a fleet's phones mostly have nobody waiting
+            self._changed.set()
+            self._changed = None
 
     async def wait_for(self, predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
         """Wait until `predicate(self)` holds (tests)."""
         with trio.fail_after(timeout):
             while not predicate(self):
+                if self._changed is None:
+                    self._changed = trio.Event()
                 await self._changed.wait()
 
     # ---- connecting --------------------------------------------------------------------

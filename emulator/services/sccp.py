@@ -26,6 +26,7 @@ import hashlib
 import importlib
 import pkgutil
 import socket
+from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,12 @@ SOFT_KEY_TEMPLATE = sccp.SoftKeyTemplateRes(0, len(SOFT_KEYS), len(SOFT_KEYS), t
     sccp.SoftKeyDefinition(label, event) for label, event in SOFT_KEYS))
 SOFT_KEY_SET = sccp.SoftKeySetRes(0, len(SOFT_KEY_SETS), len(SOFT_KEY_SETS), tuple(
     sccp.SoftKeySetDefinition(s, tuple(0 for _ in s)) for s in SOFT_KEY_SETS))
+# What every phone is told alike, made once (a fleet's registrations would build each anew).
+IDLE_SCREEN = (sccp.SelectSoftKeys(0, 0, sccp.SoftKeySetIndex.ON_HOOK, 0xFFFF),
+               sccp.SetLamp(sccp.StimulusType.VOICE_MAIL, 0, sccp.LampMode.OFF),
+               sccp.DisplayPromptStatus(0, "Your current options", 0, 0))
+KEEPALIVE_ACK = sccp.KeepAliveAck()
+CAPABILITIES_REQ = sccp.CapabilitiesReq()
 
 
 class SccpService:
@@ -419,7 +426,7 @@ class PhoneConnection:
             self._debug("keepalive", "KeepAlive received")
             if self.reg is not None:
                 self.reg.keepalives += 1
-            self._queue(sccp.KeepAliveAck())
+            self._queue(KEEPALIVE_ACK)
             return
         if self.reg is None:
             self._debug("register", f"{msg.name} before Register, ignored")
@@ -456,7 +463,7 @@ class PhoneConnection:
         self._queue(sccp.RegisterAck.for_version(
             version, keep_alive_interval=interval, date_template=DATE_TEMPLATE,
             secondary_keep_alive_interval=interval))
-        self._queue(sccp.CapabilitiesReq())
+        self._queue(CAPABILITIES_REQ)
         self.reg = Registration(
             tag=adm.tag, device_name=msg.device_name, ip=self.peer_ip, port=self.peer_port,
             socket=self.socket, transport=self.transport, device_type=msg.device_type,
@@ -469,7 +476,7 @@ class PhoneConnection:
             self._debug("register", f"RegisterAck sent to ephone {adm.tag}: keepalive period "
                         f"{interval}")
 
-    def _answer(self, msg: sccp.SccpMessage) -> list[sccp.SccpMessage]:
+    def _answer(self, msg: sccp.SccpMessage) -> Sequence[sccp.SccpMessage]:
         assert self.reg is not None
         config = self.router.config
         if isinstance(msg, sccp.ButtonTemplateReq | sccp.LineStatReq | sccp.ConfigStatReq):
@@ -511,9 +518,7 @@ class PhoneConnection:
             return []
         if isinstance(msg, sccp.RegisterAvailableLines):
             self.reg.available_lines = msg.max_num_of_avail_lines
-            return [sccp.SelectSoftKeys(0, 0, sccp.SoftKeySetIndex.ON_HOOK, 0xFFFF),
-                    sccp.SetLamp(sccp.StimulusType.VOICE_MAIL, 0, sccp.LampMode.OFF),
-                    sccp.DisplayPromptStatus(0, "Your current options", 0, 0)]
+            return IDLE_SCREEN
         if isinstance(msg, sccp.IpPort | sccp.HeadsetStatus | sccp.Alarm):
             return []
         self._debug("detail", f"{msg.name} not handled")

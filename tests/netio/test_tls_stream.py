@@ -249,3 +249,59 @@ async def test_a_read_cancelled_when_bytes_are_waiting_takes_none_of_them(pki):
             assert await client.receive_some() == b"KeepAliveAck"
             await client.aclose()
             nursery.cancel_scope.cancel()
+
+
+async def test_a_read_after_sending_finds_what_the_peer_sent_ahead(pki):
+    """Having just sent, a reader waits for the socket before asking it (the peer has to
+    answer first); a peer that sent ahead is still read at once, its bytes none the worse."""
+    server_ctx, client_ctx = _contexts(pki)
+    first_read, second_sent = trio.Event(), trio.Event()
+    seen = []
+
+    async def answer_each(stream):
+        await stream.do_handshake()
+        seen.append(await stream.receive_some())
+        first_read.set()
+        await second_sent.wait()  # "second" is in the socket before we send and read again
+        await stream.send_all(b"FIRST")
+        seen.append(await stream.receive_some())
+        await stream.send_all(b"SECOND")
+        await stream.receive_some()
+
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            client = await _pair(nursery, server_ctx, client_ctx, answer_each)
+            await client.do_handshake()
+            await client.send_all(b"first")
+            await first_read.wait()
+            await client.send_all(b"second")
+            await trio.sleep(0.05)  # on the wire, into the server's socket
+            second_sent.set()
+            got = b""
+            while got != b"FIRSTSECOND":
+                got += await client.receive_some()
+            assert seen == [b"first", b"second"]
+            await client.aclose()
+            nursery.cancel_scope.cancel()
+
+
+async def test_a_peer_gone_without_close_notify_reads_as_the_end(pki):
+    """A socket closed without TLS's close_notify (a phone pulled from the wall) ends the
+    stream as a close does: b"", not an error."""
+    server_ctx, client_ctx = _contexts(pki)
+    ended = []
+
+    async def read_to_end(stream):
+        await stream.do_handshake()
+        ended.append(await stream.receive_some())
+
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            client = await _pair(nursery, server_ctx, client_ctx, read_to_end)
+            await client.do_handshake()
+            trio.lowlevel.notify_closing(client.socket)
+            client.socket.close()  # no close_notify
+            while not ended:
+                await trio.sleep(0.01)
+            nursery.cancel_scope.cancel()
+    assert ended == [b""]

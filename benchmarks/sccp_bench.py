@@ -7,8 +7,10 @@ not what is measured) and a pre-built TLS context.
 
 Figures, each beside its floor measured in the same run:
 - TLS registrations per second (connect, mutual TLS, certificate validation against the
-  trustpoint, Register .. TimeDateRes), beside bare mutual-TLS handshakes per second between
-  the same processes with the same certificates and suite (the least a registration costs);
+  trustpoint, Register .. LineStat; each phone is a configured ephone with one line, or with
+  --auto-register an unknown phone that registers as a new ephone without lines), beside
+  bare mutual-TLS handshakes per second between the same processes with the same
+  certificates and suite (the least a registration costs);
 - steady-state router CPU with every phone registered, keepalive 30 s, beside the same
   router process idle;
 - router memory per registered phone, beside the memory of one idle bare TLS connection.
@@ -274,6 +276,12 @@ async def main(args) -> None:
             config = ["telephony-service", f" ip source-address {SOURCE} port 2000",
                       f" secure-signaling trustpoint {TP}", f" keepalive {args.keepalive}",
                       f" device-security-mode {args.mode}"]
+            if not args.auto_register:  # each phone an ephone with one line, as in a rollout
+                config += [f" max-ephones {n}", f" max-dn {n}"]
+                for tag, mac in enumerate(macs, start=1):
+                    dotted = ".".join(mac[k:k + 4] for k in (0, 4, 8))
+                    config += [f"ephone-dn {tag}", f" number {1000 + tag}", f"ephone {tag}",
+                               f" mac-address {dotted}", f" button 1:{tag}"]
             session = Session(router, ScriptTerminal([]), priv=15)
             session.enter_config()
             for line in config:
@@ -369,7 +377,8 @@ async def main(args) -> None:
     bare_rate = bare / bare_wall
     per_phone = (rss1 - rss0) / max(registered, 1)
     per_bare = (rss3 - rss2) / max(bare, 1)
-    print(f"phones: {n} in {args.procs} process(es), {args.mode} mode, concurrency "
+    ephones = "auto-registered, no lines" if args.auto_register else "configured, one line each"
+    print(f"phones: {n} in {args.procs} process(es), {ephones}, {args.mode} mode, concurrency "
           f"{args.concurrency}, keepalive {args.keepalive} s, cores {os.cpu_count()}, phones at "
           f"nice {PHONE_NICENESS}")
     print(f"registered {registered}/{n}; still registered after the window: {still}; "
@@ -397,5 +406,8 @@ if __name__ == "__main__":
     ap.add_argument("--keepalive", type=int, default=30)
     ap.add_argument("--profile", action="store_true", help="profile the router's registrations")
     ap.add_argument("--mode", choices=("authenticated", "encrypted"), default="authenticated")
+    ap.add_argument("--auto-register", action="store_true",
+                    help="configure no ephones: each phone registers as a new ephone without "
+                         "lines (one message cycle fewer for the phone to wait for)")
     tune_for_many_connections()  # the router's process, as cucme-lab sets it
     trio.run(main, ap.parse_args())

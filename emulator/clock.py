@@ -27,8 +27,8 @@ class Clock:
     tz_offset_minutes: int = 0
     # the stamp of the last log line up to its seconds: a fleet's registrations log many
     # lines a second, and strftime is most of a stamp's cost
-    _second_stamp: tuple[int, str, str] = field(default=(0, "", ""), init=False, repr=False,
-                                                compare=False)
+    _second_stamp: tuple[int | None, str, str] = field(default=(None, "", ""), init=False,
+                                                       repr=False, compare=False)
 
     @classmethod
     def unset(cls) -> Clock:

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 
-def fleet_ephones(n: int) -> list[str]:
-    """`n` ephone-dns (1001...) and `n` 7965 ephones, one line each: a fleet's configuration."""
+def fleet_ephones(n: int, macs: Sequence[str] | None = None, model: str = "7965") -> list[str]:
+    """`n` ephone-dns (1001...) and `n` ephones of `model`, one line each: a fleet's
+    configuration. `macs` (12 hex digits each) when the ephones must match phones of the
+    caller's; otherwise 0011.22xx.xx00."""
     lines = []
     for i in range(1, n + 1):
         lines += [f"ephone-dn {i}", f" number {1000 + i}"]
     for i in range(1, n + 1):
-        lines += [f"ephone {i}", f" mac-address 0011.22{i // 256:02X}.{i % 256:02X}00",
-                  " type 7965", f" button 1:{i}"]
+        mac = macs[i - 1] if macs is not None else f"001122{i // 256:02X}{i % 256:02X}00"
+        dotted = ".".join(mac[k:k + 4] for k in (0, 4, 8))
+        lines += [f"ephone {i}", f" mac-address {dotted}", f" type {model}", f" button 1:{i}"]
     return lines
 
 

@@ -40,6 +40,7 @@ import trio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks_support import fleet_ephones  # noqa: E402
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
@@ -277,11 +278,8 @@ async def main(args) -> None:
                       f" secure-signaling trustpoint {TP}", f" keepalive {args.keepalive}",
                       f" device-security-mode {args.mode}"]
             if not args.auto_register:  # each phone an ephone with one line, as in a rollout
-                config += [f" max-ephones {n}", f" max-dn {n}"]
-                for tag, mac in enumerate(macs, start=1):
-                    dotted = ".".join(mac[k:k + 4] for k in (0, 4, 8))
-                    config += [f"ephone-dn {tag}", f" number {1000 + tag}", f"ephone {tag}",
-                               f" mac-address {dotted}", f" button 1:{tag}"]
+                config += [f" max-ephones {n}", f" max-dn {n}",
+                           *fleet_ephones(n, macs, model="7941")]  # the phones' SccpPhone type
             session = Session(router, ScriptTerminal([]), priv=15)
             session.enter_config()
             for line in config:

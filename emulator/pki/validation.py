@@ -79,7 +79,7 @@ def trace(router: Router, what: str, text: str) -> None:
 def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     """Did `issuer` sign `cert`? Remembered: the answer never changes for the same two
     certificates (equal by their DER), and a fleet shows the same CA at every handshake."""
-    if cert.issuer != issuer.subject:
+    if not _issued_by(cert, issuer):
         return False
     key = issuer.public_key()
     try:

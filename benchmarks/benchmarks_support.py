@@ -36,7 +36,7 @@ def mutual_tls_handshake_seconds(samples: int = 100, suite: str = "AES128-SHA") 
     from lab_pki import LabCA
     from OpenSSL import SSL
 
-    from netio import tls_contexts
+    from cucme_lab.netio import tls_contexts
 
     ca = LabCA("FLOOR")
     server_cert, server_key = ca.issue("server")

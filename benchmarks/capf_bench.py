@@ -25,9 +25,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from conftest import Shell  # noqa: E402
 from lab_pki import LabCA, install_ca_trustpoint, install_trustpoint  # noqa: E402
 
-from emulator.lab import open_lab  # noqa: E402
-from phone_sim.capf_client import run_capf  # noqa: E402
-from phone_sim.tls import phone_context  # noqa: E402
+from cucme_lab.lab.router_lab import open_lab  # noqa: E402
+from cucme_lab.phones.capf_client import run_capf  # noqa: E402
+from cucme_lab.phones.tls import phone_context  # noqa: E402
 
 
 def config(phones: int, bits: int) -> str:
@@ -84,7 +84,7 @@ def floor(phones: int, bits: int) -> tuple[float, float, float]:
 
 
 async def _handshakes(n: int) -> float:
-    from emulator.services.tls import server_context
+    from cucme_lab.services.https_tls import server_context
 
     ca = LabCA("HS")
     cert, key = ca.issue("server")

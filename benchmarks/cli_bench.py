@@ -23,11 +23,11 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks_support import fleet_ephones  # noqa: E402
 
-import cli_shell.commands  # noqa: E402,F401
-from cli_shell.parser import tokenize  # noqa: E402
-from cli_shell.session import Session  # noqa: E402
-from cli_shell.terminal import ScriptTerminal  # noqa: E402
-from emulator.router import Router  # noqa: E402
+import cucme_lab.shell.commands  # noqa: E402,F401
+from cucme_lab.router.router import Router  # noqa: E402
+from cucme_lab.shell.parser import tokenize  # noqa: E402
+from cucme_lab.shell.session import Session  # noqa: E402
+from cucme_lab.shell.terminal import ScriptTerminal  # noqa: E402
 
 APPENDIX_B = (ROOT / "tests" / "data" / "nsa_appendix_b.txt").read_text().splitlines()
 

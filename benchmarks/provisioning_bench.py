@@ -30,15 +30,15 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
-import cli_shell.commands  # noqa: E402,F401
-from cli_shell.session import Session  # noqa: E402
-from cli_shell.terminal import ScriptTerminal  # noqa: E402
-from emulator.config.pki_sections import CHAIN_KIND, CertificateChainSection  # noqa: E402
-from emulator.keystore import RsaKey  # noqa: E402
-from emulator.lab import open_lab  # noqa: E402
-from emulator.provisioning.tftp_table import published  # noqa: E402
-from emulator.services import tftp_client  # noqa: E402
-from emulator.services.tftp import TftpService, tftp_service  # noqa: E402
+import cucme_lab.shell.commands  # noqa: E402,F401
+from cucme_lab.lab.router_lab import open_lab  # noqa: E402
+from cucme_lab.router.config.pki_sections import CHAIN_KIND, CertificateChainSection  # noqa: E402
+from cucme_lab.router.pki.keystore import RsaKey  # noqa: E402
+from cucme_lab.router.provisioning.tftp_table import published  # noqa: E402
+from cucme_lab.services import tftp_client  # noqa: E402
+from cucme_lab.services.tftp import TftpService, tftp_service  # noqa: E402
+from cucme_lab.shell.session import Session  # noqa: E402
+from cucme_lab.shell.terminal import ScriptTerminal  # noqa: E402
 
 N_PHONES = 450
 TP = "CME_TFTP"

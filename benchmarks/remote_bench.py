@@ -33,11 +33,11 @@ import asyncssh  # noqa: E402
 import netmiko  # noqa: E402
 from remote_clients import configure, endpoint, remote_lab  # noqa: E402
 
-import cli_shell.commands  # noqa: E402,F401
-from cli_shell.session import Session  # noqa: E402
-from cli_shell.terminal import ScriptTerminal  # noqa: E402
-from emulator import remote_access as ra  # noqa: E402
-from emulator.services.ssh import asyncssh_key  # noqa: E402
+import cucme_lab.shell.commands  # noqa: E402,F401
+from cucme_lab.router import access as ra  # noqa: E402
+from cucme_lab.services.ssh import asyncssh_key  # noqa: E402
+from cucme_lab.shell.session import Session  # noqa: E402
+from cucme_lab.shell.terminal import ScriptTerminal  # noqa: E402
 
 APPENDIX_B = (ROOT / "tests" / "data" / "nsa_appendix_b.txt").read_text().splitlines()
 SESSIONS = 5

@@ -33,9 +33,9 @@ from benchmarks_support import mutual_tls_handshake_seconds  # noqa: E402
 from phone_steps import type_lines  # noqa: E402
 from procedures import CA_AND_TRUSTPOINTS, CTL_CLIENT, enrol  # noqa: E402
 
-from netio.runtime import tune_for_many_connections  # noqa: E402
-from scenarios.labfile import LabFile  # noqa: E402
-from scenarios.runtime import run_lab  # noqa: E402
+from cucme_lab.lab.labfile import LabFile  # noqa: E402
+from cucme_lab.lab.runtime import run_lab  # noqa: E402
+from cucme_lab.netio.runtime import tune_for_many_connections  # noqa: E402
 
 
 def startup(phones: int) -> str:
@@ -87,7 +87,7 @@ async def rollout(phones: int, bits: int) -> dict:
             router_cpu = time.process_time()
             children_cpu = _children_cpu()
             result = await trio.run_process(
-                [sys.executable, "-m", "scenarios.fleet_cli", "--lab", str(lab_dir), "-n",
+                [sys.executable, "-m", "cucme_lab.lab.fleet_cli", "--lab", str(lab_dir), "-n",
                  str(phones), "--mac-start", "0000.0000.1001", "--processes", "2", "--quiet",
                  "--timeout", "600", "--json", str(report)], capture_stdout=True, check=False)
             wall = time.perf_counter() - start

@@ -46,8 +46,8 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
-from netio import tls_stream  # noqa: E402
-from netio.runtime import tune_for_many_connections  # noqa: E402
+from cucme_lab.netio import tls_stream  # noqa: E402
+from cucme_lab.netio.runtime import tune_for_many_connections  # noqa: E402
 
 TP = "CUCME-TP"
 SOURCE = "10.1.1.1"
@@ -89,7 +89,7 @@ def make_pki(macs: list[str]):
                                 serialization.NoEncryption()) for k in pool]
     certs_pem = [_cert(f"SEP{mac}", pool[i % KEY_POOL], ca_key, "BENCHCA", 10 + i)
                  .public_bytes(pem) for i, mac in enumerate(macs)]
-    from emulator.wire.ctl import CtlRecord, Role, build_ctl
+    from cucme_lab.wire.ctl import CtlRecord, Role, build_ctl
     ctl = build_ctl([CtlRecord.from_certificate(sast, Role.SAST),
                      CtlRecord.from_certificate(router_cert, Role.CCM_TFTP)], sast, sast_key)
     return ca, router_cert, router_key, certs_pem, keys_pem, ctl
@@ -129,8 +129,8 @@ def phone_process(conn, host, tls_port, phones, keys_pem, ctl, mode, concurrency
 async def _phones_main(conn, host, tls_port, phones, keys_pem, ctl, mode, concurrency) -> None:
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-    from emulator.wire.ctl import parse_ctl
-    from phone_sim.sccp_client import SccpPhone
+    from cucme_lab.phones.sccp_client import SccpPhone
+    from cucme_lab.wire.ctl import parse_ctl
 
     keys = [load_pem_private_key(k, None) for k in keys_pem]
     ctl = parse_ctl(ctl)  # parsed once, as a phone keeps its CTL in memory
@@ -218,7 +218,7 @@ def rss_kb() -> int:
 
 
 async def bare_tls_server(lab, task_status=trio.TASK_STATUS_IGNORED) -> None:
-    from emulator.services.sccp import server_context
+    from cucme_lab.services.sccp import server_context
 
     ctx = server_context(lab, TP)
     host = lab.addresses.to_loopback(SOURCE)
@@ -240,18 +240,18 @@ async def bare_tls_server(lab, task_status=trio.TASK_STATUS_IGNORED) -> None:
 
 
 async def main(args) -> None:
-    import cli_shell.commands  # noqa: F401
-    from cli_shell.session import Session
-    from cli_shell.terminal import ScriptTerminal
-    from emulator.config.pki_sections import (
+    import cucme_lab.shell.commands  # noqa: F401
+    from cucme_lab.lab.router_lab import open_lab
+    from cucme_lab.router.config.pki_sections import (
         CHAIN_KIND,
         TRUSTPOINT_KIND,
         CertificateChainSection,
         TrustpointSection,
     )
-    from emulator.keystore import RsaKey
-    from emulator.lab import open_lab
-    from emulator.services.sccp import SccpService, SccpTlsService
+    from cucme_lab.router.pki.keystore import RsaKey
+    from cucme_lab.services.sccp import SccpService, SccpTlsService
+    from cucme_lab.shell.session import Session
+    from cucme_lab.shell.terminal import ScriptTerminal
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))

@@ -23,11 +23,11 @@ import trio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import cli_shell.commands  # noqa: E402,F401
-from cli_shell.session import Session  # noqa: E402
-from cli_shell.terminal import ScriptTerminal  # noqa: E402
-from emulator.router import Router  # noqa: E402
-from scenarios.runner import LIBRARY, run_file  # noqa: E402
+import cucme_lab.shell.commands  # noqa: E402,F401
+from cucme_lab.router.router import Router  # noqa: E402
+from cucme_lab.scenarios.runner import LIBRARY, run_file  # noqa: E402
+from cucme_lab.shell.session import Session  # noqa: E402
+from cucme_lab.shell.terminal import ScriptTerminal  # noqa: E402
 
 TARGET = 5.0
 APPENDIX_B = (ROOT / "tests" / "data" / "nsa_appendix_b.txt").read_text().splitlines()

@@ -24,13 +24,13 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import cli_shell.commands  # noqa: E402,F401
-from cli_shell.session import Session  # noqa: E402
-from cli_shell.terminal import ScriptTerminal  # noqa: E402
-from emulator.lab import open_lab  # noqa: E402
-from emulator.pki import enrolment  # noqa: E402
-from emulator.pki.ca import CertificateServer  # noqa: E402
-from emulator.services import pki_client  # noqa: E402
+import cucme_lab.shell.commands  # noqa: E402,F401
+from cucme_lab.lab.router_lab import open_lab  # noqa: E402
+from cucme_lab.router.pki import enrolment  # noqa: E402
+from cucme_lab.router.pki.ca import CertificateServer  # noqa: E402
+from cucme_lab.services import pki_client  # noqa: E402
+from cucme_lab.shell.session import Session  # noqa: E402
+from cucme_lab.shell.terminal import ScriptTerminal  # noqa: E402
 
 SETUP = ["conf t", "hostname CME1", "ip domain name lab.local", "interface Vlan1",
          "ip address 3.3.3.1 255.255.255.0", "exit", "ip http server",

@@ -21,7 +21,7 @@ import trio
 from benchmarks_support import mutual_tls_handshake_seconds  # also puts tests/ on the path
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from netio import tls_contexts, tls_stream
+from cucme_lab.netio import tls_contexts, tls_stream
 
 NULL = "NULL-SHA:@SECLEVEL=0"
 SERVER = "AES128-SHA:NULL-SHA:@SECLEVEL=0"
@@ -35,8 +35,8 @@ def _identities():
 
 
 def _ssl_contexts():
-    from emulator.services.tls import _load_identity
-    from phone_sim.tls import phone_context
+    from cucme_lab.phones.tls import phone_context
+    from cucme_lab.services.https_tls import _load_identity
 
     ca, (scert, skey), (ccert, ckey) = _identities()
     server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import cli_shell.commands  # noqa: F401
-from cli_shell.session import Session
-from cli_shell.terminal import ScriptTerminal
-from emulator.router import Router
+import cucme_lab.shell.commands  # noqa: F401
+from cucme_lab.router.router import Router
+from cucme_lab.shell.session import Session
+from cucme_lab.shell.terminal import ScriptTerminal
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 if not SHARED.exists():  # CI lays shared/ beside the clone
@@ -73,7 +73,7 @@ def cucme_phones() -> str:
 @pytest.fixture
 async def lab(tmp_path: Path):
     """A running lab (router booted, services started) on this test's own loopback range."""
-    from emulator.lab import open_lab
+    from cucme_lab.lab.router_lab import open_lab
 
     async with open_lab(tmp_path / "lab") as running:
         yield running
@@ -82,7 +82,7 @@ async def lab(tmp_path: Path):
 @pytest.fixture
 async def runtime(tmp_path: Path):
     """A whole lab: router, services and the default lab's phones, ten times faster timers."""
-    from scenarios.runtime import run_lab
+    from cucme_lab.lab.runtime import run_lab
 
     async with run_lab(tmp_path / "lab", time_scale=0.1) as rt:
         yield rt

@@ -15,14 +15,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from emulator.config.pki_sections import (
+from cucme_lab.router.config.pki_sections import (
     CHAIN_KIND,
     TRUSTPOINT_KIND,
     CertificateChainSection,
     TrustpointSection,
 )
-from emulator.keystore import RsaKey
-from emulator.router import Router
+from cucme_lab.router.pki.keystore import RsaKey
+from cucme_lab.router.router import Router
 
 
 @cache

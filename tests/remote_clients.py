@@ -12,11 +12,11 @@ from pathlib import Path
 
 import trio
 
-from cli_shell.session import Session
-from cli_shell.terminal import ScriptTerminal
-from emulator.lab import open_lab
-from emulator.services.ssh import SshService
-from emulator.services.telnet import TelnetService
+from cucme_lab.lab.router_lab import open_lab
+from cucme_lab.services.ssh import SshService
+from cucme_lab.services.telnet import TelnetService
+from cucme_lab.shell.session import Session
+from cucme_lab.shell.terminal import ScriptTerminal
 
 ROUTER = "10.1.1.1"
 BASE_CONFIG = """hostname R1

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from emulator import clock as clock_module
-from emulator.clock import MONTHS, Clock
+from cucme_lab.router import clock as clock_module
+from cucme_lab.router.clock import MONTHS, Clock
 
 
 def _expected(c: Clock, host: float) -> str:

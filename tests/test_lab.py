@@ -6,9 +6,9 @@ import json
 
 import trio
 
-from emulator.addresses import AddressPlan
-from emulator.lab import open_lab
-from emulator.services.manager import Binding
+from cucme_lab.lab.router_lab import open_lab
+from cucme_lab.router.addresses import AddressPlan
+from cucme_lab.services.manager import Binding
 
 
 def test_address_plan_maps_subnets_both_ways():

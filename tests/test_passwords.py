@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator import passwords as pw
+from cucme_lab.router import passwords as pw
 
 # --------------------------------------------------------------------------
 # Published vectors (plain text, stored string).

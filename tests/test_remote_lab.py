@@ -17,8 +17,8 @@ import pytest
 import trio
 from remote_clients import BASE_CONFIG, TelnetClient, configure, endpoint, remote_lab
 
-from cli_shell.boot import reload_router
-from emulator import remote_access as ra
+from cucme_lab.router import access as ra
+from cucme_lab.shell.boot import reload_router
 
 APPENDIX_B = Path(__file__).parent / "data" / "nsa_appendix_b.txt"
 # The Appendix B lines IOS refuses (tests/cli/test_documents.py): three `rsa-keypair` (the
@@ -405,8 +405,8 @@ async def test_host_key_persists_across_reload_once_saved(tmp_path):
 
 
 async def test_ssh_is_off_without_a_key_and_show_ip_ssh(tmp_path, shell):
-    from emulator.lab import open_lab
-    from emulator.services.ssh import SshService
+    from cucme_lab.lab.router_lab import open_lab
+    from cucme_lab.services.ssh import SshService
 
     async with open_lab(tmp_path / "lab", services=[SshService()]) as lab:
         await configure(lab.router, BASE_CONFIG)

@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from remote_clients import configure
 
-from cli_shell.session import Session
-from cli_shell.vty import VtyTerminal
-from emulator import remote_access as ra
-from emulator.wire.telnet import GREETING, TelnetCodec, escape
+from cucme_lab.router import access as ra
+from cucme_lab.shell.session import Session
+from cucme_lab.shell.vty import VtyTerminal
+from cucme_lab.wire.telnet import GREETING, TelnetCodec, escape
 
 
 def test_telnet_codec_strips_negotiation_and_refuses_unasked_options():
@@ -81,7 +81,7 @@ async def test_line_discipline_help_tab_ctrl_z_and_history(router):
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=300))
 def test_line_discipline_never_raises(data):
-    from emulator.router import Router
+    from cucme_lab.router.router import Router
 
     async def main(tmp: str) -> None:
         router = Router.open(__import__("pathlib").Path(tmp))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from emulator.capf import model
-from emulator.wire.capf import AuthType, Operation
+from cucme_lab.router.capf import model
+from cucme_lab.wire.capf import AuthType, Operation
 
 CONFIG = """\
 capf-server

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lab_pki import LabCA, install_ca_trustpoint, install_trustpoint
 
-from emulator.wire import capf
-from netio.tls_stream import TlsStream
-from phone_sim.capf_client import run_capf
+from cucme_lab.netio.tls_stream import TlsStream
+from cucme_lab.phones.capf_client import run_capf
+from cucme_lab.wire import capf
 
 SERVER_TP = "CUCME_CAPF_TFTP_SAST1"
 DEVICE = "SEPCAFECAFE1234"
@@ -127,7 +127,7 @@ async def test_phone_refuses_a_capf_server_not_in_its_ctl(lab, shell, ca):
 
 async def test_garbage_from_a_client_ends_its_session_and_others_still_enrol(lab, shell, ca):
     entry, cert = await start(lab, shell, ca)
-    from phone_sim.tls import phone_context
+    from cucme_lab.phones.tls import phone_context
 
     tcp = await trio.open_tcp_stream(entry.bound_address, entry.bound_port)
     stream = trio.SSLStream(tcp, phone_context(), server_hostname=None)
@@ -247,8 +247,8 @@ async def test_malformed_messages_end_only_their_own_session(tmp_path_factory, c
     """Garbage and truncated messages from many clients; a real phone still enrols after each."""
     from conftest import Shell
 
-    from emulator.lab import open_lab
-    from phone_sim.tls import phone_context
+    from cucme_lab.lab.router_lab import open_lab
+    from cucme_lab.phones.tls import phone_context
 
     async with open_lab(tmp_path_factory.mktemp("lab")) as lab:
         shell = Shell(lab.router)

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cli_shell.session import Session
-from cli_shell.terminal import ScriptTerminal
-from emulator.router import Router
+from cucme_lab.router.router import Router
+from cucme_lab.shell.session import Session
+from cucme_lab.shell.terminal import ScriptTerminal
 
 REJECTION = re.compile(r"^% (Invalid input detected|Incomplete command\.|Ambiguous command|"
                        r"Invalid encrypted password|Trustpoint not found|MAC address .* in use)",

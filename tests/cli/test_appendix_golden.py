@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from cli_shell.boot import apply_config, reload_router
-from emulator.router import Router
+from cucme_lab.router.router import Router
+from cucme_lab.shell.boot import apply_config, reload_router
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 APPENDICES = ["b", "c"]

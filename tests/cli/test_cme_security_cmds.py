@@ -3,7 +3,7 @@ what is accepted or refused, the running-config they give, and their show comman
 
 from __future__ import annotations
 
-from emulator.passwords import type7_decode
+from cucme_lab.router.passwords import type7_decode
 
 INVALID = "% Invalid input detected at '^' marker."
 

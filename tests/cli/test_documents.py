@@ -17,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from doc_paste import fenced_blocks, paste_document  # noqa: E402
 
-from emulator.router import Router  # noqa: E402
+from cucme_lab.router.router import Router  # noqa: E402
 
 NSA = "000_e67f5f9097b5c828.txt"
 CISCO = "003_730daf6b8ef56381.txt"
@@ -132,7 +132,7 @@ async def test_document_blocks_are_accepted_except_real_ios_rejections(
 
 async def test_serial_block_is_accepted_on_a_chassis_that_has_the_interface(shared_dir,
                                                                            tmp_path):
-    from emulator.interfaces import Chassis
+    from cucme_lab.router.chassis import Chassis
 
     doc, _ = write_blocks(shared_dir / "seeds" / CISCO, tmp_path)
     chassis = Chassis.from_dict({"interfaces": ["FastEthernet0/0", "FastEthernet0/1",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from cli_shell.session import Session
-from cli_shell.terminal import ScriptTerminal
+from cucme_lab.shell.session import Session
+from cucme_lab.shell.terminal import ScriptTerminal
 
 
 async def test_abbreviations_and_aliases(shell):

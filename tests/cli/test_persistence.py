@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 
-from cli_shell.boot import reload_router
-from emulator.router import Router
-from emulator.storage import atomic_write
+from cucme_lab.router.router import Router
+from cucme_lab.router.storage import atomic_write
+from cucme_lab.shell.boot import reload_router
 
 CONFIG = """\
 hostname CME1
@@ -68,7 +68,7 @@ async def test_round_trip_through_a_fresh_router(shell, tmp_path):
     await shell.paste_config(CONFIG)
     text = shell.router.startup_config_text()
     other = Router.open(tmp_path / "other")
-    from cli_shell.boot import apply_config
+    from cucme_lab.shell.boot import apply_config
 
     out = await apply_config(other, text)
     assert "Invalid" not in out and "Incomplete" not in out

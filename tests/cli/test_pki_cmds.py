@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from cli_shell.commands.pki import certificate_chain
-from emulator.config.pki_sections import hex_lines
-from emulator.keystore import KeyStore, keystore_of, load_pem, save_pem
+from cucme_lab.router.config.pki_sections import hex_lines
+from cucme_lab.router.pki.keystore import KeyStore, keystore_of, load_pem, save_pem
+from cucme_lab.shell.commands.pki import certificate_chain
 
 INVALID = "% Invalid input detected at '^' marker."
 
@@ -578,7 +578,7 @@ crypto pki server CA
 
 
 async def test_saved_configuration_comes_back_at_boot(shell, router):
-    from cli_shell.boot import apply_config
+    from cucme_lab.shell.boot import apply_config
 
     der = self_signed()
     chain = certificate_chain(router, "LABCA", create=True)

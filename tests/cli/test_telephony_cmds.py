@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cli_shell.boot import apply_config
-from emulator import telephony_model as tm
-from emulator.router import Router
+from cucme_lab.router.router import Router
+from cucme_lab.router.telephony import settings as tm
+from cucme_lab.shell.boot import apply_config
 
 PROMPT = re.compile(r"^\S+?(\([\w-]+\))?[#>]")
 

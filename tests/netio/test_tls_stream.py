@@ -11,8 +11,8 @@ import trio
 from cryptography.hazmat.primitives.serialization import Encoding
 from lab_pki import LabCA, rsa_key
 
-from netio import tls_contexts, tls_stream
-from netio.tls_stream import TlsStream
+from cucme_lab.netio import tls_contexts, tls_stream
+from cucme_lab.netio.tls_stream import TlsStream
 
 HOST = "127.0.0.1"
 NULL = "NULL-SHA:@SECLEVEL=0"

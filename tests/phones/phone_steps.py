@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import trio
 
-from cli_shell.session import Session
-from cli_shell.terminal import ScriptTerminal
+from cucme_lab.shell.session import Session
+from cucme_lab.shell.terminal import ScriptTerminal
 
 
 async def type_lines(router, lines: list[str]) -> str:

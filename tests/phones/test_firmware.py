@@ -7,7 +7,7 @@ from dataclasses import replace
 from phone_steps import type_lines, until
 from procedures import AUTH_STRINGS, appendix_b, enrol
 
-from emulator.provisioning.tftp_table import provisioning
+from cucme_lab.router.provisioning.tftp_table import provisioning
 
 
 def registered(p) -> bool:

@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-FLEET_LAB = Path(__file__).resolve().parents[2] / "scenarios" / "labs" / "fleet.yaml"
+FLEET_LAB = Path(__file__).resolve().parents[2] / "src/cucme_lab/lab/labs/fleet.yaml"
 
 
 def test_fleet_in_two_processes_against_an_in_process_lab(cucme_phones, tmp_path):

@@ -41,7 +41,7 @@ async def test_appendix_b_brings_all_four_phones_to_encrypted_with_lscs(runtime,
     assert "% Invalid" not in out and "% Incomplete" not in out, out
     await key_in_strings_until_secure(runtime, ["encrypted"] * 4)
     ca = runtime.router.keystore  # the CA's certificate is in its trustpoint's chain
-    from emulator.pki.credentials import ca_certificates
+    from cucme_lab.router.pki.credentials import ca_certificates
 
     ca_cert = ca_certificates(runtime.router, "CAServer")[0]
     (tmp_path / "ca.pem").write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))

@@ -10,10 +10,10 @@ from conftest import Shell
 from cryptography import x509
 from pki_support import NSA_3_1, PREAMBLE, nsa_3_2, rejected, wait_for_log
 
-from cli_shell.boot import reload_router
-from emulator.pki import credentials
-from emulator.pki.ca import CertificateServer
-from emulator.pki.validation import validate_chain
+from cucme_lab.router.pki import credentials
+from cucme_lab.router.pki.ca import CertificateServer
+from cucme_lab.router.pki.validation import validate_chain
+from cucme_lab.shell.boot import reload_router
 
 TP1, TP2 = "CUCME_CAPF_TFTP_SAST1", "SAST2"
 

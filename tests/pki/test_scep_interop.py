@@ -13,7 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from pki_support import NSA_3_1, PREAMBLE
 
-from emulator.pki.ca import CertificateServer
+from cucme_lab.router.pki.ca import CertificateServer
 
 pytestmark = pytest.mark.skipif(shutil.which("scepclient") is None,
                                 reason="scepclient (Debian package scep) is not installed")

@@ -15,9 +15,9 @@ from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator.router import Router
-from emulator.services.http import HttpConnection
-from emulator.wire import der, scep
+from cucme_lab.router.router import Router
+from cucme_lab.services.http import HttpConnection
+from cucme_lab.wire import der, scep
 
 
 @cache

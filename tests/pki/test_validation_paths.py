@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from lab_pki import LabCA, install_trustpoint, name, rsa_key
 
-from emulator.pki.validation import validate_chain
+from cucme_lab.router.pki.validation import validate_chain
 
 TP = "VAL-TP"
 

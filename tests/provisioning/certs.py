@@ -14,10 +14,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lab_pki import LabCA, rsa_key
 
-from emulator.config.pki_sections import CHAIN_KIND, CertificateChainSection
-from emulator.keystore import RsaKey
-from emulator.pki import credentials
-from emulator.router import Router
+from cucme_lab.router.config.pki_sections import CHAIN_KIND, CertificateChainSection
+from cucme_lab.router.pki import credentials
+from cucme_lab.router.pki.keystore import RsaKey
+from cucme_lab.router.router import Router
 
 DER = serialization.Encoding.DER
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from emulator.provisioning.tftp_table import published
-from emulator.wire.cnf_xml import parse_cnf_xml
-from emulator.wire.ctl import Role, parse_ctl, verify_ctl
-from emulator.wire.sgn import parse_sgn, verify_sgn, verify_sgn_with_ctl
-from emulator.wire.signed_header import VerificationError, serial_int
+from cucme_lab.router.provisioning.tftp_table import published
+from cucme_lab.wire.cnf_xml import parse_cnf_xml
+from cucme_lab.wire.ctl import Role, parse_ctl, verify_ctl
+from cucme_lab.wire.sgn import parse_sgn, verify_sgn, verify_sgn_with_ctl
+from cucme_lab.wire.signed_header import VerificationError, serial_int
 
 from .certs import enroll, session_ca
 from .nsa import TPS, rejected, type_nsa
@@ -42,7 +42,7 @@ def _starts(raw: bytes, ctl) -> list[int]:
 
 
 def cert_der(router, tp):
-    from emulator.pki.credentials import certificate
+    from cucme_lab.router.pki.credentials import certificate
 
     return certificate(router, tp).public_bytes(DER)
 

@@ -13,13 +13,13 @@ import subprocess
 import pytest
 import trio
 
-from emulator.lab import open_lab
-from emulator.provisioning.tftp_table import published
-from emulator.services import tftp_client
-from emulator.services.tftp import TftpService, tftp_service
-from emulator.wire.ctl import Role, parse_ctl, verify_ctl
-from emulator.wire.sgn import parse_sgn, verify_sgn_with_ctl
-from emulator.wire.tftp import ErrorCode, decode
+from cucme_lab.lab.router_lab import open_lab
+from cucme_lab.router.provisioning.tftp_table import published
+from cucme_lab.services import tftp_client
+from cucme_lab.services.tftp import TftpService, tftp_service
+from cucme_lab.wire.ctl import Role, parse_ctl, verify_ctl
+from cucme_lab.wire.sgn import parse_sgn, verify_sgn_with_ctl
+from cucme_lab.wire.tftp import ErrorCode, decode
 
 from .nsa import rejected, type_nsa
 
@@ -205,7 +205,7 @@ async def test_reload_serves_the_ctl_from_flash_and_rebuilds_cnf_files(tftp_lab,
     assert rejected(out) == []
     ctl = published(tftp_lab.router).get("CTLFile.tlv")
     await shell.type("write memory")
-    from cli_shell.boot import reload_router
+    from cucme_lab.shell.boot import reload_router
 
     await reload_router(tftp_lab.router)
     host, port = await ready(tftp_lab)

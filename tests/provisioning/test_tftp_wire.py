@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.provisioning.tftp_table import TftpEntry, TftpTable, decode_files
-from emulator.services.tftp_worker import bad_name
-from emulator.wire.tftp import (
+from cucme_lab.router.provisioning.tftp_table import TftpEntry, TftpTable, decode_files
+from cucme_lab.services.tftp_worker import bad_name
+from cucme_lab.wire.tftp import (
     Ack,
     Data,
     ErrorCode,

@@ -11,10 +11,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lab_pki import LabCA, install_trustpoint
 
-from emulator.wire import sccp
-from emulator.wire.ctl import CtlRecord, Role, build_ctl
-from netio import tls_stream
-from phone_sim.sccp_client import SccpPhone
+from cucme_lab.netio import tls_stream
+from cucme_lab.phones.sccp_client import SccpPhone
+from cucme_lab.wire import sccp
+from cucme_lab.wire.ctl import CtlRecord, Role, build_ctl
 
 TP = "CUCME-TP"
 SOURCE = "10.1.1.1"

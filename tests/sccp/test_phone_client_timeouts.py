@@ -8,9 +8,9 @@ import socket
 import trio
 from sccp_support import MAC1, Pki
 
-from netio import tls_stream
-from phone_sim import sccp_client
-from phone_sim.sccp_client import SccpPhone
+from cucme_lab.netio import tls_stream
+from cucme_lab.phones import sccp_client
+from cucme_lab.phones.sccp_client import SccpPhone
 
 HOST = "127.0.0.1"
 

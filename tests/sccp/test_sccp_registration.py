@@ -19,7 +19,7 @@ from sccp_support import (
     wait_log,
 )
 
-from emulator.wire import sccp
+from cucme_lab.wire import sccp
 
 
 @pytest.fixture(scope="module")

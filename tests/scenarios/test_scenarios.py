@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from scenarios import runner
-from scenarios.runner import main, run_file
-from scenarios.scenario import load_scenario
-from scenarios.yamlnodes import SchemaError
+from cucme_lab.lab.yamlnodes import SchemaError
+from cucme_lab.scenarios import runner
+from cucme_lab.scenarios.runner import main, run_file
+from cucme_lab.scenarios.scenario import load_scenario
 
 HERE = Path(__file__).parent
 SHELL_LAB = 'lab: {phones: [], startup-config: "hostname CME"}\nsettings: {network: false}\n'

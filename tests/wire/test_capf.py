@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.wire.capf import (
+from cucme_lab.wire.capf import (
     CLOSED,
     NEED_DATA,
     AuthRequested,
@@ -57,7 +57,7 @@ from emulator.wire.capf import (
     decode_message,
     encode,
 )
-from emulator.wire.capf_crypto import auth_signed_input, public_key_der, sign, verify
+from cucme_lab.wire.capf.crypto import auth_signed_input, public_key_der, sign, verify
 
 FIXTURES = Path("/work/shared/fixtures/phone-security")
 

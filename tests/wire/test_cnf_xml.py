@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.wire.cnf_xml import (
+from cucme_lab.wire.cnf_xml import (
     GARP_DISABLED,
     SCCP_TLS_PORT,
     SETTINGS_ACCESS_RESTRICTED,

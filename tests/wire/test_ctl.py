@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.wire.ctl import (
+from cucme_lab.wire.ctl import (
     CtlFile,
     CtlFormatError,
     CtlRecord,
@@ -26,7 +26,7 @@ from emulator.wire.ctl import (
     role_name,
     verify_ctl,
 )
-from emulator.wire.signed_header import (
+from cucme_lab.wire.signed_header import (
     HashAlgorithm,
     HeaderFormatError,
     VerificationError,

@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.wire import sccp
-from emulator.wire.sccp_fields import (
+from cucme_lab.wire import sccp
+from cucme_lab.wire.sccp.fields import (
     Chars,
     Dirnum,
     Int,
@@ -30,7 +30,7 @@ from emulator.wire.sccp_fields import (
     Slots,
     layout,
 )
-from emulator.wire.sccp_media import KeyInfoCodec
+from cucme_lab.wire.sccp.media import KeyInfoCodec
 
 VERSIONS = [0, 5, 10, 11, 15, 16, 17, 18, 20, 21, 22]
 

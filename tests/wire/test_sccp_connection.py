@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator.wire import sccp
-from emulator.wire.sccp import Role, SccpConnection
+from cucme_lab.wire import sccp
+from cucme_lab.wire.sccp import Role, SccpConnection
 
 
 def drain(conn: SccpConnection) -> list[sccp.SccpMessage]:

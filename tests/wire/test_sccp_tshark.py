@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from emulator.wire import sccp
-from emulator.wire.sccp import Role, SccpConnection
+from cucme_lab.wire import sccp
+from cucme_lab.wire.sccp import Role, SccpConnection
 
 VALIDATOR = Path("/work/shared/tools/validate-sccp-pcap.sh")
 

@@ -13,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.wire.cnf_xml import DeviceConfig, build_cnf_xml, cnf_filename, parse_cnf_xml
-from emulator.wire.ctl import CtlFormatError, Role, parse_ctl, role_name
-from emulator.wire.sgn import (
+from cucme_lab.wire.cnf_xml import DeviceConfig, build_cnf_xml, cnf_filename, parse_cnf_xml
+from cucme_lab.wire.ctl import CtlFormatError, Role, parse_ctl, role_name
+from cucme_lab.wire.sgn import (
     SgnFile,
     SgnFormatError,
     find_sgn_signer,
@@ -24,7 +24,7 @@ from emulator.wire.sgn import (
     verify_sgn,
     verify_sgn_with_ctl,
 )
-from emulator.wire.signed_header import HashAlgorithm, VerificationError
+from cucme_lab.wire.signed_header import HashAlgorithm, VerificationError
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "phone-security"
 SGN_FILES = {

@@ -1,1 +1,0 @@
-"""phone_sim package."""

@@ -1,0 +1,81 @@
+"""`cucme-lab`: the lab's command line.
+
+    cucme-lab [--lab DIR] [--labfile FILE] [--script FILE|-] [--serve] [--no-phones]
+
+opens the router's console on a lab (the default lab: the NSA guide's starting point, four
+7970 phones), types a script at that console, or serves the lab until SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+
+import trio
+
+from cucme_lab.lab.controls import run_control, toolbar
+from cucme_lab.lab.labfile import DEFAULT_LAB, load_lab
+from cucme_lab.lab.runtime import run_lab
+from cucme_lab.lab.yamlnodes import SchemaError
+from cucme_lab.netio.runtime import tune_for_many_connections
+from cucme_lab.shell.frontends import run_console, run_script
+
+DEFAULT_LAB_DIR = Path.home() / ".cucme-lab" / "default"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="cucme-lab", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--lab", type=Path, default=DEFAULT_LAB_DIR,
+                   help="lab folder: nvram/, flash/, phones/, lab.json (default: %(default)s)")
+    p.add_argument("--labfile", type=Path, default=DEFAULT_LAB,
+                   help="lab file (YAML): phones and start-up configuration of a new lab")
+    p.add_argument("--script", metavar="FILE",
+                   help="type FILE's lines (or stdin with '-') as at the console")
+    p.add_argument("--serve", action="store_true",
+                   help="keep the lab running without a console until SIGINT/SIGTERM")
+    p.add_argument("--no-phones", action="store_true",
+                   help="do not power on the lab's phones at start")
+    return p.parse_args(argv)
+
+
+async def amain(args: argparse.Namespace) -> int:
+    labfile = load_lab(args.labfile)
+    # listen for SIGTERM before anything starts, so a stop request is never lost
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async with run_lab(args.lab, labfile, boot_phones=not args.no_phones) as runtime:
+            async def controls(line: str) -> str:
+                return await run_control(runtime, line)
+
+            router = runtime.router
+            if args.script:
+                await run_script(router, args.script, controls)
+            if args.serve:
+                async for _ in signals:
+                    break
+            elif not args.script:
+                await run_console(router, controls, lambda: toolbar(runtime))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["scenario"]:
+        from cucme_lab.scenarios.runner import main as scenario_main
+
+        return scenario_main(argv[1:])
+    args = parse_args(argv)
+    tune_for_many_connections()
+    try:
+        return trio.run(amain, args)
+    except SchemaError as exc:
+        print(f"cucme-lab: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

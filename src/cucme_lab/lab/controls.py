@@ -1,0 +1,137 @@
+"""Lab controls: things done to the phones rather than typed into IOS, on lines starting `:`.
+
+No IOS command begins with a colon, so these can sit in the console and in scripts beside
+ordinary commands:
+
+    :phones                     the phones and what their screens say
+    :phone N                    one phone: status messages, security, certificates, settings
+    :boot N|all  :off N|all  :power-cycle N|all  :factory-reset N|all
+    :erase-ctl N                Settings > Security > CTL File > Erase (needs settings access)
+    :key N DIGITS               key in the CAPF authentication string on phone N
+    :add MAC [MODEL] [ADDRESS]  plug in another phone
+    :wait N|all STATE [SECONDS] wait until the phone(s) reach a state (scripts)
+    :mic-root                   the manufacturing CA's root certificate (PEM), to import
+N is the phone's position (1, 2, ...) or its MAC.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+import trio
+from cryptography.hazmat.primitives import serialization
+
+from cucme_lab.lab.runtime import LabRuntime
+from cucme_lab.phones.fleet import PhoneSpec
+from cucme_lab.phones.phone import Phone
+
+HELP = __doc__.split("\n\n", 1)[1].rstrip() + "\n"
+
+
+def phone_table(runtime: LabRuntime) -> str:
+    rows = [f"{'#':>2}  {'Device':<16}{'Model':<7}{'Address':<16}{'State':<20}"
+            f"{'Security':<15}Status"]
+    for i, p in enumerate(runtime.phones, start=1):
+        rows.append(f"{i:>2}  {p.device_name:<16}{p.model.name:<7}{p.network.address:<16}"
+                    f"{p.state:<20}{p.security:<15}{p.last_status}")
+    return "\n".join(rows) + "\n"
+
+
+def phone_details(p: Phone) -> str:
+    lines = [f"{p.device_name} (Cisco IP Phone {p.model.name}) at {p.network.address}",
+             f"  State: {p.state}   Security: {p.security}"]
+    lsc, mic = p.storage.lsc, p.storage.mic
+    for label, pair in (("LSC", lsc), ("MIC", mic)):
+        if pair is None:
+            lines.append(f"  {label}: not installed")
+        else:
+            cert = pair[0]
+            lines.append(f"  {label}: {cert.subject.rfc4514_string()} issued by "
+                         f"{cert.issuer.rfc4514_string()}, {cert.public_key().key_size}-bit, "
+                         f"valid until {cert.not_valid_after_utc:%Y-%m-%d}")
+    lines.append(f"  Trust list: {'installed' if p.storage.ctl else 'not installed'}")
+    a = p.applied
+    lines.append(f"  Settings: web access {a.web_access} (page "
+                 f"{'open' if p.web.open else 'closed'}), settings access {a.settings_access},"
+                 f" PC port {a.pc_port}, span to PC port {a.span_to_pc_port}, voice VLAN access "
+                 f"{a.voice_vlan_access}, GARP {a.garp}, speaker {a.speaker}, headset "
+                 f"{a.headset}")
+    lines.append("  Status Messages:")
+    lines += [f"    {m}" for m in p.messages[-15:]]
+    return "\n".join(lines) + "\n"
+
+
+def _targets(runtime: LabRuntime, which: str) -> list[Phone]:
+    return runtime.phones if which == "all" else [runtime.phone(which)]
+
+
+async def run_control(runtime: LabRuntime, line: str) -> str:
+    """Carry out one `:` line; returns what to print (errors start with `%`)."""
+    try:
+        words = shlex.split(line)
+    except ValueError as exc:
+        return f"% {exc}\n"
+    if not words or words[0] in ("help", "?"):
+        return HELP
+    verb, args = words[0], words[1:]
+    try:
+        return await _dispatch(runtime, verb, args)
+    except (KeyError, IndexError):
+        return f"% No such phone, or a missing argument: :{line}\n"
+    except trio.TooSlowError:
+        return "% Timed out waiting\n"
+    except ValueError as exc:
+        return f"% {exc}\n"
+
+
+async def _dispatch(runtime: LabRuntime, verb: str, args: list[str]) -> str:
+    fleet = runtime.fleet
+    if verb == "phones":
+        return phone_table(runtime)
+    if verb == "phone":
+        return phone_details(runtime.phone(args[0]))
+    if verb in ("boot", "on"):
+        for p in _targets(runtime, args[0]):
+            fleet.power_on(p)
+        return ""
+    if verb == "off":
+        for p in _targets(runtime, args[0]):
+            fleet.power_off(p)
+        return ""
+    if verb == "power-cycle":
+        for p in _targets(runtime, args[0]):
+            await fleet.power_cycle(p)
+        return ""
+    if verb == "factory-reset":
+        for p in _targets(runtime, args[0]):
+            await fleet.factory_reset(p)
+        return ""
+    if verb == "erase-ctl":
+        p = runtime.phone(args[0])
+        return "" if p.erase_ctl() else f"% {p.device_name}: settings access is disabled\n"
+    if verb == "key":
+        runtime.phone(args[0]).key_in_auth_string(args[1])
+        return ""
+    if verb == "add":
+        spec = PhoneSpec(args[0], args[1] if len(args) > 1 else "7970",
+                         args[2] if len(args) > 2 else "")
+        p = runtime.add_phone(spec)
+        return f"{p.device_name} plugged in at {p.network.address}\n"
+    if verb == "wait":
+        state, seconds = args[1], float(args[2]) if len(args) > 2 else 30.0
+        with trio.fail_after(seconds):
+            for p in _targets(runtime, args[0]):
+                await p.wait_until(lambda q, s=state: q.state == s, timeout=seconds)
+        return ""
+    if verb == "mic-root":
+        return runtime.manufacturing.certificate.public_bytes(
+            serialization.Encoding.PEM).decode()
+    return f"% Unknown lab control :{verb} (type :help)\n"
+
+
+def toolbar(runtime: LabRuntime) -> str:
+    """One line for the console's bottom bar: each phone's state at a glance."""
+    marks = {"registered": "+", "off": " ", "rejected": "!", "waiting-auth-string": "?"}
+    parts = [f"{i}:{p.mac[-4:]} {marks.get(p.state, '~')}{p.state}/{p.security}"
+             for i, p in enumerate(runtime.phones, start=1)]
+    return "Phones " + "  ".join(parts) + "   (:help for lab controls)"

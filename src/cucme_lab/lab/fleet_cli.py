@@ -1,0 +1,286 @@
+"""`cucme-phones`: a fleet of simulated phones against a lab's router.
+
+    cucme-phones --lab DIR -n 200                   attach to a running lab (its lab.json)
+    cucme-phones --labfile lab.yaml -n 200          start a lab in this process, then the fleet
+    options: --mac-start 0000.0000.0001 --models 7965:3,7970:1 --until registered
+             --timeout 120 --processes 2 --json out.json --quiet
+
+Phones get consecutive MACs and addresses in the router's SCCP subnet; the progress bar counts
+phones by state; at the end a table gives each outcome and the timings of each boot stage. With
+`--processes N` the phones run in N worker processes (one trio process saturates one core, see
+DESIGN.md section 10), which attach to the lab through its lab.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import trio
+
+from cucme_lab.lab.yamlnodes import SchemaError
+from cucme_lab.netio.runtime import tune_for_many_connections
+from cucme_lab.phones.fleet import Fleet, PhoneSpec
+from cucme_lab.phones.phone import Phone, PhoneNetwork
+from cucme_lab.router.addresses import AddressPlan
+
+STAGES = ("configuring", "enrolling", "registering", "registered")
+
+
+@dataclass
+class Plan:
+    """Where things are, from a lab's manifest: its services, and its loopback address plan
+    (the lab's own AddressPlan, rebuilt from what lab.json says of it)."""
+
+    addresses: AddressPlan
+    services: list[dict]
+
+    @classmethod
+    def from_manifest(cls, lab_dir: Path) -> Plan:
+        data = json.loads((Path(lab_dir) / "lab.json").read_text())
+        net = data.get("network", {})
+        addresses = AddressPlan(
+            base=int(net.get("loopback_base", "127.20.0.0/16").split(".")[1]),
+            subnets=[ipaddress.IPv4Network(s) for s in net.get("subnets", [])],
+            privileged_ok=not int(net.get("privileged_ports_moved_by", 0)))
+        return cls(addresses, data.get("services", []))
+
+    def route(self, address: str, port: int) -> tuple[str, int]:
+        for s in self.services:
+            if s["configured_address"] == address and s["configured_port"] == port:
+                return s["bound_address"], s["bound_port"]
+        return self.addresses.to_loopback(address), self.addresses.port(port)
+
+    def tftp(self) -> tuple[str, int]:
+        for s in self.services:
+            if s["name"] == "tftp":
+                return s["bound_address"], s["bound_port"]
+        raise ValueError("the lab has no TFTP server running (is it up? see its lab.json)")
+
+    def sccp_address(self) -> str:
+        for s in self.services:
+            if s["name"] == "sccp":
+                return s["configured_address"]
+        return "10.0.0.1"
+
+
+def specs(count: int, mac_start: str, models: str, first_address: str) -> list[PhoneSpec]:
+    mac0 = int(mac_start.replace(".", ""), 16)
+    mix: list[str] = []
+    for part in models.split(","):
+        name, _, weight = part.partition(":")
+        mix += [name] * int(weight or 1)
+    addr0 = int(ipaddress.IPv4Address(first_address))
+    out = []
+    for i in range(count):
+        host = addr0 + i + (i // 230) * 26  # 230 phones a /24: hosts .21 to .250
+        mac = f"{mac0 + i:012X}"
+        out.append(PhoneSpec(f"{mac[:4]}.{mac[4:8]}.{mac[8:]}", mix[i % len(mix)],
+                             str(ipaddress.IPv4Address(host))))
+    return out
+
+
+def result_of(phone: Phone) -> dict:
+    return {"mac": phone.mac, "model": phone.model.name, "address": phone.network.address,
+            "state": phone.state, "security": phone.security, "status": phone.last_status,
+            "timings": phone.timings}
+
+
+async def run_fleet(plan_network, phone_specs: list[PhoneSpec], folder: Path, until: str,
+                    timeout: float, progress) -> list[dict]:
+    fleet = Fleet(folder, plan_network)
+    phones = []
+    async with trio.open_nursery() as nursery:
+        await nursery.start(fleet.run)
+        for spec in phone_specs:
+            phone = fleet.add(spec)
+            fleet.power_on(phone)
+            phones.append(phone)
+        with trio.move_on_after(timeout):
+            while True:
+                counts = Counter(p.state for p in phones)
+                progress(counts)
+                if counts[until] == len(phones):
+                    break
+                await trio.sleep(0.2)
+        progress(Counter(p.state for p in phones))
+        results = [result_of(p) for p in phones]
+        nursery.cancel_scope.cancel()
+    return results
+
+
+def bar(counts: Counter, total: int, started: float) -> str:
+    done = counts.get("registered", 0)
+    width = 30
+    filled = int(width * done / max(total, 1))
+    others = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k != "registered")
+    return (f"\r[{'#' * filled}{'.' * (width - filled)}] registered {done}/{total} "
+            f"{others}  {time.monotonic() - started:5.1f}s ")
+
+
+def summary(results: list[dict], wall: float) -> str:
+    lines = [f"{len(results)} phones in {wall:.2f} s", "", f"{'phones':>7}  outcome"]
+    for (state, security, status), n in Counter(
+            (r["state"], r["security"], r["status"]) for r in results).most_common():
+        lines.append(f"{n:>7}  {state} / {security}: {status}")
+    lines += ["", f"{'stage':<14}{'median s':>10}{'p95 s':>10}{'phones':>8}"]
+    for stage in STAGES:
+        values = sorted(r["timings"][stage] for r in results if stage in r["timings"])
+        if values:
+            p95 = values[min(len(values) - 1, int(len(values) * 0.95))]
+            lines.append(f"{stage:<14}{statistics.median(values):>10.3f}{p95:>10.3f}"
+                         f"{len(values):>8}")
+    return "\n".join(lines) + "\n"
+
+
+# --- attaching to a running lab, in one process or several ---------------------------------
+
+def attached_network(plan: Plan):
+    def network(spec: PhoneSpec) -> PhoneNetwork:
+        return PhoneNetwork(spec.address, plan.addresses.to_loopback(spec.address), plan.tftp,
+                            plan.route, plan.addresses.port)
+    return network
+
+
+async def attach(args: argparse.Namespace, phone_specs: list[PhoneSpec], progress) -> list[dict]:
+    plan = Plan.from_manifest(args.lab)
+    folder = Path(args.store or tempfile.mkdtemp(prefix="cucme-phones-"))
+    return await run_fleet(attached_network(plan), phone_specs, folder, args.until,
+                           args.timeout, progress)
+
+
+def worker_main(args: argparse.Namespace) -> int:
+    """One worker process: its share of the phones; progress and results as JSON lines."""
+    phone_specs = [PhoneSpec(**s) for s in json.loads(sys.stdin.read())]
+
+    def progress(counts: Counter) -> None:
+        print(json.dumps({"progress": dict(counts)}), flush=True)
+
+    results = trio.run(attach, args, phone_specs, progress)
+    print(json.dumps({"results": results}), flush=True)
+    return 0
+
+
+async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], progress
+                       ) -> list[dict]:
+    """Split the fleet over worker processes attached to the lab's manifest."""
+    shares = [phone_specs[i::args.processes] for i in range(args.processes)]
+    counts: list[Counter] = [Counter() for _ in shares]
+    results: list[dict] = []
+
+    async def worker(i: int, share: list[PhoneSpec]) -> None:
+        argv = [sys.executable, "-m", "cucme_lab.lab.fleet_cli", "--worker", "--lab", str(args.lab),
+                "--until", args.until, "--timeout", str(args.timeout)]
+        if args.store:
+            argv += ["--store", str(Path(args.store) / f"w{i}")]
+        payload = json.dumps([s.__dict__ for s in share]).encode()
+        async with trio.open_nursery() as nursery:
+            proc = await nursery.start(partial(trio.run_process, argv, stdin=payload,
+                                               stdout=subprocess.PIPE, check=False))
+            buffer = b""
+            async for chunk in proc.stdout:
+                buffer += chunk
+                *lines, buffer = buffer.split(b"\n")
+                for line in lines:
+                    message = json.loads(line)
+                    if "progress" in message:
+                        counts[i] = Counter(message["progress"])
+                        progress(sum(counts, Counter()))
+                    else:
+                        results.extend(message["results"])
+
+    async with trio.open_nursery() as nursery:
+        for i, share in enumerate(shares):
+            nursery.start_soon(worker, i, share)
+    return results
+
+
+# --- the command ------------------------------------------------------------------------------
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="cucme-phones", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--lab", type=Path, help="a running lab's folder (its lab.json)")
+    where.add_argument("--labfile", type=Path, help="start this lab in-process first")
+    p.add_argument("-n", "--count", type=int, default=10)
+    p.add_argument("--mac-start", default="0000.0000.1001")
+    p.add_argument("--models", default="7965", help="model mix, e.g. 7965:3,7970:1")
+    p.add_argument("--first-address", help="first phone address (default: .21 in the SCCP "
+                   "subnet)")
+    p.add_argument("--until", default="registered", help="the state every phone must reach")
+    p.add_argument("--timeout", type=float, default=120.0)
+    p.add_argument("--processes", type=int, default=1)
+    p.add_argument("--store", type=Path, help="where the phones keep their flash")
+    p.add_argument("--json", type=Path, help="write every phone's result here")
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+async def amain(args: argparse.Namespace) -> list[dict]:
+    started = time.monotonic()
+    total = args.count
+
+    def progress(counts: Counter) -> None:
+        if not args.quiet:
+            sys.stderr.write(bar(counts, total, started))
+            sys.stderr.flush()
+
+    if args.labfile is not None:
+        from cucme_lab.lab.labfile import load_lab
+        from cucme_lab.lab.runtime import run_lab
+
+        lab_dir = Path(tempfile.mkdtemp(prefix="cucme-lab-"))
+        async with run_lab(lab_dir, load_lab(args.labfile), boot_phones=False) as runtime:
+            await runtime.lab.service("tftp")
+            args.lab = lab_dir
+            return await _fleet(args, progress)
+    return await _fleet(args, progress)
+
+
+async def _fleet(args: argparse.Namespace, progress) -> list[dict]:
+    plan = Plan.from_manifest(args.lab)
+    plan.tftp()  # refuse at once when there is nothing to boot from
+    first = args.first_address or ".".join(plan.sccp_address().split(".")[:3]) + ".21"
+    phone_specs = specs(args.count, args.mac_start, args.models, first)
+    if args.processes > 1:
+        return await in_processes(args, phone_specs, progress)
+    return await attach(args, phone_specs, progress)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    tune_for_many_connections()
+    if args.worker:
+        return worker_main(args)
+    if args.lab is None and args.labfile is None:
+        args.lab = Path(os.environ.get("CUCME_LAB", Path.home() / ".cucme-lab" / "default"))
+    started = time.monotonic()
+    try:
+        results = trio.run(amain, args)
+    except (SchemaError, OSError, KeyError, ValueError) as exc:
+        print(f"cucme-phones: {exc}", file=sys.stderr)
+        return 2
+    wall = time.monotonic() - started
+    if not args.quiet:
+        sys.stderr.write("\n")
+    print(summary(results, wall), end="")
+    if args.json:
+        args.json.write_text(json.dumps({"wall_seconds": wall, "phones": results}, indent=1))
+    return 0 if all(r["state"] == args.until for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

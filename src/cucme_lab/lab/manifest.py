@@ -1,0 +1,51 @@
+"""`lab.json`: how tools and tests find a running lab's services and phones.
+
+Rewritten atomically whenever something starts or stops, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from cucme_lab.router.storage import atomic_write
+
+
+@dataclass
+class ServiceEntry:
+    name: str  # "tftp", "http", "capf", "sccp", "sccp-tls", "ssh", "telnet"
+    configured_address: str
+    configured_port: int
+    bound_address: str
+    bound_port: int
+    transport: str = "tcp"
+
+
+@dataclass
+class Manifest:
+    lab_dir: Path
+    hostname: str = "Router"
+    services: list[ServiceEntry] = field(default_factory=list)
+    phones: list[dict] = field(default_factory=list)
+    state: str = "running"
+    network: dict = field(default_factory=dict)  # how configured addresses map to loopback
+
+    def write(self) -> None:
+        data = {
+            "pid": os.getpid(),
+            "state": self.state,
+            "updated": time.time(),
+            "router": {"hostname": self.hostname},
+            "network": self.network,
+            "services": [asdict(s) for s in self.services],
+            "phones": self.phones,
+        }
+        atomic_write(Path(self.lab_dir) / "lab.json",
+                     (json.dumps(data, indent=2) + "\n").encode())
+
+
+def read_manifest(lab_dir: Path) -> dict:
+    return json.loads((Path(lab_dir) / "lab.json").read_text())

@@ -1,0 +1,91 @@
+"""A running lab: the router, its network services, its address plan and its manifest.
+
+`open_lab` is what the `cucme-lab` command, scenarios and tests use: it boots the router from
+its lab folder, starts the services its configuration asks for, keeps `lab.json` current, and
+stops everything when the block ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from cucme_lab.lab.manifest import Manifest
+from cucme_lab.router.addresses import AddressPlan, plan_for_lab
+from cucme_lab.router.chassis import Chassis
+from cucme_lab.router.router import Router
+
+
+def load_chassis(lab_dir: Path) -> Chassis:
+    """A lab may describe its hardware in `chassis.json`: {"model": ..., "interfaces": [...]}."""
+    path = lab_dir / "chassis.json"
+    if path.exists():
+        return Chassis.from_dict(json.loads(path.read_text()))
+    return Chassis()
+
+
+@dataclass
+class Lab:
+    lab_dir: Path
+    router: Router
+    addresses: AddressPlan
+    manifest: Manifest
+    services: Any = None  # ServiceManager, once started
+    phones: Iterable[Any] = field(default_factory=list)
+
+    async def service(self, name: str, timeout: float = 10.0):
+        """The manifest entry of a service once it listens (services start in the background)."""
+        with trio.fail_after(timeout):
+            while True:
+                for entry in self.services.entries() if self.services else []:
+                    if entry.name == name:
+                        return entry
+                await trio.sleep(0.01)
+
+    def write_manifest(self) -> None:
+        self.manifest.hostname = self.router.hostname
+        self.manifest.services = self.services.entries() if self.services else []
+        self.manifest.phones = [p.manifest_entry() for p in self.phones]
+        self.manifest.network = {
+            "loopback_base": f"127.{self.addresses.base}.0.0/16",
+            "subnets": [str(n) for n in self.addresses.subnets],  # the k-th is 127.B.k.0/24
+            "privileged_ports_moved_by": self.addresses.port(69) - 69,
+        }
+        self.manifest.write()
+
+
+@asynccontextmanager
+async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
+                   addresses: AddressPlan | None = None) -> AsyncIterator[Lab]:
+    """Boot the router in `lab_dir` and run its services until the block ends."""
+    from cucme_lab.services.catalog import all_services
+    from cucme_lab.services.manager import ServiceManager
+    from cucme_lab.shell.boot import reload_router
+
+    lab_dir = Path(lab_dir)
+    lab_dir.mkdir(parents=True, exist_ok=True)
+    plan = addresses or plan_for_lab(str(lab_dir))
+    router = Router.open(lab_dir, chassis=load_chassis(lab_dir))
+    router.addresses = plan
+    await reload_router(router)
+    lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname))
+    manager = ServiceManager(lab, services if services is not None else all_services())
+    lab.services = manager
+    router.change_listeners.append(manager.poke)
+    try:
+        async with trio.open_nursery() as nursery:
+            await nursery.start(manager.run)
+            lab.write_manifest()
+            yield lab
+            nursery.cancel_scope.cancel()
+    finally:
+        router.change_listeners.remove(manager.poke)
+        lab.services = None
+        lab.manifest.state = "stopped"
+        lab.write_manifest()

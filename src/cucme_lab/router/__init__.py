@@ -1,0 +1,1 @@
+"""The router's state and rules: typed configuration, PKI, provisioning, telephony, access."""

@@ -1,0 +1,162 @@
+"""What CAPF should do for each phone, read from the router's configuration.
+
+The `capf-server` block says how phones authenticate by default and which CA signs LSCs; an
+ephone's own `cert-oper ... auth-mode ...` line schedules an operation for that phone (and wins
+over the global `cert-oper ... all`), and its `capf-auth-str` is the string the phone's user must
+key in. An ephone `cert-oper` line is removed once its operation completes, as the NSA guide says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from cucme_lab.router.router import Router
+from cucme_lab.wire.capf import AuthType, CapfDevice, Operation
+
+DEFAULT_PORT = 3804
+DEFAULT_KEY_SIZE = 1024
+
+AUTH_TYPES = {"auth-string": AuthType.PASSWORD, "null-string": AuthType.NO_PASSWORD,
+              "LSC": AuthType.LSC, "MIC": AuthType.MIC}
+OPERATIONS = {"upgrade": Operation.INSTALL, "fetch": Operation.FETCH,
+              "delete": Operation.DELETE}
+
+
+@dataclass(frozen=True)
+class CapfConfig:
+    port: int
+    trustpoint_label: str | None
+    ca_trustpoint: str | None
+    source_addr: str | None
+    auth_mode: str
+    key_size: int
+    global_operation: str | None
+
+
+def capf_config(router: Router) -> CapfConfig | None:
+    sec = router.config.find("capf-server", ())
+    if sec is None:
+        return None
+    return CapfConfig(
+        port=sec.value("port", "port", DEFAULT_PORT),
+        trustpoint_label=sec.value("trustpoint-label", "tp"),
+        ca_trustpoint=sec.value("cert-enroll-trustpoint", "tp"),
+        source_addr=sec.value("source-addr", "addr"),
+        auth_mode=sec.value("auth-mode", "mode", "none"),
+        key_size=int(sec.value("phone-key-size", "size", DEFAULT_KEY_SIZE)),
+        global_operation=sec.value("cert-oper", "op"),
+    )
+
+
+def device_name(mac: str) -> str:
+    """`CAFE.CAFE.1234` -> `SEPCAFECAFE1234`."""
+    return "SEP" + mac.replace(".", "").upper()
+
+
+@dataclass
+class CapfState:
+    """CAPF's runtime memory: sessions in progress and operations done under a global oper."""
+
+    sessions: dict[str, str] = field(default_factory=dict)  # device -> state name
+    done: dict[str, str] = field(default_factory=dict)  # device -> global operation completed
+    certificates: dict[str, bytes] = field(default_factory=dict)  # device -> last LSC (DER)
+    by_device: dict[str, Any] = field(default_factory=dict)  # SEP<MAC> -> ephone (an index)
+
+
+def capf_state(router: Router) -> CapfState:
+    return router.runtime_state("capf", CapfState)
+
+
+def scheduled_devices(router: Router) -> dict[str, CapfDevice]:
+    """Every ephone with a MAC, with the operation and authentication CAPF applies to it."""
+    cfg = capf_config(router)
+    if cfg is None:
+        return {}
+    state = capf_state(router)
+    devices: dict[str, CapfDevice] = {}
+    for eph in router.config.sections("ephone"):
+        mac = eph.value("mac-address", "mac")
+        if mac:
+            device = _scheduled(cfg, state, eph, device_name(mac))
+            devices[device.name] = device
+    return devices
+
+
+class ScheduledDevices(Mapping[str, CapfDevice]):
+    """`scheduled_devices` read one device at a time, when a session asks for it.
+
+    A CAPF session needs only its own phone; building every ephone's entry per connection made
+    a fleet's enrolment quadratic in the number of ephones.
+    """
+
+    def __init__(self, router: Router) -> None:
+        self._router = router
+
+    def __getitem__(self, name: str) -> CapfDevice:
+        cfg = capf_config(self._router)
+        eph = ephone_section(self._router, name) if cfg is not None else None
+        if cfg is None or eph is None:
+            raise KeyError(name)
+        return _scheduled(cfg, capf_state(self._router), eph, name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(scheduled_devices(self._router))
+
+    def __len__(self) -> int:
+        return len(scheduled_devices(self._router))
+
+
+def _scheduled(cfg: CapfConfig, state: CapfState, eph: Any, name: str) -> CapfDevice:
+    oper: Any = eph.get("cert-oper")
+    if oper is not None:
+        op, mode = oper.get("op"), oper.get("authmode")
+    elif cfg.global_operation and state.done.get(name) != cfg.global_operation:
+        op, mode = cfg.global_operation, cfg.auth_mode
+    else:
+        op, mode = None, cfg.auth_mode
+    auth = AUTH_TYPES.get(mode, AuthType.NO_PASSWORD)
+    password = str(eph.value("capf-auth-str", "digits", "") or "")
+    auth_ok = not (auth is AuthType.PASSWORD and not password)
+    operation = OPERATIONS.get(op, Operation.NONE) if op and mode != "none" else Operation.NONE
+    return CapfDevice(
+        name=name,
+        operation=operation if auth_ok else Operation.NONE,
+        auth_mode=auth if auth_ok else AuthType.NO_PASSWORD,
+        password=password if auth is AuthType.PASSWORD and auth_ok else "",
+        key_size=cfg.key_size if cfg.key_size in (512, 1024, 2048) else DEFAULT_KEY_SIZE,
+    )
+
+
+def ephone_section(router: Router, name: str) -> Any:
+    """The ephone section whose MAC makes device `name`, or None.
+
+    From an index checked at each use (the section must still be in the configuration with
+    that MAC) and rebuilt on a miss: CAPF looks phones up at every session and completion, and
+    a scan of every ephone each time made a fleet's enrolment quadratic.
+    """
+    index = capf_state(router).by_device
+    sec = index.get(name)
+    if sec is not None and router.config.find("ephone", sec.ident) is sec:
+        mac = sec.value("mac-address", "mac")
+        if mac and device_name(mac) == name:
+            return sec
+    index.clear()
+    for child in router.config.children.values():
+        if child.kind == "ephone":
+            mac = child.value("mac-address", "mac")
+            if mac:
+                index.setdefault(device_name(mac), child)
+    return index.get(name)
+
+
+def complete_operation(router: Router, name: str, operation: Operation) -> None:
+    """The operation for `name` finished: drop its pending line, remember a global one."""
+    cfg = capf_config(router)
+    eph = ephone_section(router, name)
+    if eph is not None and eph.unset("cert-oper"):
+        router.mark_changed("CAPF")
+        return
+    if cfg is not None and cfg.global_operation:
+        capf_state(router).done[name] = cfg.global_operation

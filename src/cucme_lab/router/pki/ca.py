@@ -1,0 +1,474 @@
+"""The IOS certificate server (`crypto pki server NAME`): a real CA with its database on storage.
+
+State, and where it lives (as on IOS):
+- the CA key pair: the key store (NVRAM private-config), label = the CA trustpoint's
+  `rsakeypair` label or the CA's name;
+- the CA certificate: `crypto pki certificate chain NAME` (`certificate ca 01`) in the config;
+- the database, as real files under `database url` (default `nvram:`): `NAME.ser` (last serial,
+  CRL number, revoked serials; JSON here, a binary file on IOS), `NAME.crl` (the DER CRL), and per
+  `database level`: `<serial>.cnm` (names: subject and expiry) or `<serial>.cer` (complete: DER).
+  `NAME.ser` is written (atomically) before a certificate leaves the CA, so a serial number is
+  never issued twice, whatever reloads or crashes happen;
+- enrolment requests waiting for `grant`: router memory only (lost at reload, as on IOS).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from cucme_lab.router.config.pki_sections import (
+    CHAIN_KIND,
+    SERVER_KIND,
+    CertificateChainSection,
+    CertificateServerSection,
+)
+from cucme_lab.router.pki.credentials import key_label, trustpoint
+from cucme_lab.router.router import Router
+from cucme_lab.router.storage import atomic_write
+
+SIGNATURE_HASH = hashes.SHA256  # IOS 12.4 signs with SHA-1/MD5; SHA-256 keeps OpenSSL 3 happy
+DEFAULT_CERT_DAYS = 365
+DEFAULT_CA_DAYS = 1095
+DEFAULT_CRL_HOURS = 168
+BACKDATE = timedelta(minutes=0)
+
+# Attribute types IOS puts in router subject names, with the names `show` prints for them.
+UNSTRUCTURED_NAME = x509.ObjectIdentifier("1.2.840.113549.1.9.2")  # hostname=
+UNSTRUCTURED_ADDRESS = x509.ObjectIdentifier("1.2.840.113549.1.9.8")  # ipaddress=
+DN_NAMES = {NameOID.COMMON_NAME: "cn", NameOID.ORGANIZATION_NAME: "o",
+            NameOID.ORGANIZATIONAL_UNIT_NAME: "ou", NameOID.COUNTRY_NAME: "c",
+            NameOID.STATE_OR_PROVINCE_NAME: "st", NameOID.LOCALITY_NAME: "l",
+            NameOID.SERIAL_NUMBER: "serialNumber", UNSTRUCTURED_NAME: "hostname",
+            UNSTRUCTURED_ADDRESS: "ipaddress", NameOID.EMAIL_ADDRESS: "ea"}
+
+
+class CaError(Exception):
+    """The CA cannot do what was asked; the message is for a log or an error line."""
+
+
+def dn_text(name: x509.Name, joiner: str = ",") -> str:
+    """A DN as IOS prints it: `cn=LABCA`, `serialNumber=FTX1+hostname=CME1.lab.local`."""
+    parts = []
+    for rdn in name.rdns:
+        parts.append("+".join(f"{DN_NAMES.get(a.oid, a.oid.dotted_string)}={a.value}"
+                              for a in rdn))
+    return joiner.join(parts)
+
+
+def fingerprint(data: bytes, algorithm: str = "md5") -> str:
+    """`1A2B3C4D 5E6F7081 ...`: IOS's grouping of a digest in 8-digit words."""
+    text = hashlib.new(algorithm, data).hexdigest().upper()
+    return " ".join(text[i:i + 8] for i in range(0, len(text), 8))
+
+
+@dataclass
+class Request:
+    """One enrolment request as the CA's request database keeps it."""
+
+    id: int
+    transaction_id: str
+    csr: x509.CertificateSigningRequest
+    requester: x509.Certificate  # the SCEP signer certificate: the reply is encrypted to it
+    cipher: str
+    digest: str
+    state: str = "pending"  # pending, granted, rejected
+    certificate: x509.Certificate | None = None
+    received: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def fingerprint(self) -> str:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        return hashlib.md5(self.csr.public_bytes(Encoding.DER)).hexdigest().upper()
+
+
+@dataclass
+class CaRuntime:
+    """What a CA keeps in memory: its request database."""
+
+    requests: list[Request] = field(default_factory=list)
+    next_id: int = 1
+
+
+@dataclass
+class PkiRuntime:
+    """The router's PKI memory: per-CA request databases, CRLs fetched, enrolments polling."""
+
+    cas: dict[str, CaRuntime] = field(default_factory=dict)
+    crl_cache: dict[str, x509.CertificateRevocationList] = field(default_factory=dict)
+    enrolments: dict[str, object] = field(default_factory=dict)  # trustpoint -> poll state
+    listeners: list = field(default_factory=list)  # called when a request changes state
+
+
+def runtime(router: Router) -> PkiRuntime:
+    return router.runtime_state("pki", PkiRuntime)
+
+
+def servers(router: Router) -> list[CertificateServerSection]:
+    return [s for s in router.config.sections(SERVER_KIND)
+            if isinstance(s, CertificateServerSection)]
+
+
+def server_section(router: Router, name: str) -> CertificateServerSection | None:
+    sec = router.config.find(SERVER_KIND, (name,))
+    return sec if isinstance(sec, CertificateServerSection) else None
+
+
+class CertificateServer:
+    """One `crypto pki server NAME`, read from the configuration and its database each time."""
+
+    def __init__(self, router: Router, name: str) -> None:
+        self.router = router
+        self.name = name
+
+    # --- configuration -------------------------------------------------------------------
+    @property
+    def section(self) -> CertificateServerSection:
+        sec = server_section(self.router, self.name)
+        if sec is None:
+            raise CaError(f"certificate server {self.name} is not configured")
+        return sec
+
+    @property
+    def created(self) -> bool:
+        """`no shutdown` has run once: the CA certificate exists."""
+        sec = server_section(self.router, self.name)
+        return sec is not None and sec.started and self.ca_certificate() is not None
+
+    @property
+    def running(self) -> bool:
+        sec = server_section(self.router, self.name)
+        return sec is not None and self.created and not sec.has("shutdown")
+
+    @property
+    def grant_mode(self) -> str:
+        """auto, manual, none (reject all) or ra-auto."""
+        return self.section.value("grant", "grant", "manual")
+
+    def _setting(self, key: str, name: str, default: int) -> int:
+        return int(self.section.value(key, name, default))
+
+    @property
+    def issuer_name(self) -> x509.Name:
+        dn = self.section.value("issuer-name", "dn")
+        if dn:
+            try:
+                return x509.Name.from_rfc4514_string(dn.strip())
+            except ValueError:
+                pass
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, self.name)])
+
+    # --- storage -------------------------------------------------------------------------
+    def database_dir(self) -> Path:
+        """Where `database url` points: `nvram:` (default) or a flash folder."""
+        url = str(self.section.value("database url", "url", "nvram:"))
+        storage = self.router.storage
+        m = re.fullmatch(r"(?i)(flash\d?|disk\d?|slot\d?|nvram):/?(.*)", url.strip())
+        if m is None or m.group(1).lower() == "nvram":
+            # Other file systems (tftp:, ftp:) are kept in NVRAM here: the lab has no remote.
+            return storage.nvram
+        sub = m.group(2).strip("/")
+        return storage.flash_path(sub) if sub else storage.flash
+
+    def _path(self, filename: str) -> Path:
+        return self.database_dir() / filename
+
+    def load_db(self) -> dict:
+        path = self._path(f"{self.name}.ser")
+        if path.exists():
+            try:
+                data = json.loads(path.read_text())
+                if isinstance(data, dict) and isinstance(data.get("serial"), int):
+                    data.setdefault("crl_number", 0)
+                    data.setdefault("revoked", {})
+                    return data
+            except (OSError, ValueError):
+                pass
+        return {"serial": 0, "crl_number": 0, "revoked": {}}
+
+    def save_db(self, db: dict) -> None:
+        atomic_write(self._path(f"{self.name}.ser"),
+                     (json.dumps(db, sort_keys=True, indent=1) + "\n").encode())
+
+    def last_serial(self) -> int:
+        return int(self.load_db()["serial"])
+
+    # --- keys and certificates -----------------------------------------------------------
+    def key(self) -> rsa.RSAPrivateKey:
+        k = self.router.keystore.get(key_label(self.router, self.name))
+        if k is None:
+            raise CaError(f"the key pair of certificate server {self.name} is missing")
+        return k.private_key
+
+    def chain(self, create: bool = False) -> CertificateChainSection | None:
+        sec = self.router.config.find(CHAIN_KIND, (self.name,))
+        if sec is None and create:
+            sec = self.router.config.section(CHAIN_KIND, (self.name,),
+                                             f"crypto pki certificate chain {self.name}",
+                                             CertificateChainSection)
+        return sec if isinstance(sec, CertificateChainSection) else None
+
+    def ca_certificate(self) -> x509.Certificate | None:
+        ch = self.chain()
+        ders = ch.der(ca=True) if ch is not None else []
+        return x509.load_der_x509_certificate(ders[0]) if ders else None
+
+    def require_ca(self) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+        cert = self.ca_certificate()
+        if cert is None:
+            raise CaError(f"certificate server {self.name} has no CA certificate")
+        return cert, self.key()
+
+    def now(self) -> datetime:
+        return self.router.clock.now_utc().replace(microsecond=0)
+
+    def create(self) -> x509.Certificate:
+        """The first `no shutdown`: self-signed CA certificate (serial 1), database, CRL."""
+        key = self.key()
+        db = self.load_db()
+        serial = max(1, int(db["serial"]) + 1) if db["serial"] else 1
+        now = self.now()
+        days = self._setting("lifetime ca-certificate", "days", DEFAULT_CA_DAYS)
+        name = self.issuer_name
+        ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                .public_key(key.public_key()).serial_number(serial)
+                .not_valid_before(now).not_valid_after(now + timedelta(days=days))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False,
+                                             False), critical=True)
+                .add_extension(ski, critical=False)
+                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
+                    ski), critical=False)
+                .sign(key, SIGNATURE_HASH()))
+        db["serial"] = serial
+        self.save_db(db)
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        self.chain(create=True).set_der(ca_certs=[cert.public_bytes(Encoding.DER)])
+        self._store_issued(cert)
+        self.publish_crl()
+        return cert
+
+    def crl_url(self) -> str:
+        """The CRL distribution point written into issued certificates.
+
+        `cdp-url` if configured; else the host of the CA trustpoint's `enrollment url`, else the
+        router's first interface address, with IOS's SCEP GetCRL path."""
+        cdp = self.section.value("cdp-url", "url")
+        if cdp:
+            return str(cdp)
+        tp = trustpoint(self.router, self.name)
+        url = tp.value("enrollment", "url") if tp is not None else None
+        host = None
+        if url:
+            m = re.match(r"(?i)https?://([^/]+)", str(url))
+            host = m.group(1) if m else None
+        if host is None:
+            host = next(iter(interface_addresses(self.router)), "127.0.0.1")
+        return f"http://{host}/cgi-bin/pkiclient.exe?operation=GetCRL"
+
+    def allocate_serial(self) -> int:
+        """The next serial number, spent (saved) before any certificate carries it."""
+        db = self.load_db()
+        serial = int(db["serial"]) + 1
+        db["serial"] = serial
+        self.save_db(db)
+        return serial
+
+    def issue(self, csr: x509.CertificateSigningRequest) -> x509.Certificate:
+        """Sign `csr`: the next serial, the CA's lifetimes, the CRL distribution point."""
+        ca_cert, key = self.require_ca()
+        serial = self.allocate_serial()
+        now = self.now()
+        days = self._setting("lifetime certificate", "days", DEFAULT_CERT_DAYS)
+        not_after = min(now + timedelta(days=days), ca_cert.not_valid_after_utc)
+        builder = (x509.CertificateBuilder().subject_name(csr.subject)
+                   .issuer_name(ca_cert.subject).public_key(csr.public_key())
+                   .serial_number(serial).not_valid_before(now - BACKDATE)
+                   .not_valid_after(not_after)
+                   .add_extension(x509.KeyUsage(True, False, True, False, False, False, False,
+                                                False, False), critical=True)
+                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(csr.public_key()),
+                                  critical=False)
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                       key.public_key()), critical=False)
+                   .add_extension(x509.CRLDistributionPoints([x509.DistributionPoint(
+                       [x509.UniformResourceIdentifier(self.crl_url())], None, None, None)]),
+                       critical=False))
+        try:
+            san = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+            builder = builder.add_extension(san.value, critical=False)
+        except x509.ExtensionNotFound:
+            pass
+        cert = builder.sign(key, SIGNATURE_HASH())
+        self._store_issued(cert)
+        return cert
+
+    def _store_issued(self, cert: x509.Certificate) -> None:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        level = self.section.value("database level", "level", "minimum")
+        serial = f"{cert.serial_number:X}"
+        if level == "complete":
+            atomic_write(self._path(f"{serial}.cer"), cert.public_bytes(Encoding.DER))
+        elif level == "names":
+            text = (f"subjectname_str = {dn_text(cert.subject)}\n"
+                    f"expiration = {self.router.clock.cert_stamp(cert.not_valid_after_utc)}\n")
+            atomic_write(self._path(f"{serial}.cnm"), text.encode())
+
+    def issued_certificates(self) -> list[x509.Certificate]:
+        """What the database holds (only `complete` keeps whole certificates)."""
+        out = []
+        for path in sorted(self.database_dir().glob("*.cer")):
+            try:
+                out.append(x509.load_der_x509_certificate(path.read_bytes()))
+            except ValueError:
+                continue
+        ca = self.ca_certificate()
+        return sorted((c for c in out if ca is None or c.issuer == ca.subject),
+                      key=lambda c: c.serial_number)
+
+    # --- revocation ----------------------------------------------------------------------
+    def revoke(self, serial: int) -> None:
+        db = self.load_db()
+        if serial < 1 or serial > int(db["serial"]):
+            raise CaError(f"serial {serial:X} was not issued by {self.name}")
+        if str(serial) in db["revoked"]:
+            raise CaError(f"serial {serial:X} is already revoked")
+        db["revoked"][str(serial)] = self.now().isoformat()
+        self.save_db(db)
+        self.publish_crl()
+
+    def publish_crl(self) -> x509.CertificateRevocationList:
+        ca_cert, key = self.require_ca()
+        db = self.load_db()
+        db["crl_number"] = int(db["crl_number"]) + 1
+        self.save_db(db)
+        now = self.now()
+        hours = self._setting("lifetime crl", "hours", DEFAULT_CRL_HOURS)
+        builder = (x509.CertificateRevocationListBuilder().issuer_name(ca_cert.subject)
+                   .last_update(now).next_update(now + timedelta(hours=hours))
+                   .add_extension(x509.CRLNumber(db["crl_number"]), critical=False)
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                       key.public_key()), critical=False))
+        for serial, when in sorted(db["revoked"].items(), key=lambda kv: int(kv[0])):
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(int(serial))
+                .revocation_date(datetime.fromisoformat(when)).build())
+        crl = builder.sign(key, SIGNATURE_HASH())
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        atomic_write(self._path(f"{self.name}.crl"), crl.public_bytes(Encoding.DER))
+        runtime(self.router).crl_cache.clear()  # this router's clients see the new CRL at once
+        return crl
+
+    def crl(self) -> x509.CertificateRevocationList:
+        """The current CRL; a new one is published when the stored one has expired."""
+        path = self._path(f"{self.name}.crl")
+        if path.exists():
+            try:
+                crl = x509.load_der_x509_crl(path.read_bytes())
+                if crl.next_update_utc is None or crl.next_update_utc > self.now():
+                    return crl
+            except ValueError:
+                pass
+        return self.publish_crl()
+
+    # --- the request database ------------------------------------------------------------
+    def requests(self) -> CaRuntime:
+        return runtime(self.router).cas.setdefault(self.name, CaRuntime())
+
+    def find_request(self, transaction_id: str) -> Request | None:
+        return next((r for r in self.requests().requests
+                     if r.transaction_id == transaction_id), None)
+
+    def submit(self, csr: x509.CertificateSigningRequest, transaction_id: str,
+               requester: x509.Certificate, cipher: str, digest: str) -> Request:
+        """A new request, decided at once by the granting mode (auto, none) or left pending."""
+        db = self.requests()
+        req = Request(db.next_id, transaction_id, csr, requester, cipher, digest,
+                      received=self.now())
+        db.next_id += 1
+        db.requests.append(req)
+        mode = self.grant_mode
+        if mode == "auto":
+            self.grant(req)
+        elif mode == "none":
+            req.state = "rejected"
+        return req
+
+    def grant(self, req: Request) -> None:
+        if req.state != "pending":
+            return
+        req.certificate = self.issue(req.csr)
+        req.state = "granted"
+        self._changed()
+
+    def reject(self, req: Request) -> None:
+        if req.state == "pending":
+            req.state = "rejected"
+            self._changed()
+
+    def _changed(self) -> None:
+        for listener in list(runtime(self.router).listeners):
+            listener()
+
+
+def interface_addresses(router: Router) -> list[str]:
+    """The router's configured interface addresses (up interfaces), in interface order."""
+    out = []
+    for sec in router.config.sections("interface"):
+        addr = sec.value("ip address", "address")
+        if addr and not sec.has("shutdown"):
+            out.append(str(addr))
+    return out
+
+
+def ca_for_request(router: Router, message: str | None = None) -> CertificateServer | None:
+    """The CA a SCEP request is for: the one named by `message`, else the only one created."""
+    created = [CertificateServer(router, s.name) for s in servers(router)]
+    created = [c for c in created if c.created]
+    if message:
+        named = [c for c in created if c.name.lower() == message.lower()]
+        if named:
+            return named[0]
+    return created[0] if created else None
+
+
+def expires(cert: x509.Certificate) -> datetime:
+    return cert.not_valid_after_utc.astimezone(UTC)
+
+
+def lsc_issuer(router: Router, name: str):
+    """For CAPF (`emulator.capf.lsc`): `issue(public_key, device)` by the certificate server
+    `name` (its serial counter and database), or None when the router runs no such CA."""
+    if server_section(router, name) is None:
+        return None
+    server = CertificateServer(router, name)
+    if not server.created:
+        return None
+
+    def issue(public_key, device: str) -> x509.Certificate:
+        from cucme_lab.router.capf.lsc import IssueError, lsc_builder
+
+        if not server.running:
+            raise IssueError(f"certificate server {name} is shut down")
+        ca_cert, key = server.require_ca()
+        serial = server.allocate_serial()
+        cert = lsc_builder(public_key, device, ca_cert, serial, server.now()).sign(
+            key, SIGNATURE_HASH())
+        server._store_issued(cert)
+        return cert
+
+    return issue

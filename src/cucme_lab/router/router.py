@@ -1,0 +1,196 @@
+"""The Router: sole owner of the emulated router's state.
+
+Shell sessions and network services call its methods; none keeps its own copy of configuration.
+The configuration is a tree of sections (see `emulator.config.section`); this class adds what a
+real router keeps beside it: clock, event log, NVRAM and flash, hardware, and change tracking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cucme_lab.router.addresses import AddressPlan
+from cucme_lab.router.chassis import Chassis, interface_sort_key
+from cucme_lab.router.clock import Clock
+from cucme_lab.router.config.order import group_of
+from cucme_lab.router.config.section import Section, Setting
+from cucme_lab.router.debugging import Debugging
+from cucme_lab.router.eventlog import EventLog
+from cucme_lab.router.pki.keystore import KeyStore, load_pem, save_pem
+from cucme_lab.router.storage import LabStorage
+from cucme_lab.router.telephony.registrations import PhoneRegistry
+
+IOS_VERSION_SHORT = "12.4"
+IOS_VERSION = "12.4(24)T8"
+IOS_IMAGE = "c2800nm-adventerprisek9-mz.124-24.T8.bin"
+CME_VERSION = "7.1"
+
+
+class InterfaceSection(Section):
+    def sort_key(self) -> tuple:
+        return interface_sort_key(self.ident[0])
+
+
+@dataclass
+class ChangeRecord:
+    stamp: str
+    user: str
+
+
+@dataclass
+class Router:
+    """One emulated 2800-series ISR running CUCME."""
+
+    storage: LabStorage
+    chassis: Chassis = field(default_factory=Chassis)
+    clock: Clock = field(default_factory=Clock)
+    config: Section = field(default_factory=lambda: Section("root"))
+    serial: str = "FTX1234A5BC"
+    boot_time: float = 0.0
+    last_change: ChangeRecord | None = None
+    nvram_updated: ChangeRecord | None = None
+    unsaved_changes: bool = False
+    reload_hooks: list[Callable[[], None]] = field(default_factory=list)
+    sessions: list[Any] = field(default_factory=list)  # shell sessions on con/vty lines
+    change_listeners: list[Callable[[], None]] = field(default_factory=list)
+    addresses: AddressPlan = field(default_factory=AddressPlan)
+    keystore: KeyStore = field(default_factory=KeyStore)
+    phones: PhoneRegistry = field(default_factory=PhoneRegistry)  # SCCP registrations
+    runtime: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.log = EventLog(self.clock)
+        self.debug = Debugging(self.log)
+        self.phones.attach(self.log.log, self.debug)
+        self.change_listeners.append(self.phones.invalidate)
+        self.factory_reset()
+
+    @classmethod
+    def open(cls, lab_dir: Path, chassis: Chassis | None = None,
+             clock: Clock | None = None) -> Router:
+        return cls(LabStorage(lab_dir), chassis or Chassis(), clock or Clock())
+
+    # --- configuration state -----------------------------------------------------------
+    def factory_reset(self) -> None:
+        """The configuration IOS has with an empty startup-config."""
+        import time
+
+        self.boot_time = time.time()
+        private = self.storage.read_nvram("private-config")
+        self.keystore = load_pem(private) if private else KeyStore()  # unsaved keys are lost
+        self.runtime = {}  # sessions and counters do not survive a power cycle
+        self.config = Section("root")
+        root = self.config
+        root.set("version", f"version {IOS_VERSION_SHORT}")
+        root.set("service timestamps debug", "service timestamps debug datetime msec")
+        root.set("service timestamps log", "service timestamps log datetime msec")
+        root.set("service password-encryption", "no service password-encryption",
+                 {"enabled": False})
+        root.set("hostname", "hostname Router", {"name": "Router"})
+        root.set("boot-start-marker", "boot-start-marker")
+        root.set("boot-end-marker", "boot-end-marker")
+        root.set("aaa new-model", "no aaa new-model", {"enabled": False})
+        root.set("ip cef", "ip cef")
+        for name in self.chassis.physical:
+            self.interface(name, create=True)
+        self.interface("Vlan1", create=True)
+        root.set("ip forward-protocol", "ip forward-protocol nd")
+        root.set("ip http server", "no ip http server", {"enabled": False})
+        root.set("ip http secure-server", "no ip http secure-server", {"enabled": False})
+        root.section("control-plane", (), "control-plane")
+        root.section("line con", ("0",), "line con 0")
+        root.section("line aux", ("0",), "line aux 0")
+        vty = root.section("line vty", ("0", "4"), "line vty 0 4")
+        vty.set("login", "login", {"mode": "line"})
+        self.last_change = None
+        self.unsaved_changes = False
+
+    @property
+    def hostname(self) -> str:
+        return self.config.value("hostname", "name", "Router")
+
+    def interface(self, name: str, create: bool = False) -> Section | None:
+        sec = self.config.find("interface", (name,))
+        if sec is None and create:
+            sec = self.config.section("interface", (name,), f"interface {name}", InterfaceSection)
+            kind = name.rstrip("0123456789/.")
+            switch_port = kind == "FastEthernet" and name.count("/") == 2  # EtherSwitch module
+            if kind in ("FastEthernet", "GigabitEthernet", "Serial") and not switch_port:
+                sec.set("ip address", "no ip address", {"address": None})
+                sec.set("shutdown", "shutdown", {"shutdown": True})
+                if kind != "Serial":
+                    sec.set("duplex", "duplex auto")
+                    sec.set("speed", "speed auto")
+            elif kind == "Vlan":
+                sec.set("ip address", "no ip address", {"address": None})
+        return sec
+
+    def runtime_state(self, name: str, factory: Callable[[], Any]) -> Any:
+        """A subsystem's runtime memory (sessions, counters): not configuration, not saved."""
+        if name not in self.runtime:
+            self.runtime[name] = factory()
+        return self.runtime[name]
+
+    def mark_changed(self, user: str = "console") -> None:
+        self.last_change = ChangeRecord(self.clock.config_stamp(), user)
+        self.unsaved_changes = True
+        self.notify()
+
+    def notify(self) -> None:
+        """Tell the services (and anything else listening) that the configuration changed."""
+        for listener in list(self.change_listeners):
+            listener()
+
+    # --- rendering ---------------------------------------------------------------------
+    def running_config_lines(self) -> Iterator[str]:
+        """The body of `show running-config`, from `version` to `end`."""
+        previous_group: str | None = None
+        pending_bang = False
+        for _, item in self.config.body():
+            if isinstance(item, Setting):
+                group = group_of(item.key)
+                if previous_group is not None and (group != previous_group or pending_bang):
+                    yield "!"
+                yield item.line
+                previous_group, pending_bang = group, False
+            else:
+                joined = item.kind.startswith("line ") and (previous_group or "").startswith(
+                    "section:line ")
+                if previous_group is not None and not joined:
+                    yield "!"
+                yield from item.render(0)
+                previous_group, pending_bang = "section:" + item.kind, True
+        yield "!"
+        yield "end"
+
+    def running_config(self, header: bool = True) -> str:
+        body = "\n".join(self.running_config_lines()) + "\n"
+        if not header:
+            return body
+        lines = ["!"]
+        if self.last_change:
+            lines.append(f"! Last configuration change at {self.last_change.stamp} by "
+                         f"{self.last_change.user}")
+            if self.nvram_updated:
+                lines.append(f"! NVRAM config last updated at {self.nvram_updated.stamp} by "
+                             f"{self.nvram_updated.user}")
+        else:
+            lines.append("! No configuration change since last restart")
+        text = "\n".join(lines) + "\n" + body
+        return f"Building configuration...\n\nCurrent configuration : {len(text)} bytes\n{text}"
+
+    def startup_config_text(self) -> str:
+        return "\n".join(self.running_config_lines()) + "\n"
+
+    # --- NVRAM -------------------------------------------------------------------------
+    def write_memory(self, user: str = "console") -> None:
+        self.storage.write_nvram("private-config", save_pem(self.keystore))
+        self.storage.write_nvram("startup-config", self.startup_config_text())
+        self.nvram_updated = ChangeRecord(self.clock.config_stamp(), user)
+        self.unsaved_changes = False
+
+    def startup_config(self) -> str | None:
+        return self.storage.read_nvram("startup-config")

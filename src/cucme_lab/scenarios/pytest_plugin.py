@@ -1,0 +1,149 @@
+"""The pytest plugin (entry point `cucme_lab` in `pytest11`): scenarios as tests, lab fixtures.
+
+Collection: under the paths pytest collects, every file named `scenario_*.yaml` or
+`*.scenario.yaml` is one test item. With `--scenario-library` (or the ini option
+`scenario_library = true`, for runs that do not name their paths) the library shipped in
+`scenarios/library/` is collected too.
+A failed expectation fails the item with the scenario's timeline (expected and observed); an
+invalid file fails it with the schema error (file, line, field); a `status: draft` scenario is
+skipped with its reason (`--run-drafts` runs them).
+
+Fixtures for your own tests (async: run them with pytest-trio, `trio_mode = true` or
+`@pytest.mark.trio`): `lab` (a running `LabRuntime`: router, services and phones), `router`
+(its router) and `phones` (its phones). Choose the lab with a marker:
+
+    @pytest.mark.cucme_lab(labfile="my_lab.yaml", boot_phones=False, time_scale=0.1)
+
+A project's own `conftest.py` fixtures of the same names take precedence, as pytest does for
+every plugin fixture.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Only the standard library and pytest at import time: this module loads in every pytest run
+# of an environment where cucme-lab is installed; the lab itself is imported when used.
+LIBRARY = Path(__file__).parent / "library"
+PATTERNS = ("scenario_*.yaml", "*.scenario.yaml")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cucme-lab", "cucme-lab scenarios")
+    group.addoption("--scenario-library", action="store_true", default=None,
+                    help="also collect the scenario library shipped with cucme-lab")
+    group.addoption("--run-drafts", action="store_true", default=False,
+                    help="run scenarios marked `status: draft` instead of skipping them")
+    parser.addini("scenario_library", "collect the cucme-lab scenario library", type="bool",
+                  default=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "cucme_lab(labfile=None, boot_phones=True, "
+                            "time_scale=1.0): the lab the `lab`, `router` and `phones` "
+                            "fixtures start")
+    wanted = config.getoption("scenario_library")
+    if wanted is None:
+        # The ini option is for whole runs (testpaths, or the current folder): a run that names
+        # its paths (`pytest tests/test_x.py`) gets those only, unless it asks for the library.
+        wanted = config.getini("scenario_library") and \
+            config.args_source != pytest.Config.ArgsSource.ARGS
+    if wanted and str(LIBRARY) not in config.args:
+        config.args.append(str(LIBRARY))
+
+
+def is_scenario_file(path: Path) -> bool:
+    if path.suffix != ".yaml":
+        return False
+    if path.parent.resolve() == LIBRARY.resolve():
+        return True
+    return any(fnmatch.fnmatch(path.name, p) for p in PATTERNS)
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if is_scenario_file(file_path):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ScenarioFile(pytest.File):
+    def collect(self):  # type: ignore[no-untyped-def]
+        yield ScenarioItem.from_parent(self, name=self.path.name.split(".")[0])
+
+
+class ScenarioFailed(Exception):
+    def __init__(self, result: Any) -> None:  # a scenarios.runner.ScenarioResult
+        super().__init__(result.status)
+        self.result = result
+
+
+class ScenarioItem(pytest.Item):
+    @property
+    def obj(self):  # type: ignore[no-untyped-def]
+        """Plugins that look at a test's function (pytest-trio's trio_mode) see a plain one."""
+        return self.runtest
+
+    def runtest(self) -> None:
+        from cucme_lab.scenarios.runner import run_file
+
+        lab_root = Path(self.config._tmp_path_factory.mktemp("scenario"))  # type: ignore[attr-defined]
+        result = run_file(self.path, lab_root=lab_root,
+                          run_drafts=self.config.getoption("run_drafts"))
+        self.user_properties.append(("scenario_status", result.status))
+        if result.status == "skipped":
+            pytest.skip(result.reason)
+        if result.status != "passed":
+            raise ScenarioFailed(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: Any = None) -> str:
+        if isinstance(excinfo.value, ScenarioFailed):
+            from cucme_lab.scenarios.runner import format_result
+
+            return format_result(excinfo.value.result)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"scenario: {self.name}"
+
+
+# --- fixtures for users' own tests -----------------------------------------------------------
+
+@pytest.fixture
+async def cucme_lab_runtime(request: pytest.FixtureRequest, tmp_path: Path):
+    """A running lab (router, services, phones) in this test's own folder and loopback range."""
+    from cucme_lab.lab.labfile import DEFAULT_LAB, load_lab
+    from cucme_lab.lab.runtime import run_lab
+
+    marker = request.node.get_closest_marker("cucme_lab")
+    options = dict(marker.kwargs) if marker is not None else {}
+    labfile = options.get("labfile") or DEFAULT_LAB
+    path = Path(labfile)
+    if not path.is_absolute() and not path.exists():
+        path = Path(request.node.path).parent / path
+    async with run_lab(tmp_path / "lab", load_lab(path),
+                       boot_phones=options.get("boot_phones", True),
+                       time_scale=options.get("time_scale", 1.0)) as runtime:
+        yield runtime
+
+
+@pytest.fixture
+def lab(cucme_lab_runtime):  # type: ignore[no-untyped-def]
+    """The running lab (`scenarios.runtime.LabRuntime`)."""
+    return cucme_lab_runtime
+
+
+@pytest.fixture
+def router(cucme_lab_runtime):  # type: ignore[no-untyped-def]
+    """The running lab's router (`emulator.router.Router`)."""
+    return cucme_lab_runtime.router
+
+
+@pytest.fixture
+def phones(cucme_lab_runtime):  # type: ignore[no-untyped-def]
+    """The running lab's phones (`phone_sim.phone.Phone`), in lab-file order."""
+    return cucme_lab_runtime.phones

@@ -1,0 +1,393 @@
+"""`cucme-lab scenario run FILE...`: run scenarios, print their timelines, write reports.
+
+    cucme-lab scenario run [--json OUT] [--junit OUT] [--run-drafts] [--keep-labs DIR]
+                           [--quiet] FILE|DIR...
+    cucme-lab scenario check FILE|DIR...      (validate only)
+    cucme-lab scenario list [DIR]             (the library, or DIR's scenarios)
+
+Each scenario runs in a fresh lab folder of its own. The exit code is 0 when every expectation
+of every scenario held (drafts are skipped and do not fail the run), 1 when any expectation
+failed or a step could not be carried out, 2 when any scenario file is invalid (schema error,
+with file, line and field) or the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import trio
+
+from cucme_lab.lab.yamlnodes import SchemaError
+from cucme_lab.scenarios.scenario import Scenario, Step, load_scenario
+from cucme_lab.scenarios.steps import Check, Context, StepError, StepOutcome, run_step
+
+LIBRARY = Path(__file__).parent / "library"
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+@dataclass
+class StepResult:
+    index: int
+    step: Step
+    status: str  # passed | failed | error | not-run
+    at: float = 0.0  # seconds since the scenario started
+    duration: float = 0.0
+    seen: str = ""
+    output: str = ""
+    checks: list[Check] = field(default_factory=list)
+    error: str = ""
+
+    def as_dict(self) -> dict:
+        return {"index": self.index, "line": self.step.line, "kind": self.step.kind,
+                "title": self.step.title, "status": self.status, "at": round(self.at, 4),
+                "duration": round(self.duration, 4), "seen": self.seen, "output": self.output,
+                "checks": [c.as_dict() for c in self.checks], "error": self.error}
+
+
+@dataclass
+class ScenarioResult:
+    file: str
+    name: str = ""
+    status: str = "passed"  # passed | failed | error | invalid | skipped
+    reason: str = ""  # why skipped, invalid or in error
+    shows: str = ""
+    duration: float = 0.0
+    steps: list[StepResult] = field(default_factory=list)
+    schema_error: SchemaError | None = None
+
+    @property
+    def failures(self) -> list[tuple[StepResult, Check | None]]:
+        out: list[tuple[StepResult, Check | None]] = []
+        for r in self.steps:
+            if r.status == "error":
+                out.append((r, None))
+            out += [(r, c) for c in r.checks if not c.ok]
+        return out
+
+    def as_dict(self) -> dict:
+        d = {"file": self.file, "name": self.name, "status": self.status,
+             "reason": self.reason, "shows": self.shows, "duration": round(self.duration, 4),
+             "steps": [s.as_dict() for s in self.steps]}
+        if self.schema_error is not None:
+            e = self.schema_error
+            d["schema_error"] = {"file": e.file, "line": e.line, "field": e.field,
+                                 "message": e.message}
+        return d
+
+
+# --- running ------------------------------------------------------------------------------
+
+@asynccontextmanager
+async def open_context(sc: Scenario, lab_dir: Path) -> AsyncIterator[Context]:
+    """The scenario's lab: the router alone, or the router with its services and phones."""
+    async with trio.open_nursery() as nursery:
+        if sc.settings.network:
+            from cucme_lab.lab.runtime import run_lab
+
+            async with run_lab(lab_dir, sc.lab, boot_phones=sc.settings.boot_phones,
+                               time_scale=sc.settings.time_scale) as runtime:
+                ctx = Context(runtime.router, runtime, nursery)
+                try:
+                    yield ctx
+                finally:
+                    ctx.close()
+        else:
+            ctx = Context(await _router_only(sc, lab_dir), None, nursery)
+            try:
+                yield ctx
+            finally:
+                ctx.close()
+        nursery.cancel_scope.cancel()
+
+
+async def _router_only(sc: Scenario, lab_dir: Path):
+    import json
+
+    from cucme_lab.lab.router_lab import load_chassis
+    from cucme_lab.router.router import Router
+    from cucme_lab.shell.boot import reload_router
+
+    lab_dir.mkdir(parents=True, exist_ok=True)
+    nvram = lab_dir / "nvram" / "startup-config"
+    if sc.lab.startup_config and not nvram.exists():
+        nvram.parent.mkdir(parents=True, exist_ok=True)
+        nvram.write_text(sc.lab.startup_config)
+    if sc.lab.chassis and not (lab_dir / "chassis.json").exists():
+        (lab_dir / "chassis.json").write_text(json.dumps(sc.lab.chassis))
+    router = Router.open(lab_dir, chassis=load_chassis(lab_dir))
+    await reload_router(router)
+    return router
+
+
+StepListener = Callable[[ScenarioResult, StepResult], None]
+
+
+async def run_scenario(sc: Scenario, lab_dir: Path, *, run_drafts: bool = False,
+                       on_step: StepListener | None = None) -> ScenarioResult:
+    result = ScenarioResult(sc.file, sc.name, shows=sc.shows)
+    if sc.status == "draft" and not run_drafts:
+        result.status, result.reason = "skipped", f"draft: {sc.reason}"
+        result.steps = [StepResult(i, s, "not-run") for i, s in enumerate(sc.steps, 1)]
+        return result
+    start = trio.current_time()
+    remaining = list(enumerate(sc.steps, 1))
+    with trio.move_on_after(sc.settings.timeout) as scope:
+        try:
+            async with open_context(sc, lab_dir) as ctx:
+                while remaining:
+                    index, step = remaining.pop(0)
+                    r = await _one_step(ctx, index, step, start)
+                    result.steps.append(r)
+                    if on_step is not None:
+                        on_step(result, r)
+                    if r.status != "passed" and not sc.settings.keep_going:
+                        break
+        except Exception as exc:  # the lab itself failed to start or stop
+            result.status = "error"
+            result.reason = f"the lab failed: {type(exc).__name__}: {exc}"
+    if scope.cancelled_caught:
+        result.status = "failed"
+        result.reason = f"the scenario did not finish within {sc.settings.timeout:g}s"
+    result.steps += [StepResult(i, s, "not-run") for i, s in remaining]
+    result.duration = trio.current_time() - start
+    if result.status == "passed" and any(s.status in ("failed", "error")
+                                         for s in result.steps):
+        result.status = "failed"
+    return result
+
+
+async def _one_step(ctx: Context, index: int, step: Step, start: float) -> StepResult:
+    t0 = trio.current_time()
+    r = StepResult(index, step, "passed", at=t0 - start)
+    try:
+        outcome: StepOutcome = await run_step(ctx, step)
+    except StepError as exc:
+        r.status, r.error = "error", str(exc)
+    except trio.Cancelled:
+        r.status, r.error = "error", "cancelled: the scenario ran out of time"
+        r.duration = trio.current_time() - t0
+        raise
+    except Exception as exc:
+        r.status, r.error = "error", f"{type(exc).__name__}: {exc}"
+    else:
+        r.seen, r.output, r.checks = outcome.seen, outcome.output, outcome.checks
+        if not outcome.ok:
+            r.status = "failed"
+    r.duration = trio.current_time() - t0
+    return r
+
+
+def run_file(path: Path | str, *, lab_root: Path | None = None, run_drafts: bool = False,
+             on_step: StepListener | None = None) -> ScenarioResult:
+    """Load and run one scenario file in a fresh lab folder (synchronous: starts trio)."""
+    started = time.monotonic()
+    try:
+        sc = load_scenario(path)
+    except SchemaError as exc:
+        return ScenarioResult(str(path), Path(path).name, "invalid", str(exc),
+                              schema_error=exc)
+    except OSError as exc:
+        err = SchemaError(str(path), 1, "(file)", f"cannot read: {exc.strerror or exc}")
+        return ScenarioResult(str(path), Path(path).name, "invalid", str(err), schema_error=err)
+    if lab_root is not None:
+        lab_dir = Path(lab_root) / Path(path).name.split(".")[0]
+        if lab_dir.exists():
+            shutil.rmtree(lab_dir)
+        result = trio.run(lambda: run_scenario(sc, lab_dir, run_drafts=run_drafts,
+                                               on_step=on_step))
+    else:
+        with tempfile.TemporaryDirectory(prefix="cucme-scenario-") as tmp:
+            result = trio.run(lambda: run_scenario(sc, Path(tmp) / "lab",
+                                                   run_drafts=run_drafts, on_step=on_step))
+    result.duration = time.monotonic() - started
+    return result
+
+
+def exit_code(results: list[ScenarioResult]) -> int:
+    if any(r.status == "invalid" for r in results):
+        return EXIT_INVALID
+    if any(r.status in ("failed", "error") for r in results):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def scenario_files(paths: list[str]) -> list[Path]:
+    """Files as given; a folder stands for its `*.yaml` files (sorted)."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        out += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
+    return out
+
+
+# --- the timeline -------------------------------------------------------------------------
+
+MARK = {"passed": "ok", "failed": "FAIL", "error": "ERROR", "not-run": "not run"}
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines()) or prefix.rstrip()
+
+
+def format_step(r: StepResult) -> str:
+    head = f"  [{r.at:7.2f}s] {r.index:>2}. (line {r.step.line}) {r.step.title}"
+    lines = [f"{head}  ... {MARK[r.status]}"]
+    if r.seen:
+        lines.append(f"             seen: {r.seen}")
+    for c in r.checks:
+        if c.ok:
+            lines.append(f"             ok   {c.what}: {_one_line(c.expected)}")
+        else:
+            lines.append(f"             FAIL {c.what}")
+            lines.append("               expected: " + _first_and_rest(c.expected, 25))
+            lines.append("               observed: " + _first_and_rest(c.observed, 25))
+    if r.error:
+        lines.append(f"             error: {r.error}")
+    return "\n".join(lines)
+
+
+def _one_line(text: str, width: int = 70) -> str:
+    one = text.replace("\n", "\\n")
+    return one if len(one) <= width else one[:width - 3] + "..."
+
+
+def _first_and_rest(text: str, indent: int) -> str:
+    lines = text.splitlines() or [""]
+    return "\n".join([lines[0]] + [" " * indent + x for x in lines[1:]])
+
+
+def format_header(r: ScenarioResult) -> str:
+    head = f"scenario {r.file}: {r.name}"
+    return head + (f"\n  shows: {r.shows}" if r.shows else "")
+
+
+def format_footer(r: ScenarioResult) -> str:
+    checks = [c for s in r.steps for c in s.checks]
+    failed = sum(1 for c in checks if not c.ok)
+    if r.status == "invalid":
+        return f"  INVALID {r.reason}"
+    if r.status == "skipped":
+        return f"  SKIPPED ({r.reason})"
+    word = {"passed": "PASSED", "failed": "FAILED", "error": "ERROR"}[r.status]
+    extra = f": {r.reason}" if r.reason else ""
+    not_run = sum(1 for s in r.steps if s.status == "not-run")
+    tail = f", {not_run} step(s) not run" if not_run else ""
+    return (f"  {word}{extra} ({len(checks)} check(s), {failed} failed{tail}) "
+            f"in {r.duration:.2f}s")
+
+
+def format_result(r: ScenarioResult) -> str:
+    """The whole timeline of a finished scenario, as `run` prints it."""
+    parts = [format_header(r)]
+    if r.status not in ("invalid", "skipped"):
+        parts += [format_step(s) for s in r.steps if s.status != "not-run"]
+    parts.append(format_footer(r))
+    return "\n".join(parts)
+
+
+# --- the command --------------------------------------------------------------------------
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="cucme-lab scenario", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run scenarios and print their timelines")
+    run.add_argument("files", nargs="+", metavar="FILE", help="scenario files or folders")
+    run.add_argument("--json", metavar="OUT", help="write a JSON report to OUT")
+    run.add_argument("--junit", metavar="OUT", help="write a JUnit XML report to OUT")
+    run.add_argument("--run-drafts", action="store_true",
+                     help="run scenarios marked `status: draft` instead of skipping them")
+    run.add_argument("--keep-labs", metavar="DIR", type=Path,
+                     help="run each scenario's lab in DIR/<name> and keep it afterwards")
+    run.add_argument("--quiet", "-q", action="store_true", help="print one line per scenario")
+    check = sub.add_parser("check", help="validate scenario files without running them")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    lst = sub.add_parser("list", help="list scenarios (default: the library)")
+    lst.add_argument("folder", nargs="?", default=str(LIBRARY))
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors exit 2, --help exits 0
+        return int(exc.code or 0)
+    if args.command == "list":
+        return _list(Path(args.folder))
+    files = scenario_files(args.files)
+    if not files:
+        print("cucme-lab scenario: no scenario files given", file=sys.stderr)
+        return EXIT_INVALID
+    if args.command == "check":
+        return _check(files)
+    results: list[ScenarioResult] = []
+    for path in files:
+        headed: list[bool] = []
+
+        def printer(res: ScenarioResult, step: StepResult, headed: list[bool] = headed) -> None:
+            if args.quiet:
+                return
+            if not headed:
+                headed.append(True)
+                print(format_header(res), flush=True)
+            print(format_step(step), flush=True)
+
+        r = run_file(path, lab_root=args.keep_labs, run_drafts=args.run_drafts,
+                     on_step=printer)
+        results.append(r)
+        if args.quiet:
+            print(f"{r.status.upper():8} {r.file}: {r.name} ({r.duration:.2f}s)"
+                  + (f" - {r.reason}" if r.reason else ""), flush=True)
+        else:
+            if not headed:
+                print(format_header(r), flush=True)
+            print(format_footer(r), flush=True)
+    code = exit_code(results)
+    counts = {s: sum(1 for r in results if r.status == s)
+              for s in ("passed", "failed", "error", "invalid", "skipped")}
+    print("summary: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+          + f" (exit {code})")
+    from cucme_lab.scenarios import report
+
+    if args.json:
+        report.write_json(results, Path(args.json), code)
+    if args.junit:
+        report.write_junit(results, Path(args.junit))
+    return code
+
+
+def _check(files: list[Path]) -> int:
+    code = EXIT_OK
+    for path in files:
+        try:
+            sc = load_scenario(path)
+        except SchemaError as exc:
+            print(f"INVALID {exc}")
+            code = EXIT_INVALID
+        except OSError as exc:
+            print(f"INVALID {path}:1: (file): cannot read: {exc.strerror or exc}")
+            code = EXIT_INVALID
+        else:
+            draft = f" (draft: {sc.reason})" if sc.status == "draft" else ""
+            print(f"ok      {path}: {sc.name}, {len(sc.steps)} step(s){draft}")
+    return code
+
+
+def _list(folder: Path) -> int:
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            sc = load_scenario(path)
+        except SchemaError as exc:
+            print(f"{path.name:40} INVALID {exc.message} (line {exc.line})")
+            continue
+        mark = "draft" if sc.status == "draft" else "ready"
+        print(f"{path.name:40} {mark:6} {sc.name}")
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""The router's network services: thin trio adapters from sockets to the router."""

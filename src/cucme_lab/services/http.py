@@ -1,0 +1,330 @@
+"""The router's HTTP server (`ip http server`) and HTTPS server (`ip http secure-server`).
+
+It exists only while configured: `wanted` asks for a socket on every up interface address at
+`ip http port` (80) and, with `ip http secure-server`, at `ip http secure-port` (443) with the
+router's certificate. `ip http access-class N` is applied to every connection by the client's
+configured address (a denied client is disconnected without an answer, as IOS drops it);
+`ip http authentication enable|local|aaa|tacacs` guards the admin pages.
+
+Paths: `/cgi-bin/pkiclient.exe` is the CA's SCEP endpoint and CRL distribution point
+(`emulator.pki.scep_server`); `/`, `/level/...`, `/exec/...` are the admin pages.
+
+`HttpConnection` is the protocol part (h11, bytes in, bytes out, no sockets), so it can be fed
+arbitrary bytes in tests; the trio part only moves bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import h11
+import trio
+
+from cucme_lab.router import access as remote_access
+from cucme_lab.router.pki import scep_server
+from cucme_lab.router.pki.ca import interface_addresses
+from cucme_lab.router.pki.credentials import MissingCredentials, credentials
+from cucme_lab.router.router import Router
+from cucme_lab.services.manager import Binding
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 128 * 1024
+IDLE_TIMEOUT = 30.0  # seconds a connection may sit without a complete request
+HANDSHAKE_TIMEOUT = 10.0
+SERVER_HEADER = b"cisco-IOS"
+ADMIN_PREFIXES = ("/level/", "/exec/", "/configure/")
+
+
+def http_settings(router: Router) -> dict[str, Any]:
+    cfg = router.config
+    return {
+        "server": bool(cfg.value("ip http server", "enabled", False)),
+        "secure": bool(cfg.value("ip http secure-server", "enabled", False)),
+        "port": int(cfg.value("ip http port", "port", 80)),
+        "secure_port": int(cfg.value("ip http secure-port", "port", 443)),
+        "access_class": cfg.value("ip http access-class", "acl"),
+        "authentication": cfg.value("ip http authentication", "method", "enable"),
+    }
+
+
+@dataclass
+class Response:
+    status: int
+    content_type: str = "text/html"
+    body: bytes = b""
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+
+
+REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 403: b"Forbidden",
+           404: b"Not Found", 405: b"Method Not Allowed", 413: b"Request Entity Too Large",
+           500: b"Internal Server Error", 503: b"Service Unavailable"}
+
+
+def _bad(router: Router, peer: str, status: int, why: str) -> Response:
+    # [U] no IOS text is known for refused HTTP requests; this one says what happened.
+    router.log.log(f"%HTTP-4-BAD_REQUEST: HTTP request from {peer} refused: {why}")
+    return Response(status, "text/plain", why.encode() + b"\n")
+
+
+def authorized(router: Router, headers: list[tuple[bytes, bytes]]) -> bool:
+    """Basic credentials checked by `ip http authentication` (enable is IOS's default)."""
+    method = http_settings(router)["authentication"]
+    value = next((v for k, v in headers if k.lower() == b"authorization"), b"")
+    if not value.lower().startswith(b"basic "):
+        return False
+    try:
+        user, _, password = base64.b64decode(value[6:].strip(), validate=True).decode(
+            "latin-1").partition(":")
+    except (binascii.Error, ValueError):
+        return False
+    cfg = router.config
+    if method == "local":
+        return (remote_access.check_local(cfg, user, password) or 0) >= 15
+    if method == "aaa":  # `aaa authentication login default local` is the lab's AAA
+        return (remote_access.check_local(cfg, user, password) or 0) >= 15 or \
+            remote_access.check_enable(cfg, password)
+    if method == "enable":
+        return remote_access.check_enable(cfg, password)
+    return False  # tacacs: the lab has no TACACS+ server answering
+
+
+def dispatch(router: Router, method: str, target: str, headers: list[tuple[bytes, bytes]],
+             body: bytes, peer: str) -> Response:
+    """One complete request -> one response. Never raises for anything a client can send."""
+    path, _, query = target.partition("?")
+    if path == scep_server.SCEP_PATH:
+        reply = scep_server.handle(router, method, query, body, peer)
+        return Response(reply.status, reply.content_type, reply.body)
+    if path == "/" or path.startswith(ADMIN_PREFIXES):
+        if method not in ("GET", "HEAD"):
+            return _bad(router, peer, 405, f"method {method} not allowed on {path[:60]}")
+        if not authorized(router, headers):
+            return Response(401, "text/html", b"<html><body>Authorization required</body>"
+                            b"</html>\n", ((b"WWW-Authenticate",
+                                            b'Basic realm="level_15_access"'),))
+        name = html.escape(router.hostname)
+        return Response(200, "text/html", (
+            f"<html><head><title>{name} Home Page</title></head><body>"
+            f"<h1>Cisco Systems</h1><p>Accessing Cisco {name} router</p></body></html>\n"
+        ).encode())
+    return _bad(router, peer, 404, f"no page {path[:80]!r}")
+
+
+class HttpConnection:
+    """One HTTP/1.1 server connection, sans I/O: `receive_data` returns bytes to send."""
+
+    def __init__(self, router: Router, peer: str) -> None:
+        self.router = router
+        self.peer = peer
+        self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=16 * 1024)
+        self.closed = False
+        self._request: h11.Request | None = None
+        self._body = bytearray()
+
+    def receive_data(self, data: bytes) -> bytes:
+        """Feed bytes from the client (b"" at end of stream); returns what to send back."""
+        out = bytearray()
+        if self.closed:
+            return b""
+        self.conn.receive_data(data)
+        while not self.closed:
+            try:
+                event = self.conn.next_event()
+            except h11.RemoteProtocolError as exc:
+                out += self._fail(exc.error_status_hint, f"malformed HTTP: {exc}")
+                break
+            if event is h11.NEED_DATA:
+                break
+            if isinstance(event, h11.ConnectionClosed) or event is h11.PAUSED:
+                if event is h11.PAUSED and self.conn.our_state is h11.DONE and \
+                        self.conn.their_state is h11.DONE:
+                    self.conn.start_next_cycle()
+                    continue
+                self.closed = True
+                break
+            if isinstance(event, h11.Request):
+                self._request = event
+                self._body = bytearray()
+            elif isinstance(event, h11.Data):
+                self._body += event.data
+                if len(self._body) > MAX_BODY:
+                    out += self._fail(413, "request body too large")
+                    break
+            elif isinstance(event, h11.EndOfMessage) and self._request is not None:
+                out += self._respond()
+        return bytes(out)
+
+    def _respond(self) -> bytes:
+        req, self._request = self._request, None
+        assert req is not None
+        method = req.method.decode("latin-1")
+        target = req.target.decode("latin-1")
+        try:
+            resp = dispatch(self.router, method, target, list(req.headers), bytes(self._body),
+                            self.peer)
+        except Exception as exc:  # a bug must cost one request, not the server
+            log.exception("HTTP request %s %s failed", method, target)
+            resp = _bad(self.router, self.peer, 500, f"internal error: {type(exc).__name__}")
+        return self._send(resp, head=method == "HEAD")
+
+    def _send(self, resp: Response, head: bool = False) -> bytes:
+        headers = [(b"Server", SERVER_HEADER), (b"Content-Type", resp.content_type.encode()),
+                   (b"Content-Length", str(len(resp.body)).encode()), *resp.headers]
+        try:
+            out = self.conn.send(h11.Response(status_code=resp.status, headers=headers,
+                                              reason=REASONS.get(resp.status, b"")))
+            if not head:
+                out += self.conn.send(h11.Data(data=resp.body))
+            out += self.conn.send(h11.EndOfMessage())
+        except h11.LocalProtocolError:
+            self.closed = True
+            return b""
+        if self.conn.our_state is h11.MUST_CLOSE:
+            self.closed = True
+        return out
+
+    def _fail(self, status: int, why: str) -> bytes:
+        resp = _bad(self.router, self.peer, status if status >= 400 else 400, why)
+        self.closed = True
+        if self.conn.our_state not in (h11.IDLE, h11.SEND_RESPONSE):
+            return b""
+        try:
+            return (self.conn.send(h11.Response(
+                status_code=resp.status,
+                headers=[(b"Server", SERVER_HEADER), (b"Content-Type", b"text/plain"),
+                         (b"Content-Length", str(len(resp.body)).encode()),
+                         (b"Connection", b"close")],
+                reason=REASONS.get(resp.status, b""))) + self.conn.send(h11.Data(data=resp.body))
+                + self.conn.send(h11.EndOfMessage()))
+        except h11.LocalProtocolError:
+            return b""
+
+
+class HttpService:
+    """`ip http server` / `ip http secure-server` as sockets on the router's addresses."""
+
+    name = "http"
+
+    def wanted(self, lab) -> list[Binding]:
+        settings = http_settings(lab.router)
+        bindings = []
+        addresses = interface_addresses(lab.router)
+        if settings["server"]:
+            bindings += [Binding("http", a, settings["port"]) for a in addresses]
+        if settings["secure"]:
+            tp = _secure_trustpoint(lab.router)
+            bindings += [Binding("https", a, settings["secure_port"],
+                                 options=(("tls", True), ("trustpoint", tp)))
+                         for a in addresses]
+        return bindings
+
+    async def serve(self, lab, binding: Binding, task_status) -> None:
+        context = None
+        if binding.option("tls"):
+            context = _tls_context(lab.router, binding.option("trustpoint"))
+        host = lab.addresses.to_loopback(binding.configured_address)
+        port = lab.addresses.port(binding.configured_port)
+        listeners = await trio.open_tcp_listeners(port, host=host)
+        task_status.started((host, port))
+        await trio.serve_listeners(lambda stream: self.connection(lab, stream, context),
+                                   listeners)
+
+    async def connection(self, lab, tcp: trio.SocketStream, context) -> None:
+        router = lab.router
+        try:
+            peer_ip, peer_port = tcp.socket.getpeername()[:2]
+            local_ip, local_port = tcp.socket.getsockname()[:2]
+        except OSError:
+            await tcp.aclose()
+            return
+        peer = lab.addresses.to_configured(peer_ip)
+        acl = http_settings(router)["access_class"]
+        if acl is not None and not remote_access.acl_permits(
+                router.config, acl, remote_access.Packet(
+                    peer, lab.addresses.to_configured(local_ip), local_port, peer_port)):
+            await tcp.aclose()  # IOS drops a client its access-class denies
+            return
+        stream: Any = tcp
+        try:
+            if context is not None:
+                stream = trio.SSLStream(tcp, context, server_side=True)
+                with trio.fail_after(HANDSHAKE_TIMEOUT):
+                    await stream.do_handshake()
+            http = HttpConnection(router, peer)
+            while not http.closed:
+                with trio.move_on_after(IDLE_TIMEOUT) as idle:
+                    data = await stream.receive_some(16384)
+                if idle.cancelled_caught:
+                    break
+                out = http.receive_data(data)
+                if out:
+                    await stream.send_all(out)
+                if not data:
+                    break
+        except (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError,
+                OSError):
+            pass
+        finally:
+            with trio.move_on_after(1):
+                await stream.aclose()
+
+
+def _secure_trustpoint(router: Router) -> str | None:
+    """The trustpoint HTTPS presents: the first one whose certificate and key are usable."""
+    from cucme_lab.router.pki.credentials import chain
+
+    for sec in router.config.sections("crypto pki trustpoint"):
+        if chain(router, sec.ident[0]) is None:
+            continue
+        try:
+            credentials(router, sec.ident[0])
+            return sec.ident[0]
+        except MissingCredentials:
+            continue
+    return None
+
+
+def _tls_context(router: Router, tp: str | None):
+    """HTTPS identity: the trustpoint's certificate and chain, or (as IOS does without one) a
+    self-signed certificate made for the occasion (kept in memory only here)."""
+    from cucme_lab.services.https_tls import _load_identity, server_context
+
+    if tp is not None:
+        try:
+            creds = credentials(router, tp)
+        except MissingCredentials:
+            pass
+        else:
+            ctx = server_context(creds.certificate, creds.private_key)
+            if creds.ca_certificates:
+                _load_identity(ctx, creds.certificate, creds.private_key, creds.ca_certificates)
+            return ctx
+    cert, key = _self_signed(router)
+    return server_context(cert, key)
+
+
+def _self_signed(router: Router):
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    from cucme_lab.router.pki.keystore import generate_private_key
+
+    key = generate_private_key(1024)
+    serial = x509.random_serial_number()
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                         f"IOS-Self-Signed-Certificate-{serial % 10**10}")])
+    now = router.clock.now_utc()
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(serial)
+            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=3650))
+            .sign(key, hashes.SHA256()))
+    return cert, key

@@ -1,0 +1,186 @@
+"""The router's TFTP service: a thin adapter from the published table to the server process.
+
+Wanted while telephony-service has an `ip source-address`: CME's TFTP server answers on that
+address, UDP 69 (20069 when the lab may not bind ports below 1024; the manifest records the
+real port, as DHCP option 150 would tell phones). The server itself is tftpy in a process of its
+own (`emulator.services.tftp_worker`), because tftpy's `select()` fails in a process holding
+descriptors above 1024. This side starts that process, sends it each new table snapshot,
+turns its reports into syslog lines, and stops it when the service is cancelled.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import struct
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import trio
+
+from cucme_lab.router.provisioning.tftp_table import TftpTable, published
+from cucme_lab.router.telephony import settings as tm
+from cucme_lab.services.manager import Binding
+
+if TYPE_CHECKING:
+    from cucme_lab.lab.router_lab import Lab
+
+log = logging.getLogger(__name__)
+
+TFTP_PORT = 69
+START_TIMEOUT = 10.0
+
+
+@dataclass
+class WorkerLink:
+    """What the router knows about one running server process."""
+
+    pid: int
+    host: str
+    port: int
+    acked_version: int = -1
+    sent: TftpTable | None = None
+    refused: list[dict] = field(default_factory=list)
+
+
+class TftpService:
+    name = "tftp"
+
+    def __init__(self) -> None:
+        self.links: dict[Binding, WorkerLink] = {}
+
+    def wanted(self, lab: Lab) -> list[Binding]:
+        ts = tm.telephony_service(lab.router.config)
+        if ts is None or ts.source_address is None:
+            return []
+        return [Binding(self.name, ts.source_address, TFTP_PORT, "udp")]
+
+    async def serve(self, lab: Lab, binding: Binding,
+                    task_status: trio.TaskStatus[tuple[str, int]]) -> None:
+        host = lab.addresses.to_loopback(binding.configured_address)
+        port = lab.addresses.port(binding.configured_port)
+        process = await trio.lowlevel.open_process(
+            [sys.executable, "-m", "cucme_lab.services.tftp_worker", host, str(port)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
+        wake = trio.Event()
+
+        def poke() -> None:
+            wake.set()
+
+        try:
+            assert process.stdout is not None and process.stdin is not None
+            lines = _Lines(process.stdout)
+            with trio.fail_after(START_TIMEOUT):
+                first = await lines.next()
+            if first is None or first.get("event") != "listening":
+                info = first or {}
+                raise OSError(info.get("errno") or 0, info.get("message") or
+                              "TFTP server process did not start")
+            link = WorkerLink(process.pid, host, int(first["port"]))
+            self.links[binding] = link
+            lab.router.change_listeners.append(poke)
+            await self._send(process, link, published(lab.router))
+            task_status.started((host, link.port))
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(self._reports, lab, lines, link, nursery.cancel_scope)
+                while True:
+                    await wake.wait()
+                    wake = trio.Event()
+                    table = published(lab.router)
+                    if table is not link.sent:
+                        await self._send(process, link, table)
+        finally:
+            if poke in lab.router.change_listeners:
+                lab.router.change_listeners.remove(poke)
+            self.links.pop(binding, None)
+            with trio.CancelScope(shield=True):
+                await _stop(process)
+
+    async def _send(self, process: trio.Process, link: WorkerLink, table: TftpTable) -> None:
+        payload = table.encode()
+        assert process.stdin is not None
+        await process.stdin.send_all(struct.pack(">I", len(payload)) + payload)
+        link.sent = table
+
+    async def _reports(self, lab: Lab, lines: _Lines, link: WorkerLink,
+                       scope: trio.CancelScope) -> None:
+        while True:
+            report = await lines.next()
+            if report is None:
+                lab.router.log.log("%SYS-3-TFTP_SERVER: TFTP server process ended")  # [U]
+                scope.cancel()
+                return
+            event = report.get("event")
+            if event == "table":
+                link.acked_version = int(report["version"])
+            elif event in ("refused", "malformed"):
+                link.refused.append(report)
+                peer = lab.addresses.to_configured(str(report.get("peer")))
+                # [U] no capture of IOS's own text for this was found.
+                what = (f"{report.get('op')} of {report.get('file')!r} refused: "
+                        f"{report.get('reason')}" if event == "refused"
+                        else f"malformed packet: {report.get('reason')}")
+                lab.router.log.log(f"%TFTP-4-ACCESS: {what} (from {peer})")
+            elif event == "not-found":
+                log.debug("tftp: %s asked for unknown %r", report.get("peer"),
+                          report.get("file"))
+
+    def link(self, binding: Binding | None = None) -> WorkerLink | None:
+        if binding is not None:
+            return self.links.get(binding)
+        return next(iter(self.links.values()), None)
+
+    async def synced(self, lab: Lab, timeout: float = 5.0) -> WorkerLink:
+        """Wait until the server process serves the router's current table (tests, tools)."""
+        with trio.fail_after(timeout):
+            while True:
+                link = self.link()
+                table = published(lab.router)
+                if link is not None and link.sent is table and \
+                        link.acked_version == table.version:
+                    return link
+                await trio.sleep(0.01)
+
+
+class _Lines:
+    """JSON lines from the worker's stdout."""
+
+    def __init__(self, stream: trio.abc.ReceiveStream) -> None:
+        self.stream, self.buffer = stream, b""
+
+    async def next(self) -> dict | None:
+        while b"\n" not in self.buffer:
+            chunk = await self.stream.receive_some(65536)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        try:
+            return json.loads(line)
+        except ValueError:
+            return {"event": "garbage"}
+
+
+async def _stop(process: trio.Process) -> None:
+    """Close the pipe (the worker exits on EOF); kill it if it lingers."""
+    try:
+        if process.stdin is not None:
+            await process.stdin.aclose()
+    except (trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+        pass
+    with trio.move_on_after(2):
+        await process.wait()
+        return
+    process.kill()
+    with trio.move_on_after(2):
+        await process.wait()
+
+
+def tftp_service(lab: Lab) -> TftpService | None:
+    """The lab's TFTP service object, if it has one."""
+    for service in getattr(lab.services, "services", []):
+        if isinstance(service, TftpService):
+            return service
+    return None

@@ -1,0 +1,185 @@
+"""The TFTP server process: tftpy serving the router's published table, read-only.
+
+tftpy waits with `select()`, which fails once its process holds a descriptor above 1024; the
+router holds a TLS connection per phone, so the server runs here, in a process of its own that
+keeps only a handful of descriptors. Run as `python -m emulator.services.tftp_worker HOST PORT`.
+
+Protocol with the router (`emulator.services.tftp`):
+- stdin: frames `u32 length + TftpTable.encode()` bytes, each replacing the whole table; EOF
+  (the router closed the pipe or died) ends the process.
+- stdout: JSON lines: `listening` (with the bound port) or `bind-error` first, then `table`
+  (acknowledging a version) and `refused` / `not-found` for requests it turned down.
+
+Requests are answered from the current snapshot only: unknown names get error 1 (file not
+found), names that try to leave the table (`..`, absolute paths, `\\`, control characters) and
+every write get error 2 (access violation), as RFC 1350 names them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import logging
+import os
+import struct
+import sys
+import tempfile
+import threading
+
+import tftpy
+from tftpy import TftpContexts, TftpStates
+from tftpy.TftpPacketTypes import TftpPacketRRQ, TftpPacketWRQ
+from tftpy.TftpShared import TftpErrors, TftpException
+
+from cucme_lab.router.provisioning.tftp_table import decode_files
+
+_out_lock = threading.Lock()
+_files: dict[str, bytes] = {}  # replaced whole, never mutated: the current snapshot
+_listen_host = "0.0.0.0"
+
+
+def emit(event: str, **fields: object) -> None:
+    line = json.dumps({"event": event, **fields}) + "\n"
+    with _out_lock:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+
+
+def bad_name(name: str) -> str | None:
+    """Why a requested name may not even be looked up, or None."""
+    if name.startswith("/") or "\\" in name or (len(name) > 1 and name[1] == ":"):
+        return "absolute path"
+    if any(part == ".." for part in name.split("/")):
+        return "path outside the published table"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        return "control character in file name"
+    return None
+
+
+class GuardedStart(TftpStates.TftpStateServerStart):
+    """Refuses writes and escaping names before tftpy looks at its (empty) root folder."""
+
+    def handle(self, pkt, raddress, rport):  # noqa: ANN001, ANN201 (tftpy's signature)
+        if isinstance(pkt, TftpPacketWRQ):
+            self._refuse(pkt.filename, raddress, rport, "write", "write request")
+        if isinstance(pkt, TftpPacketRRQ):
+            reason = bad_name(pkt.filename)
+            if reason is not None:
+                self._refuse(pkt.filename, raddress, rport, "read", reason)
+        return super().handle(pkt, raddress, rport)
+
+    def _refuse(self, name: str, host: str, port: int, op: str, reason: str) -> None:
+        if not self.context.tidport:
+            self.context.tidport = port
+        self.sendError(TftpErrors.AccessViolation)
+        emit("refused", peer=host, port=port, file=name, op=op, reason=reason)
+        raise TftpException(f"{op} of {name!r} refused: {reason}")
+
+
+class GuardedContext(TftpContexts.TftpContextServer):
+    """A transfer that starts in GuardedStart and never lets a malformed packet escape.
+
+    tftpy's server loop catches only TftpException; anything else (a 1-byte datagram makes
+    `struct.error`) would end its thread, so it is turned into one here.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.state = GuardedStart(self)
+        self.flock = False  # in-memory files: nothing to lock (TftpServer does not pass it on)
+        # tftpy leaves a transfer's socket unbound, so replies would leave from whatever
+        # address the kernel picks (127.0.0.1), not the server's; clients rightly drop those.
+        self.sock.bind((_listen_host, 0))
+
+    def start(self, buffer: bytes) -> None:
+        try:
+            super().start(buffer)
+        except TftpException:
+            raise
+        except Exception as exc:
+            emit("malformed", peer=self.host, port=self.port, reason=str(exc)[:100])
+            raise TftpException(f"malformed packet: {exc}") from None
+
+    def cycle(self) -> None:
+        try:
+            super().cycle()
+        except TftpException:
+            raise
+        except Exception as exc:
+            emit("malformed", peer=self.host, port=self.port, reason=str(exc)[:100])
+            raise TftpException(f"malformed packet: {exc}") from None
+
+
+def lookup(name: str, raddress: str | None = None, rport: int | None = None) -> io.BytesIO | None:
+    data = _files.get(name)
+    if data is None:
+        emit("not-found", peer=raddress, port=rport, file=name)
+        return None
+    return io.BytesIO(data)
+
+
+def refuse_upload(path: str, context: object) -> None:
+    return None  # tftpy answers error 2; GuardedStart has already refused it anyway
+
+
+def read_frames(server: tftpy.TftpServer) -> None:
+    """Replace the snapshot with each frame from the router, until EOF."""
+    global _files
+    stdin = sys.stdin.buffer
+    while True:
+        head = stdin.read(4)
+        if len(head) < 4:
+            break
+        (length,) = struct.unpack(">I", head)
+        payload = stdin.read(length)
+        if len(payload) < length:
+            break
+        version, files = decode_files(payload)
+        _files = files
+        emit("table", version=version, files=len(files))
+
+
+def main(argv: list[str]) -> int:
+    global _listen_host
+    host, port = argv[0], int(argv[1])
+    _listen_host = host
+    logging.getLogger("tftpy").setLevel(logging.CRITICAL)
+    # tftpy builds its per-transfer context from this module-level name; in this process
+    # only, it is ours, so every transfer starts in GuardedStart.
+    importlib.import_module("tftpy.TftpServer").TftpContextServer = GuardedContext
+    # tftpy wants a root folder when it starts; it is removed at once, so no name can ever
+    # match a file on disk and every read goes to `lookup`.
+    root = tempfile.mkdtemp(prefix="cucme-tftp-")
+    server = tftpy.TftpServer(root, dyn_file_func=lookup, upload_open=refuse_upload,
+                              flock=False)  # files are in-memory snapshots: nothing to lock
+    os.rmdir(root)
+    failure: list[OSError] = []
+
+    def run() -> None:
+        try:
+            server.listen(host, port, timeout=0.5)
+        except OSError as exc:
+            if server.is_running.is_set():
+                emit("crashed", reason=str(exc)[:200])
+                os._exit(1)
+            failure.append(exc)
+            server.is_running.set()
+        except BaseException as exc:  # the router sees EOF, logs it and may start another
+            emit("crashed", reason=repr(exc)[:200])
+            os._exit(1)
+
+    thread = threading.Thread(target=run, name="tftpy", daemon=True)
+    thread.start()
+    server.is_running.wait()
+    if failure:
+        exc = failure[0]
+        emit("bind-error", errno=exc.errno, message=exc.strerror or str(exc))
+        return 1
+    emit("listening", host=host, port=server.listenport, pid=os.getpid())
+    read_frames(server)
+    os._exit(0)  # the router closed the pipe (or died): stop at once, nothing to flush
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,78 @@
+"""What the SSH and telnet services share: where they listen and who they let in.
+
+Both listen on each address of the router (every interface with an `ip address` that is not
+shut down), at the IOS port or the lab's offset. A new connection is judged before a byte of
+protocol is spoken: a vty line must be free and accept the protocol (`transport input`), and
+the line's `access-class` must permit the client's configured address. A refused connection is
+reset, which is what a client of a real router sees.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import trio
+
+from cucme_lab.router import access as ra
+from cucme_lab.services.manager import Binding
+
+if TYPE_CHECKING:
+    from cucme_lab.lab.router_lab import Lab
+
+
+def router_addresses(router: Any) -> list[str]:
+    """The configured addresses the router answers on."""
+    found: list[str] = []
+    for sec in router.config.sections("interface"):
+        addr = sec.value("ip address", "address")
+        if addr and not sec.has("shutdown") and addr not in found:
+            found.append(addr)
+    return found
+
+
+def bindings(lab: Lab, service: str, port: int) -> list[Binding]:
+    return [Binding(service, addr, port) for addr in router_addresses(lab.router)]
+
+
+def reset(sock: Any) -> None:
+    """Close with an RST (SO_LINGER 0), as a router refusing a connection does."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    sock.close()
+
+
+Handler = Callable[[trio.SocketStream, ra.VtyConnection], Awaitable[None]]
+
+
+async def listen(lab: Lab, binding: Binding, protocol: str, handler: Handler,
+                 task_status: trio.TaskStatus[tuple[str, int]]) -> None:
+    """Bind, report the bound address, then admit or refuse each connection."""
+    host = lab.addresses.to_loopback(binding.configured_address)
+    port = lab.addresses.port(binding.configured_port)
+    listeners = await trio.open_tcp_listeners(port, host=host)
+    task_status.started((host, port))
+
+    async def on_connect(stream: trio.SocketStream) -> None:
+        try:
+            peer_host, peer_port = stream.socket.getpeername()[:2]
+        except OSError:
+            await stream.aclose()
+            return
+        peer = lab.addresses.to_configured(peer_host)
+        admission = ra.admit(lab.router, protocol, peer, peer_port,
+                             binding.configured_address)
+        if admission.conn is None:
+            reset(stream.socket)
+            return
+        conn = admission.conn
+        try:
+            await handler(stream, conn)
+        finally:
+            ra.vty_state(lab.router).release(conn)
+
+    await trio.serve_listeners(on_connect, listeners)

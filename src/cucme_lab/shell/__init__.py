@@ -1,0 +1,1 @@
+"""The IOS command line: grammar, parser, sessions, console and remote front ends."""

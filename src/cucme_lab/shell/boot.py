@@ -1,0 +1,45 @@
+"""Booting and reloading: a router's configuration is rebuilt by typing its startup-config.
+
+`reload` feeds `startup-config` through the very parser a person types into, so whatever a
+saved configuration holds comes back exactly as it would on a real router, or fails the same way.
+"""
+
+from __future__ import annotations
+
+from cucme_lab.router.router import Router
+
+
+async def apply_config(router: Router, text: str) -> str:
+    """Type `text` into global configuration mode of a silent session; return its output."""
+    from cucme_lab.shell.session import Session
+    from cucme_lab.shell.terminal import ScriptTerminal
+
+    terminal = ScriptTerminal([])
+    session = Session(router, terminal, user="startup", origin="startup", priv=15)
+    session.enter_config()
+    try:
+        for line in text.splitlines():
+            if line.strip() == "end" and not line.startswith(" "):
+                break
+            await session.handle(line)
+        for hook in list(session.on_exit_config):  # actions that need the whole config
+            hook()
+    finally:
+        session.close()
+    return terminal.output()
+
+
+async def reload_router(router: Router) -> str:
+    """Power-cycle the router: factory state, then the startup-config applied on top."""
+    for hook in list(router.reload_hooks):
+        hook()
+    router.factory_reset()
+    text = router.startup_config()
+    if text:  # a saved configuration says `shutdown` where an interface was down
+        for sec in router.config.sections("interface"):
+            sec.unset("shutdown")
+    out = await apply_config(router, text) if text else ""
+    router.last_change = None
+    router.unsaved_changes = False
+    router.notify()
+    return out

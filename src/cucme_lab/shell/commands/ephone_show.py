@@ -1,0 +1,200 @@
+"""Status of SCCP phones: `show ephone ...`, `show telephony-service security-info`,
+`debug ephone register|keepalive|detail`.
+
+Layouts follow specs/ios-cli.md 6.6, 6.9 and 6.10 (the IOS 15 form of `show ephone`). Counters
+this lab does not model (media, whisper, paging) print as 0. The `Signaling:` line naming the TLS
+suite is this lab's addition [U], so a trainee can see NULL-SHA against an encrypting suite.
+"""
+
+from __future__ import annotations
+
+from cucme_lab.router.router import Router
+from cucme_lab.router.telephony.registrations import Registration
+from cucme_lab.router.telephony.settings import Ephone, ephone_dn, ephones, telephony_service
+from cucme_lab.shell.commands.telephony import MAX_EPHONES
+from cucme_lab.shell.declarations import command
+from cucme_lab.shell.session import Ctx
+
+SHOW_HELP = {
+    "ephone": "IP phone status",
+    "registered": "Registered ephones",
+    "unregistered": "Unregistered ephones",
+    "summary": "Summary of all ephones",
+    "tag": "ephone tag",
+    "telephony-service": "Telephony service information",
+    "security-info": "Security information",
+}
+DEBUG_HELP = {
+    "debug": "Debugging functions (see also 'undebug')",
+    "undebug": "Disable debugging functions (see also 'debug')",
+    "no": "Negate a command or set its defaults",
+    "ephone": "ethernet phone debugging",
+    "register": "ephone registration debugging",
+    "keepalive": "ephone keepalive debugging",
+    "detail": "ephone detail debugging",
+    "mac-address": "Enable debug for one ephone",
+    "mac": "MAC address",
+}
+DEBUG_NAMES = {"register": "registration", "keepalive": "keepalive", "detail": "detail"}
+
+
+def _suffix(reg: Registration) -> str:
+    """`+ Authentication` / `+ Authentication + Encryption with TLS connection` (6.9)."""
+    if reg.transport != "TLS":
+        return ""
+    if reg.cipher_encrypts:
+        return " + Authentication + Encryption with TLS connection"
+    return " + Authentication"
+
+
+def _button_lines(router: Router, ep: Ephone | None) -> list[str]:
+    lines: list[str] = []
+    for b in sorted(ep.buttons if ep else [], key=lambda b: b.index):
+        lines.append(f"button {b.index}: cw:1 ccw:(0 0)")
+        for tag in b.dns:
+            dn = ephone_dn(router.config, tag)
+            number = dn.number if dn and dn.number else ""
+            state = "CH1   IDLE" + ("         CH2   IDLE" if dn and dn.dual_line else "")
+            lines.append(f"  dn {tag}  number {number} {state}")
+    return lines
+
+
+def ephone_block(router: Router, ep: Ephone | None, reg: Registration | None) -> list[str]:
+    tag = reg.tag if reg else ep.tag  # type: ignore[union-attr]
+    mac = reg.mac if reg else (ep.mac if ep and ep.mac else "0000.0000.0000")
+    codec = ep.codec if ep and ep.codec else "g711ulaw"
+    if reg is not None:
+        head = (f"ephone-{tag}[{tag - 1}] Mac:{mac} TCP socket:[{reg.socket}] activeLine:0 "
+                f"whisperLine:0 REGISTERED in SCCP ver {reg.protocol_ver}/{reg.version} "
+                f"max_streams={reg.max_streams}{_suffix(reg)}")
+        model = ep.type if ep and ep.type else reg.model
+        ip = (f"IP:{reg.ip} * {reg.port} {model}  keepalive {reg.keepalives} max_line "
+              f"{reg.max_lines} available_line {reg.available_lines}")
+        caps, resets = reg.caps, reg.reset_sent
+    else:
+        head = (f"ephone-{tag}[{tag - 1}] Mac:{mac} TCP socket:[-1] activeLine:0 "
+                "whisperLine:0 UNREGISTERED")
+        ip = "IP:0.0.0.0 0 Unknown 0  keepalive 0 max_line 0 available_line 0"
+        caps, resets = 0, 0
+    lines = [head,
+             "mediaActive:0 whisper_mediaActive:0 startMedia:0 offhook:0 ringing:0 reset:0 "
+             f"reset_sent:{resets} paging 0 debug:0 caps:{caps}",
+             ip]
+    lines += _button_lines(router, ep)
+    lines += [f"Preferred Codec: {codec}", "Lpcor Type: none"]
+    if reg is not None and reg.transport == "TLS":
+        lines.append(f"Signaling: TLS {reg.tls_version} cipher {reg.cipher}")
+    return lines
+
+
+def _rows(router: Router) -> list[tuple[int, Ephone | None, Registration | None]]:
+    regs = router.phones.registrations
+    configured = {ep.tag: ep for ep in ephones(router.config)}
+    tags = sorted(set(configured) | set(regs))
+    return [(t, configured.get(t), regs.get(t)) for t in tags]
+
+
+@command("exec", "show ephone [{registered|unregistered}:which]", help=SHOW_HELP)
+def show_ephone(c: Ctx) -> None:
+    which = c.args.get("which")
+    blocks = []
+    for _, ep, reg in _rows(c.router):
+        if (which == "registered" and reg is None) or (which == "unregistered" and reg):
+            continue
+        blocks.append("\n".join(ephone_block(c.router, ep, reg)))
+    if blocks:
+        c.session.emit("\n\n".join(blocks) + "\n\n")
+
+
+@command("exec", f"show ephone <1-{MAX_EPHONES}>:tag", help=SHOW_HELP)
+def show_ephone_tag(c: Ctx) -> None:
+    for tag, ep, reg in _rows(c.router):
+        if tag == c.args["tag"]:
+            c.session.emit("\n".join(ephone_block(c.router, ep, reg)) + "\n\n")
+
+
+@command("exec", "show ephone summary", help=SHOW_HELP)
+def show_ephone_summary(c: Ctx) -> None:
+    router = c.router
+    out = ["hairpin_block:"]
+    registered = unregistered = 0
+    for tag, ep, reg in _rows(router):
+        mac = reg.mac if reg else (ep.mac if ep and ep.mac else "0000.0000.0000")
+        buttons = sorted(ep.buttons if ep else [], key=lambda b: b.index)
+        primary = f"{buttons[0].dns[0]}*" if buttons and buttons[0].dns else ""
+        state = "REGISTERED" if reg else "UNREGISTERED"
+        sock = reg.socket if reg else -1
+        out.append(f"ephone-{tag}[{tag - 1}] Mac:{mac} TCP socket:[{sock}] activeLine:0 "
+                   f"whisperLine:0 {state}")
+        out.append("mediaActive:0 whisper_mediaActive:0 startMedia:0 offhook:0 ringing:0 "
+                   f"reset:0 reset_sent:{reg.reset_sent if reg else 0} debug:0  "
+                   f"primary_dn: {primary}")
+        model = (ep.type if ep and ep.type else reg.model) if reg else "Unknown"
+        keys = " ".join(f"{b.index}:{','.join(map(str, b.dns))}" for b in buttons)
+        out.append(f"IP:{reg.ip if reg else '0.0.0.0'} * SCCP {model}  keepalive "
+                   f"{reg.keepalives if reg else 0}   music 0  {keys}".rstrip())
+        if reg:
+            registered += 1
+        else:
+            unregistered += 1
+    ts = telephony_service(router.config)
+    limit = (ts.max_ephones if ts else None) or router.phones.capacity
+    out.append(f"Max {limit}, Registered {registered}, Unregistered {unregistered}, "
+               f"Deceased 0, Sockets {router.phones.socket_count}")
+    out += ["Max Conferences 8 with 0 active (8 allowed)", "Skinny Music On Hold Status",
+            "Active MOH clients 0 (max 72), Media Clients 0", "No MOH file loaded"]
+    c.session.emit("\n".join(out) + "\n")
+
+
+_SERVER_MODES = {"secure": "Secure", "non-secure": "Non-Secure", "erase": "Erase"}
+
+
+@command("exec", "show telephony-service security-info", help=SHOW_HELP)
+def show_security_info(c: Ctx) -> None:
+    ts = telephony_service(c.router.config)
+    if ts is None:
+        return
+    server = _SERVER_MODES.get(ts.server_security_mode or "", "Non-Secure")  # unset [M]
+    c.session.emit(
+        f"Skinny Server Trustpoint for TLS: {ts.secure_signaling_trustpoint or ''}\n"
+        f"TFTP Credentials Trustpoint: {ts.tftp_server_trustpoint or ''}\n"
+        f"Server Security Mode: {server}\n"
+        f"Global Device Security Mode: {ts.device_security_mode.capitalize()}\n")
+
+
+# --- debug ephone -----------------------------------------------------------------------------
+# The enable/disable texts are this lab's [U]: no capture was found (specs/ios-cli.md 6.12).
+
+
+@command("exec", "debug ephone {register|keepalive|detail}:what [mac-address H.H.H:mac]",
+         help=DEBUG_HELP)
+def debug_ephone(c: Ctx) -> None:
+    what = c.args["what"]
+    text = f"EPHONE {DEBUG_NAMES[what]} debugging is enabled"
+    c.router.debug.enable(f"ephone {what}", text)
+    if c.args.get("mac"):
+        c.router.phones.debug_macs.add(c.args["mac"])
+    c.out(text)
+
+
+def _undebug(c: Ctx) -> None:
+    what = c.args.get("what")
+    c.router.debug.disable("ephone" + (f" {what}" if what else ""))
+    if c.args.get("mac"):
+        c.router.phones.debug_macs.discard(c.args["mac"])
+    elif not c.router.debug.on("ephone register") and not c.router.debug.on("ephone detail") \
+            and not c.router.debug.on("ephone keepalive"):
+        c.router.phones.debug_macs.clear()
+    c.out(f"EPHONE {DEBUG_NAMES[what] + ' ' if what else ''}debugging is disabled")
+
+
+@command("exec", "no debug ephone [{register|keepalive|detail}:what] [mac-address H.H.H:mac]",
+         help=DEBUG_HELP)
+def no_debug_ephone(c: Ctx) -> None:
+    _undebug(c)
+
+
+@command("exec", "undebug ephone [{register|keepalive|detail}:what] [mac-address H.H.H:mac]",
+         help=DEBUG_HELP)
+def undebug_ephone(c: Ctx) -> None:
+    _undebug(c)

@@ -1,0 +1,166 @@
+"""Remote management: what the vty lines, SSH and the access lists show and accept.
+
+`show line`, `show ssh`, `show ip ssh`, `clear line`, `show access-lists`,
+`clear access-list counters`, `show login failures`, and the configuration lines the login
+path reads (`login authentication`, `ip ssh rsa keypair-name`, `login on-failure log`).
+The decisions themselves live in `emulator.remote_access`; the shell on a vty in
+`cli_shell.vty` (imported here so that loading the commands registers the vty front end).
+"""
+
+from __future__ import annotations
+
+import cucme_lab.shell.vty  # noqa: F401  (registers the vty front end with the network services)
+from cucme_lab.router import access as ra
+from cucme_lab.shell.commands.common import setting
+from cucme_lab.shell.declarations import command
+from cucme_lab.shell.session import Ctx
+
+USER = 1
+
+HELP = {
+    "line": "TTY line information",
+    "ssh": "Status of SSH server connections",
+    "access-lists": "List access lists",
+    "failures": "Display information about login failures",
+    "counters": "Clear access list counters",
+    "authentication": "Authentication parameters.",
+    "keypair-name": "Key pair name",
+    "rsa": "Configure RSA key pair name",
+    "on-failure": "Set options for failed login attempt",
+    "on-success": "Set options for successful login attempt",
+    "log": "Generate syslogs on login attempt",
+    "vty": "Virtual terminal",
+}
+
+
+# --- show line -------------------------------------------------------------------------------
+
+@command("exec", "show line", priv=USER, help=HELP)
+def show_line(c: Ctx) -> None:
+    """`show line` in the IOS 12.4 layout [M]: one row per line, `*` on lines in use."""
+    config = c.router.config
+    state = ra.vty_state(c.router)
+    active = {s.line_number for s in c.router.sessions}
+    c.out("   Tty Typ     Tx/Rx    A Modem  Roty AccO AccI   Uses   Noise  Overruns   Int")
+    rows = [(ra.CONSOLE_LINE, "CTY", "", None, 0), (ra.AUX_LINE, "AUX", "9600/9600", None, 0)]
+    for n in range(ra.vty_count(config)):
+        sec = ra.vty_section(config, n)
+        rows.append((ra.FIRST_VTY + n, "VTY", "", ra.access_class(sec), state.uses.get(n, 0)))
+    for number, kind, speed, acl, uses in rows:
+        mark = "*" if number in active else " "
+        acc_in = acl if acl is not None else "-"
+        c.out(f"{mark}{number:>5} {kind:<3} {speed:>11}  -    -      -    -  {acc_in:>4} "
+              f"{uses:>6} {0:>7} {'0/0':>9} {'-':>7}")
+    last = ra.FIRST_VTY + ra.vty_count(config)
+    c.out("")
+    c.out("Line(s) not in async mode -or- with no hardware support: ")
+    c.out(f"{last}-{last + 10}")
+    c.out("")
+
+
+# --- SSH -------------------------------------------------------------------------------------
+
+@command("exec", "show ssh", priv=USER, help=HELP)
+def show_ssh(c: Ctx) -> None:
+    """`show ssh` [M]: an IN and an OUT row per SSH connection, then the SSHv1 line."""
+    conns = [conn for conn in ra.vty_state(c.router).connections.values()
+             if conn.protocol == "ssh" and conn.session is not None]
+    if not conns:
+        c.out("%No SSHv2 server connections running.")
+    else:
+        c.out("Connection Version Mode Encryption  Hmac         State                 Username")
+        for conn in sorted(conns, key=lambda x: x.line):
+            rows = (("IN", conn.ssh.get("send_cipher", ""), conn.ssh.get("send_mac", "")),
+                    ("OUT", conn.ssh.get("recv_cipher", ""), conn.ssh.get("recv_mac", "")))
+            for mode, cipher, mac in rows:
+                c.out(f"{conn.line:<10} {'2.0':<7} {mode:<4} {cipher:<11} {mac:<12} "
+                      f"{'Session started':<21} {conn.user or ''}".rstrip())
+    c.out("%No SSHv1 server connections running.")
+
+
+@command("exec", "show ip ssh", priv=USER, help={"ip": "IP information", **HELP})
+def show_ip_ssh(c: Ctx) -> None:
+    config = c.router.config
+    version = ra.ssh_version(config)
+    if ra.ssh_host_key(c.router) is not None:
+        c.out(f"SSH Enabled - version {version}")
+    else:
+        c.out(f"SSH Disabled - version {version}")
+        c.out("%Please create RSA keys to enable SSH (and of atleast 768 bits for SSH v2).")
+    c.out(f"Authentication timeout: {ra.ssh_timeout(config)} secs; Authentication retries: "
+          f"{ra.ssh_retries(config)}")
+
+
+setting("config", "ip ssh rsa keypair-name WORD:name", help=HELP)
+
+
+# --- clear line ------------------------------------------------------------------------------
+
+async def _clear(c: Ctx, vty: int | None) -> None:
+    if not await c.confirm("[confirm]"):
+        return
+    if vty is not None:
+        conn = ra.vty_state(c.router).connections.get(vty)
+        if conn is not None and conn.hangup is not None:
+            conn.hangup()
+    c.out(" [OK]")
+
+
+@command("exec", "clear line <0-1871>:n", help={"clear": "Reset functions",
+                                              "line": "Reset a terminal line"})
+async def clear_line(c: Ctx) -> None:
+    n = c.args["n"]
+    await _clear(c, n - ra.FIRST_VTY if n >= ra.FIRST_VTY else None)
+
+
+@command("exec", "clear line vty <0-1869>:n", help={"clear": "Reset functions",
+                                                  "line": "Reset a terminal line", **HELP})
+async def clear_line_vty(c: Ctx) -> None:
+    await _clear(c, c.args["n"])
+
+
+# --- access lists ----------------------------------------------------------------------------
+
+@command("exec", "show access-lists [<1-2699>:n]", priv=USER, help=HELP)
+def show_access_lists(c: Ctx) -> None:
+    c.session.emit(ra.show_access_lists(c.router.config, c.arg("n")))
+
+
+@command("exec", "clear access-list counters [<1-2699>:n]",
+         help={"access-list": "Clear access list statistical information", **HELP})
+def clear_access_list_counters(c: Ctx) -> None:
+    ra.clear_acl_counters(c.router.config, c.arg("n"))
+
+
+# --- login -----------------------------------------------------------------------------------
+
+@command("config-line", "login authentication {default|WORD}:list",
+         help={**HELP, "default": "Use the default authentication list."},
+         no="login authentication [{default|WORD}:list]")
+def login_authentication(c: Ctx) -> None:
+    if c.no or c.default:
+        c.target.unset("login authentication")
+        return
+    name = c.args["list"]
+    c.target.set("login authentication", f"login authentication {name}", {"list": name})
+
+
+setting("config", "login on-failure log [every <1-65535>:n]", key="login on-failure", help=HELP,
+        no="login on-failure")
+setting("config", "login on-success log [every <1-65535>:n]", key="login on-success", help=HELP,
+        no="login on-success")
+
+
+@command("exec", "show login failures", help={"login": "Display Secure Login Configurations "
+                                               "and State", **HELP})
+def show_login_failures(c: Ctx) -> None:
+    """`show login failures` [U]: layout chosen after IOS 15's, newest failures last."""
+    failures = list(ra.vty_state(c.router).failures.values())
+    if not failures:
+        c.out("*** No logged failed login attempts with the device.***")
+        return
+    c.out("Information about last 50 login failure's with the device ")
+    c.out("")
+    c.out("Username         SourceIPAddr    lPort Count TimeStamp           ")
+    for f in failures[-50:]:
+        c.out(f"{f.user[:16]:<16} {f.source:<15} {f.port:<5} {f.count:<5} {f.last}")

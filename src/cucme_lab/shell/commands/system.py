@@ -1,0 +1,524 @@
+"""Global configuration of the router itself: identity, secrets, AAA, logging, time, services."""
+
+from __future__ import annotations
+
+import re
+
+from cucme_lab.router import passwords
+from cucme_lab.router.config.section import Section
+from cucme_lab.shell.commands.common import canonical, flag, setting
+from cucme_lab.shell.declarations import command
+from cucme_lab.shell.session import Ctx
+
+
+@command("config", "hostname WORD:name", no="hostname")
+def hostname(c: Ctx) -> None:
+    if c.no or c.default:
+        c.router.config.set("hostname", "hostname Router", {"name": "Router"})
+        return
+    name = c.args["name"]
+    if not re.fullmatch(r"[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?", name):
+        c.out("% Hostname contains one or more illegal characters.")
+        return
+    c.router.config.set("hostname", f"hostname {name}", {"name": name})
+
+
+# --- secrets and passwords --------------------------------------------------------------------
+# A password stored in clear (type 0) is shown as type 7 once `service password-encryption` is
+# on, and stays encrypted after it is turned off again, as on IOS.
+
+def password_line(prefix: str, ptype: int, text: str, router_encrypts: bool) -> tuple[int, str]:
+    if ptype == 0 and router_encrypts:
+        return 7, passwords.type7_encode(text)
+    return ptype, text
+
+
+def _encrypting(c: Ctx) -> bool:
+    return bool(c.router.config.value("service password-encryption", "enabled", False))
+
+
+def store_password(sec: Section, key: str, prefix: str, ptype: int, text: str,
+                   encrypt: bool) -> None:
+    """Keep a password line; `prefix` is the line up to the type (`username joe password`)."""
+    ptype, text = password_line(prefix, ptype, text, encrypt)
+    line = f"{prefix} {ptype} {text}" if ptype else f"{prefix} {text}"
+    sec.set(key, line, {"type": ptype, "text": text, "prefix": prefix, "password": True})
+
+
+def typed_password(c: Ctx) -> tuple[int | None, str]:
+    """The password of a `... password [0|7] TEXT` line; (None, text) after a bad type 7."""
+    ptype = int(c.arg("ptype") or 0)
+    text = c.args["text"].strip()
+    if ptype == 7:
+        try:
+            passwords.type7_decode(text)
+        except ValueError:
+            c.out("Invalid encrypted password: " + text)
+            return None, text
+    return ptype, text
+
+
+def encrypt_all_passwords(sec: Section) -> None:
+    for s in list(sec.settings.values()):
+        if s.values.get("password") and s.values["type"] == 0:
+            store_password(sec, s.key, s.values["prefix"], 0, s.values["text"], True)
+    for child in sec.children.values():
+        encrypt_all_passwords(child)
+
+
+@command("config", "service password-encryption",
+         help={"password-encryption": "Encrypt system passwords"})
+def service_password_encryption(c: Ctx) -> None:
+    enabled = not (c.no or c.default)
+    line = "service password-encryption" if enabled else "no service password-encryption"
+    c.router.config.set("service password-encryption", line, {"enabled": enabled})
+    if enabled:
+        encrypt_all_passwords(c.router.config)
+
+
+for _svc in ("timestamps debug datetime msec", "timestamps log datetime msec"):
+    setting("config", f"service {_svc}", key="service " + " ".join(_svc.split()[:2]))
+flag("config", "service sequence-numbers", on="service sequence-numbers")
+
+SECRET_HELP = {"secret": "Assign the privileged level secret (MAX of 25 characters)",
+               "password": "Assign the privileged level password (MAX of 25 characters)",
+               "level": "Set exec level password",
+               "0": "Specifies an UNENCRYPTED password will follow",
+               "5": "Specifies a MD5 HASHED secret will follow",
+               "7": "Specifies a HIDDEN password will follow",
+               "8": "Specifies a PBKDF2 HASHED secret will follow",
+               "9": "Specifies a SCRYPT HASHED secret will follow",
+               "LINE": "The UNENCRYPTED (cleartext) 'enable' secret"}
+
+
+def _secret_values(c: Ctx, ptype: str | None, text: str) -> tuple[int, str] | None:
+    """Hash a clear secret (type 5, as this IOS does) or check a hashed one."""
+    if ptype in (None, "0"):
+        return 5, passwords.type5_hash(text)
+    t = int(ptype)
+    try:
+        passwords.parse_encrypted(t, text.strip())
+    except ValueError:
+        for line in passwords.invalid_secret_lines(t):
+            c.out(line)
+        return None
+    return t, text.strip()
+
+
+@command("config", "enable secret [level <1-15>:level] [{0|5|8|9}:ptype] LINE:text",
+         help=SECRET_HELP, no="enable secret [level <1-15>:level]")
+def enable_secret(c: Ctx) -> None:
+    level = c.arg("level")
+    key = "enable secret" + (f" level {level}" if level else "")
+    if c.no or c.default:
+        c.router.config.unset(key)
+        return
+    values = _secret_values(c, c.arg("ptype"), c.args["text"])
+    if values is None:
+        return
+    t, h = values
+    plain = c.router.config.get("enable password" + (f" level {level}" if level else ""))
+    if plain and c.arg("ptype") in (None, "0") and passwords.verify_secret(
+            plain["type"], plain["text"], c.args["text"]):
+        c.out("The enable secret you have chosen is the same as your enable password.")
+        c.out("This is not recommended.  Re-enter the enable secret.")
+        c.out("")
+        return
+    c.router.config.set(key, f"{key} {t} {h}", {"type": t, "hash": h})
+
+
+@command("config", "enable algorithm-type {md5|sha256|scrypt}:algo secret LINE:text",
+         help={"algorithm-type": "Algorithm to use for hashing the plaintext 'enable' secret"},
+         no=False)
+def enable_algorithm_secret(c: Ctx) -> None:
+    t = {"md5": 5, "sha256": 8, "scrypt": 9}[c.args["algo"]]
+    h = passwords.encrypt_secret(t, c.args["text"])
+    c.router.config.set("enable secret", f"enable secret {t} {h}", {"type": t, "hash": h})
+
+
+@command("config", "enable password [level <1-15>:level] [{0|7}:ptype] LINE:text",
+         help=SECRET_HELP, no="enable password [level <1-15>:level]")
+def enable_password(c: Ctx) -> None:
+    level = c.arg("level")
+    key = "enable password" + (f" level {level}" if level else "")
+    if c.no or c.default:
+        c.router.config.unset(key)
+        return
+    ptype, text = typed_password(c)
+    if ptype is None:
+        return
+    secret = c.router.config.get("enable secret" + (f" level {level}" if level else ""))
+    if secret and passwords.verify_secret(secret["type"], secret["hash"],
+                                          text if ptype == 0 else passwords.type7_decode(text)):
+        c.out("The enable password you have chosen is the same as your enable secret.")
+        c.out("This is not recommended.  Re-enter the enable password.")
+        c.out("")
+        return
+    store_password(c.router.config, key, key, ptype, text, _encrypting(c))
+
+
+USER_HELP = {"username": "Establish User Name Authentication", "privilege": "Set user privilege "
+             "level", "password": "Specify the password for the user",
+             "secret": "Specify the secret for the user"}
+
+
+@command("config", "username WORD:name [privilege <0-15>:priv] password [{0|7}:ptype] "
+         "LINE:text", help=USER_HELP, no="username WORD:name")
+def username_password(c: Ctx) -> None:
+    name = c.args["name"]
+    if c.no or c.default:
+        c.router.config.unset(f"username {name}")
+        return
+    ptype, text = typed_password(c)
+    if ptype is None:
+        return
+    prefix = f"username {name}" + (f" privilege {c.args['priv']}" if "priv" in c.args else "")
+    store_password(c.router.config, f"username {name}", prefix + " password", ptype, text,
+                   _encrypting(c))
+    c.router.config.get(f"username {name}").update(user=name, priv=c.arg("priv", 1))
+
+
+@command("config", "username WORD:name [privilege <0-15>:priv] secret [{0|5|8|9}:ptype] "
+         "LINE:text", help=USER_HELP, no="username WORD:name")
+def username_secret(c: Ctx) -> None:
+    name = c.args["name"]
+    if c.no or c.default:
+        c.router.config.unset(f"username {name}")
+        return
+    values = _secret_values(c, c.arg("ptype"), c.args["text"])
+    if values is None:
+        return
+    t, h = values
+    prefix = f"username {name}" + (f" privilege {c.args['priv']}" if "priv" in c.args else "")
+    c.router.config.set(f"username {name}", f"{prefix} secret {t} {h}",
+                        {"user": name, "priv": c.arg("priv", 1), "type": t, "hash": h,
+                         "secret": True})
+
+
+# --- AAA and TACACS+ --------------------------------------------------------------------------
+
+@command("config", "aaa new-model", help={"new-model": "Enable NEW access control commands and "
+                                          "functions.(Disables OLD commands.)"})
+def aaa_new_model(c: Ctx) -> None:
+    enabled = not (c.no or c.default)
+    c.router.config.set("aaa new-model", "aaa new-model" if enabled else "no aaa new-model",
+                        {"enabled": enabled})
+    if enabled and not c.router.config.has("aaa session-id"):
+        c.router.config.set("aaa session-id", "aaa session-id common")
+
+
+setting("config", "aaa session-id {common|unique}:how", key="aaa session-id",
+        help={"session-id": "AAA Session ID"})
+
+AAA_METHODS = ("enable", "line", "local", "local-case", "none", "krb5")
+
+
+def parse_methods(c: Ctx, text: str, allowed: tuple[str, ...]) -> list[str] | None:
+    """AAA method lists: up to four of `group NAME`, `local`, `enable`, ... (old `tacacs+` too).
+
+    A word that is not a method gets the caret under it, as the IOS parser puts it.
+    """
+    start = c.line.find(text)
+    words = list(re.finditer(r"\S+", text))
+    methods: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i].group(0).lower()
+        if w in ("tacacs+", "radius"):
+            methods.append(f"group {w}")
+        elif "group".startswith(w) and len(w) >= 1 and i + 1 < len(words):
+            methods.append(f"group {words[i + 1].group(0)}")
+            i += 1
+        else:
+            hits = [m for m in allowed if m.startswith(w)]
+            if len(hits) != 1 and w not in allowed:
+                c.session.print_error(c.line, _error_at(start + words[i].start()))
+                return None
+            methods.append(w if w in allowed else hits[0])
+        i += 1
+        if len(methods) > 4:
+            c.session.print_error(c.line, _error_at(start + words[i - 1].start()))
+            return None
+    return methods
+
+
+def _error_at(position: int):
+    from cucme_lab.shell.parser import ParseError
+
+    return ParseError("invalid", position)
+
+
+@command("config", "aaa authentication login {default|WORD}:list LINE:methods",
+         help={"authentication": "Authentication configurations parameters.",
+               "login": "Set authentication lists for logins.",
+               "default": "The default authentication list."},
+         no="aaa authentication login {default|WORD}:list")
+def aaa_authentication_login(c: Ctx) -> None:
+    name = c.args["list"]
+    key = f"aaa authentication login {name}"
+    if c.no or c.default:
+        c.router.config.unset(key)
+        return
+    if not _require_new_model(c):
+        return
+    methods = parse_methods(c, c.args["methods"], AAA_METHODS)
+    if methods is not None:
+        c.router.config.set(key, f"{key} {' '.join(methods)}", {"list": name,
+                                                                "methods": methods})
+
+
+@command("config", "aaa authentication enable default LINE:methods",
+         help={"enable": "Set authentication list for enable."},
+         no="aaa authentication enable default")
+def aaa_authentication_enable(c: Ctx) -> None:
+    key = "aaa authentication enable default"
+    if c.no or c.default:
+        c.router.config.unset(key)
+        return
+    if not _require_new_model(c):
+        return
+    methods = parse_methods(c, c.args["methods"], ("enable", "line", "none"))
+    if methods is not None:
+        c.router.config.set(key, f"{key} {' '.join(methods)}", {"methods": methods})
+
+
+def _require_new_model(c: Ctx) -> bool:
+    if c.router.config.value("aaa new-model", "enabled", False):
+        return True
+    c.session.print_error(c.line, _error_at(c.line.lower().find("aaa")))
+    return False
+
+
+@command("config", "aaa accounting exec {default|WORD}:list {start-stop|stop-only|none}:rec "
+         "LINE:methods", help={"accounting": "Accounting configurations parameters.",
+                               "exec": "For starting an exec (shell)."},
+         no="aaa accounting exec {default|WORD}:list")
+def aaa_accounting_exec(c: Ctx) -> None:
+    _accounting(c, f"aaa accounting exec {c.args['list']}")
+
+
+@command("config", "aaa accounting commands <0-15>:level {default|WORD}:list "
+         "{start-stop|stop-only|none}:rec LINE:methods",
+         help={"commands": "For exec (shell) commands."},
+         no="aaa accounting commands <0-15>:level {default|WORD}:list")
+def aaa_accounting_commands(c: Ctx) -> None:
+    _accounting(c, f"aaa accounting commands {c.args['level']} {c.args['list']}")
+
+
+def _accounting(c: Ctx, key: str) -> None:
+    if c.no or c.default:
+        c.router.config.unset(key)
+        return
+    if not _require_new_model(c):
+        return
+    methods = parse_methods(c, c.args["methods"], ())
+    if methods is not None:
+        c.router.config.set(key, f"{key} {c.args['rec']} {' '.join(methods)}",
+                            {"methods": methods})
+
+
+@command("config", "tacacs-server host A.B.C.D:host [key LINE:key]",
+         help={"host": "Specify a TACACS server", "key": "per-server encryption key"},
+         no="tacacs-server host A.B.C.D:host")
+def tacacs_host(c: Ctx) -> None:
+    key = f"tacacs-server host {c.args['host']}"
+    if c.no or c.default:
+        c.router.config.unset(key)
+        return
+    c.router.config.set(key, canonical(c.args), {"host": c.args["host"], "key": c.arg("key")})
+
+
+@command("config", "tacacs-server key [{0|7}:ptype] LINE:text",
+         help={"key": "Set TACACS+ encryption key."}, no="tacacs-server key")
+def tacacs_key(c: Ctx) -> None:
+    if c.no or c.default:
+        c.router.config.unset("tacacs-server key")
+        return
+    store_password(c.router.config, "tacacs-server key", "tacacs-server key",
+                   int(c.arg("ptype") or 0), c.args["text"].strip(), _encrypting(c))
+
+
+setting("config", "ip tacacs source-interface INTERFACE:intf",
+        help={"source-interface": "Specify interface for source address in TACACS packets"})
+
+# --- SNMP, CDP, privileges ----------------------------------------------------------------------
+
+setting("config", "snmp-server community WORD:name [view WORD:view] [{RO|RW}:access] "
+        "[<1-99>:acl]", key="snmp-server community {name}",
+        help={"community": "Enable SNMP; set community string and access privs",
+              "RO": "Read-only access with this community string",
+              "RW": "Read-write access with this community string",
+              "<1-99>": "Std IP accesslist allowing access with this community string"},
+        no="snmp-server community WORD:name")
+
+
+@command("config", "cdp run", help={"run": "Enable CDP"})
+def cdp_run(c: Ctx) -> None:
+    if c.no:
+        c.router.config.set("cdp run", "no cdp run", {"enabled": False})
+    else:
+        c.router.config.unset("cdp run")
+
+
+@command("config", "privilege exec {level|reset}:how <0-15>:level LINE:cmd",
+         help={"exec": "Exec mode", "level": "Set privilege level of command"},
+         no="privilege exec {level|reset}:how <0-15>:level LINE:cmd")
+def privilege_exec(c: Ctx) -> None:
+    key = f"privilege exec level {c.args['cmd'].strip()}"
+    if c.no or c.default or c.args["how"] == "reset":
+        c.router.config.unset(key)
+        return
+    c.router.config.set(key, f"privilege exec level {c.args['level']} {c.args['cmd'].strip()}",
+                        {"level": c.args["level"], "command": c.args["cmd"].strip()})
+
+
+# --- logging and accounting ---------------------------------------------------------------------
+
+LOG_LEVELS = "{emergencies|alerts|critical|errors|warnings|notifications|informational|debugging}"
+setting("config", f"logging buffered [<4096-2147483647>:size] [{LOG_LEVELS}:level]",
+        help={"buffered": "Set buffered logging parameters"})
+setting("config", f"logging console [{LOG_LEVELS}:level]",
+        help={"console": "Set console logging parameters"})
+setting("config", "logging A.B.C.D:host", key="logging host {host}",
+        help={"A.B.C.D": "IP address of the logging host"}, no="logging A.B.C.D:host")
+setting("config", "logging host A.B.C.D:host", key="logging host {host}",
+        render=lambda a: f"logging {a['host']}", no="logging host A.B.C.D:host")
+setting("config", "dial-control-mib retain-timer <0-35791>:t",
+        help={"retain-timer": "Set timer for entries in call history table"})
+setting("config", "dial-control-mib max-size <0-1200>:n",
+        help={"max-size": "Specify the maximum size of the dial control history table"})
+setting("config", "gw-accounting {syslog|aaa|file}:how", key="gw-accounting {how}",
+        help={"syslog": "Enable syslog accounting"})
+
+# --- time -----------------------------------------------------------------------------------------
+
+
+@command("config", "clock timezone WORD:zone INT:hours [<0-59>:minutes]",
+         help={"timezone": "Configure time zone"}, no="clock timezone")
+def clock_timezone(c: Ctx) -> None:
+    clock = c.router.clock
+    if c.no or c.default:
+        c.router.config.unset("clock timezone")
+        clock.tz_name, clock.tz_offset_minutes = "UTC", 0
+        return
+    hours, minutes = c.args["hours"], c.arg("minutes", 0)
+    if not -23 <= hours <= 23:
+        c.session.print_error(c.line, _error_at(c.line.find(str(hours), c.line.find(
+            c.args["zone"]) + len(c.args["zone"]))))
+        return
+    clock.tz_name = c.args["zone"]
+    clock.tz_offset_minutes = hours * 60 + (minutes if hours >= 0 else -minutes)
+    line = f"clock timezone {c.args['zone']} {hours}" + (f" {minutes}" if minutes else "")
+    c.router.config.set("clock timezone", line, {"zone": c.args["zone"], "hours": hours,
+                                                 "minutes": minutes})
+
+
+setting("config", "clock summer-time WORD:zone recurring [LINE:rule]",
+        help={"summer-time": "Configure summer (daylight savings) time",
+              "recurring": "Configure recurring summer time"}, no="clock summer-time")
+setting("config", "ntp server A.B.C.D:addr [prefer]", key="ntp server {addr}",
+        help={"server": "Configure NTP server"}, no="ntp server A.B.C.D:addr")
+setting("config", "ntp clock-period <0-4294967295>:period",
+        help={"clock-period": "Length of hardware clock tick"})
+
+# --- IP services ---------------------------------------------------------------------------
+
+
+@command("config", "ip http server", help={"http": "HTTP server configuration",
+                                            "server": "Enable HTTP server"})
+def ip_http_server(c: Ctx) -> None:
+    on = not (c.no or c.default)
+    c.router.config.set("ip http server", "ip http server" if on else "no ip http server",
+                        {"enabled": on})
+
+
+@command("config", "ip http secure-server", help={"secure-server": "Enable HTTP secure server"})
+def ip_http_secure_server(c: Ctx) -> None:
+    on = not (c.no or c.default)
+    c.router.config.set("ip http secure-server",
+                        "ip http secure-server" if on else "no ip http secure-server",
+                        {"enabled": on})
+
+
+setting("config", "ip http secure-port <443-65535>:port",
+        help={"secure-port": "Set the secure server port"},
+        check=lambda c: c.args["port"] == 443 or c.args["port"] >= 1025 or _bad_port(c))
+
+
+def _bad_port(c: Ctx) -> bool:
+    c.out("% Invalid secure port number. Valid range is 443, 1025-65535")
+    return False
+
+
+setting("config", "ip http authentication {aaa|enable|local|tacacs}:method",
+        help={"authentication": "Set http server authentication method"})
+setting("config", "ip http access-class <1-99>:acl",
+        help={"access-class": "Restrict http server access by access-class"})
+setting("config", "ip http port <80-65535>:port", help={"port": "HTTP server port"})
+
+
+@command("config", "ip domain-lookup", help={"domain-lookup": "Enable IP Domain Name System "
+                                             "hostname translation"})
+def ip_domain_lookup(c: Ctx) -> None:
+    on = not c.no
+    if on:
+        c.router.config.unset("ip domain lookup")
+    else:
+        c.router.config.set("ip domain lookup", "no ip domain lookup", {"enabled": False})
+
+
+@command("config", "ip domain lookup", help={"lookup": "Enable IP Domain Name System hostname "
+                                             "translation"})
+def ip_domain_lookup2(c: Ctx) -> None:
+    ip_domain_lookup(c)
+
+
+setting("config", "ip domain name WORD:name", help={"name": "Define the default domain name"})
+setting("config", "ip domain-name WORD:name", key="ip domain name",
+        render=lambda a: f"ip domain name {a['name']}")
+setting("config", "ip name-server A.B.C.D:address",
+        help={"name-server": "Specify address of name server to use"})
+setting("config", "ip inspect name WORD:name {tftp|h323|tcp|udp|http|ftp|sip|skinny}:proto "
+        "[router-traffic] [timeout <5-2147483>:timeout]", key="ip inspect name {name} {proto}",
+        help={"inspect": "Context-based Access Control Engine",
+              "name": "Specify an inspection rule"}, no="ip inspect name WORD:name")
+setting("config", "ip route A.B.C.D:net MASK:mask {A.B.C.D|INTERFACE}:via",
+        key="ip route {net} {mask}", no="ip route A.B.C.D:net MASK:mask")
+setting("config", "ip ssh version <1-2>:v", help={"version": "Specify protocol version"})
+setting("config", "ip ssh time-out <1-120>:t")
+setting("config", "ip ssh authentication-retries <0-5>:n")
+
+# --- lines every running-config carries -------------------------------------------------------
+# A saved configuration must be accepted back verbatim; these lines are what IOS prints by itself.
+
+
+@command("config", "version WORD:v", no=False, help={"version": "Version"})
+def version(c: Ctx) -> None:
+    """IOS accepts the `version` line of a saved configuration and ignores it."""
+
+
+@command("config", "boot-start-marker", no=False, help={"boot-start-marker": "Boot marker"})
+def boot_start_marker(c: Ctx) -> None:
+    """Printed by IOS around `boot system` lines; nothing to keep."""
+
+
+@command("config", "boot-end-marker", no=False, help={"boot-end-marker": "Boot marker"})
+def boot_end_marker(c: Ctx) -> None:
+    """Printed by IOS around `boot system` lines; nothing to keep."""
+
+
+@command("config", "ip cef", help={"cef": "Cisco Express Forwarding"})
+def ip_cef(c: Ctx) -> None:
+    on = not c.no
+    c.router.config.set("ip cef", "ip cef" if on else "no ip cef", {"enabled": on})
+
+
+setting("config", "ip forward-protocol nd", key="ip forward-protocol",
+        help={"forward-protocol": "Controls forwarding of physical and directed IP broadcasts",
+              "nd": "Sun's Network Disk protocol"})
+
+
+@command("config", "control-plane", no=False,
+         help={"control-plane": "Configure control plane services"})
+def control_plane(c: Ctx) -> None:
+    c.enter("config-cp", c.router.config.section("control-plane", (), "control-plane"))

@@ -1,0 +1,121 @@
+"""CAPF (Certificate Authority Proxy Function, TCP 3804 over TLS), sans-I/O.
+
+One import point for the constants (:mod:`.constants`), the codec
+(:mod:`.messages`), the signature helpers
+(:mod:`.crypto`) and the two state machines (:mod:`.server`, :mod:`.client`).
+TLS and sockets belong to the caller; everything here is bytes in, bytes and events out.
+"""
+
+from __future__ import annotations
+
+from cucme_lab.wire.capf.client import CapfClientSession, ClientState
+from cucme_lab.wire.capf.constants import (
+    DEFAULT_MAX_BODY_SIZE,
+    HEADER_SIZE,
+    PROTOCOL_ID,
+    PROTOCOL_VERSION,
+    AuthType,
+    CapfProtocolError,
+    CertificateType,
+    Command,
+    Curve,
+    HashCode,
+    KeyType,
+    Reason,
+    Tag,
+)
+from cucme_lab.wire.capf.crypto import PrivateKey, PublicKey
+from cucme_lab.wire.capf.messages import (
+    CLOSED,
+    NEED_DATA,
+    CapfDecoder,
+    ElementValue,
+    HashedSignature,
+    Message,
+    NestedCertificate,
+    Sentinel,
+    SudiData,
+    decode_elements,
+    decode_message,
+    encode,
+    encode_elements,
+)
+from cucme_lab.wire.capf.server import CapfServerSession, ServerState
+from cucme_lab.wire.capf.session import (
+    AuthRequested,
+    CapfDevice,
+    CapfEvent,
+    CapfStep,
+    CapfUsageError,
+    CertificateCredential,
+    CertificateDeleted,
+    CertificateFetched,
+    CertificateReceived,
+    CertificateRequired,
+    CertificateStored,
+    DeleteRequested,
+    DeviceAuthenticated,
+    FetchRequested,
+    KeyRequired,
+    Operation,
+    ProtocolFailure,
+    PublicKeySent,
+    SessionEnded,
+)
+
+DEFAULT_PORT = 3804
+
+__all__ = [
+    "CLOSED",
+    "DEFAULT_MAX_BODY_SIZE",
+    "DEFAULT_PORT",
+    "HEADER_SIZE",
+    "NEED_DATA",
+    "PROTOCOL_ID",
+    "PROTOCOL_VERSION",
+    "AuthRequested",
+    "AuthType",
+    "CapfClientSession",
+    "CapfDecoder",
+    "CapfDevice",
+    "CapfEvent",
+    "CapfProtocolError",
+    "CapfServerSession",
+    "CapfStep",
+    "CapfUsageError",
+    "CertificateCredential",
+    "CertificateDeleted",
+    "CertificateFetched",
+    "CertificateReceived",
+    "CertificateRequired",
+    "CertificateStored",
+    "CertificateType",
+    "ClientState",
+    "Command",
+    "Curve",
+    "DeleteRequested",
+    "DeviceAuthenticated",
+    "ElementValue",
+    "FetchRequested",
+    "HashCode",
+    "HashedSignature",
+    "KeyRequired",
+    "KeyType",
+    "Message",
+    "NestedCertificate",
+    "Operation",
+    "PrivateKey",
+    "ProtocolFailure",
+    "PublicKey",
+    "PublicKeySent",
+    "Reason",
+    "Sentinel",
+    "ServerState",
+    "SessionEnded",
+    "SudiData",
+    "Tag",
+    "decode_elements",
+    "decode_message",
+    "encode",
+    "encode_elements",
+]

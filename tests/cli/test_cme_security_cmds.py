@@ -4,6 +4,7 @@ what is accepted or refused, the running-config they give, and their show comman
 from __future__ import annotations
 
 from cucme_lab.router.passwords import type7_decode
+from cucme_lab.router.telephony.settings import ephone
 
 INVALID = "% Invalid input detected at '^' marker."
 
@@ -215,15 +216,14 @@ capf-server
 
 
 async def test_capf_auth_string_sets_ephone_strings(shell, router):
-    for tag in ("1", "2"):
-        router.config.section("ephone", (tag,), f"ephone  {tag}")
-    out = await shell.type("conf t", "capf-server", "auth-string generate 1 12345",
+    out = await shell.type("conf t", "ephone 1", "ephone 2", "capf-server",
+                           "auth-string generate 1 12345",
                            "auth-string generate all", "auth-string delete 2",
                            "auth-string generate 2 123")
     assert rejected(out) == ["Router(config-capf-server)#auth-string generate 2 123"]
-    one, two = (router.config.find("ephone", (t,)) for t in ("1", "2"))
-    assert len(one.value("capf-auth-str", "digits")) == 4  # `all` replaced 12345
-    assert two.get("capf-auth-str") is None
+    one, two = (ephone(router.config, tag) for tag in (1, 2))
+    assert len(one.capf_auth_str) == 4  # `all` replaced 12345
+    assert two.capf_auth_str is None
     assert "auth-string" not in blocks(router.running_config(), "capf-server")
 
 

@@ -21,6 +21,7 @@ from cucme_lab.lab.router_lab import Lab, open_lab
 from cucme_lab.phones.fleet import Fleet, PhoneSpec
 from cucme_lab.phones.manufacturing import ManufacturingCA
 from cucme_lab.phones.phone import Phone, PhoneNetwork
+from cucme_lab.router.telephony.settings import telephony_service
 
 TFTP_PORT = 69
 
@@ -46,8 +47,8 @@ class LabRuntime:
     def tftp_server(self) -> tuple[str, int]:
         """Option 150: the router's SCCP source address, as reachable on loopback."""
         router = self.lab.router
-        tel = router.config.find("telephony-service", ())
-        address = tel.value("ip source-address", "addr") if tel is not None else None
+        tel = telephony_service(router.config)
+        address = tel.source_address if tel is not None else None
         for entry in self.lab.services.entries() if self.lab.services else []:
             if entry.name == "tftp" and (address is None or
                                          entry.configured_address == address):
@@ -65,8 +66,8 @@ class LabRuntime:
 
     def _free_address(self) -> str:
         used = {p.network.address for p in self.phones}
-        tel = self.lab.router.config.find("telephony-service", ())
-        base = tel.value("ip source-address", "addr") if tel is not None else "10.0.0.1"
+        tel = telephony_service(self.lab.router.config)
+        base = (tel.source_address if tel is not None else None) or "10.0.0.1"
         prefix = base.rsplit(".", 1)[0]
         for host in range(21, 255):
             if f"{prefix}.{host}" not in used:

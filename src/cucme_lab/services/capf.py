@@ -24,6 +24,7 @@ from cucme_lab.router.pki.credentials import (
     certificate,
     credentials,
 )
+from cucme_lab.router.telephony.settings import telephony_service
 from cucme_lab.services.https_tls import ENCRYPTING_CIPHERS
 from cucme_lab.services.manager import Binding
 from cucme_lab.wire import capf
@@ -52,8 +53,8 @@ class CapfService:
         cfg = model.capf_config(lab.router)
         if cfg is None or not cfg.trustpoint_label:
             return []
-        address = cfg.source_addr or lab.router.config.find("telephony-service", ()) and \
-            lab.router.config.find("telephony-service", ()).value("ip source-address", "addr")
+        ts = telephony_service(lab.router.config)
+        address = cfg.source_addr or (ts.source_address if ts is not None else None)
         if not address:
             return []
         cert = certificate(lab.router, cfg.trustpoint_label)

@@ -15,6 +15,7 @@ from cucme_lab.shell.modes import CONFIG_MODES, MODES
 
 _COMMANDS: dict[str, list[Command]] = {}
 _TREES: dict[str, Trees] = {}
+_BY_HANDLER: dict[Handler, list[Command]] = {}
 _rank = 0
 
 # Short forms IOS resolves even though they prefix several keywords.
@@ -50,6 +51,11 @@ def command(modes: str | Iterable[str], syntax: str, *, help: dict[str, str] | N
                           no if mode != "exec" else False, _rank, hidden)
             _COMMANDS.setdefault(mode, []).append(cmd)
             _TREES.pop(mode, None)
+            sharing = _BY_HANDLER.setdefault(handler, [])
+            sharing.append(cmd)
+            names = frozenset().union(*(c.own_names() for c in sharing))
+            for c in sharing:
+                c.names = names
         return handler
 
     return register

@@ -51,6 +51,15 @@ class Command:
     no: str | bool = True
     rank: int = 0
     hidden: bool = False
+    # Every name the handler may find in its arguments: the keywords, slots and choices of
+    # each syntax declared with this handler (one handler may serve several syntaxes).
+    names: frozenset[str] = frozenset()
+
+    def own_names(self) -> frozenset[str]:
+        found = syntax_elements(self.syntax)
+        if isinstance(self.no, str):
+            found += syntax_elements(self.no)
+        return frozenset(el.name for el in found) | {"_path"}
 
 
 @dataclass
@@ -228,6 +237,37 @@ class _GraphBuilder:
             node.children.append(node)
         self.visited.append((node, depth))
         return [(node, depth)]
+
+
+def syntax_elements(syntax: str) -> list[Element]:
+    """The elements of a syntax string, every alternative and option included."""
+    options, _ = _parse_syntax(_TOKEN.findall(syntax), 0, "")
+    found: list[Element] = []
+
+    def walk(seq: _Seq, choice_name: str) -> None:
+        first = True
+        for item in seq.items:
+            if isinstance(item, str):
+                found.append(_element(item, choice_name if first else ""))
+            elif isinstance(item, _Opt):
+                walk(item.seq, "")
+            else:
+                for option in item.options:
+                    walk(option, item.name)
+            first = False
+
+    for option in options:
+        walk(option, "")
+    return found
+
+
+def slot_names(syntax: str) -> list[str]:
+    """The names under which a syntax stores typed values and named choices, in order."""
+    names: list[str] = []
+    for el in syntax_elements(syntax):
+        if (el.argtype is not None or el.value is not None) and el.name not in names:
+            names.append(el.name)
+    return names
 
 
 def _leading_count(options: list[_Seq]) -> int:

@@ -43,6 +43,34 @@ class SessionClosed(Exception):
     """Raised inside a handler to end the session (`exit` in EXEC, `logout`)."""
 
 
+class UndeclaredArgument(KeyError):
+    """A handler asked for a name its command's syntax does not declare (a renamed slot)."""
+
+
+class Args(dict[str, Any]):
+    """A command's parsed arguments; asking for a name the syntax never declares is an error.
+
+    Without this, renaming a slot in a declaration (`cor incoming WORD:list` to `:corlist`)
+    would leave a handler's `args.get("list")` silently None.
+    """
+
+    def __init__(self, values: dict[str, Any], declared: frozenset[str]) -> None:
+        super().__init__(values)
+        self.declared = declared
+
+    def _check(self, name: str) -> None:
+        if name not in self.declared:
+            raise UndeclaredArgument(f"the command declares no argument {name!r}")
+
+    def __getitem__(self, name: str) -> Any:
+        self._check(name)
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        self._check(name)
+        return super().get(name, default)
+
+
 @dataclass
 class Ctx:
     """What a command handler sees: parsed arguments, the router, and the session."""
@@ -309,7 +337,8 @@ class Session:
 
     async def run_command(self, match: Match, negated: bool, defaulted: bool, line: str,
                           pipe: str | None) -> None:
-        ctx = Ctx(self, match.args, negated, defaulted, self.stack[-1].target, line)
+        ctx = Ctx(self, Args(match.args, match.command.names), negated, defaulted,
+                  self.stack[-1].target, line)
         is_config = match.command.mode in CONFIG_MODES
         self._held_logs = [] if pipe else None
         try:

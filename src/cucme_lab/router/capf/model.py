@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cucme_lab.router.router import Router
+from cucme_lab.router.telephony.settings import EPHONE, Ephone, ephones
 from cucme_lab.wire.capf import AuthType, CapfDevice, Operation
 
 DEFAULT_PORT = 3804
@@ -76,10 +77,9 @@ def scheduled_devices(router: Router) -> dict[str, CapfDevice]:
         return {}
     state = capf_state(router)
     devices: dict[str, CapfDevice] = {}
-    for eph in router.config.sections("ephone"):
-        mac = eph.value("mac-address", "mac")
-        if mac:
-            device = _scheduled(cfg, state, eph, device_name(mac))
+    for eph in ephones(router.config):
+        if eph.mac:
+            device = _scheduled(cfg, state, eph, device_name(eph.mac))
             devices[device.name] = device
     return devices
 
@@ -108,16 +108,15 @@ class ScheduledDevices(Mapping[str, CapfDevice]):
         return len(scheduled_devices(self._router))
 
 
-def _scheduled(cfg: CapfConfig, state: CapfState, eph: Any, name: str) -> CapfDevice:
-    oper: Any = eph.get("cert-oper")
-    if oper is not None:
-        op, mode = oper.get("op"), oper.get("authmode")
+def _scheduled(cfg: CapfConfig, state: CapfState, eph: Ephone, name: str) -> CapfDevice:
+    if eph.cert_oper is not None:
+        op, mode = eph.cert_oper
     elif cfg.global_operation and state.done.get(name) != cfg.global_operation:
         op, mode = cfg.global_operation, cfg.auth_mode
     else:
         op, mode = None, cfg.auth_mode
     auth = AUTH_TYPES.get(mode, AuthType.NO_PASSWORD)
-    password = str(eph.value("capf-auth-str", "digits", "") or "")
+    password = eph.capf_auth_str or ""
     auth_ok = not (auth is AuthType.PASSWORD and not password)
     operation = OPERATIONS.get(op, Operation.NONE) if op and mode != "none" else Operation.NONE
     return CapfDevice(
@@ -129,7 +128,7 @@ def _scheduled(cfg: CapfConfig, state: CapfState, eph: Any, name: str) -> CapfDe
     )
 
 
-def ephone_section(router: Router, name: str) -> Any:
+def ephone_section(router: Router, name: str) -> Ephone | None:
     """The ephone section whose MAC makes device `name`, or None.
 
     From an index checked at each use (the section must still be in the configuration with
@@ -138,16 +137,13 @@ def ephone_section(router: Router, name: str) -> Any:
     """
     index = capf_state(router).by_device
     sec = index.get(name)
-    if sec is not None and router.config.find("ephone", sec.ident) is sec:
-        mac = sec.value("mac-address", "mac")
-        if mac and device_name(mac) == name:
+    if sec is not None and router.config.find(EPHONE, sec.ident) is sec:
+        if sec.mac and device_name(sec.mac) == name:
             return sec
     index.clear()
     for child in router.config.children.values():
-        if child.kind == "ephone":
-            mac = child.value("mac-address", "mac")
-            if mac:
-                index.setdefault(device_name(mac), child)
+        if isinstance(child, Ephone) and child.mac:
+            index.setdefault(device_name(child.mac), child)
     return index.get(name)
 
 
@@ -155,7 +151,8 @@ def complete_operation(router: Router, name: str, operation: Operation) -> None:
     """The operation for `name` finished: drop its pending line, remember a global one."""
     cfg = capf_config(router)
     eph = ephone_section(router, name)
-    if eph is not None and eph.unset("cert-oper"):
+    if eph is not None and eph.cert_oper is not None:
+        eph.cert_oper = None
         router.mark_changed("CAPF")
         return
     if cfg is not None and cfg.global_operation:

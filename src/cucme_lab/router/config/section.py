@@ -26,7 +26,7 @@ class Setting:
 _seq = 0
 
 
-def _next_seq() -> int:
+def next_seq() -> int:
     global _seq
     _seq += 1
     return _seq
@@ -41,14 +41,14 @@ class Section:
     ident: tuple = ()
     settings: dict[str, Setting] = field(default_factory=dict)
     children: dict[tuple, Section] = field(default_factory=dict)
-    seq: int = field(default_factory=_next_seq)
+    seq: int = field(default_factory=next_seq)
 
     # --- settings -----------------------------------------------------------------------
     def set(self, key: str, line: str, values: dict[str, Any] | None = None,
             sort: tuple = ()) -> None:
         old = self.settings.get(key)
         self.settings[key] = Setting(key, line, dict(values or {}), sort,
-                                     old.seq if old else _next_seq())
+                                     old.seq if old else next_seq())
 
     def unset(self, key: str) -> bool:
         return self.settings.pop(key, None) is not None

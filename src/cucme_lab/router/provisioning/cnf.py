@@ -101,7 +101,7 @@ def _capf(router: Router, ts: tm.TelephonyService) -> tuple[Section | None, str 
 
 def device_config(router: Router, ts: tm.TelephonyService, ep: tm.Ephone | None,
                   stamp: str | None, perphone: bool,
-                  templates: dict[int, dict[str, str]] | None = None) -> DeviceConfig:
+                  templates: dict[int, tm.EphoneTemplate] | None = None) -> DeviceConfig:
     """The `<device>` of one phone (`ep`), or of XMLDefault.cnf.xml (`ep` None).
 
     Same rules as `telephony_model.effective_security_mode` / `effective_service_phone` (the
@@ -116,7 +116,9 @@ def device_config(router: Router, ts: tm.TelephonyService, ep: tm.Ephone | None,
         if own.template is not None:
             if templates is None:
                 templates = tm.ephone_templates(router.config)
-            params.update(templates.get(own.template, {}))
+            template = templates.get(own.template)
+            if template is not None:
+                params.update(template.service_phone)
     config = DeviceConfig(
         device_protocol="SCCP",
         call_managers=[CallManager(ts.source_address, 0, ethernet_phone_port=ts.port)],

@@ -20,6 +20,7 @@ from cucme_lab.router.pki import credentials as creds
 from cucme_lab.router.provisioning.tftp_table import CTL_FILENAME, TftpEntry, provisioning
 from cucme_lab.router.router import Router
 from cucme_lab.router.storage import atomic_write
+from cucme_lab.router.telephony.settings import telephony_service
 from cucme_lab.wire.ctl import CtlRecord, Role, build_ctl
 from cucme_lab.wire.signed_header import HashAlgorithm
 
@@ -134,8 +135,8 @@ def regenerate(router: Router) -> str | None:
         "ctl", [TftpEntry(CTL_FILENAME, result.data, f"flash:{CTL_FILENAME}")])
     for line in result.trace:
         router.debug.emit(DEBUG_FLAG, line)
-    ts = router.config.find("telephony-service", ())
+    ts = telephony_service(router.config)
     if ts is not None:
         # Spec 6.2 [C]: after regenerate the CTL client sets server-security-mode secure.
-        ts.set("server-security-mode", "server-security-mode secure", {"mode": "secure"})
+        ts.server_security_mode = "secure"
     return None

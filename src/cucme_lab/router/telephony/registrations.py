@@ -30,9 +30,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from cucme_lab.router.telephony.settings import (
+    DEFAULT_KEEPALIVE,
     EPHONE,
     EPHONE_DN,
+    MAX_EPHONES,
     Button,
+    Ephone,
     TelephonyService,
     effective_security_mode,
     ephone,
@@ -41,13 +44,9 @@ from cucme_lab.router.telephony.settings import (
 )
 
 if TYPE_CHECKING:
-    from cucme_lab.router.config.section import Section
     from cucme_lab.router.debugging import Debugging
     from cucme_lab.router.router import Router
 
-# The ephone tag range of this lab when `max-ephones` is not configured (matches the CLI's).
-DEFAULT_MAX_EPHONES = 450
-DEFAULT_KEEPALIVE = 30  # seconds (CME default)
 MISSED_KEEPALIVES = 3  # the phone is gone after 3 intervals of silence [policy, unverified]
 RESET, RESTART = 1, 2
 
@@ -173,7 +172,9 @@ class PhoneRegistry:
     # Seconds of real time per configured second of keepalive: 1 in a lab, smaller in tests.
     time_scale: float = 1.0
     # Ephones the platform allows when `max-ephones` is not configured (benchmarks raise it).
-    capacity: int = DEFAULT_MAX_EPHONES
+    # Phones that may register when `max-ephones` is not set: the ephone tag range's top, from
+    # the one place the CLI's range comes from too.
+    capacity: int = MAX_EPHONES
     # A TLS client must finish its handshake within this many seconds (service setting).
     handshake_timeout: float = 10.0
     _sockets: set[int] = field(default_factory=set)
@@ -328,26 +329,25 @@ class PhoneRegistry:
             return False
 
     @staticmethod
-    def _ephone_sections(router: Router) -> Iterator[Section]:
+    def _ephone_sections(router: Router) -> Iterator[Ephone]:
         # Unsorted on purpose: registration must stay cheap with a thousand ephones.
-        return (s for s in router.config.children.values() if s.kind == EPHONE)
+        return (s for s in router.config.children.values() if isinstance(s, Ephone))
 
     def _index(self, router: Router) -> dict[str, int]:
         """Ephone tags by MAC (and the set of tags), built again after a configuration change."""
         if self._macs is None:
             self._macs, self._tags, self._tag_hint = {}, set(), 1
             for sec in self._ephone_sections(router):
-                self._tags.add(sec.ident[0])
-                m = sec.value("mac-address", "mac")
-                if m is not None:
-                    self._macs[m] = sec.ident[0]
+                self._tags.add(sec.tag)
+                if sec.mac is not None:
+                    self._macs[sec.mac] = sec.tag
         return self._macs
 
     def _tag_by_mac(self, router: Router, mac: str) -> int | None:
         tag = self._index(router).get(mac)
         if tag is not None:
-            sec = router.config.find(EPHONE, (tag,))
-            if sec is None or sec.value("mac-address", "mac") != mac:  # changed behind us
+            sec = ephone(router.config, tag)
+            if sec is None or sec.mac != mac:  # changed behind us
                 self._macs = None
                 return self._tag_by_mac(router, mac)
         return tag
@@ -363,8 +363,8 @@ class PhoneRegistry:
     def _create_ephone(self, router: Router, tag: int, mac: str,
                        auto_assign: tuple[int, int] | None) -> None:
         """The ephone CME adds for an auto-registered phone (shown in running-config)."""
-        sec = router.config.section(EPHONE, (tag,), f"ephone  {tag}")
-        sec.set("mac-address", f"mac-address {mac}", {"mac": mac})
+        sec = router.config.section(EPHONE, (tag,), f"ephone  {tag}", Ephone)
+        sec.mac = mac
         if self._macs is not None:
             self._macs[mac] = tag
             self._tags.add(tag)
@@ -375,8 +375,7 @@ class PhoneRegistry:
         for dn_sec in router.config.sections(EPHONE_DN):
             dn = dn_sec.ident[0]
             if first <= dn <= last and dn not in taken:
-                sec.set("button", f"button  1:{dn}",
-                        {"buttons": [f"1:{dn}"], "parsed": [Button(1, ":", (dn,))]})
+                sec.buttons = [Button(1, ":", (dn,))]
                 return
 
     # ---- state changes ----------------------------------------------------------------------
@@ -433,7 +432,6 @@ class PhoneRegistry:
     def keepalive_interval(self, router: Router) -> int:
         """`keepalive <seconds>` of telephony-service, 30 when not configured."""
         if self._keepalive is None:
-            sec = router.config.find("telephony-service", ())
-            value = sec.value("keepalive", "seconds") if sec is not None else None
-            self._keepalive = int(value) if value else DEFAULT_KEEPALIVE
+            ts = telephony_service(router.config)
+            self._keepalive = ts.keepalive_interval if ts is not None else DEFAULT_KEEPALIVE
         return self._keepalive

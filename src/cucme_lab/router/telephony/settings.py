@@ -1,28 +1,47 @@
-"""Typed, read-only views of the CME configuration (telephony-service, ephones, ephone-dns).
+"""The CME configuration as typed blocks: `telephony-service`, `ephone`, `ephone-dn`, templates.
 
-The CLI stores each line as a setting of a `Section` (see `emulator.config.section`); services
-such as the TFTP/cnf.xml builder, CAPF and SCCP registration need the values, not the lines.
-These helpers read `router.config` and return small dataclasses, so that code never parses
-running-config text. They never write: configuration changes go through the CLI.
-
-This module must not import `cli_shell`.
+Each block is a `ConfigBlock` (see `cucme_lab.router.config.model`): the command handlers assign
+its typed attributes, and each attribute renders its own running-config line. The services, the
+registration policy and the phones' files read the attributes; nobody parses running-config.
+The lookups below (`telephony_service`, `ephones`, `ephone_by_mac`, ...) find blocks in the
+configuration tree.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from enum import StrEnum
+from ipaddress import IPv4Address
+from typing import NamedTuple
 
+from cucme_lab.router.config.model import ConfigBlock, line
 from cucme_lab.router.config.section import Section
 
 DEFAULT_SCCP_PORT = 2000
+DEFAULT_KEEPALIVE = 30
 WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")
 
-# Section kinds and idents used by the CLI declarations (cli_shell/commands/telephony.py).
+# Ephone tags, and the phones that may register when `max-ephones` is not set, come from this
+# one number. IOS sizes both by platform and licence; since CME 4.3 up to 1,000 SCCP phones may
+# be configured whatever the platform, and this lab does not model per-platform registration
+# limits (docs/architecture.md), so a fleet of 1,000 secure phones can be rolled out.
+MAX_EPHONES = 1000
+MAX_DN = 1500
+MAX_TEMPLATES = 20
+
+# Section kinds, as the configuration tree files the blocks.
 TELEPHONY = "telephony-service"
 EPHONE = "ephone"
 EPHONE_DN = "ephone-dn"
 EPHONE_TEMPLATE = "ephone-template"
+
+
+class SecurityMode(StrEnum):
+    """`device-security-mode`: what a phone must prove to register (NSA guide section 4)."""
+
+    NONE = "none"
+    AUTHENTICATED = "authenticated"
+    ENCRYPTED = "encrypted"
 
 
 @dataclass(frozen=True)
@@ -33,141 +52,237 @@ class Button:
     separator: str
     dns: tuple[int, ...]
 
+    def __str__(self) -> str:
+        return f"{self.index}{self.separator}{','.join(map(str, self.dns))}"
 
-@dataclass
-class TelephonyService:
-    """The `telephony-service` settings that matter to phones and services."""
 
-    source_address: str | None = None
+class SourceAddress(NamedTuple):
+    """`ip source-address A.B.C.D port N [strict-match]`: where phones register."""
+
+    addr: IPv4Address
     port: int = DEFAULT_SCCP_PORT
     strict_match: bool = False
-    max_ephones: int | None = None
-    max_dn: int | None = None
-    auto_reg_ephone: bool = True
-    auto_assign: tuple[int, int] | None = None
-    secure_signaling_trustpoint: str | None = None
-    tftp_server_trustpoint: str | None = None
-    cnf_file: str | None = None  # "perphone", ...
-    cnf_file_location: str | None = None
-    server_security_mode: str | None = None
-    device_security_mode: str = "none"
-    load_cfg_files: list[tuple[str, str, bool]] = field(default_factory=list)  # file, alias, sign
-    service_phone: dict[str, str] = field(default_factory=dict)
-    dialplan_patterns: dict[int, tuple[str, int]] = field(default_factory=dict)
-    after_hours_patterns: dict[int, tuple[str, bool]] = field(default_factory=dict)  # 7-24
-    after_hours_days: dict[str, tuple[str, str]] = field(default_factory=dict)
-    version_stamp: str | None = None
 
 
-@dataclass
-class Ephone:
-    tag: int
-    mac: str | None = None  # "CAFE.CAFE.1234"
-    type: str | None = None
-    device_security_mode: str | None = None  # own setting; None = follow telephony-service
-    buttons: list[Button] = field(default_factory=list)
-    template: int | None = None
-    capf_auth_str: str | None = None
-    cert_oper: tuple[str, str] | None = None  # (operation, auth-mode) while pending
-    codec: str | None = None
+class AutoAssign(NamedTuple):
+    first: int
+    last: int
+
+
+class DialplanPattern(NamedTuple):
+    pattern: str
+    length: int
+
+
+class AfterHoursPattern(NamedTuple):
+    pattern: str
+    all_week: bool  # `7-24`
+
+
+class AfterHoursDay(NamedTuple):
+    start: str  # HH:MM
+    end: str
+
+
+class LoadCfgFile(NamedTuple):
+    file: str
+    alias: str
+    sign: bool
+
+
+class CertOper(NamedTuple):
+    """`cert-oper upgrade auth-mode auth-string`: a CAPF operation waiting for the phone."""
+
+    operation: str
+    auth_mode: str
+
+
+class Codec(NamedTuple):
+    name: str
     dspfarm_assist: bool = False
-    mtp: bool = False
-    capf_ip_in_cnf: bool = False
+
+
+class DnNumber(NamedTuple):
+    primary: str
+    secondary: str | None = None
+
+
+def _source_line(s: SourceAddress) -> str:
+    # IOS always prints the SCCP port, 2000 when it was not typed.
+    return f"ip source-address {s.addr} port {s.port}" + (" strict-match" if s.strict_match
+                                                            else "")
+
+
+def _mode_line(mode: SecurityMode) -> str | None:
+    """`none` is the system default, so telephony-service prints nothing for it."""
+    return None if mode == SecurityMode.NONE else f"device-security-mode {mode}"
+
+
+def _service_phone_lines(params: dict[str, str]) -> list[str]:
+    return [f"service phone {name} {value}" for name, value in params.items()]
+
+
+@dataclass(eq=False)
+class TelephonyService(ConfigBlock):
+    """The `telephony-service` block."""
+
+    source: SourceAddress | None = line("ip source-address", _source_line)
+    max_ephones: int | None = line("max-ephones")
+    max_dn: int | None = line("max-dn")
+    keepalive: int | None = line("keepalive")
+    auto_reg_ephone: bool = line("auto-reg-ephone",
+                                 lambda on: None if on else "no auto-reg-ephone", default=True)
+    auto_assign: AutoAssign | None = line(
+        "auto assign", lambda a: f"auto assign {a.first} to {a.last}")
+    dialplan_patterns: dict[int, DialplanPattern] = line(
+        "dialplan-pattern", lambda patterns: [
+            f"dialplan-pattern {tag} {p.pattern} extension-length {p.length}"
+            for tag, p in sorted(patterns.items())], default_factory=dict)
+    secure_signaling_trustpoint: str | None = line(
+        "secure-signaling", lambda tp: f"secure-signaling trustpoint {tp}")
+    tftp_server_trustpoint: str | None = line(
+        "tftp-server-credentials", lambda tp: f"tftp-server-credentials trustpoint {tp}")
+    cnf_file: str | None = line("cnf-file")  # perphone, perphonetype
+    cnf_file_location: str | None = line("cnf-file location")
+    server_security_mode: str | None = line("server-security-mode")
+    device_security_mode: SecurityMode = line("device-security-mode", _mode_line,
+                                              default=SecurityMode.NONE)
+    service_phone: dict[str, str] = line("service phone", _service_phone_lines,
+                                         default_factory=dict)
+    load_cfg_files: list[LoadCfgFile] = line(
+        "load-cfg-file", lambda files: [
+            f"load-cfg-file {f.file} alias {f.alias}" + (" sign" if f.sign else "")
+            for f in files], default_factory=list)
+    after_hours_patterns: dict[int, AfterHoursPattern] = line(
+        "after-hours block pattern", lambda patterns: [
+            f"after-hours block pattern {tag} {p.pattern}" + (" 7-24" if p.all_week else "")
+            for tag, p in sorted(patterns.items())], default_factory=dict)
+    after_hours_days: dict[str, AfterHoursDay] = line(
+        "after-hours day", lambda days: [
+            f"after-hours day {day} {days[day].start} {days[day].end}"
+            for day in WEEKDAYS if day in days], default_factory=dict)
+    version_stamp: str | None = line("create cnf-files",
+                                     lambda stamp: f"create cnf-files version-stamp {stamp}")
+
+    @property
+    def source_address(self) -> str | None:
+        return None if self.source is None else str(self.source.addr)
+
+    @property
+    def port(self) -> int:
+        return DEFAULT_SCCP_PORT if self.source is None else self.source.port
+
+    @property
+    def strict_match(self) -> bool:
+        return self.source is not None and self.source.strict_match
+
+    @property
+    def keepalive_interval(self) -> int:
+        """Seconds between a phone's keepalives: `keepalive`, 30 when not configured."""
+        return self.keepalive or DEFAULT_KEEPALIVE
+
+    @property
+    def registration_limit(self) -> int:
+        """How many phones may register at once: `max-ephones`, else the most ephones allowed."""
+        return self.max_ephones or MAX_EPHONES
+
+
+@dataclass(eq=False)
+class Ephone(ConfigBlock):
+    """An `ephone  N` block."""
+
+    capf_ip_in_cnf: bool = line("capf-ip-in-cnf", lambda on: "capf-ip-in-cnf" if on else None,
+                                default=False)
+    # Its own mode; None follows telephony-service.
+    device_security_mode: SecurityMode | None = line("device-security-mode")
+    capf_auth_str: str | None = line("capf-auth-str")
+    cert_oper: CertOper | None = line(
+        "cert-oper", lambda op: f"cert-oper {op.operation} auth-mode {op.auth_mode}")
+    mac: str | None = line("mac-address")  # "CAFE.CAFE.1234"
+    template: int | None = line("ephone-template")
+    codec_setting: Codec | None = line(
+        "codec", lambda c: f"codec {c.name}" + (" dspfarm-assist" if c.dspfarm_assist else ""))
+    type: str | None = line("type")
+    mtp: bool = line("mtp", lambda on: "mtp" if on else None, default=False)
+    buttons: list[Button] = line(
+        "button", lambda bs: "button  " + " ".join(map(str, bs)) if bs else None,
+        default_factory=list)
+
+    @property
+    def tag(self) -> int:
+        return self.ident[0]
 
     @property
     def device_name(self) -> str | None:
         """`SEPCAFECAFE1234`: the name phones use for their files and in registration."""
         return None if self.mac is None else "SEP" + self.mac.replace(".", "")
 
+    @property
+    def codec(self) -> str | None:
+        return None if self.codec_setting is None else self.codec_setting.name
 
-@dataclass
-class EphoneDn:
-    tag: int
-    number: str | None = None
-    secondary: str | None = None
-    name: str | None = None
-    dual_line: bool = False
-    cor_incoming: str | None = None
-    cor_outgoing: str | None = None
+    @property
+    def dspfarm_assist(self) -> bool:
+        return self.codec_setting is not None and self.codec_setting.dspfarm_assist
 
 
-# ---------------------------------------------------------------------------------------------
+@dataclass(eq=False)
+class EphoneDn(ConfigBlock):
+    """An `ephone-dn  N [dual-line]` block."""
+
+    numbers: DnNumber | None = line(
+        "number", lambda n: f"number {n.primary}" + (f" secondary {n.secondary}"
+                                                     if n.secondary else ""))
+    name: str | None = line("name")
+    cor_incoming: str | None = line("cor incoming")
+    cor_outgoing: str | None = line("cor outgoing")
+
+    @property
+    def tag(self) -> int:
+        return self.ident[0]
+
+    @property
+    def dual_line(self) -> bool:
+        return self.header.endswith("dual-line")
+
+    @property
+    def number(self) -> str | None:
+        return None if self.numbers is None else self.numbers.primary
+
+    @property
+    def secondary(self) -> str | None:
+        return None if self.numbers is None else self.numbers.secondary
 
 
-def _v(sec: Section, key: str, name: str, default: Any = None) -> Any:
-    return sec.value(key, name, default)
+@dataclass(eq=False)
+class EphoneTemplate(ConfigBlock):
+    """An `ephone-template  N` block: phone parameters shared by the ephones that apply it."""
+
+    service_phone: dict[str, str] = line("service phone", _service_phone_lines,
+                                         default_factory=dict)
+
+    @property
+    def tag(self) -> int:
+        return self.ident[0]
 
 
-def telephony_section(config: Section) -> Section | None:
-    return config.find(TELEPHONY, ())
+# --- lookups ------------------------------------------------------------------------------------
 
 
 def telephony_service(config: Section) -> TelephonyService | None:
     """The `telephony-service` block, or None when CME is not configured."""
-    sec = telephony_section(config)
-    if sec is None:
-        return None
-    ts = TelephonyService()
-    if sec.has("ip source-address"):
-        ts.source_address = _v(sec, "ip source-address", "addr")
-        ts.port = _v(sec, "ip source-address", "port") or DEFAULT_SCCP_PORT
-        ts.strict_match = bool(_v(sec, "ip source-address", "strict-match", False))
-    ts.max_ephones = _v(sec, "max-ephones", "n")
-    ts.max_dn = _v(sec, "max-dn", "n")
-    ts.auto_reg_ephone = _v(sec, "auto-reg-ephone", "enabled", True)
-    if sec.has("auto assign"):
-        ts.auto_assign = (_v(sec, "auto assign", "first"), _v(sec, "auto assign", "last"))
-    ts.secure_signaling_trustpoint = _v(sec, "secure-signaling", "trustpoint")
-    ts.tftp_server_trustpoint = _v(sec, "tftp-server-credentials", "trustpoint")
-    ts.cnf_file = _v(sec, "cnf-file", "per")
-    ts.cnf_file_location = _v(sec, "cnf-file location", "location")
-    ts.server_security_mode = _v(sec, "server-security-mode", "mode")
-    ts.device_security_mode = _v(sec, "device-security-mode", "mode", "none")
-    for s in sec.with_prefix("load-cfg-file"):
-        ts.load_cfg_files.append((s.values["file"], s.values["alias"],
-                                  bool(s.values.get("sign"))))
-    ts.service_phone = service_phone_params(sec)
-    for s in sec.with_prefix("dialplan-pattern"):
-        ts.dialplan_patterns[s.values["tag"]] = (s.values["pattern"], s.values["length"])
-    for s in sec.with_prefix("after-hours block pattern"):
-        ts.after_hours_patterns[s.values["tag"]] = (s.values["pattern"],
-                                                    bool(s.values.get("7-24")))
-    for s in sec.with_prefix("after-hours day"):
-        ts.after_hours_days[s.values["day"]] = (s.values["start"], s.values["end"])
-    ts.version_stamp = _v(sec, "create cnf-files", "stamp")
-    return ts
-
-
-def service_phone_params(sec: Section) -> dict[str, str]:
-    """`service phone NAME VALUE` lines of a telephony-service or ephone-template block."""
-    return {s.values["name"]: s.values["value"] for s in sec.with_prefix("service phone")}
-
-
-def _ephone(sec: Section) -> Ephone:
-    ep = Ephone(tag=sec.ident[0])
-    ep.mac = _v(sec, "mac-address", "mac")
-    ep.type = _v(sec, "type", "type")
-    ep.device_security_mode = _v(sec, "device-security-mode", "mode")
-    ep.buttons = list(_v(sec, "button", "parsed", []))
-    ep.template = _v(sec, "ephone-template", "template")
-    ep.capf_auth_str = _v(sec, "capf-auth-str", "digits")
-    if sec.has("cert-oper"):
-        ep.cert_oper = (_v(sec, "cert-oper", "op"), _v(sec, "cert-oper", "authmode"))
-    ep.codec = _v(sec, "codec", "codec")
-    ep.dspfarm_assist = bool(_v(sec, "codec", "dspfarm-assist", False))
-    ep.mtp = sec.has("mtp")
-    ep.capf_ip_in_cnf = sec.has("capf-ip-in-cnf")
-    return ep
+    sec = config.find(TELEPHONY, ())
+    return sec if isinstance(sec, TelephonyService) else None
 
 
 def ephones(config: Section) -> list[Ephone]:
     """Every configured ephone, by tag."""
-    return [_ephone(sec) for sec in config.sections(EPHONE)]
+    return [sec for sec in config.sections(EPHONE) if isinstance(sec, Ephone)]
 
 
 def ephone(config: Section, tag: int) -> Ephone | None:
     sec = config.find(EPHONE, (tag,))
-    return None if sec is None else _ephone(sec)
+    return sec if isinstance(sec, Ephone) else None
 
 
 def ephone_by_mac(config: Section, mac: str) -> Ephone | None:
@@ -180,7 +295,7 @@ def ephone_by_mac(config: Section, mac: str) -> Ephone | None:
 
 
 def effective_security_mode(config: Section, ep: Ephone,
-                            ts: TelephonyService | None = None) -> str:
+                            ts: TelephonyService | None = None) -> SecurityMode:
     """The ephone's own device-security-mode, else the telephony-service one, else none.
 
     `ts`: the telephony-service, when the caller has read it already (registration does).
@@ -188,12 +303,13 @@ def effective_security_mode(config: Section, ep: Ephone,
     if ep.device_security_mode is not None:
         return ep.device_security_mode
     ts = ts if ts is not None else telephony_service(config)
-    return ts.device_security_mode if ts is not None else "none"
+    return ts.device_security_mode if ts is not None else SecurityMode.NONE
 
 
-def ephone_templates(config: Section) -> dict[int, dict[str, str]]:
-    """`service phone` parameters of each ephone-template, by template tag."""
-    return {sec.ident[0]: service_phone_params(sec) for sec in config.sections(EPHONE_TEMPLATE)}
+def ephone_templates(config: Section) -> dict[int, EphoneTemplate]:
+    """Each ephone-template, by template tag."""
+    return {sec.tag: sec for sec in config.sections(EPHONE_TEMPLATE)
+            if isinstance(sec, EphoneTemplate)}
 
 
 def effective_service_phone(config: Section, ep: Ephone) -> dict[str, str]:
@@ -201,25 +317,25 @@ def effective_service_phone(config: Section, ep: Ephone) -> dict[str, str]:
     ts = telephony_service(config)
     params = dict(ts.service_phone) if ts is not None else {}
     if ep.template is not None:
-        params.update(ephone_templates(config).get(ep.template, {}))
+        template = ephone_templates(config).get(ep.template)
+        if template is not None:
+            params.update(template.service_phone)
     return params
-
-
-def _dn(sec: Section) -> EphoneDn:
-    dn = EphoneDn(tag=sec.ident[0], dual_line=sec.header.endswith("dual-line"))
-    dn.number = _v(sec, "number", "num")
-    dn.secondary = _v(sec, "number", "secnum")
-    dn.name = _v(sec, "name", "text")
-    dn.cor_incoming = _v(sec, "cor incoming", "list")
-    dn.cor_outgoing = _v(sec, "cor outgoing", "list")
-    return dn
 
 
 def ephone_dns(config: Section) -> list[EphoneDn]:
     """Every configured ephone-dn, by tag."""
-    return [_dn(sec) for sec in config.sections(EPHONE_DN)]
+    return [sec for sec in config.sections(EPHONE_DN) if isinstance(sec, EphoneDn)]
 
 
 def ephone_dn(config: Section, tag: int) -> EphoneDn | None:
     sec = config.find(EPHONE_DN, (tag,))
-    return None if sec is None else _dn(sec)
+    return sec if isinstance(sec, EphoneDn) else None
+
+
+BLOCK_CLASSES: dict[str, type[ConfigBlock]] = {
+    TELEPHONY: TelephonyService,
+    EPHONE: Ephone,
+    EPHONE_DN: EphoneDn,
+    EPHONE_TEMPLATE: EphoneTemplate,
+}

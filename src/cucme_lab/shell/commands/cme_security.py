@@ -14,8 +14,8 @@ from typing import Any
 from cucme_lab.router.config.section import Section
 from cucme_lab.router.passwords import is_valid_encrypted, type7_decode, type7_encode
 from cucme_lab.router.router import Router
+from cucme_lab.router.telephony.settings import MAX_EPHONES, ephones
 from cucme_lab.shell.commands.common import setting
-from cucme_lab.shell.commands.telephony import MAX_EPHONES
 from cucme_lab.shell.declarations import command
 from cucme_lab.shell.parser import ParseError
 from cucme_lab.shell.session import Ctx
@@ -232,14 +232,13 @@ def capf_auth_string(c: Ctx) -> None:
     if digits is not None and not 4 <= len(digits) <= 10:
         c.session.print_error(c.line, ParseError("invalid", c.line.rstrip().rfind(digits)))
         return
-    for eph in c.router.config.sections("ephone"):
-        if tag is not None and str(eph.ident[0]).strip() != str(tag):
+    for eph in ephones(c.router.config):
+        if tag is not None and eph.tag != tag:
             continue
         if op == "delete":
-            eph.unset("capf-auth-str")
+            eph.capf_auth_str = None
             continue
-        value = digits or f"{secrets.randbelow(10 ** 4):04d}"
-        eph.set("capf-auth-str", f"capf-auth-str {value}", {"digits": value})
+        eph.capf_auth_str = digits or f"{secrets.randbelow(10 ** 4):04d}"
 
 
 def capf_value(sec: Section | None, key: str, name: str, default: Any = "") -> Any:
@@ -357,9 +356,8 @@ def show_capf_auth_strings(c: Ctx) -> None:
     c.out("Authentication Strings for configured Ephones")
     c.out(f"{'Mac-Addr':<16}Auth-String")
     c.out(f"{'--------':<16}-----------")
-    for eph in c.router.config.sections("ephone"):
-        mac = eph.value("mac-address", "mac")
-        digits = eph.value("capf-auth-str", "digits")
+    for eph in ephones(c.router.config):
+        mac, digits = eph.mac, eph.capf_auth_str
         if mac and digits:
             c.out(f"{mac.replace('.', ''):<16}{digits}")
 

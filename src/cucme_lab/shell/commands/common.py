@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from cucme_lab.router.config.model import ConfigBlock, typed_fields
 from cucme_lab.router.config.section import Section
 from cucme_lab.shell.declarations import command
-from cucme_lab.shell.grammar import Element
+from cucme_lab.shell.grammar import Element, slot_names
 from cucme_lab.shell.modes import CONFIG_MODES
 from cucme_lab.shell.session import Ctx, SessionClosed
 
@@ -79,6 +80,47 @@ def setting(modes: str | Iterable[str], syntax: str, *, key: str | None = None,
 
     handler.__name__ = "setting_" + syntax.split()[0].replace("-", "_")
     command(modes, syntax, help=help, no=no)(handler)
+
+
+class DeclarationError(Exception):
+    """A declaration that does not fit the configuration model (raised at import)."""
+
+
+def typed_setting(mode: str, block: type[ConfigBlock], syntax: str, attr: str,
+                  value: Callable[[dict[str, Any]], Any] | None = None, *,
+                  help: dict[str, str] | None = None, no: str | bool = True,
+                  check: Callable[[Ctx], bool] | None = None) -> None:
+    """Declare a line that sets one typed attribute of the mode's block.
+
+    Without `value`, the attribute takes the syntax's one slot as parsed. `no` (and `default`)
+    put the attribute back to its default. A misspelled attribute, or a syntax whose slots do not
+    fit, fails here, when the declaration is made.
+    """
+    if attr not in typed_fields(block):
+        raise DeclarationError(f"{mode}: {block.__name__} has no typed setting {attr!r} "
+                               f"(declared by {syntax!r})")
+    if value is None:
+        slots = slot_names(syntax)
+        if len(slots) != 1:
+            raise DeclarationError(f"{syntax!r} has slots {slots}: say how {attr} is made")
+        slot = slots[0]
+
+        def value(args: dict[str, Any]) -> Any:
+            return args[slot]
+
+    def handler(c: Ctx) -> None:
+        target = c.target
+        if not isinstance(target, block):
+            raise DeclarationError(f"{syntax!r} typed in {mode} outside a {block.__name__}")
+        if c.no or c.default:
+            target.reset_setting(attr)
+            return
+        if check is not None and not check(c):
+            return
+        setattr(target, attr, value(c.args))
+
+    handler.__name__ = f"set_{block.__name__}_{attr}"
+    command(mode, syntax, help=help, no=no)(handler)
 
 
 def _remove(sec: Section, key: str | None, args: dict[str, Any]) -> None:

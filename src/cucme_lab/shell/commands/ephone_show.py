@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from cucme_lab.router.router import Router
 from cucme_lab.router.telephony.registrations import Registration
-from cucme_lab.router.telephony.settings import Ephone, ephone_dn, ephones, telephony_service
-from cucme_lab.shell.commands.telephony import MAX_EPHONES
+from cucme_lab.router.telephony.settings import (
+    MAX_EPHONES,
+    Ephone,
+    ephone_dn,
+    ephones,
+    telephony_service,
+)
 from cucme_lab.shell.declarations import command
 from cucme_lab.shell.session import Ctx
 

@@ -322,7 +322,7 @@ def _unlocked(c: Ctx) -> bool:
     sec: CertificateServerSection = c.target
     if c.session.origin == "startup":
         return True
-    fixed = c.args.get("dn") is not None or "ca-certificate" in c.line
+    fixed = "dn" in c.args or "ca-certificate" in c.line  # (a check several settings share)
     if fixed and CertificateServer(c.router, sec.name).created:
         c.out("%Some server settings cannot be changed after CA certificate generation.")
         return False

@@ -1,11 +1,10 @@
 """Command declarations: CME telephony (`telephony-service`, `ephone`, `ephone-dn`, templates).
 
-Each block is a child `Section` of `router.config`; lines are settings rendered from parsed
-values (see docs/architecture.md), so `show running-config` prints IOS's canonical form
-(`ephone  1`, `button  1:1`, ` port 2000`) whatever was typed. Typed read access for services is
-in `emulator.telephony_model`; the action commands call the core directly: `reset`/`restart`
-the phone registry (`router.phones`), `create cnf-files` and `load-cfg-file`
-`emulator.provisioning.cnf`.
+Each block is a typed `ConfigBlock` of `router.config` (`cucme_lab.router.telephony.settings`):
+the handlers assign its attributes and the block renders IOS's canonical lines (`ephone  1`,
+`button  1:1`, ` port 2000`) whatever was typed. The action commands call the core directly:
+`reset`/`restart` the phone registry (`router.phones`), `create cnf-files` and `load-cfg-file`
+`cucme_lab.router.provisioning.cnf`.
 
 Error texts marked [U] below are unconfirmed guesses: no capture of them was found.
 """
@@ -13,30 +12,42 @@ Error texts marked [U] below are unconfirmed guesses: no capture of them was fou
 from __future__ import annotations
 
 import re
+from ipaddress import IPv4Address
 from typing import Any
 
-from cucme_lab.router.config.section import Section
 from cucme_lab.router.provisioning import cnf as cnf_files
 from cucme_lab.router.telephony.settings import (
     EPHONE,
     EPHONE_DN,
     EPHONE_TEMPLATE,
+    MAX_DN,
+    MAX_EPHONES,
+    MAX_TEMPLATES,
     TELEPHONY,
-    WEEKDAYS,
+    AfterHoursDay,
+    AfterHoursPattern,
+    AutoAssign,
     Button,
+    CertOper,
+    Codec,
+    DialplanPattern,
+    DnNumber,
+    Ephone,
+    EphoneDn,
+    EphoneTemplate,
+    LoadCfgFile,
+    SecurityMode,
+    SourceAddress,
+    TelephonyService,
 )
-from cucme_lab.shell.commands.common import flag, setting
+from cucme_lab.shell.commands.common import typed_setting
 from cucme_lab.shell.declarations import command
 from cucme_lab.shell.parser import ParseError, tokenize
 from cucme_lab.shell.session import Ctx
 
-# Tag ranges. IOS sizes them by platform and licence ("Type ? to display range"); these are the
-# ranges this lab shows [U]. The configured max-ephones / max-dn narrow them further. Since CME
-# 4.3 up to 1,000 SCCP phones may be configured whatever the platform (max-ephones caps how many
-# register), and a fleet of 1,000 secure phones is what the rollout benchmark runs.
-MAX_EPHONES = 1000
-MAX_DN = 1500
-MAX_TEMPLATES = 20
+# Tag ranges (MAX_EPHONES, MAX_DN, MAX_TEMPLATES) come from the telephony model, which also
+# takes the registration limit from them; the ranges this lab shows are [U]. The configured
+# max-ephones / max-dn narrow them further.
 
 PHONE_TYPES = ("7902", "7905", "7906", "7910", "7911", "7912", "7914", "7915", "7916", "7920",
                "7921", "7925", "7931", "7935", "7936", "7937", "7940", "7941", "7941GE", "7942",
@@ -122,20 +133,14 @@ def caret(c: Ctx, index: int) -> None:
     c.session.print_error(c.line, ParseError("invalid", tokens[min(index, len(tokens) - 1)].start))
 
 
-def _telephony(c: Ctx) -> Section | None:
-    return c.router.config.find(TELEPHONY, ())
-
-
-def _limit(c: Ctx, key: str) -> int | None:
-    ts = _telephony(c)
-    return None if ts is None else ts.value(key, "n")
-
-
-def _values(c: Ctx) -> dict[str, Any]:
-    return {k: v for k, v in c.args.items() if k != "_path"}
+def _telephony(c: Ctx) -> TelephonyService | None:
+    sec = c.router.config.find(TELEPHONY, ())
+    return sec if isinstance(sec, TelephonyService) else None
 
 
 # --- telephony-service -----------------------------------------------------------------------
+
+TS = "config-telephony"
 
 
 @command("config", "telephony-service")
@@ -143,18 +148,14 @@ def telephony_service(c: Ctx) -> None:
     if c.no or c.default:
         c.router.config.remove(TELEPHONY, ())
         return
-    sec = c.router.config.section(TELEPHONY, (), "telephony-service")
-    c.enter("config-telephony", sec)
+    sec = c.router.config.section(TELEPHONY, (), "telephony-service", TelephonyService)
+    c.enter(TS, sec)
 
 
-def _source_line(a: dict[str, Any]) -> str:
-    # IOS always prints the SCCP port, 2000 when it was not typed.
-    line = f"ip source-address {a['addr']} port {a.get('port') or 2000}"
-    return line + (" strict-match" if a.get("strict-match") else "")
-
-
-setting("config-telephony", "ip source-address A.B.C.D:addr [port <2000-9999>:port] "
-        "[strict-match]", key="ip source-address", render=_source_line, help=TS_HELP)
+typed_setting(TS, TelephonyService, "ip source-address A.B.C.D:addr [port <2000-9999>:port] "
+              "[strict-match]", "source",
+              lambda a: SourceAddress(IPv4Address(a["addr"]), a.get("port") or 2000,
+                                      bool(a.get("strict-match"))), help=TS_HELP)
 
 
 def _max_check(kind: str, key: str) -> Any:
@@ -171,13 +172,17 @@ def _max_check(kind: str, key: str) -> Any:
     return check
 
 
-setting("config-telephony", f"max-ephones <1-{MAX_EPHONES}>:n", help=TS_HELP,
-        check=_max_check(EPHONE, "max-ephones"))
-setting("config-telephony", f"max-dn <1-{MAX_DN}>:n", help=TS_HELP,
-        check=_max_check(EPHONE_DN, "max-dn"))
-setting("config-telephony", "keepalive <10-65535>:seconds", key="keepalive", help=TS_HELP)
-flag("config-telephony", "auto-reg-ephone", on="auto-reg-ephone", off="no auto-reg-ephone",
-     default_on=True)
+typed_setting(TS, TelephonyService, f"max-ephones <1-{MAX_EPHONES}>:n", "max_ephones",
+              help=TS_HELP, check=_max_check(EPHONE, "max-ephones"))
+typed_setting(TS, TelephonyService, f"max-dn <1-{MAX_DN}>:n", "max_dn", help=TS_HELP,
+              check=_max_check(EPHONE_DN, "max-dn"))
+typed_setting(TS, TelephonyService, "keepalive <10-65535>:seconds", "keepalive", help=TS_HELP)
+
+
+@command(TS, "auto-reg-ephone", help=TS_HELP)
+def auto_reg_ephone(c: Ctx) -> None:
+    """On by default; IOS prints `no auto-reg-ephone` when it is off."""
+    c.target.auto_reg_ephone = c.default or not c.no
 
 
 def _auto_assign_check(c: Ctx) -> bool:
@@ -187,93 +192,113 @@ def _auto_assign_check(c: Ctx) -> bool:
     return True
 
 
-setting("config-telephony", f"auto assign <1-{MAX_DN}>:first to <1-{MAX_DN}>:last",
-        key="auto assign", check=_auto_assign_check, help=TS_HELP)
-setting("config-telephony", "dialplan-pattern <1-5>:tag PATTERN:pattern "
-        "extension-length <1-32>:length", key="dialplan-pattern {tag}",
-        sort=lambda a: (a["tag"],), help=TS_HELP)
-setting("config-telephony", "secure-signaling trustpoint WORD:trustpoint", key="secure-signaling",
-        help=TS_HELP)
-setting("config-telephony", "tftp-server-credentials trustpoint WORD:trustpoint",
-        key="tftp-server-credentials", help=TS_HELP)
-setting("config-telephony", "cnf-file {perphone|perphonetype}:per", key="cnf-file", help=TS_HELP)
-setting("config-telephony", "cnf-file location URL:location", key="cnf-file location",
-        help=TS_HELP)
-setting("config-telephony", "server-security-mode {erase|non-secure|secure}:mode",
-        key="server-security-mode", help=TS_HELP)
-setting(["config-telephony", "config-ephone-template"], "service phone WORD:name WORD:value",
-        key="service phone {name}", help=TS_HELP)
-setting("config-telephony", "after-hours block pattern <1-100>:tag PATTERN:pattern [7-24]",
-        key="after-hours block pattern {tag}", sort=lambda a: (a["tag"],), help=TS_HELP)
+typed_setting(TS, TelephonyService, f"auto assign <1-{MAX_DN}>:first to <1-{MAX_DN}>:last",
+              "auto_assign", lambda a: AutoAssign(a["first"], a["last"]),
+              check=_auto_assign_check, help=TS_HELP)
 
 
-@command("config-telephony", "after-hours day {Sun|Mon|Tue|Wed|Thu|Fri|Sat}:day HH:MM:start "
-         "HH:MM:end", help=TS_HELP)
+@command(TS, "dialplan-pattern <1-5>:tag PATTERN:pattern extension-length <1-32>:length",
+         help=TS_HELP)
+def dialplan_pattern(c: Ctx) -> None:
+    patterns = c.target.dialplan_patterns
+    if c.no or c.default:
+        _forget(patterns, c.args.get("tag"))
+        return
+    patterns[c.args["tag"]] = DialplanPattern(c.args["pattern"], c.args["length"])
+
+
+def _forget(entries: dict[Any, Any], key: Any) -> None:
+    """`no` of a keyed line: that entry, or every entry when the key was not typed."""
+    if key is None:
+        entries.clear()
+    else:
+        entries.pop(key, None)
+
+
+typed_setting(TS, TelephonyService, "secure-signaling trustpoint WORD:trustpoint",
+              "secure_signaling_trustpoint", help=TS_HELP)
+typed_setting(TS, TelephonyService, "tftp-server-credentials trustpoint WORD:trustpoint",
+              "tftp_server_trustpoint", help=TS_HELP)
+typed_setting(TS, TelephonyService, "cnf-file {perphone|perphonetype}:per", "cnf_file",
+              help=TS_HELP)
+typed_setting(TS, TelephonyService, "cnf-file location URL:location", "cnf_file_location",
+              help=TS_HELP)
+typed_setting(TS, TelephonyService, "server-security-mode {erase|non-secure|secure}:mode",
+              "server_security_mode", help=TS_HELP)
+
+
+@command([TS, "config-ephone-template"], "service phone WORD:name WORD:value", help=TS_HELP)
+def service_phone(c: Ctx) -> None:
+    """One line per parameter, in the order first typed."""
+    block: TelephonyService | EphoneTemplate = c.target
+    if c.no or c.default:
+        _forget(block.service_phone, c.args.get("name"))
+        return
+    block.service_phone[c.args["name"]] = c.args["value"]
+
+
+@command(TS, "after-hours block pattern <1-100>:tag PATTERN:pattern [7-24]", help=TS_HELP)
+def after_hours_block(c: Ctx) -> None:
+    patterns = c.target.after_hours_patterns
+    if c.no or c.default:
+        _forget(patterns, c.args.get("tag"))
+        return
+    patterns[c.args["tag"]] = AfterHoursPattern(c.args["pattern"], bool(c.args.get("7-24")))
+
+
+@command(TS, "after-hours day {Sun|Mon|Tue|Wed|Thu|Fri|Sat}:day HH:MM:start HH:MM:end",
+         help=TS_HELP)
 def after_hours_day(c: Ctx) -> None:
     """One line per day, Sunday first."""
-    sec: Section = c.target
-    day = c.args.get("day")
+    days = c.target.after_hours_days
     if c.no or c.default:
-        if day is None:
-            sec.unset_prefix("after-hours day")
-        else:
-            sec.unset(f"after-hours day {day}")
+        _forget(days, c.args.get("day"))
         return
-    start, end = c.args["start"], c.args["end"]
-    sec.set(f"after-hours day {day}", f"after-hours day {day} {start} {end}",
-            {"day": day, "start": start, "end": end}, (WEEKDAYS.index(day),))
+    days[c.args["day"]] = AfterHoursDay(c.args["start"], c.args["end"])
 
 
-@command("config-telephony", "device-security-mode {authenticated|encrypted|none}:mode",
-         help=TS_HELP)
-def ts_device_security_mode(c: Ctx) -> None:
-    """`none` is the default for the whole system, so IOS prints nothing for it."""
-    sec: Section = c.target
-    if c.no or c.default or c.args.get("mode") == "none":
-        sec.unset("device-security-mode")
-        return
-    sec.set("device-security-mode", f"device-security-mode {c.args['mode']}", _values(c))
+typed_setting(TS, TelephonyService, "device-security-mode {authenticated|encrypted|none}:mode",
+              "device_security_mode", lambda a: SecurityMode(a["mode"]), help=TS_HELP)
 
 
-@command("config-telephony", "load-cfg-file FLASHFILE:file alias WORD:alias [sign] [create]",
-         help=TS_HELP)
+@command(TS, "load-cfg-file FLASHFILE:file alias WORD:alias [sign] [create]", help=TS_HELP)
 def load_cfg_file(c: Ctx) -> None:
     """One line per alias; `create` is an action (make the signed copy), not kept in the line."""
-    sec: Section = c.target
+    ts: TelephonyService = c.target
     alias = c.args.get("alias")
     if c.no or c.default:
-        if alias is None:
-            sec.unset_prefix("load-cfg-file")
-        else:
-            sec.unset(f"load-cfg-file {alias}")
+        ts.load_cfg_files = [f for f in ts.load_cfg_files
+                             if alias is not None and f.alias != alias]
         cnf_files.republish_load_cfg(c.router)
         return
-    sign = bool(c.args.get("sign"))
-    line = f"load-cfg-file {c.args['file']} alias {alias}" + (" sign" if sign else "")
-    sec.set(f"load-cfg-file {alias}", line, {"file": c.args["file"], "alias": alias,
-                                              "sign": sign})
-    for text in cnf_files.load_cfg_file(c.router, c.args["file"], alias, sign,
+    entry = LoadCfgFile(c.args["file"], alias, bool(c.args.get("sign")))
+    aliases = [f.alias for f in ts.load_cfg_files]
+    if alias in aliases:
+        ts.load_cfg_files[aliases.index(alias)] = entry
+    else:
+        ts.load_cfg_files.append(entry)
+    for text in cnf_files.load_cfg_file(c.router, entry.file, alias, entry.sign,
                                         bool(c.args.get("create"))):
         c.out(text)
 
 
-@command("config-telephony", "create cnf-files [version-stamp LINE:stamp]", help=TS_HELP)
+@command(TS, "create cnf-files [version-stamp LINE:stamp]", help=TS_HELP)
 def create_cnf_files(c: Ctx) -> None:
     """An action IOS also records: `create cnf-files version-stamp <stamp>` in running-config.
 
     Typed without a stamp, the stamp comes from the router clock (`Jan 01 2002 00:00:00`);
     a pasted configuration keeps the stamp it carries.
     """
-    sec: Section = c.target
+    ts: TelephonyService = c.target
     if c.no or c.default:
-        sec.unset("create cnf-files")
+        ts.version_stamp = None
         return
     stamp = c.args.get("stamp")
     if isinstance(stamp, str):
         stamp = " ".join(stamp.split())
     else:
         stamp = c.router.clock.now_local().strftime("%b %d %Y %H:%M:%S")
-    sec.set("create cnf-files", f"create cnf-files version-stamp {stamp}", {"stamp": stamp})
+    ts.version_stamp = stamp
     if c.session.origin == "startup":
         # Booting: the ephones come after telephony-service in the file, so CME builds the
         # files once the whole configuration is in.
@@ -290,12 +315,12 @@ def create_cnf_files(c: Ctx) -> None:
         c.out(text)
 
 
-@command("config-telephony", "reset all", no=False, help=TS_HELP)
+@command(TS, "reset all", no=False, help=TS_HELP)
 def ts_reset_all(c: Ctx) -> None:
     c.router.phones.reset_phones(None, restart=False)  # registered phones only
 
 
-@command("config-telephony", "restart all", no=False, help=TS_HELP)
+@command(TS, "restart all", no=False, help=TS_HELP)
 def ts_restart_all(c: Ctx) -> None:
     c.router.phones.reset_phones(None, restart=True)
 
@@ -316,12 +341,12 @@ def ephone_dn(c: Ctx) -> None:
     if c.no or c.default:
         c.router.config.remove(EPHONE_DN, (tag,))
         return
-    limit = _limit(c, "max-dn")
-    if limit is not None and tag > limit:
+    ts = _telephony(c)
+    if ts is not None and ts.max_dn is not None and tag > ts.max_dn:
         c.out("% Ephone-dn tag exceeds max-dn.")  # [U]
         return
     header = f"ephone-dn  {tag}" + ("  dual-line" if c.args.get("dual-line") else "")
-    sec = c.router.config.section(EPHONE_DN, (tag,), header)
+    sec = c.router.config.section(EPHONE_DN, (tag,), header, EphoneDn)
     if c.args.get("dual-line"):
         sec.header = header
     c.enter("config-ephone-dn", sec)
@@ -340,11 +365,21 @@ def _dn_number_check(c: Ctx) -> bool:
     return True
 
 
-setting("config-ephone-dn", "number PATTERN:num [secondary PATTERN:secnum]", key="number",
-        check=_dn_number_check, help=DN_HELP)
-setting("config-ephone-dn", "name LINE:text", key="name", help=DN_HELP)
-setting("config-ephone-dn", "cor {incoming|outgoing}:dir WORD:list", key="cor {dir}",
-        help=DN_HELP)
+typed_setting("config-ephone-dn", EphoneDn, "number PATTERN:num [secondary PATTERN:secnum]",
+              "numbers", lambda a: DnNumber(a["num"], a.get("secnum")),
+              check=_dn_number_check, help=DN_HELP)
+typed_setting("config-ephone-dn", EphoneDn, "name LINE:text", "name", help=DN_HELP)
+
+
+@command("config-ephone-dn", "cor {incoming|outgoing}:dir WORD:list", help=DN_HELP)
+def ephone_dn_cor(c: Ctx) -> None:
+    dn: EphoneDn = c.target
+    direction = c.args.get("dir")
+    cor_list = None if c.no or c.default else c.args["list"]
+    if direction in (None, "incoming"):
+        dn.cor_incoming = cor_list
+    if direction in (None, "outgoing"):
+        dn.cor_outgoing = cor_list
 
 
 # --- ephone-template -------------------------------------------------------------------------
@@ -358,11 +393,14 @@ def ephone_template(c: Ctx) -> None:
         c.router.config.remove(EPHONE_TEMPLATE, (tag,))
         return
     # Header spacing as CME prints ephone and ephone-dn tags (two spaces) [M].
-    sec = c.router.config.section(EPHONE_TEMPLATE, (tag,), f"ephone-template  {tag}")
+    sec = c.router.config.section(EPHONE_TEMPLATE, (tag,), f"ephone-template  {tag}",
+                                  EphoneTemplate)
     c.enter("config-ephone-template", sec)
 
 
 # --- ephone ----------------------------------------------------------------------------------
+
+EP = "config-ephone"
 
 
 @command("config", f"ephone <1-{MAX_EPHONES}>:tag", no=f"ephone <1-{MAX_EPHONES}>:tag",
@@ -375,52 +413,55 @@ def _enter_ephone(c: Ctx, tag: int) -> None:
     if c.no or c.default:
         c.router.config.remove(EPHONE, (tag,))
         return
-    limit = _limit(c, "max-ephones")
-    if limit is not None and tag > limit:
+    ts = _telephony(c)
+    if ts is not None and ts.max_ephones is not None and tag > ts.max_ephones:
         c.out("% Ephone tag exceeds max-ephones.")  # [U]
         return
-    sec = c.router.config.section(EPHONE, (tag,), f"ephone  {tag}")
-    c.enter("config-ephone", sec)
+    sec = c.router.config.section(EPHONE, (tag,), f"ephone  {tag}", Ephone)
+    c.enter(EP, sec)
 
 
-@command("config-ephone", "mac-address H.H.H:mac", help=EPHONE_HELP)
+@command(EP, "mac-address H.H.H:mac", help=EPHONE_HELP)
 def ephone_mac(c: Ctx) -> None:
-    sec: Section = c.target
+    ep: Ephone = c.target
     if c.no or c.default:
-        sec.unset("mac-address")
+        ep.mac = None
         return
     mac = c.args["mac"]
     for other in c.router.config.sections(EPHONE):
-        if other is not sec and other.value("mac-address", "mac") == mac:
+        if other is not ep and isinstance(other, Ephone) and other.mac == mac:
             # [U] text chosen for this lab; no capture of the real message was found.
-            c.out(f"% MAC address {mac} already in use by ephone {other.ident[0]}")
+            c.out(f"% MAC address {mac} already in use by ephone {other.tag}")
             return
-    sec.set("mac-address", f"mac-address {mac}", {"mac": mac})
+    ep.mac = mac
 
 
-setting("config-ephone", "type {" + "|".join(PHONE_TYPES) + "}:type", key="type",
-        help=EPHONE_HELP)
-setting("config-ephone", "device-security-mode {authenticated|encrypted|none}:mode",
-        key="device-security-mode", help=TS_HELP)
-setting("config-ephone", "capf-auth-str DIGITS(4,10):digits", key="capf-auth-str",
-        help=EPHONE_HELP)
-setting("config-ephone", "cert-oper {upgrade|fetch|delete}:op auth-mode "
-        "{auth-string|LSC|MIC|null-string}:authmode", key="cert-oper", help=EPHONE_HELP)
-setting("config-ephone", "codec {" + "|".join(CODECS) + "}:codec [dspfarm-assist]", key="codec",
-        help=EPHONE_HELP)
-setting("config-ephone", "mtp", key="mtp", help=EPHONE_HELP)
-setting("config-ephone", "capf-ip-in-cnf", key="capf-ip-in-cnf", help=EPHONE_HELP)
+typed_setting(EP, Ephone, "type {" + "|".join(PHONE_TYPES) + "}:type", "type",
+              help=EPHONE_HELP)
+typed_setting(EP, Ephone, "device-security-mode {authenticated|encrypted|none}:mode",
+              "device_security_mode", lambda a: SecurityMode(a["mode"]), help=TS_HELP)
+typed_setting(EP, Ephone, "capf-auth-str DIGITS(4,10):digits", "capf_auth_str",
+              help=EPHONE_HELP)
+typed_setting(EP, Ephone, "cert-oper {upgrade|fetch|delete}:op auth-mode "
+              "{auth-string|LSC|MIC|null-string}:authmode", "cert_oper",
+              lambda a: CertOper(a["op"], a["authmode"]), help=EPHONE_HELP)
+typed_setting(EP, Ephone, "codec {" + "|".join(CODECS) + "}:codec [dspfarm-assist]",
+              "codec_setting", lambda a: Codec(a["codec"], bool(a.get("dspfarm-assist"))),
+              help=EPHONE_HELP)
+typed_setting(EP, Ephone, "mtp", "mtp", lambda a: True, help=EPHONE_HELP)
+typed_setting(EP, Ephone, "capf-ip-in-cnf", "capf_ip_in_cnf", lambda a: True,
+              help=EPHONE_HELP)
 
 
 _BUTTON = re.compile(r"(\d{1,2})([:sbfomwx])(\d{1,5}(?:,\d{1,5})*)")
 
 
-@command("config-ephone", "button BUTTON:buttons...", help=EPHONE_HELP)
+@command(EP, "button BUTTON:buttons...", help=EPHONE_HELP)
 def ephone_button(c: Ctx) -> None:
     """All buttons in one line, replacing earlier ones; printed as `button  1:1 2:2`."""
-    sec: Section = c.target
+    ep: Ephone = c.target
     if c.no or c.default:
-        sec.unset("button")
+        ep.buttons = []
         return
     parsed: list[Button] = []
     for i, text in enumerate(c.args["buttons"], start=1):
@@ -438,29 +479,27 @@ def ephone_button(c: Ctx) -> None:
                 c.out(f"% ephone-dn {dn} is not configured.")  # [U]
                 return
         parsed.append(Button(index, m.group(2), dns))
-    shown = " ".join(f"{b.index}{b.separator}{','.join(map(str, b.dns))}" for b in parsed)
-    sec.set("button", f"button  {shown}", {"buttons": list(c.args["buttons"]),
-                                           "parsed": parsed})
+    ep.buttons = parsed
 
 
-@command("config-ephone", f"ephone-template <1-{MAX_TEMPLATES}>:template", help=EPHONE_HELP)
+@command(EP, f"ephone-template <1-{MAX_TEMPLATES}>:template", help=EPHONE_HELP)
 def ephone_apply_template(c: Ctx) -> None:
-    sec: Section = c.target
+    ep: Ephone = c.target
     if c.no or c.default:
-        sec.unset("ephone-template")
+        ep.template = None
         return
     tag = c.args["template"]
     if c.router.config.find(EPHONE_TEMPLATE, (tag,)) is None:
         c.out(f"% ephone-template {tag} is not configured.")  # [U]
         return
-    sec.set("ephone-template", f"ephone-template {tag}", {"template": tag})
+    ep.template = tag
 
 
-@command("config-ephone", "reset", no=False, help=EPHONE_HELP)
+@command(EP, "reset", no=False, help=EPHONE_HELP)
 def ephone_reset(c: Ctx) -> None:
-    c.router.phones.reset_phones([c.target.ident[0]], restart=False)
+    c.router.phones.reset_phones([c.target.tag], restart=False)
 
 
-@command("config-ephone", "restart", no=False, help=EPHONE_HELP)
+@command(EP, "restart", no=False, help=EPHONE_HELP)
 def ephone_restart(c: Ctx) -> None:
-    c.router.phones.reset_phones([c.target.ident[0]], restart=True)
+    c.router.phones.reset_phones([c.target.tag], restart=True)

@@ -16,6 +16,7 @@ from cucme_lab.router.addresses import AddressPlan
 from cucme_lab.router.chassis import Chassis, interface_sort_key
 from cucme_lab.router.clock import Clock
 from cucme_lab.router.config.order import group_of
+from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.config.section import Section, Setting
 from cucme_lab.router.debugging import Debugging
 from cucme_lab.router.eventlog import EventLog
@@ -47,7 +48,7 @@ class Router:
     storage: LabStorage
     chassis: Chassis = field(default_factory=Chassis)
     clock: Clock = field(default_factory=Clock)
-    config: Section = field(default_factory=lambda: Section("root"))
+    config: RootConfig = field(default_factory=lambda: RootConfig("root"))
     serial: str = "FTX1234A5BC"
     boot_time: float = 0.0
     last_change: ChangeRecord | None = None
@@ -82,7 +83,7 @@ class Router:
         private = self.storage.read_nvram("private-config")
         self.keystore = load_pem(private) if private else KeyStore()  # unsaved keys are lost
         self.runtime = {}  # sessions and counters do not survive a power cycle
-        self.config = Section("root")
+        self.config = RootConfig("root")
         root = self.config
         root.set("version", f"version {IOS_VERSION_SHORT}")
         root.set("service timestamps debug", "service timestamps debug datetime msec")

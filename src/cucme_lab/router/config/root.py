@@ -1,0 +1,18 @@
+"""The running configuration's root block: every top-level typed setting, and the child blocks.
+
+Its settings come from one mixin per area, so that each area's typed lines live beside the code
+that acts on them: `system.py` (hostname, HTTP and SSH servers) and `access.py` (users, enable,
+AAA). Child blocks (`interface`, `telephony-service`, trustpoints...) are its children.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cucme_lab.router.config.access import AccessSettings
+from cucme_lab.router.config.system import SystemSettings
+
+
+@dataclass(eq=False)
+class RootConfig(SystemSettings, AccessSettings):
+    """`show running-config` from `version` to `end`."""

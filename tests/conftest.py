@@ -13,10 +13,6 @@ from cucme_lab.router.router import Router
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.terminal import ScriptTerminal
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-if not SHARED.exists():  # CI lays shared/ beside the clone
-    SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-
 
 class Shell:
     """Types lines at the console of one router and returns what the console showed."""
@@ -44,11 +40,6 @@ def router(tmp_path: Path) -> Router:
 @pytest.fixture
 def shell(router: Router) -> Shell:
     return Shell(router)
-
-
-@pytest.fixture
-def shared_dir() -> Path:
-    return SHARED
 
 
 def installed_script(name: str) -> str:

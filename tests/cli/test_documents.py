@@ -1,5 +1,8 @@
 """Both source documents, pasted block by block into configuration mode.
 
+The documents' fenced blocks, verbatim and without their prose, are test data:
+tests/data/documents/nsa_guide_blocks.txt and cisco_chapter_blocks.txt.
+
 Every configuration block is accepted line by line, except the lines real IOS would refuse too.
 Those are listed here with the reason, so a change in what the parser accepts shows up as a
 change to this list. Blocks that are not configuration (syntax templates with <placeholders>,
@@ -19,8 +22,9 @@ from doc_paste import fenced_blocks, paste_document  # noqa: E402
 
 from cucme_lab.router.router import Router  # noqa: E402
 
-NSA = "000_e67f5f9097b5c828.txt"
-CISCO = "003_730daf6b8ef56381.txt"
+DOCUMENTS = Path(__file__).resolve().parents[1] / "data" / "documents"
+NSA = "nsa_guide_blocks.txt"  # the NSA CUCME 7.0/4.3 authentication and encryption guide
+CISCO = "cisco_chapter_blocks.txt"  # Cisco chapter "...CallManager Express Security Best Practices"
 
 
 def not_configuration(block: list[str]) -> str | None:
@@ -119,8 +123,8 @@ SKIPPED_BLOCKS = {
 
 @pytest.mark.parametrize(("seed", "expected"), [(NSA, NSA_REJECTED), (CISCO, CISCO_REJECTED)])
 async def test_document_blocks_are_accepted_except_real_ios_rejections(
-        seed, expected, shared_dir, tmp_path):
-    doc, skipped = write_blocks(shared_dir / "seeds" / seed, tmp_path)
+        seed, expected, tmp_path):
+    doc, skipped = write_blocks(DOCUMENTS / seed, tmp_path)
     assert len(skipped) == SKIPPED_BLOCKS[seed], skipped
     router = Router.open(tmp_path / "lab")
     result = await paste_document(router, doc)
@@ -130,11 +134,10 @@ async def test_document_blocks_are_accepted_except_real_ios_rejections(
     assert "Traceback" not in "".join(result.outputs)
 
 
-async def test_serial_block_is_accepted_on_a_chassis_that_has_the_interface(shared_dir,
-                                                                           tmp_path):
+async def test_serial_block_is_accepted_on_a_chassis_that_has_the_interface(tmp_path):
     from cucme_lab.router.chassis import Chassis
 
-    doc, _ = write_blocks(shared_dir / "seeds" / CISCO, tmp_path)
+    doc, _ = write_blocks(DOCUMENTS / CISCO, tmp_path)
     chassis = Chassis.from_dict({"interfaces": ["FastEthernet0/0", "FastEthernet0/1",
                                                 "Serial0/3/0"]})
     router = Router(storage=Router.open(tmp_path / "lab").storage, chassis=chassis)

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from .test_telephony_cmds import blocks, caret_under, rejected
 
-CISCO_DOC = "003_730daf6b8ef56381.txt"
+# The Cisco chapter's fenced blocks, verbatim (tests/data/README.md)
+CISCO_DOC = Path(__file__).resolve().parents[1] / "data" / "documents" / "cisco_chapter_blocks.txt"
 
 
-def doc_block(shared_dir: Path, start: str, end: str, nth: int) -> str:
+def doc_block(start: str, end: str, nth: int) -> str:
     """Lines of the Cisco chapter from the `nth` line reading `start` to the next `end` line,
     with the markdown fences dropped (the pasted text is otherwise verbatim)."""
-    lines = (shared_dir / "seeds" / CISCO_DOC).read_text().splitlines()
+    lines = CISCO_DOC.read_text().splitlines()
     first = [i for i, line in enumerate(lines) if line.strip() == start][nth]
     last = next(k for k in range(first, len(lines)) if lines[k].strip() == end)
     return "\n".join(line for line in lines[first:last + 1] if not line.startswith("```"))
@@ -47,8 +48,8 @@ def dial_peers(pattern_911: str) -> str:
                    for tag, cor, pat, port, prefix in peers)
 
 
-async def test_cisco_cor_example_first_rendition(shell, router, shared_dir):
-    text = doc_block(shared_dir, "dial-peer cor custom", "cor incoming superuser", 0)
+async def test_cisco_cor_example_first_rendition(shell, router):
+    text = doc_block("dial-peer cor custom", "cor incoming superuser", 0)
     assert "ephone-dv 2" in text
     out = await shell.paste_config(text)
     # The document's typo `ephone-dv 2` is refused with the caret where `ephone-d` stops
@@ -68,8 +69,8 @@ async def test_cisco_cor_example_first_rendition(shell, router, shared_dir):
         "ephone-dn  1")
 
 
-async def test_cisco_cor_example_second_rendition(shell, router, shared_dir):
-    text = doc_block(shared_dir, "dial-peer cor custom", "cor incoming superuser", 1)
+async def test_cisco_cor_example_second_rendition(shell, router):
+    text = doc_block("dial-peer cor custom", "cor incoming superuser", 1)
     assert "Ephone-dn 2" in text
     out = await shell.paste_config(text)
     assert rejected(out) == []  # keywords are case-insensitive: `Ephone-dn 2` is accepted

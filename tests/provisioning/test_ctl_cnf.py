@@ -6,6 +6,8 @@ against the reference fixtures' layout.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from cryptography.hazmat.primitives import serialization
 
@@ -19,6 +21,7 @@ from .certs import enroll, session_ca
 from .nsa import TPS, rejected, type_nsa
 
 DER = serialization.Encoding.DER
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "phone-security"
 SEP1 = "SEPCAFECAFE1234.cnf.xml"
 SEP2 = "SEPCAFECAFE1235.cnf.xml"
 
@@ -47,7 +50,7 @@ def cert_der(router, tp):
     return certificate(router, tp).public_bytes(DER)
 
 
-async def test_nsa_sections_3_and_4_produce_verifiable_files(shell, router, shared_dir):
+async def test_nsa_sections_3_and_4_produce_verifiable_files(shell, router):
     out = await type_nsa(shell)
     assert rejected(out) == []
     ctl_bytes = router.storage.read_flash("CTLFile.tlv")
@@ -65,8 +68,7 @@ async def test_nsa_sections_3_and_4_produce_verifiable_files(shell, router, shar
         assert str(record.ip) == "1.2.3.4"
         assert record.certificate_hash is not None and len(record.certificate_hash) == 20
     # the same record layout as the reference builder's fixture (tags 1,3,5,6,4,7,8,9 first)
-    fixture = parse_ctl((shared_dir / "fixtures/phone-security/CTLFile-cme-tftp.tlv")
-                        .read_bytes())
+    fixture = parse_ctl((FIXTURES / "CTLFile-cme-tftp.tlv").read_bytes())
     assert [r.role for r in fixture.records] == [r.role for r in ctl.records]
     assert record_tags(ctl_bytes, ctl.header.header_length) == record_tags(
         fixture.raw, fixture.header.header_length) == [1, 3, 5, 6, 4, 7, 8, 9]  # SAST records

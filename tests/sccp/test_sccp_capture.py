@@ -1,4 +1,4 @@
-"""A registration captured on loopback with dumpcap, decoded by the shared tshark validator.
+"""A registration captured on loopback with dumpcap, decoded by tests/tools/validate_sccp_pcap.py.
 
 Plain SCCP on 2000, and SCCP over TLS on 2443 decrypted with the phone's key log: every
 message must decode with zero malformed packets or expert errors.
@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import trio
-from conftest import SHARED
 from sccp_support import MAC1, MAC2, Pki, configure, phone, start_phone
 
-VALIDATOR = SHARED / "tools" / "validate-sccp-pcap.sh"
+VALIDATOR = Path(__file__).resolve().parents[1] / "tools" / "validate_sccp_pcap.py"
 
 pytestmark = pytest.mark.skipif(shutil.which("dumpcap") is None or shutil.which("tshark") is None,
                                 reason="dumpcap/tshark not installed (.ci/run installs tshark)")
@@ -57,7 +58,7 @@ async def _register_and_leave(lab, ph, entry) -> None:
 
 
 def _validate(pcap, keylog=None) -> str:
-    args = ["bash", str(VALIDATOR), str(pcap)] + ([str(keylog)] if keylog else [])
+    args = [sys.executable, str(VALIDATOR), str(pcap)] + ([str(keylog)] if keylog else [])
     result = subprocess.run(args, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK: no malformed packets or expert errors" in result.stderr

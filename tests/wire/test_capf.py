@@ -1,4 +1,4 @@
-"""CAPF codec and session tests against the reference traces in /work/shared/fixtures."""
+"""CAPF codec and session tests against the reference traces in tests/data/phone-security."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ from cucme_lab.wire.capf import (
 )
 from cucme_lab.wire.capf.crypto import auth_signed_input, public_key_der, sign, verify
 
-FIXTURES = Path("/work/shared/fixtures/phone-security")
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "phone-security"
 
 # --------------------------------------------------------------------------- trace loading
 

@@ -1,4 +1,4 @@
-"""cnf.xml build/parse against shared/fixtures/phone-security/SEP001122334455.cnf.xml (spec §5)."""
+"""cnf.xml build/parse against tests/data/phone-security/SEP001122334455.cnf.xml (spec §5)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from cucme_lab.wire.cnf_xml import (
     parse_cnf_xml,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "phone-security"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "phone-security"
 FIXTURE = (FIXTURES / "SEP001122334455.cnf.xml").read_bytes()
 
 EXPECTED = DeviceConfig(

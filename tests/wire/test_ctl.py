@@ -1,4 +1,4 @@
-"""CTL/ITL codec against the reference bytes in shared/fixtures/phone-security (spec §1, §2)."""
+"""CTL/ITL codec against the reference bytes in tests/data/phone-security (spec §1, §2)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from cucme_lab.wire.signed_header import (
     serial_bytes,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "phone-security"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "phone-security"
 CTL_FILES = ["CTLFile-cme-tftp", "CTLFile-separate"]
 # (certificate file, role) of each record, as the fixture README describes them.
 CTL_INPUTS = {

@@ -1,6 +1,6 @@
 """Cross-check the SCCP encoder with Wireshark: a scripted registration and call between a
-phone and a server SccpConnection is written to a pcap and run through the shared
-validate-sccp-pcap.sh, which fails on malformed packets and expert errors.
+phone and a server SccpConnection is written to a pcap and run through
+tests/tools/validate_sccp_pcap.py, which fails on malformed packets and expert errors.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from cucme_lab.wire import sccp
 from cucme_lab.wire.sccp import Role, SccpConnection
 
-VALIDATOR = Path("/work/shared/tools/validate-sccp-pcap.sh")
+VALIDATOR = Path(__file__).resolve().parents[1] / "tools" / "validate_sccp_pcap.py"
 
 pytestmark = pytest.mark.skipif(
     shutil.which("tshark") is None,
@@ -250,7 +250,10 @@ def validate(conv: Conversation, path: Path) -> list[tuple[str, int, str]]:
     """Run the validator (strict: warnings fail too); return (label, headerVersion, fields)."""
     write_pcap(path, conv.segments)
     result = subprocess.run(
-        ["bash", str(VALIDATOR), "-s", str(path)], capture_output=True, text=True, timeout=120
+        [sys.executable, str(VALIDATOR), "-s", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK: no malformed packets or expert errors" in result.stderr

@@ -1,4 +1,4 @@
-""".sgn codec against the reference bytes in shared/fixtures/phone-security (spec §1, §3)."""
+""".sgn codec against the reference bytes in tests/data/phone-security (spec §1, §3)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from cucme_lab.wire.sgn import (
 )
 from cucme_lab.wire.signed_header import HashAlgorithm, VerificationError
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "phone-security"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "phone-security"
 SGN_FILES = {
     "sha1": ("SEP001122334455.cnf.xml.sha1.sgn", HashAlgorithm.SHA1),
     "sha512": ("SEP001122334455.cnf.xml.sha512.sgn", HashAlgorithm.SHA512),

@@ -21,7 +21,7 @@ from pathlib import Path
 import trio
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "src"))
 
 import cucme_lab.shell.commands  # noqa: E402,F401
 from cucme_lab.router.router import Router  # noqa: E402

@@ -22,7 +22,7 @@ import trio
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import cucme_lab.shell.commands  # noqa: E402,F401
 from cucme_lab.lab.router_lab import open_lab  # noqa: E402

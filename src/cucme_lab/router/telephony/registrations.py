@@ -1,9 +1,10 @@
 """SCCP registration: the policy deciding who may register, and the phones registered now.
 
-The router owns one PhoneRegistry (`router.phones`). The SCCP service (emulator/services/sccp.py)
+The router owns one PhoneRegistry (`router.phones`). Each connection's Station (station.py)
 asks it to `admit` each Register, records accepted phones with `register`, and tells it when a
 phone leaves (`unregister`); the CLI reads it for `show ephone` and asks it to `reset_phones`,
-which sends Reset through each phone's link. The registry never touches a socket.
+which reaches each phone through its link (the SCCP service's connection, which asks the
+Station for the Reset). The registry never touches a socket.
 
 Policy (Cisco CME security chapter, "IP Phone Registration Control"; NSA guide section 4):
 - a phone is its device name `SEP<MAC>`; an ephone whose `mac-address` matches is used;

@@ -139,7 +139,7 @@ async def login_figures(tmp: Path) -> tuple[float, float]:
         host, port = endpoint(lab, "ssh")
         elapsed = await trio.to_thread.run_sync(logins_in_thread, host, port, "admin",
                                                 "adminpw")
-        failures = sum(f.count for f in ra.vty_state(lab.router).failures.values())
+        failures = sum(f.count for f in lab.router.vty.failures.values())
         assert failures == 0, f"{failures} logins failed"
         key = asyncssh_key(ra.ssh_host_key(lab.router))
     floor = await trio.to_thread.run_sync(bare_server_figure, key)

@@ -295,15 +295,6 @@ class VtyState:
             del self.connections[conn.line]
 
 
-def vty_state(router: Any) -> VtyState:
-    """The router's vty bookkeeping (kept on the router object, created on first use)."""
-    state = getattr(router, "_vty_state", None)
-    if state is None:
-        state = VtyState()
-        router._vty_state = state
-    return state
-
-
 @dataclass
 class Admission:
     conn: VtyConnection | None
@@ -313,7 +304,7 @@ class Admission:
 def admit(router: Any, protocol: str, peer: str, peer_port: int, local: str) -> Admission:
     """Decide whether a new TCP connection gets a vty line; reserve it if so."""
     config = router.config
-    state = vty_state(router)
+    state = router.vty
     if not any(protocol in transports(s) for s in vty_sections(config)):
         return Admission(None, "transport")
     line = state.free_line(config, protocol)
@@ -481,7 +472,7 @@ def walk_methods(config: Section, sec: Section | None, methods: list[str], user:
 
 
 def record_failure(router: Any, user: str, source: str, port: int, stamp: str) -> LoginFailure:
-    state = vty_state(router)
+    state = router.vty
     key = (user, source, port)
     entry = state.failures.get(key)
     if entry is None:

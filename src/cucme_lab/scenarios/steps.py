@@ -234,9 +234,9 @@ def _flip(data: bytes, index: int | None) -> tuple[bytes, int]:
 
 def tamper_tftp(router: Router, name: str, index: int | None) -> str:
     """An attacker changes a file the router's TFTP server serves (in `system:/its`)."""
-    from cucme_lab.router.provisioning.tftp_table import TftpEntry, provisioning
+    from cucme_lab.router.provisioning.tftp_table import TftpEntry
 
-    state = provisioning(router)
+    state = router.provisioning
     for group, entries in state.table.groups.items():
         if any(e.name == name for e in entries):
             changed: list[TftpEntry] = []

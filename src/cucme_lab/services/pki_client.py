@@ -22,7 +22,7 @@ from cryptography import x509
 
 from cucme_lab.router.pki import enrolment as enrol_core
 from cucme_lab.router.pki import validation
-from cucme_lab.router.pki.ca import interface_addresses, runtime
+from cucme_lab.router.pki.ca import interface_addresses
 from cucme_lab.router.router import Router
 from cucme_lab.services.manager import Binding
 
@@ -212,7 +212,7 @@ async def network_crl_source(router: Router, cert: x509.Certificate,
         if not urls:
             validation.trace(router, "CRL", "certificate has no CRL distribution point")
             return None
-    cache = runtime(router).crl_cache
+    cache = router.pki_runtime.crl_cache
     now = router.clock.now_utc()
     for crl_url in urls:
         cached = cache.get(crl_url)
@@ -284,7 +284,7 @@ class EnrolmentPoller:
 
         while True:
             router = lab.router
-            state = runtime(router)
+            state = router.pki_runtime
             if poke not in state.listeners:
                 state.listeners.append(poke)
             with trio.move_on_after(RETRY_PERIOD):

@@ -73,6 +73,6 @@ async def listen(lab: Lab, binding: Binding, protocol: str, handler: Handler,
         try:
             await handler(stream, conn)
         finally:
-            ra.vty_state(lab.router).release(conn)
+            lab.router.vty.release(conn)
 
     await trio.serve_listeners(on_connect, listeners)

@@ -276,7 +276,7 @@ class VtyFrontend:
     async def serve(self, router: Any, conn: ra.VtyConnection, link: Link,
                     command: str | None = None) -> None:
         """Run the line until the session ends; `command`: an SSH exec request's command."""
-        state = ra.vty_state(router)
+        state = router.vty
         state.uses[conn.line] = state.uses.get(conn.line, 0) + 1
         terminal = VtyTerminal(link, lambda: ra.exec_timeout(
             ra.vty_section(router.config, conn.line)))
@@ -385,7 +385,7 @@ async def aaa_enable(c: Ctx, level: int) -> bool:
     """
     session = c.session
     methods = ra.enable_methods(c.router.config) or []
-    conn = ra.vty_state(c.router).connections.get(session.line_number - ra.FIRST_VTY)
+    conn = c.router.vty.connections.get(session.line_number - ra.FIRST_VTY)
     sec = ra.vty_section(c.router.config, conn.line) if conn else None
     if methods and all(m == "none" for m in methods[:1]):
         session.priv = level

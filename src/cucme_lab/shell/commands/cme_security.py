@@ -367,9 +367,7 @@ def show_capf_auth_strings(c: Ctx) -> None:
 @command("exec", "show capf-server sessions",
          help={"sessions": "Active CAPF sessions"})
 def show_capf_sessions(c: Ctx) -> None:
-    from cucme_lab.router.capf.model import capf_state
-
     c.out("Active CAPF Sessions")
     c.out(f"{'Phone ID':<24}State")
-    for device, state in capf_state(c.router).sessions.items():
+    for device, state in c.router.capf.sessions.items():
         c.out(f"{device:<24}{state}")

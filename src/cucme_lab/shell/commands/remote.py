@@ -39,7 +39,7 @@ HELP = {
 def show_line(c: Ctx) -> None:
     """`show line` in the IOS 12.4 layout [M]: one row per line, `*` on lines in use."""
     config = c.router.config
-    state = ra.vty_state(c.router)
+    state = c.router.vty
     active = {s.line_number for s in c.router.sessions}
     c.out("   Tty Typ     Tx/Rx    A Modem  Roty AccO AccI   Uses   Noise  Overruns   Int")
     rows = [(ra.CONSOLE_LINE, "CTY", "", None, 0), (ra.AUX_LINE, "AUX", "9600/9600", None, 0)]
@@ -63,7 +63,7 @@ def show_line(c: Ctx) -> None:
 @command("exec", "show ssh", priv=USER, help=HELP)
 def show_ssh(c: Ctx) -> None:
     """`show ssh` [M]: an IN and an OUT row per SSH connection, then the SSHv1 line."""
-    conns = [conn for conn in ra.vty_state(c.router).connections.values()
+    conns = [conn for conn in c.router.vty.connections.values()
              if conn.protocol == "ssh" and conn.session is not None]
     if not conns:
         c.out("%No SSHv2 server connections running.")
@@ -100,7 +100,7 @@ async def _clear(c: Ctx, vty: int | None) -> None:
     if not await c.confirm("[confirm]"):
         return
     if vty is not None:
-        conn = ra.vty_state(c.router).connections.get(vty)
+        conn = c.router.vty.connections.get(vty)
         if conn is not None and conn.hangup is not None:
             conn.hangup()
     c.out(" [OK]")
@@ -155,7 +155,7 @@ setting("config", "login on-success log [every <1-65535>:n]", key="login on-succ
                                                "and State", **HELP})
 def show_login_failures(c: Ctx) -> None:
     """`show login failures` [U]: layout chosen after IOS 15's, newest failures last."""
-    failures = list(ra.vty_state(c.router).failures.values())
+    failures = list(c.router.vty.failures.values())
     if not failures:
         c.out("*** No logged failed login attempts with the device.***")
         return

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import cucme_lab.shell.commands  # noqa: F401
+from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.router.router import Router
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.terminal import ScriptTerminal
@@ -38,7 +39,7 @@ class Shell:
 
 @pytest.fixture
 def router(tmp_path: Path) -> Router:
-    return Router.open(tmp_path / "lab")
+    return Router.open(tmp_path / "lab", addresses=AddressPlan())
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from remote_clients import configure
 
+from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.router import access as ra
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.vty import VtyTerminal
@@ -84,7 +85,7 @@ def test_line_discipline_never_raises(data):
     from cucme_lab.router.router import Router
 
     async def main(tmp: str) -> None:
-        router = Router.open(__import__("pathlib").Path(tmp))
+        router = Router.open(__import__("pathlib").Path(tmp), addresses=AddressPlan())
         link = FakeLink()
         term = VtyTerminal(link)
         session = Session(router, term, priv=15, origin="vty0 (10.0.0.5)")

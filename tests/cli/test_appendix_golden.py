@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.router.router import Router
 from cucme_lab.shell.boot import apply_config, reload_router
 
@@ -31,7 +32,7 @@ async def test_pasting_the_appendix_gives_the_canonical_running_config(shell, na
 
 @pytest.mark.parametrize("name", APPENDICES)
 async def test_running_config_round_trips_through_a_fresh_router(tmp_path, name):
-    fresh = Router.open(tmp_path / "fresh")
+    fresh = Router.open(tmp_path / "fresh", addresses=AddressPlan())
     out = await apply_config(fresh, golden(name))
     assert "% " not in out
     assert fresh.startup_config_text() == golden(name)

@@ -17,6 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from doc_paste import fenced_blocks, paste_document  # noqa: E402
 
+from cucme_lab.lab.addresses import AddressPlan  # noqa: E402
 from cucme_lab.router.router import Router  # noqa: E402
 
 NSA = "000_e67f5f9097b5c828.txt"
@@ -122,7 +123,7 @@ async def test_document_blocks_are_accepted_except_real_ios_rejections(
         seed, expected, shared_dir, tmp_path):
     doc, skipped = write_blocks(shared_dir / "seeds" / seed, tmp_path)
     assert len(skipped) == SKIPPED_BLOCKS[seed], skipped
-    router = Router.open(tmp_path / "lab")
+    router = Router.open(tmp_path / "lab", addresses=AddressPlan())
     result = await paste_document(router, doc)
     rejected = result.rejected()
     assert [(line, err.split(" at ")[0]) for line, err in rejected] == \
@@ -137,7 +138,7 @@ async def test_serial_block_is_accepted_on_a_chassis_that_has_the_interface(shar
     doc, _ = write_blocks(shared_dir / "seeds" / CISCO, tmp_path)
     chassis = Chassis.from_dict({"interfaces": ["FastEthernet0/0", "FastEthernet0/1",
                                                 "Serial0/3/0"]})
-    router = Router(storage=Router.open(tmp_path / "lab").storage, chassis=chassis)
+    router = Router.open(tmp_path / "lab", addresses=AddressPlan(), chassis=chassis)
     result = await paste_document(router, doc)
     lines = [line for line, _ in result.rejected()]
     assert "interface Serial0/3/0" not in lines

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.router.router import Router
 from cucme_lab.router.storage import atomic_write
 from cucme_lab.shell.boot import reload_router
@@ -67,7 +68,7 @@ async def test_erase_startup_config(shell):
 async def test_round_trip_through_a_fresh_router(shell, tmp_path):
     await shell.paste_config(CONFIG)
     text = shell.router.startup_config_text()
-    other = Router.open(tmp_path / "other")
+    other = Router.open(tmp_path / "other", addresses=AddressPlan())
     from cucme_lab.shell.boot import apply_config
 
     out = await apply_config(other, text)
@@ -76,7 +77,7 @@ async def test_round_trip_through_a_fresh_router(shell, tmp_path):
 
 
 async def test_reload_rebuilds_from_nvram_files(tmp_path):
-    router = Router.open(tmp_path / "lab")
+    router = Router.open(tmp_path / "lab", addresses=AddressPlan())
     router.storage.write_nvram("startup-config", "hostname FROMDISK\n!\nend\n")
     await reload_router(router)
     assert router.hostname == "FROMDISK"

@@ -16,8 +16,8 @@ from typing import Any
 
 import trio
 
+from cucme_lab.lab.addresses import AddressPlan, plan_for_lab
 from cucme_lab.lab.manifest import Manifest
-from cucme_lab.router.addresses import AddressPlan, plan_for_lab
 from cucme_lab.router.chassis import Chassis
 from cucme_lab.router.router import Router
 
@@ -71,8 +71,7 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
     lab_dir = Path(lab_dir)
     lab_dir.mkdir(parents=True, exist_ok=True)
     plan = addresses or plan_for_lab(str(lab_dir))
-    router = Router.open(lab_dir, chassis=load_chassis(lab_dir))
-    router.addresses = plan
+    router = Router.open(lab_dir, addresses=plan, chassis=load_chassis(lab_dir))
     await reload_router(router)
     lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname))
     manager = ServiceManager(lab, services if services is not None else all_services())

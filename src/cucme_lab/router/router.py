@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cucme_lab.router.access import VtyState
-from cucme_lab.router.addresses import AddressPlan
+from cucme_lab.router.addresses import AddressMap
 from cucme_lab.router.capf.state import CapfState
 from cucme_lab.router.chassis import Chassis, interface_sort_key
 from cucme_lab.router.clock import Clock
@@ -49,6 +49,7 @@ class Router:
     """One emulated 2800-series ISR running CUCME."""
 
     storage: LabStorage
+    addresses: AddressMap  # the lab's address plan: where configured addresses really are
     chassis: Chassis = field(default_factory=Chassis)
     clock: Clock = field(default_factory=Clock)
     config: Section = field(default_factory=lambda: Section("root"))
@@ -62,7 +63,6 @@ class Router:
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
     keystore: KeyStore = field(default_factory=KeyStore)
     phones: PhoneRegistry = field(default_factory=PhoneRegistry)  # SCCP registrations
-    addresses: AddressPlan = field(default_factory=AddressPlan)
     # vty connections and login failures: kept across reloads (the lab's sockets outlive one)
     vty: VtyState = field(default_factory=VtyState)
     # Runtime memory of the subsystems: not configuration, not saved, new at each power cycle
@@ -79,9 +79,10 @@ class Router:
         self.factory_reset()
 
     @classmethod
-    def open(cls, lab_dir: Path, chassis: Chassis | None = None,
+    def open(cls, lab_dir: Path, *, addresses: AddressMap, chassis: Chassis | None = None,
              clock: Clock | None = None) -> Router:
-        return cls(LabStorage(lab_dir), chassis or Chassis(), clock or Clock())
+        """The router of the lab folder `lab_dir`, on the lab network `addresses` maps."""
+        return cls(LabStorage(lab_dir), addresses, chassis or Chassis(), clock or Clock())
 
     # --- configuration state -----------------------------------------------------------
     def factory_reset(self) -> None:

@@ -111,6 +111,7 @@ async def open_context(sc: Scenario, lab_dir: Path) -> AsyncIterator[Context]:
 async def _router_only(sc: Scenario, lab_dir: Path):
     import json
 
+    from cucme_lab.lab.addresses import AddressPlan
     from cucme_lab.lab.router_lab import load_chassis
     from cucme_lab.router.router import Router
     from cucme_lab.shell.boot import reload_router
@@ -122,7 +123,8 @@ async def _router_only(sc: Scenario, lab_dir: Path):
         nvram.write_text(sc.lab.startup_config)
     if sc.lab.chassis and not (lab_dir / "chassis.json").exists():
         (lab_dir / "chassis.json").write_text(json.dumps(sc.lab.chassis))
-    router = Router.open(lab_dir, chassis=load_chassis(lab_dir))
+    # no network: the plan only says where configured addresses would be (nothing listens)
+    router = Router.open(lab_dir, addresses=AddressPlan(), chassis=load_chassis(lab_dir))
     await reload_router(router)
     return router
 

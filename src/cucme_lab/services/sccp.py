@@ -49,7 +49,7 @@ from cucme_lab.services.manager import Binding
 from cucme_lab.wire import sccp
 
 if TYPE_CHECKING:
-    from cucme_lab.lab.router_lab import Lab
+    from cucme_lab.services.host import ServiceHost
 
 TLS_PORT = 2443
 RECEIVE_SIZE = 4096
@@ -85,13 +85,13 @@ class SccpService:
     name = "sccp"
     transport = "TCP"
 
-    def wanted(self, lab: Lab) -> list[Binding]:
+    def wanted(self, lab: ServiceHost) -> list[Binding]:
         ts = telephony_service(lab.router.config)
         if ts is None or ts.source_address is None:
             return []
         return [Binding(self.name, ts.source_address, ts.port)]
 
-    async def serve(self, lab: Lab, binding: Binding,
+    async def serve(self, lab: ServiceHost, binding: Binding,
                     task_status: trio.TaskStatus[tuple[str, int]] = trio.TASK_STATUS_IGNORED
                     ) -> None:
         host = lab.addresses.to_loopback(binding.configured_address)
@@ -101,7 +101,8 @@ class SccpService:
         async with trio.open_nursery() as writers:
             await trio.serve_listeners(partial(self.handle, lab, writers), listeners)
 
-    async def handle(self, lab: Lab, writers: trio.Nursery, stream: trio.SocketStream) -> None:
+    async def handle(self, lab: ServiceHost, writers: trio.Nursery,
+                     stream: trio.SocketStream) -> None:
         await PhoneConnection(lab, stream, self.transport, writers).run()
 
 
@@ -111,7 +112,7 @@ class SccpTlsService(SccpService):
     name = "sccp-tls"
     transport = "TLS"
 
-    def wanted(self, lab: Lab) -> list[Binding]:
+    def wanted(self, lab: ServiceHost) -> list[Binding]:
         ts = telephony_service(lab.router.config)
         if ts is None or ts.source_address is None or not ts.secure_signaling_trustpoint:
             return []
@@ -127,7 +128,7 @@ class SccpTlsService(SccpService):
         return [Binding(self.name, ts.source_address, TLS_PORT,
                         options=(("trustpoint", tp), ("identity", digest)))]
 
-    async def serve(self, lab: Lab, binding: Binding,
+    async def serve(self, lab: ServiceHost, binding: Binding,
                     task_status: trio.TaskStatus[tuple[str, int]] = trio.TASK_STATUS_IGNORED
                     ) -> None:
         tp = binding.option("trustpoint")
@@ -146,7 +147,7 @@ class SccpTlsService(SccpService):
             await tls_stream.serve(listener, partial(self.handle_tls, lab, writers, context, tp,
                                                      crl_source))
 
-    async def handle_tls(self, lab: Lab, writers: trio.Nursery, context: SSL.Context,
+    async def handle_tls(self, lab: ServiceHost, writers: trio.Nursery, context: SSL.Context,
                          trustpoint: str, crl_source: Any, sock: socket.socket) -> None:
         # The lean stream of netio, not trio.SSLStream: at fleet scale trio's layering cost
         # as much CPU per registration as the handshake itself (docs/architecture.md).
@@ -155,7 +156,7 @@ class SccpTlsService(SccpService):
         await conn.run(tls_setup=partial(conn.tls_handshake, trustpoint, crl_source))
 
 
-def server_context(lab: Lab, trustpoint: str) -> SSL.Context:
+def server_context(lab: ServiceHost, trustpoint: str) -> SSL.Context:
     """The TLS context of the 2443 listener, from the trustpoint as it is now.
 
     No session tickets or cache (tls_contexts): phones do a full handshake, presenting their
@@ -167,7 +168,7 @@ def server_context(lab: Lab, trustpoint: str) -> SSL.Context:
                                        client_cas=creds.ca_certificates, ciphers=SERVER_CIPHERS)
 
 
-def find_crl_source(lab: Lab) -> Any:
+def find_crl_source(lab: ServiceHost) -> Any:
     """`crl_source_for(lab)` from emulator.pki or emulator.services, once someone provides it."""
     for package in ("cucme_lab.router.pki", "cucme_lab.services"):
         try:
@@ -199,7 +200,7 @@ class PhoneConnection:
     scope, which a fleet's registrations feel (docs/architecture.md).
     """
 
-    lab: Lab
+    lab: ServiceHost
     stream: trio.SocketStream | tls_stream.TlsStream
     transport: str
     writers: trio.Nursery  # where a write from outside the reader runs

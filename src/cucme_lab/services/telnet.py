@@ -17,7 +17,7 @@ from cucme_lab.services.vty_listener import bindings, listen
 from cucme_lab.wire.telnet import TelnetCodec, escape
 
 if TYPE_CHECKING:
-    from cucme_lab.lab.router_lab import Lab
+    from cucme_lab.services.host import ServiceHost
 
 DRAIN_TIMEOUT = 2.0
 
@@ -47,10 +47,10 @@ class StreamLink:
 class TelnetService:
     name = "telnet"
 
-    def wanted(self, lab: Lab) -> list[Binding]:
+    def wanted(self, lab: ServiceHost) -> list[Binding]:
         return bindings(lab, "telnet", 23)
 
-    async def serve(self, lab: Lab, binding: Binding,
+    async def serve(self, lab: ServiceHost, binding: Binding,
                     task_status: trio.TaskStatus[tuple[str, int]]) -> None:
         async def handler(stream: trio.SocketStream, conn: ra.VtyConnection) -> None:
             await serve_telnet(lab, stream, conn)
@@ -58,7 +58,8 @@ class TelnetService:
         await listen(lab, binding, "telnet", handler, task_status)
 
 
-async def serve_telnet(lab: Lab, stream: trio.SocketStream, conn: ra.VtyConnection) -> None:
+async def serve_telnet(lab: ServiceHost, stream: trio.SocketStream,
+                       conn: ra.VtyConnection) -> None:
     codec = TelnetCodec()
     link = StreamLink()
 

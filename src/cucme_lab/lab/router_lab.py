@@ -19,6 +19,7 @@ import trio
 from cucme_lab.lab.addresses import AddressPlan, plan_for_lab
 from cucme_lab.lab.manifest import Manifest
 from cucme_lab.router.chassis import Chassis
+from cucme_lab.router.pki.validation import CrlSource
 from cucme_lab.router.router import Router
 
 
@@ -36,6 +37,7 @@ class Lab:
     router: Router
     addresses: AddressPlan
     manifest: Manifest
+    crl_source: CrlSource | None = None  # how the services fetch CRLs to validate peers
     services: Any = None  # ServiceManager, once started
     phones: Iterable[Any] = field(default_factory=list)
 
@@ -66,6 +68,7 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
     """Boot the router in `lab_dir` and run its services until the block ends."""
     from cucme_lab.services.catalog import all_services
     from cucme_lab.services.manager import ServiceManager
+    from cucme_lab.services.pki_client import crl_source_for
     from cucme_lab.shell.boot import reload_router
 
     lab_dir = Path(lab_dir)
@@ -73,7 +76,8 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
     plan = addresses or plan_for_lab(str(lab_dir))
     router = Router.open(lab_dir, addresses=plan, chassis=load_chassis(lab_dir))
     await reload_router(router)
-    lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname))
+    lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname),
+              crl_source=crl_source_for(router))
     manager = ServiceManager(lab, services if services is not None else all_services())
     lab.services = manager
     router.change_listeners.append(manager.poke)

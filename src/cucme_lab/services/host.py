@@ -11,17 +11,23 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from cucme_lab.router.addresses import AddressMap
+    from cucme_lab.router.pki.validation import CrlSource
     from cucme_lab.router.router import Router
 
 
 class ServiceHost(Protocol):
-    """The router the services serve, where its addresses really are, and the manifest."""
+    """The router the services serve, where its addresses are, its CRL source, the manifest."""
 
     @property
     def router(self) -> Router: ...
 
     @property
     def addresses(self) -> AddressMap: ...
+
+    @property
+    def crl_source(self) -> CrlSource | None:
+        """How peers' CRLs are fetched when a service validates a certificate chain."""
+        ...
 
     def write_manifest(self) -> None:
         """Record the services now listening (called whenever one starts or stops)."""

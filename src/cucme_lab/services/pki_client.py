@@ -243,9 +243,6 @@ def _scep_crl_urls(router: Router, issuer: x509.Certificate) -> list[str]:
     return urls
 
 
-validation.register_network_source(network_crl_source)
-
-
 # --- polling pending enrolments ------------------------------------------------------------
 
 
@@ -296,11 +293,14 @@ class EnrolmentPoller:
                     enrol_core.pending(router).pop(tp, None)
 
 
-def crl_source_for(lab) -> validation.CrlSource:
-    """The CRL source the TLS services hand to `validate_chain` (the network one)."""
+def crl_source_for(router: Router) -> validation.CrlSource:
+    """`router`'s CRL source for `validate_chain`: over the network, through its address map.
+
+    The lab builds it once and hands it to the services that validate peers (ServiceHost).
+    """
 
     async def source(cert: x509.Certificate, issuer: x509.Certificate
                      ) -> x509.CertificateRevocationList | None:
-        return await network_crl_source(lab.router, cert, issuer)
+        return await network_crl_source(router, cert, issuer)
 
     return source

@@ -23,8 +23,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import importlib
-import pkgutil
 import socket
 from collections.abc import Sequence
 from functools import partial
@@ -139,7 +137,7 @@ class SccpTlsService(SccpService):
                                f"{exc}; SCCP over TLS is not started")  # [U] lab wording
             task_status.started()
             return
-        crl_source = find_crl_source(lab)
+        crl_source = lab.crl_source
         host = lab.addresses.to_loopback(binding.configured_address)
         listener = tls_stream.listen(host, lab.addresses.port(binding.configured_port))
         task_status.started(listener.getsockname()[:2])
@@ -166,27 +164,6 @@ def server_context(lab: ServiceHost, trustpoint: str) -> SSL.Context:
     creds = credentials(lab.router, trustpoint)
     return tls_contexts.server_context(creds.certificate, creds.private_key,
                                        client_cas=creds.ca_certificates, ciphers=SERVER_CIPHERS)
-
-
-def find_crl_source(lab: ServiceHost) -> Any:
-    """`crl_source_for(lab)` from emulator.pki or emulator.services, once someone provides it."""
-    for package in ("cucme_lab.router.pki", "cucme_lab.services"):
-        try:
-            pkg = importlib.import_module(package)
-        except ImportError:  # pragma: no cover
-            continue
-        names = [package] + [f"{package}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__)]
-        for name in names:
-            if name == __name__:
-                continue
-            try:
-                module = importlib.import_module(name)
-            except Exception:  # another developer's module half-written: not ours to judge
-                continue
-            factory = getattr(module, "crl_source_for", None)
-            if callable(factory):
-                return factory(lab)
-    return None
 
 
 @dataclasses.dataclass(eq=False)

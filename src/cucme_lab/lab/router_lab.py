@@ -21,6 +21,7 @@ from cucme_lab.lab.manifest import Manifest
 from cucme_lab.router.chassis import Chassis
 from cucme_lab.router.pki.validation import CrlSource
 from cucme_lab.router.router import Router
+from cucme_lab.services.host import Frontend
 
 
 def load_chassis(lab_dir: Path) -> Chassis:
@@ -33,11 +34,14 @@ def load_chassis(lab_dir: Path) -> Chassis:
 
 @dataclass
 class Lab:
+    """A running lab as `open_lab` wired it; the services' `ServiceHost`."""
+
     lab_dir: Path
     router: Router
     addresses: AddressPlan
     manifest: Manifest
-    crl_source: CrlSource | None = None  # how the services fetch CRLs to validate peers
+    vty_frontend: Frontend  # the shell's, which SSH and telnet hand their lines to
+    crl_source: CrlSource  # how the services fetch CRLs to validate peers
     services: Any = None  # ServiceManager, once started
     phones: Iterable[Any] = field(default_factory=list)
 
@@ -70,6 +74,7 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
     from cucme_lab.services.manager import ServiceManager
     from cucme_lab.services.pki_client import crl_source_for
     from cucme_lab.shell.boot import reload_router
+    from cucme_lab.shell.vty import VtyFrontend
 
     lab_dir = Path(lab_dir)
     lab_dir.mkdir(parents=True, exist_ok=True)
@@ -77,7 +82,7 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
     router = Router.open(lab_dir, addresses=plan, chassis=load_chassis(lab_dir))
     await reload_router(router)
     lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname),
-              crl_source=crl_source_for(router))
+              vty_frontend=VtyFrontend(), crl_source=crl_source_for(router))
     manager = ServiceManager(lab, services if services is not None else all_services())
     lab.services = manager
     router.change_listeners.append(manager.poke)

@@ -236,7 +236,8 @@ class Bridge:
 
     # --- trio side ------------------------------------------------------------------------
     async def check_password(self, user: str, password: str) -> bool:
-        verdict = await ra.frontend().authenticate(self.lab.router, self.conn, user, password)
+        verdict = await self.lab.vty_frontend.authenticate(self.lab.router, self.conn, user,
+                                                             password)
         if verdict.ok:
             self.conn.user, self.conn.priv = user, verdict.priv
             return True
@@ -254,7 +255,8 @@ class Bridge:
 
         async def shell() -> None:
             try:
-                await ra.frontend().serve(self.lab.router, self.conn, link, command=command)
+                await self.lab.vty_frontend.serve(self.lab.router, self.conn, link,
+                                                 command=command)
             finally:
                 self.shell_done.set()
 

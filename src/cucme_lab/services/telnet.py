@@ -1,7 +1,7 @@
 """The telnet server on the router's addresses (port 23, or the lab's offset).
 
 A thin adapter: telnet bytes are decoded by `emulator.wire.telnet`, the user's data goes to the
-vty front end (registered by the shell), and what the shell writes goes back escaped.
+vty front end (the lab's, through the ServiceHost), and what the shell writes goes back escaped.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ async def serve_telnet(lab: ServiceHost, stream: trio.SocketStream,
 
             nursery.start_soon(write_then_signal)
             try:
-                await ra.frontend().serve(lab.router, conn, link)
+                await lab.vty_frontend.serve(lab.router, conn, link)
             finally:
                 link.close()
                 with trio.move_on_after(DRAIN_TIMEOUT) as drain:

@@ -403,6 +403,3 @@ async def aaa_enable(c: Ctx, level: int) -> bool:
             c.out("% Bad secrets\n")
     return True
 
-
-FRONTEND = VtyFrontend()
-ra.register_frontend(FRONTEND)

@@ -9,7 +9,6 @@ The decisions themselves live in `emulator.remote_access`; the shell on a vty in
 
 from __future__ import annotations
 
-import cucme_lab.shell.vty  # noqa: F401  (registers the vty front end with the network services)
 from cucme_lab.router import access as ra
 from cucme_lab.shell.commands.common import setting
 from cucme_lab.shell.declarations import command

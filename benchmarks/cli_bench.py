@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks_support import fleet_ephones  # noqa: E402
 
-import cucme_lab.shell.commands  # noqa: E402,F401
 from cucme_lab.lab.addresses import AddressPlan  # noqa: E402
 from cucme_lab.router.router import Router  # noqa: E402
+from cucme_lab.shell.commands import command_set  # noqa: E402
 from cucme_lab.shell.parser import tokenize  # noqa: E402
 from cucme_lab.shell.session import Session  # noqa: E402
 from cucme_lab.shell.terminal import ScriptTerminal  # noqa: E402
@@ -40,7 +40,7 @@ def fleet_config(n: int) -> list[str]:
 
 
 async def paste(router: Router, lines: list[str]) -> float:
-    session = Session(router, ScriptTerminal([]), priv=15)
+    session = Session(router, ScriptTerminal([]), command_set(), priv=15)
     session.enter_config()
     start = time.perf_counter()
     for line in lines:
@@ -86,7 +86,7 @@ async def main() -> None:
               f"{join_floor * 1e3:.3f} ms, ratio {statistics.median(times) / join_floor:.0f}x; "
               f"target < 20 ms: {'met' if statistics.median(times) < 0.020 else 'MISSED'}")
 
-        session = Session(router, ScriptTerminal([]), priv=15)
+        session = Session(router, ScriptTerminal([]), command_set(), priv=15)
         session.enter_config()
         samples = []
         sample_lines = [ln for ln in APPENDIX_B if ln.strip() and not ln.startswith("!")]

@@ -33,9 +33,9 @@ import asyncssh  # noqa: E402
 import netmiko  # noqa: E402
 from remote_clients import configure, endpoint, remote_lab  # noqa: E402
 
-import cucme_lab.shell.commands  # noqa: E402,F401
 from cucme_lab.router import access as ra  # noqa: E402
 from cucme_lab.services.ssh import asyncssh_key  # noqa: E402
+from cucme_lab.shell.commands import command_set  # noqa: E402
 from cucme_lab.shell.session import Session  # noqa: E402
 from cucme_lab.shell.terminal import ScriptTerminal  # noqa: E402
 
@@ -56,7 +56,7 @@ def netmiko_session(host: str, port: int) -> None:
 async def in_process_pastes(router) -> float:
     start = time.perf_counter()
     for _ in range(SESSIONS):
-        session = Session(router, ScriptTerminal([]), priv=15)
+        session = Session(router, ScriptTerminal([]), command_set(), priv=15)
         session.enter_config()
         for line in APPENDIX_B:
             await session.handle(line)

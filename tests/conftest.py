@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import cucme_lab.shell.commands  # noqa: F401
 from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.router.router import Router
+from cucme_lab.shell.commands import command_set
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.terminal import ScriptTerminal
 
@@ -27,7 +27,7 @@ class Shell:
 
     async def type(self, *lines: str, priv: int = 15, config: bool = False) -> str:
         terminal = ScriptTerminal(lines)
-        session = Session(self.router, terminal, priv=priv)
+        session = Session(self.router, terminal, command_set(), priv=priv)
         if config:
             session.enter_config()
         await session.run()

@@ -392,7 +392,7 @@ async def test_host_key_persists_across_reload_once_saved(tmp_path):
 
         before = await trio.to_thread.run_sync(served_key)
         lab.router.write_memory()
-        await reload_router(lab.router)
+        await reload_router(lab.router, lab.commands)
         assert "ip domain name lab.local" in lab.router.running_config()
         with trio.fail_after(5):
             while True:

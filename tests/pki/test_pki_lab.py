@@ -345,7 +345,7 @@ async def test_write_memory_reload_restores_pki_and_never_reuses_serials(lab):
         # a certificate issued after the last `write memory` still spends its serial
         out = await shell.type("write memory", *["conf t", *nsa_3_2(TP2).splitlines(), "end"])
         assert credentials.certificate(router, TP2).serial_number == 3
-        await reload_router(router)
+        await reload_router(router, lab.commands)
         assert router.running_config(header=False) == before
         assert router.keystore.get(TP1).private_key.private_numbers() == key1
         assert router.keystore.get(TP2) is None  # never saved

@@ -51,12 +51,13 @@ async def amain(args: argparse.Namespace) -> int:
 
             router = runtime.router
             if args.script:
-                await run_script(router, args.script, controls)
+                await run_script(router, runtime.lab.commands, args.script, controls)
             if args.serve:
                 async for _ in signals:
                     break
             elif not args.script:
-                await run_console(router, controls, lambda: toolbar(runtime))
+                await run_console(router, runtime.lab.commands, controls,
+                                  lambda: toolbar(runtime))
     return 0
 
 

@@ -22,6 +22,7 @@ from cucme_lab.router.chassis import Chassis
 from cucme_lab.router.pki.validation import CrlSource
 from cucme_lab.router.router import Router
 from cucme_lab.services.host import Frontend
+from cucme_lab.shell.declarations import CommandSet
 
 
 def load_chassis(lab_dir: Path) -> Chassis:
@@ -40,6 +41,7 @@ class Lab:
     router: Router
     addresses: AddressPlan
     manifest: Manifest
+    commands: CommandSet  # the shell's: every session on the lab's lines parses with it
     vty_frontend: Frontend  # the shell's, which SSH and telnet hand their lines to
     crl_source: CrlSource  # how the services fetch CRLs to validate peers
     services: Any = None  # ServiceManager, once started
@@ -74,15 +76,17 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
     from cucme_lab.services.manager import ServiceManager
     from cucme_lab.services.pki_client import crl_source_for
     from cucme_lab.shell.boot import reload_router
+    from cucme_lab.shell.commands import command_set
     from cucme_lab.shell.vty import VtyFrontend
 
     lab_dir = Path(lab_dir)
     lab_dir.mkdir(parents=True, exist_ok=True)
     plan = addresses or plan_for_lab(str(lab_dir))
     router = Router.open(lab_dir, addresses=plan, chassis=load_chassis(lab_dir))
-    await reload_router(router)
-    lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname),
-              vty_frontend=VtyFrontend(), crl_source=crl_source_for(router))
+    commands = command_set()
+    await reload_router(router, commands)
+    lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname), commands,
+              vty_frontend=VtyFrontend(commands), crl_source=crl_source_for(router))
     manager = ServiceManager(lab, services if services is not None else all_services())
     lab.services = manager
     router.change_listeners.append(manager.poke)

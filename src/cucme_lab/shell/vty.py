@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import trio
 
 from cucme_lab.router import access as ra
+from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.modes import MODES
 from cucme_lab.shell.session import Ctx, Session
 
@@ -258,7 +259,13 @@ async def run_methods(router: Any, sec: Any, methods: list[str], user: str,
 # --- the front end -------------------------------------------------------------------------
 
 class VtyFrontend:
-    """What the SSH and telnet services call: authentication, and the shell itself."""
+    """What the SSH and telnet services call: authentication, and the shell itself.
+
+    The lab builds one with the shell's command set and gives it to the services.
+    """
+
+    def __init__(self, commands: CommandSet) -> None:
+        self.commands = commands
 
     async def authenticate(self, router: Any, conn: ra.VtyConnection, user: str,
                            password: str) -> ra.Verdict:
@@ -286,7 +293,7 @@ class VtyFrontend:
                 conn.hangup = scope.cancel
                 if conn.protocol == "telnet" and not await telnet_login(router, conn, terminal):
                     return
-                session = Session(router, terminal, user=conn.user or "",
+                session = Session(router, terminal, self.commands, user=conn.user or "",
                                   line_name=f"vty {conn.line}", origin=conn.origin,
                                   priv=conn.priv, line_number=ra.FIRST_VTY + conn.line,
                                   remote_address=conn.peer)

@@ -14,11 +14,13 @@ from typing import Any
 from cucme_lab.router.config.section import Section
 from cucme_lab.router.passwords import is_valid_encrypted, type7_decode, type7_encode
 from cucme_lab.router.router import Router
-from cucme_lab.shell.commands.common import setting
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.commands.telephony import MAX_EPHONES
-from cucme_lab.shell.declarations import command
 from cucme_lab.shell.parser import ParseError
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command, setting = DECLARED.command, DECLARED.setting
 
 CTL = "config-ctl-client"
 CAPF = "config-capf-server"

@@ -3,6 +3,10 @@
 Most configuration lines are settings: one line in a section, keyed by its keywords, shown in
 running-config exactly as the parsed values spell it (full keywords, normalised values). The
 `setting` declaration stores such a line; commands with more behaviour write their own handler.
+Each command module declares into its own `CommandDeclarations`:
+
+    DECLARED = CommandDeclarations()
+    command, setting, flag = DECLARED.command, DECLARED.setting, DECLARED.flag
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from cucme_lab.router.config.section import Section
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.declarations import Declarations
 from cucme_lab.shell.grammar import Element
 from cucme_lab.shell.modes import CONFIG_MODES
 from cucme_lab.shell.session import Ctx, SessionClosed
@@ -55,30 +59,55 @@ def section_of(c: Ctx) -> Section:
 Render = Callable[[dict[str, Any]], str]
 
 
-def setting(modes: str | Iterable[str], syntax: str, *, key: str | None = None,
-            render: Render | None = None, sort: Callable[[dict[str, Any]], tuple] | None = None,
-            help: dict[str, str] | None = None, no: str | bool = True,
-            check: Callable[[Ctx], bool] | None = None) -> None:
-    """Declare a line stored as a setting of the current section.
+class CommandDeclarations(Declarations):
+    """A command module's declarations, with the plain settings and switches most lines are."""
 
-    `key` may name values (`"service phone {name}"`); `no` with the values missing removes every
-    line under the key's fixed words. `check` may print an IOS error and return False to refuse.
-    """
+    def setting(self, modes: str | Iterable[str], syntax: str, *, key: str | None = None,
+                render: Render | None = None,
+                sort: Callable[[dict[str, Any]], tuple] | None = None,
+                help: dict[str, str] | None = None, no: str | bool = True,
+                check: Callable[[Ctx], bool] | None = None) -> None:
+        """Declare a line stored as a setting of the current section.
 
-    def handler(c: Ctx) -> None:
-        sec = section_of(c)
-        if c.no or c.default:
-            _remove(sec, key, c.args)
-            return
-        if check is not None and not check(c):
-            return
-        k = key.format(**c.args) if key else leading_key(c.args)
-        line = render(c.args) if render else canonical(c.args)
-        sec.set(k, line, {k2: v for k2, v in c.args.items() if k2 != "_path"},
-                sort(c.args) if sort else ())
+        `key` may name values (`"service phone {name}"`); `no` with the values missing removes
+        every line under the key's fixed words. `check` may print an IOS error and return False
+        to refuse.
+        """
 
-    handler.__name__ = "setting_" + syntax.split()[0].replace("-", "_")
-    command(modes, syntax, help=help, no=no)(handler)
+        def handler(c: Ctx) -> None:
+            sec = section_of(c)
+            if c.no or c.default:
+                _remove(sec, key, c.args)
+                return
+            if check is not None and not check(c):
+                return
+            k = key.format(**c.args) if key else leading_key(c.args)
+            line = render(c.args) if render else canonical(c.args)
+            sec.set(k, line, {k2: v for k2, v in c.args.items() if k2 != "_path"},
+                    sort(c.args) if sort else ())
+
+        handler.__name__ = "setting_" + syntax.split()[0].replace("-", "_")
+        self.command(modes, syntax, help=help, no=no)(handler)
+
+    def flag(self, modes: str | Iterable[str], syntax: str, *, on: str,
+             off: str | None = None, key: str | None = None, default_on: bool = False,
+             help: dict[str, str] | None = None) -> None:
+        """A switch such as `cdp run` / `no cdp run`: IOS prints the `no` line when it is off."""
+
+        def handler(c: Ctx) -> None:
+            sec = section_of(c)
+            k = key or leading_key(c.args)
+            enabled = not c.no if not c.default else default_on
+            if enabled == default_on and (off is None or enabled):
+                sec.unset(k)
+                return
+            if not enabled and off is None:
+                sec.unset(k)
+                return
+            sec.set(k, on if enabled else off, {"enabled": enabled})
+
+        handler.__name__ = "flag_" + syntax.split()[0].replace("-", "_")
+        self.command(modes, syntax, help=help)(handler)
 
 
 def _remove(sec: Section, key: str | None, args: dict[str, Any]) -> None:
@@ -91,32 +120,15 @@ def _remove(sec: Section, key: str | None, args: dict[str, Any]) -> None:
         sec.unset_prefix(key.split("{")[0].strip())
 
 
-def flag(modes: str | Iterable[str], syntax: str, *, on: str, off: str | None = None,
-         key: str | None = None, default_on: bool = False,
-         help: dict[str, str] | None = None) -> None:
-    """A switch such as `cdp run` / `no cdp run`: IOS prints the `no` line when it is off."""
-
-    def handler(c: Ctx) -> None:
-        sec = section_of(c)
-        k = key or leading_key(c.args)
-        enabled = not c.no if not c.default else default_on
-        if enabled == default_on and (off is None or enabled):
-            sec.unset(k)
-            return
-        if not enabled and off is None:
-            sec.unset(k)
-            return
-        sec.set(k, on if enabled else off, {"enabled": enabled})
-
-    handler.__name__ = "flag_" + syntax.split()[0].replace("-", "_")
-    command(modes, syntax, help=help)(handler)
-
-
 def error(c: Ctx, text: str) -> None:
     c.out(text)
 
 
 # --- navigation, present in every configuration mode ----------------------------------------
+
+DECLARED = CommandDeclarations()
+command = DECLARED.command
+
 
 @command(ALL_CONFIG, "exit", no=False, help={"exit": "Exit from configure mode"})
 def exit_mode(c: Ctx) -> None:

@@ -11,9 +11,12 @@ from __future__ import annotations
 from cucme_lab.router.router import Router
 from cucme_lab.router.telephony.registrations import Registration
 from cucme_lab.router.telephony.settings import Ephone, ephone_dn, ephones, telephony_service
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.commands.telephony import MAX_EPHONES
-from cucme_lab.shell.declarations import command
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command = DECLARED.command
 
 SHOW_HELP = {
     "ephone": "IP phone status",

@@ -10,9 +10,11 @@ The decisions themselves live in `emulator.remote_access`; the shell on a vty in
 from __future__ import annotations
 
 from cucme_lab.router import access as ra
-from cucme_lab.shell.commands.common import setting
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command, setting = DECLARED.command, DECLARED.setting
 
 USER = 1
 

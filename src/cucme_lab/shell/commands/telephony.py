@@ -25,10 +25,12 @@ from cucme_lab.router.telephony.settings import (
     WEEKDAYS,
     Button,
 )
-from cucme_lab.shell.commands.common import flag, setting
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.parser import ParseError, tokenize
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command, setting, flag = DECLARED.command, DECLARED.setting, DECLARED.flag
 
 # Tag ranges. IOS sizes them by platform and licence ("Type ? to display range"); these are the
 # ranges this lab shows [U]. The configured max-ephones / max-dn narrow them further. Since CME

@@ -16,12 +16,9 @@ import struct
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from cucme_lab.router.storage import FlashPathError, LabStorage
-
-if TYPE_CHECKING:
-    from cucme_lab.router.router import Router
 
 GROUP_ORDER = ("ctl", "cnf", "load-cfg", "bindings")
 CTL_FILENAME = "CTLFile.tlv"
@@ -137,6 +134,14 @@ def _table_from_flash(storage: LabStorage) -> TftpTable:
                      MappingProxyType({CTL_FILENAME: groups["ctl"][0]}))
 
 
-def published(router: Router) -> TftpTable:
+class Publishing(Protocol):
+    """A router, as far as its TFTP table goes (the Router owns a ProvisioningState; this
+    module does not import the Router, which imports it)."""
+
+    @property
+    def provisioning(self) -> ProvisioningState: ...
+
+
+def published(router: Publishing) -> TftpTable:
     """The table phones get now."""
     return router.provisioning.table

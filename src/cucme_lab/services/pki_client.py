@@ -1,7 +1,7 @@
 """The router's PKI client on the network: SCEP to a CA and CRL retrieval, over real sockets.
 
 A URL names configured addresses (`http://1.2.3.4:80`); the connection goes where the lab maps
-them (`emulator.addresses`: 1.2.3.4 -> its loopback address, port 80 as is when root, else
+them (the router's address map: 1.2.3.4 -> its loopback address, port 80 as is when root, else
 20080), from the router's own interface address, exactly as any client reaches the CA. If
 nothing listens (`no ip http server`), the connection is refused and the caller says so.
 

@@ -1,6 +1,6 @@
 """The telnet server on the router's addresses (port 23, or the lab's offset).
 
-A thin adapter: telnet bytes are decoded by `emulator.wire.telnet`, the user's data goes to the
+A thin adapter: telnet bytes are decoded by `wire.telnet`, the user's data goes to the
 vty front end (the lab's, through the ServiceHost), and what the shell writes goes back escaped.
 """
 

@@ -1,13 +1,14 @@
 """The shell on a vty line: IOS line discipline over a byte stream, login, and the session.
 
-The network services (`emulator.services.telnet`, `emulator.services.ssh`) hand each admitted
-connection here as a `Link`: a non-blocking `send(bytes)`, `close()`, and a trio channel of
-input (bytes, or `("window", width, height)` when the client reports its size). This module
-turns it into a `Terminal` with the IOS line discipline (server-side echo, backspace, `\\r\\n`,
-`\\r\\0` or `\\n` as one Enter, `?` help and Tab from the session, Ctrl-Z, history with Ctrl-P
-and Ctrl-N or the arrows, no escape codes ever written), asks for the login the line's
-configuration requires (telnet; SSH authenticates in its own protocol through `authenticate`),
-and runs a full shell `Session` until `exit`, hang-up, `clear line` or `exec-timeout`.
+The network services (`services.telnet`, `services.ssh`) hand each admitted connection to the
+`VtyFrontend` the lab gave them, as a `Link`: a non-blocking `send(bytes)`, `close()`, and a
+trio channel of input (bytes, or `("window", width, height)` when the client reports its size).
+This module turns it into a `Terminal` with the IOS line discipline (server-side echo,
+backspace, `\\r\\n`, `\\r\\0` or `\\n` as one Enter, `?` help and Tab from the session,
+Ctrl-Z, history with Ctrl-P and Ctrl-N or the arrows, no escape codes ever written), asks for
+the login the line's configuration requires (telnet; SSH authenticates in its own protocol
+through `authenticate`), and runs a full shell `Session` until `exit`, hang-up, `clear line` or
+`exec-timeout`.
 
 Cursor movement inside the line (Ctrl-A/E/B/F, left and right arrows) is not offered: the
 line is edited at its end only, which keeps the output free of any redraw codes.

@@ -3,8 +3,8 @@
 `show line`, `show ssh`, `show ip ssh`, `clear line`, `show access-lists`,
 `clear access-list counters`, `show login failures`, and the configuration lines the login
 path reads (`login authentication`, `ip ssh rsa keypair-name`, `login on-failure log`).
-The decisions themselves live in `emulator.remote_access`; the shell on a vty in
-`cli_shell.vty` (imported here so that loading the commands registers the vty front end).
+The decisions themselves live in `router.access`; the shell on a vty in `shell.vty`, whose
+front end the lab gives to the SSH and telnet services.
 """
 
 from __future__ import annotations

@@ -23,8 +23,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from benchmarks_support import fleet_ephones  # noqa: E402
 
-import cucme_lab.shell.commands  # noqa: E402,F401
+from cucme_lab.lab.addresses import AddressPlan  # noqa: E402
 from cucme_lab.router.router import Router  # noqa: E402
+from cucme_lab.shell.commands import command_set  # noqa: E402
 from cucme_lab.shell.parser import tokenize  # noqa: E402
 from cucme_lab.shell.session import Session  # noqa: E402
 from cucme_lab.shell.terminal import ScriptTerminal  # noqa: E402
@@ -39,7 +40,7 @@ def fleet_config(n: int) -> list[str]:
 
 
 async def paste(router: Router, lines: list[str]) -> float:
-    session = Session(router, ScriptTerminal([]), priv=15)
+    session = Session(router, ScriptTerminal([]), command_set(), priv=15)
     session.enter_config()
     start = time.perf_counter()
     for line in lines:
@@ -59,9 +60,10 @@ def floor_tokenize(lines: list[str]) -> float:
 async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         # warm-up: builds the command trees once, as a running lab has
-        await paste(Router.open(Path(tmp) / "warm"), APPENDIX_B)
+        await paste(Router.open(Path(tmp) / "warm", addresses=AddressPlan()), APPENDIX_B)
 
-        runs = [await paste(Router.open(Path(tmp) / f"b{i}"), APPENDIX_B) for i in range(20)]
+        runs = [await paste(Router.open(Path(tmp) / f"b{i}", addresses=AddressPlan()),
+                            APPENDIX_B) for i in range(20)]
         best = min(runs)
         floor = min(floor_tokenize(APPENDIX_B) for _ in range(20))
         print(f"paste Appendix B: {len(APPENDIX_B)} lines, median "
@@ -70,7 +72,7 @@ async def main() -> None:
               f"{floor * 1e3:.3f} ms, ratio {best / floor:.0f}x; target < 50 ms: "
               f"{'met' if best < 0.050 else 'MISSED'}")
 
-        router = Router.open(Path(tmp) / "fleet")
+        router = Router.open(Path(tmp) / "fleet", addresses=AddressPlan())
         await paste(router, fleet_config(450))
         times = []
         for _ in range(20):
@@ -84,7 +86,7 @@ async def main() -> None:
               f"{join_floor * 1e3:.3f} ms, ratio {statistics.median(times) / join_floor:.0f}x; "
               f"target < 20 ms: {'met' if statistics.median(times) < 0.020 else 'MISSED'}")
 
-        session = Session(router, ScriptTerminal([]), priv=15)
+        session = Session(router, ScriptTerminal([]), command_set(), priv=15)
         session.enter_config()
         samples = []
         sample_lines = [ln for ln in APPENDIX_B if ln.strip() and not ln.startswith("!")]

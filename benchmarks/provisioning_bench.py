@@ -30,13 +30,13 @@ from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
-import cucme_lab.shell.commands  # noqa: E402,F401
 from cucme_lab.lab.router_lab import open_lab  # noqa: E402
 from cucme_lab.router.config.pki_sections import CHAIN_KIND, CertificateChainSection  # noqa: E402
 from cucme_lab.router.pki.keystore import RsaKey  # noqa: E402
 from cucme_lab.router.provisioning.tftp_table import published  # noqa: E402
 from cucme_lab.services import tftp_client  # noqa: E402
 from cucme_lab.services.tftp import TftpService, tftp_service  # noqa: E402
+from cucme_lab.shell.commands import command_set  # noqa: E402
 from cucme_lab.shell.session import Session  # noqa: E402
 from cucme_lab.shell.terminal import ScriptTerminal  # noqa: E402
 
@@ -55,7 +55,7 @@ def fleet_config(n: int) -> list[str]:
 
 async def type_lines(router, lines: list[str]) -> str:
     terminal = ScriptTerminal(lines)
-    session = Session(router, terminal, priv=15)
+    session = Session(router, terminal, command_set(), priv=15)
     session.enter_config()
     await session.run()
     return terminal.output()

@@ -33,9 +33,9 @@ import asyncssh  # noqa: E402
 import netmiko  # noqa: E402
 from remote_clients import configure, endpoint, remote_lab  # noqa: E402
 
-import cucme_lab.shell.commands  # noqa: E402,F401
 from cucme_lab.router import access as ra  # noqa: E402
 from cucme_lab.services.ssh import asyncssh_key  # noqa: E402
+from cucme_lab.shell.commands import command_set  # noqa: E402
 from cucme_lab.shell.session import Session  # noqa: E402
 from cucme_lab.shell.terminal import ScriptTerminal  # noqa: E402
 
@@ -56,7 +56,7 @@ def netmiko_session(host: str, port: int) -> None:
 async def in_process_pastes(router) -> float:
     start = time.perf_counter()
     for _ in range(SESSIONS):
-        session = Session(router, ScriptTerminal([]), priv=15)
+        session = Session(router, ScriptTerminal([]), command_set(), priv=15)
         session.enter_config()
         for line in APPENDIX_B:
             await session.handle(line)
@@ -139,7 +139,7 @@ async def login_figures(tmp: Path) -> tuple[float, float]:
         host, port = endpoint(lab, "ssh")
         elapsed = await trio.to_thread.run_sync(logins_in_thread, host, port, "admin",
                                                 "adminpw")
-        failures = sum(f.count for f in ra.vty_state(lab.router).failures.values())
+        failures = sum(f.count for f in lab.router.vty.failures.values())
         assert failures == 0, f"{failures} logins failed"
         key = asyncssh_key(ra.ssh_host_key(lab.router))
     floor = await trio.to_thread.run_sync(bare_server_figure, key)

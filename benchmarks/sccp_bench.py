@@ -240,7 +240,6 @@ async def bare_tls_server(lab, task_status=trio.TASK_STATUS_IGNORED) -> None:
 
 
 async def main(args) -> None:
-    import cucme_lab.shell.commands  # noqa: F401
     from cucme_lab.lab.router_lab import open_lab
     from cucme_lab.router.config.pki_sections import (
         CHAIN_KIND,
@@ -250,6 +249,7 @@ async def main(args) -> None:
     )
     from cucme_lab.router.pki.keystore import RsaKey
     from cucme_lab.services.sccp import SccpService, SccpTlsService
+    from cucme_lab.shell.commands import command_set
     from cucme_lab.shell.session import Session
     from cucme_lab.shell.terminal import ScriptTerminal
 
@@ -280,7 +280,7 @@ async def main(args) -> None:
             if not args.auto_register:  # each phone an ephone with one line, as in a rollout
                 config += [f" max-ephones {n}", f" max-dn {n}",
                            *fleet_ephones(n, macs, model="7941")]  # the phones' SccpPhone type
-            session = Session(router, ScriptTerminal([]), priv=15)
+            session = Session(router, ScriptTerminal([]), command_set(), priv=15)
             session.enter_config()
             for line in config:
                 await session.handle(line)

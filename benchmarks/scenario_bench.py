@@ -23,9 +23,10 @@ import trio
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-import cucme_lab.shell.commands  # noqa: E402,F401
+from cucme_lab.lab.addresses import AddressPlan  # noqa: E402
 from cucme_lab.router.router import Router  # noqa: E402
 from cucme_lab.scenarios.runner import LIBRARY, run_file  # noqa: E402
+from cucme_lab.shell.commands import command_set  # noqa: E402
 from cucme_lab.shell.session import Session  # noqa: E402
 from cucme_lab.shell.terminal import ScriptTerminal  # noqa: E402
 
@@ -48,9 +49,9 @@ def timed(path: Path, run_drafts: bool = True) -> tuple[float, str]:
 def paste_floor() -> float:
     async def paste() -> float:
         with tempfile.TemporaryDirectory() as d:
-            router = Router.open(Path(d) / "lab")
+            router = Router.open(Path(d) / "lab", addresses=AddressPlan())
             t0 = time.perf_counter()
-            session = Session(router, ScriptTerminal(APPENDIX_B), priv=15)
+            session = Session(router, ScriptTerminal(APPENDIX_B), command_set(), priv=15)
             session.enter_config()
             await session.run()
             return time.perf_counter() - t0

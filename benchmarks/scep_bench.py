@@ -24,11 +24,11 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import cucme_lab.shell.commands  # noqa: E402,F401
 from cucme_lab.lab.router_lab import open_lab  # noqa: E402
 from cucme_lab.router.pki import enrolment  # noqa: E402
 from cucme_lab.router.pki.ca import CertificateServer  # noqa: E402
 from cucme_lab.services import pki_client  # noqa: E402
+from cucme_lab.shell.commands import command_set  # noqa: E402
 from cucme_lab.shell.session import Session  # noqa: E402
 from cucme_lab.shell.terminal import ScriptTerminal  # noqa: E402
 
@@ -54,7 +54,7 @@ async def run(certs: int, concurrency: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with open_lab(Path(tmp) / "lab") as lab:
             router = lab.router
-            session = Session(router, ScriptTerminal(SETUP), priv=15)
+            session = Session(router, ScriptTerminal(SETUP), command_set(), priv=15)
             await session.run()
             await trio.sleep(0.2)
             ca_cert = CertificateServer(router, "CAserver").ca_certificate()

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-import cucme_lab.shell.commands  # noqa: F401
+from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.router.router import Router
+from cucme_lab.shell.commands import command_set
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.terminal import ScriptTerminal
 
@@ -22,7 +23,7 @@ class Shell:
 
     async def type(self, *lines: str, priv: int = 15, config: bool = False) -> str:
         terminal = ScriptTerminal(lines)
-        session = Session(self.router, terminal, priv=priv)
+        session = Session(self.router, terminal, command_set(), priv=priv)
         if config:
             session.enter_config()
         await session.run()
@@ -34,7 +35,7 @@ class Shell:
 
 @pytest.fixture
 def router(tmp_path: Path) -> Router:
-    return Router.open(tmp_path / "lab")
+    return Router.open(tmp_path / "lab", addresses=AddressPlan())
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import trio
 from cucme_lab.lab.router_lab import open_lab
 from cucme_lab.services.ssh import SshService
 from cucme_lab.services.telnet import TelnetService
+from cucme_lab.shell.commands import command_set
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.terminal import ScriptTerminal
 
@@ -35,7 +36,7 @@ IAC_SEQUENCE = re.compile(rb"\xff[\xfb-\xfe].|\xff\xfa.*?\xff\xf0", re.S)
 
 async def configure(router, text: str) -> str:
     terminal = ScriptTerminal(text.splitlines())
-    session = Session(router, terminal, priv=15)
+    session = Session(router, terminal, command_set(), priv=15)
     session.enter_config()
     await session.run()
     return terminal.output()

@@ -6,8 +6,8 @@ import json
 
 import trio
 
+from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.lab.router_lab import open_lab
-from cucme_lab.router.addresses import AddressPlan
 from cucme_lab.services.manager import Binding
 
 

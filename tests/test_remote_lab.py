@@ -77,7 +77,7 @@ async def test_telnet_login_local_session_and_exit(tmp_path):
             "%SYS-5-CONFIG_I: Configured from console by admin on vty0 (10.1.1.50)")
         await client.send("exit")
         await client.until_closed()
-        assert ra.vty_state(lab.router).connections == {}
+        assert lab.router.vty.connections == {}
         assert [s for s in lab.router.sessions if s.line_name.startswith("vty")] == []
 
 
@@ -154,7 +154,7 @@ async def test_wrong_passwords_are_counted_and_refused(tmp_path):
         host, port = endpoint(lab, "ssh")
         with pytest.raises(paramiko.AuthenticationException):
             await trio.to_thread.run_sync(ssh_client, host, port, "joe", "still-wrong")
-        failures = ra.vty_state(lab.router).failures
+        failures = lab.router.vty.failures
         assert failures[("joe", "10.1.1.60", 23)].count == 3
         assert sum(f.count for f in failures.values()) >= 4
         assert lab.router.log.contains("%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: joe] "
@@ -247,7 +247,7 @@ async def test_extra_connections_beyond_the_vty_lines_are_refused(tmp_path):
         await clients[2].until_closed()
         again = await TelnetClient.connect(lab)
         await again.expect("R1>$")
-        assert ra.vty_state(lab.router).connections[2].session is not None
+        assert lab.router.vty.connections[2].session is not None
         for c in [*clients, again]:
             await c.aclose()
 
@@ -392,7 +392,7 @@ async def test_host_key_persists_across_reload_once_saved(tmp_path):
 
         before = await trio.to_thread.run_sync(served_key)
         lab.router.write_memory()
-        await reload_router(lab.router)
+        await reload_router(lab.router, lab.commands)
         assert "ip domain name lab.local" in lab.router.running_config()
         with trio.fail_after(5):
             while True:
@@ -433,7 +433,7 @@ async def test_lab_stops_cleanly_with_sessions_open(tmp_path):
         telnet = await TelnetClient.connect(lab)
         await telnet.login("admin", "adminpw")
         with trio.fail_after(5):
-            while len(ra.vty_state(lab.router).connections) < 2:
+            while len(lab.router.vty.connections) < 2:
                 await trio.sleep(0.01)
     assert not [t for t in threading.enumerate() if t.name == "ssh-asyncio"]
     assert await telnet.until_closed() is not None

@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from remote_clients import configure
 
+from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.router import access as ra
+from cucme_lab.shell.commands import command_set
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.vty import VtyTerminal
 from cucme_lab.wire.telnet import GREETING, TelnetCodec, escape
@@ -65,8 +67,9 @@ async def test_line_discipline_enter_forms_backspace_and_echo():
 async def test_line_discipline_help_tab_ctrl_z_and_history(router):
     link = FakeLink()
     term = VtyTerminal(link)
-    session = Session(router, term, user="admin", line_name="vty 0", origin="vty0 (10.0.0.5)",
-                      priv=15, line_number=2, remote_address="10.0.0.5")
+    session = Session(router, term, command_set(), user="admin", line_name="vty 0",
+                      origin="vty0 (10.0.0.5)", priv=15, line_number=2,
+                      remote_address="10.0.0.5")
     term.session = session
     link.feed.send_nowait(b"sh\tver?\x15conf\tt\r\x1a\x10\r")
     link.feed.close()
@@ -84,10 +87,10 @@ def test_line_discipline_never_raises(data):
     from cucme_lab.router.router import Router
 
     async def main(tmp: str) -> None:
-        router = Router.open(__import__("pathlib").Path(tmp))
+        router = Router.open(__import__("pathlib").Path(tmp), addresses=AddressPlan())
         link = FakeLink()
         term = VtyTerminal(link)
-        session = Session(router, term, priv=15, origin="vty0 (10.0.0.5)")
+        session = Session(router, term, command_set(), priv=15, origin="vty0 (10.0.0.5)")
         term.session = session
         link.feed.send_nowait(data)
         link.feed.close()

@@ -45,5 +45,5 @@ async def test_completing_an_ephone_operation_removes_its_line(shell, router):
     model.complete_operation(router, "SEPCAFECAFE2345", Operation.INSTALL)
     assert " cert-oper upgrade auth-mode auth-string" not in router.running_config()
     model.complete_operation(router, "SEPCAFECAFE1234", Operation.INSTALL)
-    assert model.capf_state(router).done["SEPCAFECAFE1234"] == "upgrade"
+    assert router.capf.done["SEPCAFECAFE1234"] == "upgrade"
     assert model.ScheduledDevices(router)["SEPCAFECAFE1234"].operation is Operation.NONE

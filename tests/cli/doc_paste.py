@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cucme_lab.router.router import Router
+from cucme_lab.shell.commands import command_set
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.terminal import ScriptTerminal
 
@@ -75,7 +76,7 @@ async def paste_document(router: Router, path: Path) -> PasteResult:
     for block in fenced_blocks(path.read_text()):
         terminal = RecordingTerminal(block)
         if session is None or session.closed:
-            session = Session(router, terminal, priv=15)
+            session = Session(router, terminal, command_set(), priv=15)
         session.terminal = terminal
         if session.mode == "exec":
             session.enter_config()

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.router.router import Router
 from cucme_lab.shell.boot import apply_config, reload_router
+from cucme_lab.shell.commands import command_set
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 APPENDICES = ["b", "c"]
@@ -31,8 +33,8 @@ async def test_pasting_the_appendix_gives_the_canonical_running_config(shell, na
 
 @pytest.mark.parametrize("name", APPENDICES)
 async def test_running_config_round_trips_through_a_fresh_router(tmp_path, name):
-    fresh = Router.open(tmp_path / "fresh")
-    out = await apply_config(fresh, golden(name))
+    fresh = Router.open(tmp_path / "fresh", addresses=AddressPlan())
+    out = await apply_config(fresh, golden(name), command_set())
     assert "% " not in out
     assert fresh.startup_config_text() == golden(name)
 
@@ -41,7 +43,7 @@ async def test_running_config_round_trips_through_a_fresh_router(tmp_path, name)
 async def test_write_memory_and_reload_keep_the_appendix(shell, name):
     await shell.paste_config((DATA / f"nsa_appendix_{name}.txt").read_text())
     await shell.type("write memory")
-    await reload_router(shell.router)
+    await reload_router(shell.router, command_set())
     assert shell.router.startup_config_text() == golden(name)
 
 

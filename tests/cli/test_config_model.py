@@ -13,7 +13,7 @@ import pytest
 
 from cucme_lab.router.config.model import typed_fields
 from cucme_lab.router.telephony import settings as tm
-from cucme_lab.shell.commands.common import DeclarationError, typed_setting
+from cucme_lab.shell.commands.common import CommandDeclarations, DeclarationError
 from cucme_lab.shell.grammar import Command
 from cucme_lab.shell.session import Args, UndeclaredArgument
 
@@ -118,13 +118,15 @@ async def test_every_ephone_and_dn_setting_is_typed_and_prints_back(shell, route
 
 def test_a_declaration_naming_no_model_attribute_fails_when_declared():
     with pytest.raises(DeclarationError, match="corlist"):
-        typed_setting("config-ephone-dn", tm.EphoneDn, "cor incoming WORD:list", "corlist")
+        CommandDeclarations().typed_setting("config-ephone-dn", tm.EphoneDn,
+                                            "cor incoming WORD:list", "corlist")
 
 
 def test_a_declaration_whose_slots_do_not_say_the_value_fails_when_declared():
     with pytest.raises(DeclarationError, match="slots"):
-        typed_setting("config-ephone-dn", tm.EphoneDn, "cor {incoming|outgoing}:dir WORD:list",
-                      "cor_incoming")
+        CommandDeclarations().typed_setting("config-ephone-dn", tm.EphoneDn,
+                                            "cor {incoming|outgoing}:dir WORD:list",
+                                            "cor_incoming")
 
 
 def test_a_handler_asking_for_a_renamed_slot_is_an_error_not_none():

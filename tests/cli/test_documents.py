@@ -20,6 +20,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from doc_paste import fenced_blocks, paste_document  # noqa: E402
 
+from cucme_lab.lab.addresses import AddressPlan  # noqa: E402
 from cucme_lab.router.router import Router  # noqa: E402
 
 DOCUMENTS = Path(__file__).resolve().parents[1] / "data" / "documents"
@@ -126,7 +127,7 @@ async def test_document_blocks_are_accepted_except_real_ios_rejections(
         seed, expected, tmp_path):
     doc, skipped = write_blocks(DOCUMENTS / seed, tmp_path)
     assert len(skipped) == SKIPPED_BLOCKS[seed], skipped
-    router = Router.open(tmp_path / "lab")
+    router = Router.open(tmp_path / "lab", addresses=AddressPlan())
     result = await paste_document(router, doc)
     rejected = result.rejected()
     assert [(line, err.split(" at ")[0]) for line, err in rejected] == \
@@ -140,7 +141,7 @@ async def test_serial_block_is_accepted_on_a_chassis_that_has_the_interface(tmp_
     doc, _ = write_blocks(DOCUMENTS / CISCO, tmp_path)
     chassis = Chassis.from_dict({"interfaces": ["FastEthernet0/0", "FastEthernet0/1",
                                                 "Serial0/3/0"]})
-    router = Router(storage=Router.open(tmp_path / "lab").storage, chassis=chassis)
+    router = Router.open(tmp_path / "lab", addresses=AddressPlan(), chassis=chassis)
     result = await paste_document(router, doc)
     lines = [line for line, _ in result.rejected()]
     assert "interface Serial0/3/0" not in lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cucme_lab.shell.commands import command_set
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.terminal import ScriptTerminal
 
@@ -63,7 +64,7 @@ async def test_config_help_has_header_and_cr(shell):
 
 
 async def test_tab_completion(router):
-    session = Session(router, ScriptTerminal([]), priv=15)
+    session = Session(router, ScriptTerminal([]), command_set(), priv=15)
     assert session.complete("sh") == "show "
     assert session.complete("show runn") == "show running-config "
     assert session.complete("c") == "c"  # clock, configure, copy: ambiguous, nothing to add
@@ -138,7 +139,7 @@ class PagingTerminal(ScriptTerminal):
 async def test_more_paging_and_terminal_length(router):
     terminal = PagingTerminal(["show running-config", " ", "q", "terminal length 0",
                                "show running-config"])
-    session = Session(router, terminal, priv=15)
+    session = Session(router, terminal, command_set(), priv=15)
     session.term_length = 10
     await session.run()
     out = terminal.output()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 
+from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.router.router import Router
 from cucme_lab.router.storage import atomic_write
 from cucme_lab.shell.boot import reload_router
+from cucme_lab.shell.commands import command_set
 
 CONFIG = """\
 hostname CME1
@@ -67,18 +69,18 @@ async def test_erase_startup_config(shell):
 async def test_round_trip_through_a_fresh_router(shell, tmp_path):
     await shell.paste_config(CONFIG)
     text = shell.router.startup_config_text()
-    other = Router.open(tmp_path / "other")
+    other = Router.open(tmp_path / "other", addresses=AddressPlan())
     from cucme_lab.shell.boot import apply_config
 
-    out = await apply_config(other, text)
+    out = await apply_config(other, text, command_set())
     assert "Invalid" not in out and "Incomplete" not in out
     assert other.startup_config_text() == text
 
 
 async def test_reload_rebuilds_from_nvram_files(tmp_path):
-    router = Router.open(tmp_path / "lab")
+    router = Router.open(tmp_path / "lab", addresses=AddressPlan())
     router.storage.write_nvram("startup-config", "hostname FROMDISK\n!\nend\n")
-    await reload_router(router)
+    await reload_router(router, command_set())
     assert router.hostname == "FROMDISK"
     assert router.last_change is None and not router.unsaved_changes
 
@@ -102,7 +104,7 @@ async def test_secrets_are_hashed_and_passwords_encrypted(shell):
 
 async def test_keys_survive_reload_only_when_saved(shell):
     shell.router.storage.write_nvram("startup-config", "hostname K1\nip domain name lab.local\n")
-    await reload_router(shell.router)
+    await reload_router(shell.router, command_set())
     out = await shell.type("conf t", "crypto key generate rsa general-keys label SAVED "
                            "modulus 512", "end", "write memory",
                            "conf t", "crypto key generate rsa general-keys label LOST "
@@ -110,6 +112,6 @@ async def test_keys_survive_reload_only_when_saved(shell):
     assert "% Generating 512 bit RSA keys" in out
     saved = shell.router.keystore.get("SAVED").public_der()
     assert "private-config" in [p.name for p in shell.router.storage.nvram.iterdir()]
-    await reload_router(shell.router)
+    await reload_router(shell.router, command_set())
     assert shell.router.keystore.get("SAVED").public_der() == saved
     assert shell.router.keystore.get("LOST") is None

@@ -13,6 +13,7 @@ from cryptography.x509.oid import NameOID
 
 from cucme_lab.router.config.pki_sections import hex_lines
 from cucme_lab.router.pki.keystore import KeyStore, keystore_of, load_pem, save_pem
+from cucme_lab.shell.commands import command_set
 from cucme_lab.shell.commands.pki import certificate_chain
 
 INVALID = "% Invalid input detected at '^' marker."
@@ -588,7 +589,7 @@ async def test_saved_configuration_comes_back_at_boot(shell, router):
                      "pass1234")
     before = router.startup_config_text()
     router.factory_reset()
-    out = await apply_config(router, before)
+    out = await apply_config(router, before, command_set())
     assert INVALID not in out
     assert router.startup_config_text() == before
     assert certificate_chain(router, "LABCA").der() == [der]

@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.router.router import Router
 from cucme_lab.router.telephony import settings as tm
 from cucme_lab.shell.boot import apply_config
+from cucme_lab.shell.commands import command_set
 
 PROMPT = re.compile(r"^\S+?(\([\w-]+\))?[#>]")
 
@@ -615,8 +617,8 @@ async def test_running_config_survives_a_reload(shell, router, tmp_path: Path):
     await shell.paste_config(NSA_APPENDIX_C)
     await shell.paste_config(CISCO_AFTER_HOURS_1)
     text = router.startup_config_text()
-    other = Router.open(tmp_path / "other")
-    out = await apply_config(other, text)
+    other = Router.open(tmp_path / "other", addresses=AddressPlan())
+    out = await apply_config(other, text, command_set())
     assert rejected(out) == []
     assert other.running_config(header=False) == router.running_config(header=False)
 

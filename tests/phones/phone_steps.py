@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import trio
 
+from cucme_lab.shell.commands import command_set
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.terminal import ScriptTerminal
 
 
 async def type_lines(router, lines: list[str]) -> str:
     terminal = ScriptTerminal(lines)
-    await Session(router, terminal).run()
+    await Session(router, terminal, command_set()).run()
     return terminal.output()
 
 

@@ -7,8 +7,6 @@ from dataclasses import replace
 from phone_steps import type_lines, until
 from procedures import AUTH_STRINGS, appendix_b, enrol
 
-from cucme_lab.router.provisioning.tftp_table import provisioning
-
 
 def registered(p) -> bool:
     return p.state == "registered"
@@ -70,7 +68,7 @@ async def test_ctl_signed_by_an_unknown_sast_is_refused_until_the_ctl_is_erased(
 async def test_tampered_configuration_file_is_refused(runtime):
     await secure_lab(runtime)
     phone = runtime.phones[1]
-    state = provisioning(runtime.router)
+    state = runtime.router.provisioning
     name = f"{phone.device_name}.cnf.xml.sgn"
     tampered = []
     for entry in state.group("cnf"):
@@ -88,7 +86,7 @@ async def test_tampered_configuration_file_is_refused(runtime):
 async def test_unsigned_file_is_refused_once_the_phone_has_a_ctl(runtime):
     await secure_lab(runtime)
     phone = runtime.phones[2]
-    state = provisioning(runtime.router)
+    state = runtime.router.provisioning
     unsigned = [e for e in state.group("cnf") if not e.name.endswith(".sgn")]
     state.publish("cnf", unsigned)  # only SEP<MAC>.cnf.xml left, as with no TFTP credentials
     await reset_phone(runtime, 3)

@@ -82,7 +82,7 @@ crypto pki certificate chain CAserver
     assert c1.certificate.public_key() != c2.certificate.public_key()
     assert c1.ca_certificates == c2.ca_certificates
     # validation with revocation-check crl: the CRL comes over HTTP from the CDP
-    result = await validate_chain(lab.router, [c2.certificate], TP1)
+    result = await validate_chain(lab.router, [c2.certificate], TP1, lab.crl_source)
     assert result.ok, result.reason
 
 
@@ -169,7 +169,7 @@ async def test_no_ip_http_server_fails_from_the_network(lab):
     assert entries == []
     # CRL retrieval over HTTP fails, so `revocation-check crl` cannot accept the certificate
     cert = credentials.certificate(lab.router, TP1)
-    result = await validate_chain(lab.router, [cert], TP1)
+    result = await validate_chain(lab.router, [cert], TP1, lab.crl_source)
     assert not result.ok
     assert result.reason == "revocation status could not be checked (CRL retrieval failed)"
     assert lab.router.log.contains(f"%PKI-3-CRL_FETCH_FAIL: CRL fetch for trustpoint {TP1} "
@@ -215,7 +215,7 @@ async def test_clock_before_not_before(lab):
         await shell.type(*PREAMBLE, *NSA_3_1.splitlines(), *nsa_3_2(TP1).splitlines(), "end")
         cert = credentials.certificate(lab.router, TP1)
         out = await shell.type("debug crypto pki validation", "clock set 10:00:00 1 Jan 2020")
-        result = await validate_chain(lab.router, [cert], TP1)
+        result = await validate_chain(lab.router, [cert], TP1, lab.crl_source)
     assert "Crypto PKI Validation Path debugging is on" in out
     assert not result.ok and result.reason == "certificate is not yet valid"
     assert lab.router.log.contains("CRYPTO_PKI: Certificate validation failed for "
@@ -231,16 +231,16 @@ async def test_revoked_certificate_fails_once_in_the_crl(lab):
         await shell.type(*PREAMBLE, *NSA_3_1.splitlines(), *nsa_3_2(TP1).splitlines(),
                          *nsa_3_2(TP2).splitlines(), "end")
         cert = credentials.certificate(lab.router, TP2)
-        assert (await validate_chain(lab.router, [cert], TP1)).ok
+        assert (await validate_chain(lab.router, [cert], TP1, lab.crl_source)).ok
         out = await shell.type("crypto pki server CAserver revoke 0x3",
                                "crypto pki server CAserver revoke 3",
                                "crypto pki server CAserver info crl")
         assert "% serial 3 is already revoked\n" in out
         assert "    Serial number: 03\n" in out
-        result = await validate_chain(lab.router, [cert], TP1)
+        result = await validate_chain(lab.router, [cert], TP1, lab.crl_source)
         assert not result.ok and result.reason == "certificate is revoked"
         other = credentials.certificate(lab.router, TP1)
-        assert (await validate_chain(lab.router, [other], TP1)).ok
+        assert (await validate_chain(lab.router, [other], TP1, lab.crl_source)).ok
 
 
 async def _raw_http(address: tuple[str, int], data: bytes) -> bytes:
@@ -345,7 +345,7 @@ async def test_write_memory_reload_restores_pki_and_never_reuses_serials(lab):
         # a certificate issued after the last `write memory` still spends its serial
         out = await shell.type("write memory", *["conf t", *nsa_3_2(TP2).splitlines(), "end"])
         assert credentials.certificate(router, TP2).serial_number == 3
-        await reload_router(router)
+        await reload_router(router, lab.commands)
         assert router.running_config(header=False) == before
         assert router.keystore.get(TP1).private_key.private_numbers() == key1
         assert router.keystore.get(TP2) is None  # never saved
@@ -357,4 +357,5 @@ async def test_write_memory_reload_restores_pki_and_never_reuses_serials(lab):
         assert "    Status: enabled\n" in out
         assert "%PKI-6-CERTRET" in out
     assert credentials.certificate(router, TP2).serial_number == 4
-    assert (await validate_chain(router, [credentials.certificate(router, TP2)], TP1)).ok
+    assert (await validate_chain(router, [credentials.certificate(router, TP2)], TP1,
+                                 lab.crl_source)).ok

@@ -15,6 +15,7 @@ from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.router.router import Router
 from cucme_lab.services.http import HttpConnection
 from cucme_lab.wire import der, scep
@@ -124,7 +125,7 @@ def test_mutated_messages_are_errors(position, junk):
 
 @pytest.fixture(scope="module")
 def quiet_router(tmp_path_factory):
-    return Router.open(tmp_path_factory.mktemp("http") / "lab")
+    return Router.open(tmp_path_factory.mktemp("http") / "lab", addresses=AddressPlan())
 
 
 REQUEST = st.one_of(

@@ -207,7 +207,7 @@ async def test_reload_serves_the_ctl_from_flash_and_rebuilds_cnf_files(tftp_lab,
     await shell.type("write memory")
     from cucme_lab.shell.boot import reload_router
 
-    await reload_router(tftp_lab.router)
+    await reload_router(tftp_lab.router, tftp_lab.commands)
     host, port = await ready(tftp_lab)
     assert await tftp_client.download(host, port, "CTLFile.tlv") == ctl
     sgn = parse_sgn(await tftp_client.download(host, port, SEP1 + ".sgn"))

@@ -4,6 +4,7 @@
 
 opens the router's console on a lab (the default lab: the NSA guide's starting point, four
 7970 phones), types a script at that console, or serves the lab until SIGINT/SIGTERM.
+(`cucme-lab scenario ...` is the scenario runner's: `cucme_lab.cli` dispatches.)
 """
 
 from __future__ import annotations
@@ -51,21 +52,17 @@ async def amain(args: argparse.Namespace) -> int:
 
             router = runtime.router
             if args.script:
-                await run_script(router, args.script, controls)
+                await run_script(router, runtime.lab.commands, args.script, controls)
             if args.serve:
                 async for _ in signals:
                     break
             elif not args.script:
-                await run_console(router, controls, lambda: toolbar(runtime))
+                await run_console(router, runtime.lab.commands, controls,
+                                  lambda: toolbar(runtime))
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["scenario"]:
-        from cucme_lab.scenarios.runner import main as scenario_main
-
-        return scenario_main(argv[1:])
     args = parse_args(argv)
     tune_for_many_connections()
     try:

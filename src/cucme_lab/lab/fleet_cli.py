@@ -29,11 +29,11 @@ from pathlib import Path
 
 import trio
 
+from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.lab.yamlnodes import SchemaError
 from cucme_lab.netio.runtime import tune_for_many_connections
 from cucme_lab.phones.fleet import Fleet, PhoneSpec
 from cucme_lab.phones.phone import Phone, PhoneNetwork
-from cucme_lab.router.addresses import AddressPlan
 
 STAGES = ("configuring", "enrolling", "registering", "registered")
 

@@ -12,16 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from cucme_lab.router.storage import atomic_write
-
-
-@dataclass
-class ServiceEntry:
-    name: str  # "tftp", "http", "capf", "sccp", "sccp-tls", "ssh", "telnet"
-    configured_address: str
-    configured_port: int
-    bound_address: str
-    bound_port: int
-    transport: str = "tcp"
+from cucme_lab.services.manager import ServiceEntry
 
 
 @dataclass

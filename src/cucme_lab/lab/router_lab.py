@@ -16,10 +16,13 @@ from typing import Any
 
 import trio
 
+from cucme_lab.lab.addresses import AddressPlan, plan_for_lab
 from cucme_lab.lab.manifest import Manifest
-from cucme_lab.router.addresses import AddressPlan, plan_for_lab
 from cucme_lab.router.chassis import Chassis
+from cucme_lab.router.pki.validation import CrlSource
 from cucme_lab.router.router import Router
+from cucme_lab.services.host import Frontend
+from cucme_lab.shell.declarations import CommandSet
 
 
 def load_chassis(lab_dir: Path) -> Chassis:
@@ -32,10 +35,15 @@ def load_chassis(lab_dir: Path) -> Chassis:
 
 @dataclass
 class Lab:
+    """A running lab as `open_lab` wired it; the services' `ServiceHost`."""
+
     lab_dir: Path
     router: Router
     addresses: AddressPlan
     manifest: Manifest
+    commands: CommandSet  # the shell's: every session on the lab's lines parses with it
+    vty_frontend: Frontend  # the shell's, which SSH and telnet hand their lines to
+    crl_source: CrlSource  # how the services fetch CRLs to validate peers
     services: Any = None  # ServiceManager, once started
     phones: Iterable[Any] = field(default_factory=list)
 
@@ -66,15 +74,19 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
     """Boot the router in `lab_dir` and run its services until the block ends."""
     from cucme_lab.services.catalog import all_services
     from cucme_lab.services.manager import ServiceManager
+    from cucme_lab.services.pki_client import crl_source_for
     from cucme_lab.shell.boot import reload_router
+    from cucme_lab.shell.commands import command_set
+    from cucme_lab.shell.vty import VtyFrontend
 
     lab_dir = Path(lab_dir)
     lab_dir.mkdir(parents=True, exist_ok=True)
     plan = addresses or plan_for_lab(str(lab_dir))
-    router = Router.open(lab_dir, chassis=load_chassis(lab_dir))
-    router.addresses = plan
-    await reload_router(router)
-    lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname))
+    router = Router.open(lab_dir, addresses=plan, chassis=load_chassis(lab_dir))
+    commands = command_set()
+    await reload_router(router, commands)
+    lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname), commands,
+              vty_frontend=VtyFrontend(commands), crl_source=crl_source_for(router))
     manager = ServiceManager(lab, services if services is not None else all_services())
     lab.services = manager
     router.change_listeners.append(manager.poke)

@@ -12,9 +12,9 @@ The rules of the Cisco chapter, as the router applies them to real connections:
 * per-command privilege levels from `privilege exec level N COMMAND`.
 
 This module is sans-I/O: it reads the configuration tree and answers. Trying a TACACS+ server
-is network I/O, so the caller does it and tells `walk_methods` what happened. The vty front end
-registers itself here (`register_frontend`) so that the network services can hand it
-connections without importing the shell.
+is network I/O, so the caller does it and tells `walk_methods` what happened. The shell's vty
+front end, which the network services hand connections to, is given to them by the lab
+(`cucme_lab.services.host.Frontend`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from cucme_lab.router import passwords
 from cucme_lab.router.config.section import Section
@@ -295,15 +295,6 @@ class VtyState:
             del self.connections[conn.line]
 
 
-def vty_state(router: Any) -> VtyState:
-    """The router's vty bookkeeping (kept on the router object, created on first use)."""
-    state = getattr(router, "_vty_state", None)
-    if state is None:
-        state = VtyState()
-        router._vty_state = state
-    return state
-
-
 @dataclass
 class Admission:
     conn: VtyConnection | None
@@ -313,7 +304,7 @@ class Admission:
 def admit(router: Any, protocol: str, peer: str, peer_port: int, local: str) -> Admission:
     """Decide whether a new TCP connection gets a vty line; reserve it if so."""
     config = router.config
-    state = vty_state(router)
+    state = router.vty
     if not any(protocol in transports(s) for s in vty_sections(config)):
         return Admission(None, "transport")
     line = state.free_line(config, protocol)
@@ -481,7 +472,7 @@ def walk_methods(config: Section, sec: Section | None, methods: list[str], user:
 
 
 def record_failure(router: Any, user: str, source: str, port: int, stamp: str) -> LoginFailure:
-    state = vty_state(router)
+    state = router.vty
     key = (user, source, port)
     entry = state.failures.get(key)
     if entry is None:
@@ -559,27 +550,3 @@ def ssh_retries(config: Section) -> int:
 
 def ssh_timeout(config: Section) -> int:
     return int(config.value("ip ssh time-out", "t", 120))
-
-
-# --- the front end hook ----------------------------------------------------------------------
-
-class Frontend(Protocol):
-    """What a network service needs from the shell side (implemented in `cli_shell.vty`)."""
-
-    async def authenticate(self, router: Any, conn: VtyConnection, user: str,
-                           password: str) -> Verdict: ...
-
-    async def serve(self, router: Any, conn: VtyConnection, link: Any) -> None: ...
-
-
-_frontend: list[Frontend] = []
-
-
-def register_frontend(frontend: Frontend) -> None:
-    _frontend[:] = [frontend]
-
-
-def frontend() -> Frontend:
-    if not _frontend:
-        raise RuntimeError("no vty front end registered (import cli_shell.commands)")
-    return _frontend[0]

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cucme_lab.router.addresses import AddressPlan
+from cucme_lab.router.access import VtyState
+from cucme_lab.router.addresses import AddressMap
+from cucme_lab.router.capf.state import CapfState
 from cucme_lab.router.chassis import Chassis, interface_sort_key
 from cucme_lab.router.clock import Clock
 from cucme_lab.router.config.order import group_of
@@ -21,6 +23,8 @@ from cucme_lab.router.config.section import Section, Setting
 from cucme_lab.router.debugging import Debugging
 from cucme_lab.router.eventlog import EventLog
 from cucme_lab.router.pki.keystore import KeyStore, load_pem, save_pem
+from cucme_lab.router.pki.state import PkiRuntime
+from cucme_lab.router.provisioning.tftp_table import ProvisioningState
 from cucme_lab.router.storage import LabStorage
 from cucme_lab.router.telephony.registrations import PhoneRegistry
 
@@ -46,6 +50,7 @@ class Router:
     """One emulated 2800-series ISR running CUCME."""
 
     storage: LabStorage
+    addresses: AddressMap  # the lab's address plan: where configured addresses really are
     chassis: Chassis = field(default_factory=Chassis)
     clock: Clock = field(default_factory=Clock)
     config: RootConfig = field(default_factory=lambda: RootConfig("root"))
@@ -57,10 +62,15 @@ class Router:
     reload_hooks: list[Callable[[], None]] = field(default_factory=list)
     sessions: list[Any] = field(default_factory=list)  # shell sessions on con/vty lines
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
-    addresses: AddressPlan = field(default_factory=AddressPlan)
     keystore: KeyStore = field(default_factory=KeyStore)
     phones: PhoneRegistry = field(default_factory=PhoneRegistry)  # SCCP registrations
-    runtime: dict[str, Any] = field(default_factory=dict)
+    # vty connections and login failures: kept across reloads (the lab's sockets outlive one)
+    vty: VtyState = field(default_factory=VtyState)
+    # Runtime memory of the subsystems: not configuration, not saved, new at each power cycle
+    # (`factory_reset`).
+    pki_runtime: PkiRuntime = field(init=False)  # CA request databases, CRLs, enrolments
+    capf: CapfState = field(init=False)  # CAPF sessions and completed operations
+    provisioning: ProvisioningState = field(init=False)  # the published TFTP table
 
     def __post_init__(self) -> None:
         self.log = EventLog(self.clock)
@@ -70,9 +80,10 @@ class Router:
         self.factory_reset()
 
     @classmethod
-    def open(cls, lab_dir: Path, chassis: Chassis | None = None,
+    def open(cls, lab_dir: Path, *, addresses: AddressMap, chassis: Chassis | None = None,
              clock: Clock | None = None) -> Router:
-        return cls(LabStorage(lab_dir), chassis or Chassis(), clock or Clock())
+        """The router of the lab folder `lab_dir`, on the lab network `addresses` maps."""
+        return cls(LabStorage(lab_dir), addresses, chassis or Chassis(), clock or Clock())
 
     # --- configuration state -----------------------------------------------------------
     def factory_reset(self) -> None:
@@ -82,7 +93,10 @@ class Router:
         self.boot_time = time.time()
         private = self.storage.read_nvram("private-config")
         self.keystore = load_pem(private) if private else KeyStore()  # unsaved keys are lost
-        self.runtime = {}  # sessions and counters do not survive a power cycle
+        # sessions and counters do not survive a power cycle
+        self.pki_runtime = PkiRuntime()
+        self.capf = CapfState()
+        self.provisioning = ProvisioningState(self.storage, self.notify)
         self.config = RootConfig("root")
         root = self.config
         root.set("version", f"version {IOS_VERSION_SHORT}")
@@ -128,12 +142,6 @@ class Router:
             elif kind == "Vlan":
                 sec.set("ip address", "no ip address", {"address": None})
         return sec
-
-    def runtime_state(self, name: str, factory: Callable[[], Any]) -> Any:
-        """A subsystem's runtime memory (sessions, counters): not configuration, not saved."""
-        if name not in self.runtime:
-            self.runtime[name] = factory()
-        return self.runtime[name]
 
     def mark_changed(self, user: str = "console") -> None:
         self.last_change = ChangeRecord(self.clock.config_stamp(), user)

@@ -28,6 +28,8 @@ import trio
 from cucme_lab.lab.yamlnodes import SchemaError
 from cucme_lab.scenarios.scenario import Scenario, Step, load_scenario
 from cucme_lab.scenarios.steps import Check, Context, StepError, StepOutcome, run_step
+from cucme_lab.shell.commands import command_set
+from cucme_lab.shell.declarations import CommandSet
 
 LIBRARY = Path(__file__).parent / "library"
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -94,13 +96,14 @@ async def open_context(sc: Scenario, lab_dir: Path) -> AsyncIterator[Context]:
 
             async with run_lab(lab_dir, sc.lab, boot_phones=sc.settings.boot_phones,
                                time_scale=sc.settings.time_scale) as runtime:
-                ctx = Context(runtime.router, runtime, nursery)
+                ctx = Context(runtime.router, runtime.lab.commands, runtime, nursery)
                 try:
                     yield ctx
                 finally:
                     ctx.close()
         else:
-            ctx = Context(await _router_only(sc, lab_dir), None, nursery)
+            commands = command_set()
+            ctx = Context(await _router_only(sc, lab_dir, commands), commands, None, nursery)
             try:
                 yield ctx
             finally:
@@ -108,9 +111,10 @@ async def open_context(sc: Scenario, lab_dir: Path) -> AsyncIterator[Context]:
         nursery.cancel_scope.cancel()
 
 
-async def _router_only(sc: Scenario, lab_dir: Path):
+async def _router_only(sc: Scenario, lab_dir: Path, commands: CommandSet):
     import json
 
+    from cucme_lab.lab.addresses import AddressPlan
     from cucme_lab.lab.router_lab import load_chassis
     from cucme_lab.router.router import Router
     from cucme_lab.shell.boot import reload_router
@@ -122,8 +126,9 @@ async def _router_only(sc: Scenario, lab_dir: Path):
         nvram.write_text(sc.lab.startup_config)
     if sc.lab.chassis and not (lab_dir / "chassis.json").exists():
         (lab_dir / "chassis.json").write_text(json.dumps(sc.lab.chassis))
-    router = Router.open(lab_dir, chassis=load_chassis(lab_dir))
-    await reload_router(router)
+    # no network: the plan only says where configured addresses would be (nothing listens)
+    router = Router.open(lab_dir, addresses=AddressPlan(), chassis=load_chassis(lab_dir))
+    await reload_router(router, commands)
     return router
 
 

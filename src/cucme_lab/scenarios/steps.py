@@ -14,10 +14,10 @@ from typing import Any
 
 import trio
 
-import cucme_lab.shell.commands  # noqa: F401  (registers every command)
 from cucme_lab.router.router import Router
 from cucme_lab.scenarios import faults
 from cucme_lab.scenarios.scenario import HARDENING, Step, TextCheck
+from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.session import Session
 
 POLL = 0.02
@@ -97,6 +97,7 @@ class Context:
     """What the steps act on: the router, and the phones when the lab has its network."""
 
     router: Router
+    commands: CommandSet  # the shell's, as the lab built it
     runtime: Any = None  # scenarios.runtime.LabRuntime, or None without network
     nursery: trio.Nursery | None = None
     last_output: str = ""
@@ -113,7 +114,7 @@ class Context:
         """Type lines at the console session, which keeps its mode from step to step."""
         if self.session is None or self.session.closed or self.session.priv != priv:
             self.close()
-            self.session = Session(self.router, self.terminal, priv=priv,
+            self.session = Session(self.router, self.terminal, self.commands, priv=priv,
                                    controls=self._controls if self.runtime else None)
         session, terminal = self.session, self.terminal
         terminal.load(lines)
@@ -135,7 +136,7 @@ class Context:
         """Type one command in a fresh privileged session; its output without the echo."""
         terminal = StepTerminal()
         terminal.load([command])
-        session = Session(self.router, terminal, priv=15)
+        session = Session(self.router, terminal, self.commands, priv=15)
         await session.run()
         out = terminal.output()
         first = out.find("\n")
@@ -234,9 +235,9 @@ def _flip(data: bytes, index: int | None) -> tuple[bytes, int]:
 
 def tamper_tftp(router: Router, name: str, index: int | None) -> str:
     """An attacker changes a file the router's TFTP server serves (in `system:/its`)."""
-    from cucme_lab.router.provisioning.tftp_table import TftpEntry, provisioning
+    from cucme_lab.router.provisioning.tftp_table import TftpEntry
 
-    state = provisioning(router)
+    state = router.provisioning
     for group, entries in state.table.groups.items():
         if any(e.name == name for e in entries):
             changed: list[TftpEntry] = []

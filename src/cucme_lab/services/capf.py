@@ -107,7 +107,7 @@ class CapfService:
         issuers = [c for tp in _trustpoint_names(router) for c in ca_certificates(router, tp)]
         session = capf.CapfServerSession(secrets.randbelow(2**32), model.ScheduledDevices(router),
                                          trusted_issuers=issuers)
-        state = model.capf_state(router)
+        state = router.capf
         step = session.start()
         debug.emit("capf-server messages", "ephone_capf_send_auth_req:")
         name = "?"
@@ -165,7 +165,7 @@ class CapfService:
                                f"{event.device_name}: {exc}")  # [U] text
                 return session.decline_certificate(str(exc))
             der = cert.public_bytes(serialization.Encoding.DER)
-            model.capf_state(router).certificates[event.device_name] = der
+            router.capf.certificates[event.device_name] = der
             debug.emit("capf-server messages",
                        f"ephone_capf_send_store_cert_req_msg: {event.device_name}")
             return session.issue_certificate(der)
@@ -179,7 +179,7 @@ class CapfService:
             return None
         if isinstance(event, capf.CertificateFetched):
             if event.certificate_der:
-                model.capf_state(router).certificates[event.device_name] = \
+                router.capf.certificates[event.device_name] = \
                     event.certificate_der
                 model.complete_operation(router, event.device_name, capf.Operation.FETCH)
             debug.emit("capf-server events", f"certificate fetch "
@@ -188,7 +188,7 @@ class CapfService:
             return None
         if isinstance(event, capf.CertificateDeleted):
             if event.deleted:
-                model.capf_state(router).certificates.pop(event.device_name, None)
+                router.capf.certificates.pop(event.device_name, None)
                 model.complete_operation(router, event.device_name, capf.Operation.DELETE)
             debug.emit("capf-server events", f"certificate delete "
                        f"{'successful' if event.deleted else 'failed'} for {event.device_name}")

@@ -16,14 +16,24 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import trio
 
-from cucme_lab.lab.manifest import ServiceEntry
-
 if TYPE_CHECKING:
-    from cucme_lab.lab.router_lab import Lab
+    from cucme_lab.services.host import ServiceHost
 
 log = logging.getLogger(__name__)
 
 STOP_WAIT = 5.0  # seconds a restarted service waits for its old instance to let go
+
+
+@dataclass
+class ServiceEntry:
+    """A service listening, as the manifest (`lab.json`) lists it."""
+
+    name: str  # "tftp", "http", "capf", "sccp", "sccp-tls", "ssh", "telnet"
+    configured_address: str
+    configured_port: int
+    bound_address: str
+    bound_port: int
+    transport: str = "tcp"
 
 
 @dataclass(frozen=True)
@@ -43,9 +53,9 @@ class Binding:
 class Service(Protocol):
     name: str
 
-    def wanted(self, lab: Lab) -> list[Binding]: ...
+    def wanted(self, lab: ServiceHost) -> list[Binding]: ...
 
-    async def serve(self, lab: Lab, binding: Binding,
+    async def serve(self, lab: ServiceHost, binding: Binding,
                     task_status: trio.TaskStatus[tuple[str, int]]) -> None:
         """Bind, report (loopback address, port) through task_status, then serve until cancelled."""
 
@@ -59,7 +69,7 @@ class _Running:
 
 @dataclass
 class ServiceManager:
-    lab: Lab
+    lab: ServiceHost
     services: list[Service]
     running: dict[Binding, _Running] = field(default_factory=dict)
     on_change: list[Callable[[], Awaitable[None] | None]] = field(default_factory=list)

@@ -1,7 +1,7 @@
 """The router's PKI client on the network: SCEP to a CA and CRL retrieval, over real sockets.
 
 A URL names configured addresses (`http://1.2.3.4:80`); the connection goes where the lab maps
-them (`emulator.addresses`: 1.2.3.4 -> its loopback address, port 80 as is when root, else
+them (the router's address map: 1.2.3.4 -> its loopback address, port 80 as is when root, else
 20080), from the router's own interface address, exactly as any client reaches the CA. If
 nothing listens (`no ip http server`), the connection is refused and the caller says so.
 
@@ -22,7 +22,7 @@ from cryptography import x509
 
 from cucme_lab.router.pki import enrolment as enrol_core
 from cucme_lab.router.pki import validation
-from cucme_lab.router.pki.ca import interface_addresses, runtime
+from cucme_lab.router.pki.ca import interface_addresses
 from cucme_lab.router.router import Router
 from cucme_lab.services.manager import Binding
 
@@ -212,7 +212,7 @@ async def network_crl_source(router: Router, cert: x509.Certificate,
         if not urls:
             validation.trace(router, "CRL", "certificate has no CRL distribution point")
             return None
-    cache = runtime(router).crl_cache
+    cache = router.pki_runtime.crl_cache
     now = router.clock.now_utc()
     for crl_url in urls:
         cached = cache.get(crl_url)
@@ -241,9 +241,6 @@ def _scep_crl_urls(router: Router, issuer: x509.Certificate) -> list[str]:
             base = str(enrollment).rstrip("/").removesuffix("/cgi-bin")
             urls.append(f"{base}/cgi-bin/pkiclient.exe?operation=GetCRL")
     return urls
-
-
-validation.register_network_source(network_crl_source)
 
 
 # --- polling pending enrolments ------------------------------------------------------------
@@ -284,7 +281,7 @@ class EnrolmentPoller:
 
         while True:
             router = lab.router
-            state = runtime(router)
+            state = router.pki_runtime
             if poke not in state.listeners:
                 state.listeners.append(poke)
             with trio.move_on_after(RETRY_PERIOD):
@@ -296,11 +293,14 @@ class EnrolmentPoller:
                     enrol_core.pending(router).pop(tp, None)
 
 
-def crl_source_for(lab) -> validation.CrlSource:
-    """The CRL source the TLS services hand to `validate_chain` (the network one)."""
+def crl_source_for(router: Router) -> validation.CrlSource:
+    """`router`'s CRL source for `validate_chain`: over the network, through its address map.
+
+    The lab builds it once and hands it to the services that validate peers (ServiceHost).
+    """
 
     async def source(cert: x509.Certificate, issuer: x509.Certificate
                      ) -> x509.CertificateRevocationList | None:
-        return await network_crl_source(lab.router, cert, issuer)
+        return await network_crl_source(router, cert, issuer)
 
     return source

@@ -26,8 +26,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
-import importlib
-import pkgutil
 import socket
 from collections.abc import Iterable
 from functools import partial
@@ -47,7 +45,7 @@ from cucme_lab.services.manager import Binding
 from cucme_lab.wire import sccp
 
 if TYPE_CHECKING:
-    from cucme_lab.lab.router_lab import Lab
+    from cucme_lab.services.host import ServiceHost
 
 TLS_PORT = 2443
 RECEIVE_SIZE = 4096
@@ -64,13 +62,13 @@ class SccpService:
     name = "sccp"
     transport = "TCP"
 
-    def wanted(self, lab: Lab) -> list[Binding]:
+    def wanted(self, lab: ServiceHost) -> list[Binding]:
         ts = telephony_service(lab.router.config)
         if ts is None or ts.source_address is None:
             return []
         return [Binding(self.name, ts.source_address, ts.port)]
 
-    async def serve(self, lab: Lab, binding: Binding,
+    async def serve(self, lab: ServiceHost, binding: Binding,
                     task_status: trio.TaskStatus[tuple[str, int]] = trio.TASK_STATUS_IGNORED
                     ) -> None:
         host = lab.addresses.to_loopback(binding.configured_address)
@@ -80,7 +78,8 @@ class SccpService:
         async with trio.open_nursery() as writers:
             await trio.serve_listeners(partial(self.handle, lab, writers), listeners)
 
-    async def handle(self, lab: Lab, writers: trio.Nursery, stream: trio.SocketStream) -> None:
+    async def handle(self, lab: ServiceHost, writers: trio.Nursery,
+                     stream: trio.SocketStream) -> None:
         await PhoneConnection(lab, stream, self.transport, writers).run()
 
 
@@ -90,7 +89,7 @@ class SccpTlsService(SccpService):
     name = "sccp-tls"
     transport = "TLS"
 
-    def wanted(self, lab: Lab) -> list[Binding]:
+    def wanted(self, lab: ServiceHost) -> list[Binding]:
         ts = telephony_service(lab.router.config)
         if ts is None or ts.source_address is None or not ts.secure_signaling_trustpoint:
             return []
@@ -106,7 +105,7 @@ class SccpTlsService(SccpService):
         return [Binding(self.name, ts.source_address, TLS_PORT,
                         options=(("trustpoint", tp), ("identity", digest)))]
 
-    async def serve(self, lab: Lab, binding: Binding,
+    async def serve(self, lab: ServiceHost, binding: Binding,
                     task_status: trio.TaskStatus[tuple[str, int]] = trio.TASK_STATUS_IGNORED
                     ) -> None:
         tp = binding.option("trustpoint")
@@ -117,7 +116,7 @@ class SccpTlsService(SccpService):
                                f"{exc}; SCCP over TLS is not started")  # [U] lab wording
             task_status.started()
             return
-        crl_source = find_crl_source(lab)
+        crl_source = lab.crl_source
         host = lab.addresses.to_loopback(binding.configured_address)
         listener = tls_stream.listen(host, lab.addresses.port(binding.configured_port))
         task_status.started(listener.getsockname()[:2])
@@ -125,7 +124,7 @@ class SccpTlsService(SccpService):
             await tls_stream.serve(listener, partial(self.handle_tls, lab, writers, context, tp,
                                                      crl_source))
 
-    async def handle_tls(self, lab: Lab, writers: trio.Nursery, context: SSL.Context,
+    async def handle_tls(self, lab: ServiceHost, writers: trio.Nursery, context: SSL.Context,
                          trustpoint: str, crl_source: Any, sock: socket.socket) -> None:
         # The lean stream of netio, not trio.SSLStream: at fleet scale trio's layering cost
         # as much CPU per registration as the handshake itself (docs/architecture.md).
@@ -134,7 +133,7 @@ class SccpTlsService(SccpService):
         await conn.run(tls_setup=partial(conn.tls_handshake, trustpoint, crl_source))
 
 
-def server_context(lab: Lab, trustpoint: str) -> SSL.Context:
+def server_context(lab: ServiceHost, trustpoint: str) -> SSL.Context:
     """The TLS context of the 2443 listener, from the trustpoint as it is now.
 
     No session tickets or cache (tls_contexts): phones do a full handshake, presenting their
@@ -144,27 +143,6 @@ def server_context(lab: Lab, trustpoint: str) -> SSL.Context:
     creds = credentials(lab.router, trustpoint)
     return tls_contexts.server_context(creds.certificate, creds.private_key,
                                        client_cas=creds.ca_certificates, ciphers=SERVER_CIPHERS)
-
-
-def find_crl_source(lab: Lab) -> Any:
-    """`crl_source_for(lab)` from emulator.pki or emulator.services, once someone provides it."""
-    for package in ("cucme_lab.router.pki", "cucme_lab.services"):
-        try:
-            pkg = importlib.import_module(package)
-        except ImportError:  # pragma: no cover
-            continue
-        names = [package] + [f"{package}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__)]
-        for name in names:
-            if name == __name__:
-                continue
-            try:
-                module = importlib.import_module(name)
-            except Exception:  # another developer's module half-written: not ours to judge
-                continue
-            factory = getattr(module, "crl_source_for", None)
-            if callable(factory):
-                return factory(lab)
-    return None
 
 
 @dataclasses.dataclass(eq=False)
@@ -179,7 +157,7 @@ class PhoneConnection:
     (docs/architecture.md). This object is the registry's link to the phone (send_reset, close).
     """
 
-    lab: Lab
+    lab: ServiceHost
     stream: trio.SocketStream | tls_stream.TlsStream
     transport: str
     writers: trio.Nursery  # where a write from outside the reader runs

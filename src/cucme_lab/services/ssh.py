@@ -37,7 +37,7 @@ from cucme_lab.services.manager import Binding
 from cucme_lab.services.vty_listener import bindings, listen, reset
 
 if TYPE_CHECKING:
-    from cucme_lab.lab.router_lab import Lab
+    from cucme_lab.services.host import ServiceHost
 
 log = logging.getLogger(__name__)
 SERVER_VERSION = "Cisco-1.25"  # IOS says SSH-1.99-Cisco-1.25 unless `ip ssh version 2`;
@@ -136,12 +136,12 @@ def asyncssh_key(key: Any) -> asyncssh.SSHKey:
 class SshService:
     name = "ssh"
 
-    def wanted(self, lab: Lab) -> list[Binding]:
+    def wanted(self, lab: ServiceHost) -> list[Binding]:
         if ra.ssh_host_key(lab.router) is None:
             return []
         return bindings(lab, "ssh", 22)
 
-    async def serve(self, lab: Lab, binding: Binding,
+    async def serve(self, lab: ServiceHost, binding: Binding,
                     task_status: trio.TaskStatus[tuple[str, int]]) -> None:
         host = AsyncioHost()
         token = trio.lowlevel.current_trio_token()
@@ -177,7 +177,7 @@ class Bridge:
     """One SSH connection, seen from both threads. Attributes are touched by one side each:
     `chan`, `ssh_conn` by asyncio; `nursery`, `input_send`, `conn` by trio."""
 
-    def __init__(self, lab: Lab, host: AsyncioHost, token: trio.lowlevel.TrioToken,
+    def __init__(self, lab: ServiceHost, host: AsyncioHost, token: trio.lowlevel.TrioToken,
                  conn: ra.VtyConnection, methods: list[str]) -> None:
         self.lab, self.host, self.token, self.conn = lab, host, token, conn
         self.methods = methods
@@ -236,7 +236,8 @@ class Bridge:
 
     # --- trio side ------------------------------------------------------------------------
     async def check_password(self, user: str, password: str) -> bool:
-        verdict = await ra.frontend().authenticate(self.lab.router, self.conn, user, password)
+        verdict = await self.lab.vty_frontend.authenticate(self.lab.router, self.conn, user,
+                                                             password)
         if verdict.ok:
             self.conn.user, self.conn.priv = user, verdict.priv
             return True
@@ -254,7 +255,8 @@ class Bridge:
 
         async def shell() -> None:
             try:
-                await ra.frontend().serve(self.lab.router, self.conn, link, command=command)
+                await self.lab.vty_frontend.serve(self.lab.router, self.conn, link,
+                                                 command=command)
             finally:
                 self.shell_done.set()
 
@@ -372,7 +374,7 @@ class _Session(asyncssh.SSHServerSession):
             bridge.ssh_conn.close()
 
 
-async def serve_ssh(lab: Lab, host: AsyncioHost, token: trio.lowlevel.TrioToken,
+async def serve_ssh(lab: ServiceHost, host: AsyncioHost, token: trio.lowlevel.TrioToken,
                     stream: trio.SocketStream, conn: ra.VtyConnection) -> None:
     router = lab.router
     key = ra.ssh_host_key(router)

@@ -1,7 +1,7 @@
 """The telnet server on the router's addresses (port 23, or the lab's offset).
 
-A thin adapter: telnet bytes are decoded by `emulator.wire.telnet`, the user's data goes to the
-vty front end (registered by the shell), and what the shell writes goes back escaped.
+A thin adapter: telnet bytes are decoded by `wire.telnet`, the user's data goes to the
+vty front end (the lab's, through the ServiceHost), and what the shell writes goes back escaped.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from cucme_lab.services.vty_listener import bindings, listen
 from cucme_lab.wire.telnet import TelnetCodec, escape
 
 if TYPE_CHECKING:
-    from cucme_lab.lab.router_lab import Lab
+    from cucme_lab.services.host import ServiceHost
 
 DRAIN_TIMEOUT = 2.0
 
@@ -47,10 +47,10 @@ class StreamLink:
 class TelnetService:
     name = "telnet"
 
-    def wanted(self, lab: Lab) -> list[Binding]:
+    def wanted(self, lab: ServiceHost) -> list[Binding]:
         return bindings(lab, "telnet", 23)
 
-    async def serve(self, lab: Lab, binding: Binding,
+    async def serve(self, lab: ServiceHost, binding: Binding,
                     task_status: trio.TaskStatus[tuple[str, int]]) -> None:
         async def handler(stream: trio.SocketStream, conn: ra.VtyConnection) -> None:
             await serve_telnet(lab, stream, conn)
@@ -58,7 +58,8 @@ class TelnetService:
         await listen(lab, binding, "telnet", handler, task_status)
 
 
-async def serve_telnet(lab: Lab, stream: trio.SocketStream, conn: ra.VtyConnection) -> None:
+async def serve_telnet(lab: ServiceHost, stream: trio.SocketStream,
+                       conn: ra.VtyConnection) -> None:
     codec = TelnetCodec()
     link = StreamLink()
 
@@ -101,7 +102,7 @@ async def serve_telnet(lab: Lab, stream: trio.SocketStream, conn: ra.VtyConnecti
 
             nursery.start_soon(write_then_signal)
             try:
-                await ra.frontend().serve(lab.router, conn, link)
+                await lab.vty_frontend.serve(lab.router, conn, link)
             finally:
                 link.close()
                 with trio.move_on_after(DRAIN_TIMEOUT) as drain:

@@ -16,7 +16,7 @@ import struct
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import trio
 
@@ -25,7 +25,7 @@ from cucme_lab.router.telephony import settings as tm
 from cucme_lab.services.manager import Binding
 
 if TYPE_CHECKING:
-    from cucme_lab.lab.router_lab import Lab
+    from cucme_lab.services.host import ServiceHost
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +51,13 @@ class TftpService:
     def __init__(self) -> None:
         self.links: dict[Binding, WorkerLink] = {}
 
-    def wanted(self, lab: Lab) -> list[Binding]:
+    def wanted(self, lab: ServiceHost) -> list[Binding]:
         ts = tm.telephony_service(lab.router.config)
         if ts is None or ts.source_address is None:
             return []
         return [Binding(self.name, ts.source_address, TFTP_PORT, "udp")]
 
-    async def serve(self, lab: Lab, binding: Binding,
+    async def serve(self, lab: ServiceHost, binding: Binding,
                     task_status: trio.TaskStatus[tuple[str, int]]) -> None:
         host = lab.addresses.to_loopback(binding.configured_address)
         port = lab.addresses.port(binding.configured_port)
@@ -104,7 +104,7 @@ class TftpService:
         await process.stdin.send_all(struct.pack(">I", len(payload)) + payload)
         link.sent = table
 
-    async def _reports(self, lab: Lab, lines: _Lines, link: WorkerLink,
+    async def _reports(self, lab: ServiceHost, lines: _Lines, link: WorkerLink,
                        scope: trio.CancelScope) -> None:
         while True:
             report = await lines.next()
@@ -132,7 +132,7 @@ class TftpService:
             return self.links.get(binding)
         return next(iter(self.links.values()), None)
 
-    async def synced(self, lab: Lab, timeout: float = 5.0) -> WorkerLink:
+    async def synced(self, lab: ServiceHost, timeout: float = 5.0) -> WorkerLink:
         """Wait until the server process serves the router's current table (tests, tools)."""
         with trio.fail_after(timeout):
             while True:
@@ -178,8 +178,8 @@ async def _stop(process: trio.Process) -> None:
         await process.wait()
 
 
-def tftp_service(lab: Lab) -> TftpService | None:
-    """The lab's TFTP service object, if it has one."""
+def tftp_service(lab: Any) -> TftpService | None:
+    """The lab's TFTP service object, if it has one (`lab.services`: its ServiceManager)."""
     for service in getattr(lab.services, "services", []):
         if isinstance(service, TftpService):
             return service

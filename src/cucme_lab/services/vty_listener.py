@@ -20,7 +20,7 @@ from cucme_lab.router import access as ra
 from cucme_lab.services.manager import Binding
 
 if TYPE_CHECKING:
-    from cucme_lab.lab.router_lab import Lab
+    from cucme_lab.services.host import ServiceHost
 
 
 def router_addresses(router: Any) -> list[str]:
@@ -33,7 +33,7 @@ def router_addresses(router: Any) -> list[str]:
     return found
 
 
-def bindings(lab: Lab, service: str, port: int) -> list[Binding]:
+def bindings(lab: ServiceHost, service: str, port: int) -> list[Binding]:
     return [Binding(service, addr, port) for addr in router_addresses(lab.router)]
 
 
@@ -49,7 +49,7 @@ def reset(sock: Any) -> None:
 Handler = Callable[[trio.SocketStream, ra.VtyConnection], Awaitable[None]]
 
 
-async def listen(lab: Lab, binding: Binding, protocol: str, handler: Handler,
+async def listen(lab: ServiceHost, binding: Binding, protocol: str, handler: Handler,
                  task_status: trio.TaskStatus[tuple[str, int]]) -> None:
     """Bind, report the bound address, then admit or refuse each connection."""
     host = lab.addresses.to_loopback(binding.configured_address)
@@ -73,6 +73,6 @@ async def listen(lab: Lab, binding: Binding, protocol: str, handler: Handler,
         try:
             await handler(stream, conn)
         finally:
-            ra.vty_state(lab.router).release(conn)
+            lab.router.vty.release(conn)
 
     await trio.serve_listeners(on_connect, listeners)

@@ -7,15 +7,15 @@ saved configuration holds comes back exactly as it would on a real router, or fa
 from __future__ import annotations
 
 from cucme_lab.router.router import Router
+from cucme_lab.shell.declarations import CommandSet
+from cucme_lab.shell.session import Session
+from cucme_lab.shell.terminal import ScriptTerminal
 
 
-async def apply_config(router: Router, text: str) -> str:
+async def apply_config(router: Router, text: str, commands: CommandSet) -> str:
     """Type `text` into global configuration mode of a silent session; return its output."""
-    from cucme_lab.shell.session import Session
-    from cucme_lab.shell.terminal import ScriptTerminal
-
     terminal = ScriptTerminal([])
-    session = Session(router, terminal, user="startup", origin="startup", priv=15)
+    session = Session(router, terminal, commands, user="startup", origin="startup", priv=15)
     session.enter_config()
     try:
         for line in text.splitlines():
@@ -29,7 +29,7 @@ async def apply_config(router: Router, text: str) -> str:
     return terminal.output()
 
 
-async def reload_router(router: Router) -> str:
+async def reload_router(router: Router, commands: CommandSet) -> str:
     """Power-cycle the router: factory state, then the startup-config applied on top."""
     for hook in list(router.reload_hooks):
         hook()
@@ -38,7 +38,7 @@ async def reload_router(router: Router) -> str:
     if text:  # a saved configuration says `shutdown` where an interface was down
         for sec in router.config.sections("interface"):
             sec.unset("shutdown")
-    out = await apply_config(router, text) if text else ""
+    out = await apply_config(router, text, commands) if text else ""
     router.last_change = None
     router.unsaved_changes = False
     router.notify()

@@ -1,7 +1,10 @@
-"""Where commands are declared: `@command(mode, syntax)` adds one to its mode's trees.
+"""How commands are declared, and the command set a session parses with.
 
-Each mode has two trees: the commands as typed, and their `no`/`default` forms. The trees are
-built on first use and rebuilt if more commands are declared later.
+Each command module keeps its own `Declarations` (`@DECLARED.command(mode, syntax)` adds one,
+in order); importing a module changes nothing outside it. A `CommandSet` is built from the
+modules' declarations, in the order given (which ranks commands that match equally), and
+holds two trees per mode: the commands as typed, and their `no`/`default` forms, built on
+first use. `cucme_lab.shell.commands.command_set()` builds the shell's one set.
 """
 
 from __future__ import annotations
@@ -9,14 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from cucme_lab.shell.grammar import Command, CommandTree, Handler
+from cucme_lab.shell.grammar import Command, CommandTree, Element, Handler
 from cucme_lab.shell.help_texts import HELP
 from cucme_lab.shell.modes import CONFIG_MODES, MODES
-
-_COMMANDS: dict[str, list[Command]] = {}
-_TREES: dict[str, Trees] = {}
-_BY_HANDLER: dict[Handler, list[Command]] = {}
-_rank = 0
 
 # Short forms IOS resolves even though they prefix several keywords.
 ALIASES: dict[str, dict[str, str]] = {
@@ -33,55 +31,85 @@ class Trees:
     negative: CommandTree
 
 
-def command(modes: str | Iterable[str], syntax: str, *, help: dict[str, str] | None = None,
-            priv: int | None = None, no: str | bool = True, hidden: bool = False
-            ) -> Callable[[Handler], Handler]:
-    """Declare a command. `no=False`: it has no `no` form; `no="syntax"`: its own `no` syntax."""
-    global _rank
-    mode_list = [modes] if isinstance(modes, str) else list(modes)
+@dataclass(frozen=True)
+class Declared:
+    """One `command(...)` declaration, not yet ranked: it may name several modes."""
 
-    def register(handler: Handler) -> Handler:
-        global _rank
+    modes: tuple[str, ...]
+    syntax: str
+    handler: Handler
+    help: dict[str, str]
+    priv: int | None
+    no: str | bool
+    hidden: bool
+
+
+class Declarations:
+    """The commands one module declares, in the order it declares them."""
+
+    def __init__(self) -> None:
+        self.items: list[Declared] = []
+
+    def command(self, modes: str | Iterable[str], syntax: str, *,
+                help: dict[str, str] | None = None, priv: int | None = None,
+                no: str | bool = True, hidden: bool = False) -> Callable[[Handler], Handler]:
+        """Declare a command. `no=False`: it has no `no` form; `no="syntax"`: its own `no`
+        syntax."""
+        mode_list = (modes,) if isinstance(modes, str) else tuple(modes)
         for mode in mode_list:
             if mode not in MODES:
                 raise KeyError(f"unknown mode {mode}")
-            _rank += 1
-            cmd = Command(mode, syntax, handler, dict(help or {}),
-                          priv if priv is not None else 15,
-                          no if mode != "exec" else False, _rank, hidden)
-            _COMMANDS.setdefault(mode, []).append(cmd)
-            _TREES.pop(mode, None)
-            sharing = _BY_HANDLER.setdefault(handler, [])
-            sharing.append(cmd)
+
+        def declare(handler: Handler) -> Handler:
+            self.items.append(Declared(mode_list, syntax, handler, dict(help or {}), priv, no,
+                                       hidden))
+            return handler
+
+        return declare
+
+
+class CommandSet:
+    """Every command a session can run, by mode, ranked in declaration order."""
+
+    def __init__(self, declarations: Iterable[Declarations]) -> None:
+        self._commands: dict[str, list[Command]] = {}
+        self._trees: dict[str, Trees] = {}
+        rank = 0
+        for module in declarations:
+            for d in module.items:
+                for mode in d.modes:
+                    rank += 1
+                    self._commands.setdefault(mode, []).append(Command(
+                        mode, d.syntax, d.handler, dict(d.help),
+                        d.priv if d.priv is not None else 15,
+                        d.no if mode != "exec" else False, rank, d.hidden))
+        # A handler may serve several syntaxes: it may find any of their names in its arguments.
+        by_handler: dict[Handler, list[Command]] = {}
+        for commands in self._commands.values():
+            for cmd in commands:
+                by_handler.setdefault(cmd.handler, []).append(cmd)
+        for sharing in by_handler.values():
             names = frozenset().union(*(c.own_names() for c in sharing))
-            for c in sharing:
-                c.names = names
-        return handler
+            for cmd in sharing:
+                cmd.names = names
 
-    return register
+    def trees(self, mode: str) -> Trees:
+        cached = self._trees.get(mode)
+        if cached is None:
+            positive, negative = CommandTree(), CommandTree()
+            for cmd in self._commands.get(mode, []):
+                positive.add(cmd, default_help=HELP)
+                if cmd.no is not False:
+                    negative.add(cmd, cmd.no if isinstance(cmd.no, str) else None,
+                                 negated=True, default_help=HELP)
+            if mode in CONFIG_MODES:
+                for word in ("no", "default"):
+                    positive.root.child(Element(keyword=word, name=word), HELP[word]).min_priv = 0
+            cached = self._trees[mode] = Trees(positive, negative)
+        return cached
 
+    def aliases(self, mode: str) -> dict[str, str]:
+        return ALIASES.get(mode, {})
 
-def trees(mode: str) -> Trees:
-    cached = _TREES.get(mode)
-    if cached is None:
-        positive, negative = CommandTree(), CommandTree()
-        for cmd in _COMMANDS.get(mode, []):
-            positive.add(cmd, default_help=HELP)
-            if cmd.no is not False:
-                negative.add(cmd, cmd.no if isinstance(cmd.no, str) else None, negated=True,
-                             default_help=HELP)
-        if mode in CONFIG_MODES:
-            from cucme_lab.shell.grammar import Element
-
-            for word in ("no", "default"):
-                positive.root.child(Element(keyword=word, name=word), HELP[word]).min_priv = 0
-        cached = _TREES[mode] = Trees(positive, negative)
-    return cached
-
-
-def aliases(mode: str) -> dict[str, str]:
-    return ALIASES.get(mode, {})
-
-
-def commands(mode: str) -> list[Command]:
-    return list(_COMMANDS.get(mode, []))
+    def commands(self, mode: str) -> list[Command]:
+        return list(self._commands.get(mode, []))

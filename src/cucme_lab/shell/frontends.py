@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 
-import cucme_lab.shell.commands  # noqa: F401  (registers every command)
 from cucme_lab.router.router import Router
+from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.terminal import ScriptTerminal
 
@@ -24,23 +24,24 @@ def script_lines(name: str) -> Iterator[str]:
             yield from f
 
 
-async def run_script(router: Router, name: str, controls: Controls | None = None) -> None:
+async def run_script(router: Router, commands: CommandSet, name: str,
+                     controls: Controls | None = None) -> None:
     """Type the script's lines at the console; print exactly what the console shows."""
     terminal = ScriptTerminal(script_lines(name))
     terminal.sink = lambda text: (sys.stdout.write(text), sys.stdout.flush())
-    session = Session(router, terminal, controls=controls)
+    session = Session(router, terminal, commands, controls=controls)
     await session.run()
     sys.stdout.write("\n")
 
 
-async def run_console(router: Router, controls: Controls | None = None,
+async def run_console(router: Router, commands: CommandSet, controls: Controls | None = None,
                       toolbar: Callable[[], str] | None = None) -> None:
     from prompt_toolkit.patch_stdout import patch_stdout
 
     from cucme_lab.shell.console import ConsoleTerminal
 
     terminal = ConsoleTerminal(toolbar=toolbar)
-    session = Session(router, terminal, controls=controls)
+    session = Session(router, terminal, commands, controls=controls)
     terminal.session = session
     with patch_stdout(raw=True):
         await session.run()

@@ -14,7 +14,7 @@ from typing import Any
 
 from cucme_lab.router.router import Router
 from cucme_lab.shell import output
-from cucme_lab.shell.declarations import aliases, trees
+from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.modes import CONFIG_MODES, MODES
 from cucme_lab.shell.parser import (
     HelpEntry,
@@ -110,8 +110,11 @@ class Ctx:
 
 @dataclass
 class Session:
+    """A shell on one line: it parses with `commands` (`shell.commands.command_set()`)."""
+
     router: Router
     terminal: Terminal
+    commands: CommandSet
     user: str = "console"
     line_name: str = "con 0"
     origin: str = "console"  # "console" or "vty0 (127.0.0.1)" style origin for syslog
@@ -133,8 +136,6 @@ class Session:
     last_input: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
-        import cucme_lab.shell.commands  # noqa: F401  (a session needs every command declared)
-
         self.router.log.subscribe(self._on_log)
         if not self.terminal.interactive:
             self.term_length = 0
@@ -306,8 +307,8 @@ class Session:
         return best
 
     def _match_in(self, mode: str, line: str) -> tuple[Match, bool, bool] | ParseError:
-        t = trees(mode)
-        al = aliases(mode)
+        t = self.commands.trees(mode)
+        al = self.commands.aliases(mode)
         priv = self.priv if mode == "exec" else 15
         negation = self._negation(mode, line)
         if negation:
@@ -330,9 +331,9 @@ class Session:
         tokens = tokenize(line)
         if not tokens:
             return None
-        keywords = {c.element.keyword for c in trees(mode).positive.root.children
+        keywords = {c.element.keyword for c in self.commands.trees(mode).positive.root.children
                     if c.element.keyword}
-        word = _resolve_keyword(tokens[0].text.lower(), keywords, aliases(mode))
+        word = _resolve_keyword(tokens[0].text.lower(), keywords, self.commands.aliases(mode))
         return word if word in ("no", "default") else None
 
     async def run_command(self, match: Match, negated: bool, defaulted: bool, line: str,
@@ -428,7 +429,7 @@ class Session:
         mode = self.mode
         negation = self._negation(mode, line) if tokenize(line) and (
             line.endswith(" ") or len(tokenize(line)) > 1) else None
-        t = trees(mode)
+        t = self.commands.trees(mode)
         if negation:
             return t.negative.root, 1, mode
         return t.positive.root, 0, mode
@@ -438,7 +439,7 @@ class Session:
         prompt_len = len(self.prompt())
         root, skip, mode = self._help_tree(before)
         priv = self.priv if mode == "exec" else 15
-        al = aliases(mode)
+        al = self.commands.aliases(mode)
         if before == "" or before.endswith(" "):
             entries = options_at(root, before, priv, al, skip)
             if isinstance(entries, ParseError):
@@ -481,7 +482,7 @@ class Session:
             return text
         root, skip, mode = self._help_tree(text)
         priv = self.priv if mode == "exec" else 15
-        al = aliases(mode)
+        al = self.commands.aliases(mode)
         partial = tokens[-1].text
         words = words_at(root, text[: tokens[-1].start], partial, priv, al, skip)
         if isinstance(words, ParseError) or not words:

@@ -1,13 +1,14 @@
 """The shell on a vty line: IOS line discipline over a byte stream, login, and the session.
 
-The network services (`emulator.services.telnet`, `emulator.services.ssh`) hand each admitted
-connection here as a `Link`: a non-blocking `send(bytes)`, `close()`, and a trio channel of
-input (bytes, or `("window", width, height)` when the client reports its size). This module
-turns it into a `Terminal` with the IOS line discipline (server-side echo, backspace, `\\r\\n`,
-`\\r\\0` or `\\n` as one Enter, `?` help and Tab from the session, Ctrl-Z, history with Ctrl-P
-and Ctrl-N or the arrows, no escape codes ever written), asks for the login the line's
-configuration requires (telnet; SSH authenticates in its own protocol through `authenticate`),
-and runs a full shell `Session` until `exit`, hang-up, `clear line` or `exec-timeout`.
+The network services (`services.telnet`, `services.ssh`) hand each admitted connection to the
+`VtyFrontend` the lab gave them, as a `Link`: a non-blocking `send(bytes)`, `close()`, and a
+trio channel of input (bytes, or `("window", width, height)` when the client reports its size).
+This module turns it into a `Terminal` with the IOS line discipline (server-side echo,
+backspace, `\\r\\n`, `\\r\\0` or `\\n` as one Enter, `?` help and Tab from the session,
+Ctrl-Z, history with Ctrl-P and Ctrl-N or the arrows, no escape codes ever written), asks for
+the login the line's configuration requires (telnet; SSH authenticates in its own protocol
+through `authenticate`), and runs a full shell `Session` until `exit`, hang-up, `clear line` or
+`exec-timeout`.
 
 Cursor movement inside the line (Ctrl-A/E/B/F, left and right arrows) is not offered: the
 line is edited at its end only, which keeps the output free of any redraw codes.
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 import trio
 
 from cucme_lab.router import access as ra
+from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.modes import MODES
 from cucme_lab.shell.session import Ctx, Session
 
@@ -258,7 +260,13 @@ async def run_methods(router: Any, sec: Any, methods: list[str], user: str,
 # --- the front end -------------------------------------------------------------------------
 
 class VtyFrontend:
-    """What the SSH and telnet services call: authentication, and the shell itself."""
+    """What the SSH and telnet services call: authentication, and the shell itself.
+
+    The lab builds one with the shell's command set and gives it to the services.
+    """
+
+    def __init__(self, commands: CommandSet) -> None:
+        self.commands = commands
 
     async def authenticate(self, router: Any, conn: ra.VtyConnection, user: str,
                            password: str) -> ra.Verdict:
@@ -276,7 +284,7 @@ class VtyFrontend:
     async def serve(self, router: Any, conn: ra.VtyConnection, link: Link,
                     command: str | None = None) -> None:
         """Run the line until the session ends; `command`: an SSH exec request's command."""
-        state = ra.vty_state(router)
+        state = router.vty
         state.uses[conn.line] = state.uses.get(conn.line, 0) + 1
         terminal = VtyTerminal(link, lambda: ra.exec_timeout(
             ra.vty_section(router.config, conn.line)))
@@ -286,7 +294,7 @@ class VtyFrontend:
                 conn.hangup = scope.cancel
                 if conn.protocol == "telnet" and not await telnet_login(router, conn, terminal):
                     return
-                session = Session(router, terminal, user=conn.user or "",
+                session = Session(router, terminal, self.commands, user=conn.user or "",
                                   line_name=f"vty {conn.line}", origin=conn.origin,
                                   priv=conn.priv, line_number=ra.FIRST_VTY + conn.line,
                                   remote_address=conn.peer)
@@ -385,7 +393,7 @@ async def aaa_enable(c: Ctx, level: int) -> bool:
     """
     session = c.session
     methods = ra.enable_methods(c.router.config) or []
-    conn = ra.vty_state(c.router).connections.get(session.line_number - ra.FIRST_VTY)
+    conn = c.router.vty.connections.get(session.line_number - ra.FIRST_VTY)
     sec = ra.vty_section(c.router.config, conn.line) if conn else None
     if methods and all(m == "none" for m in methods[:1]):
         session.priv = level
@@ -403,6 +411,3 @@ async def aaa_enable(c: Ctx, level: int) -> bool:
             c.out("% Bad secrets\n")
     return True
 
-
-FRONTEND = VtyFrontend()
-ra.register_frontend(FRONTEND)

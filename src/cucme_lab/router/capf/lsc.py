@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from cucme_lab.router.pki.ca import lsc_issuer
+from cucme_lab.router.pki.ca import created_server
 from cucme_lab.router.pki.credentials import ca_certificates, key_label, trustpoint
 from cucme_lab.router.router import Router
 
@@ -63,9 +63,12 @@ def issue_lsc(router: Router, ca_trustpoint: str | None, public_key: object,
         raise IssueError(f"cert-enroll-trustpoint {ca_trustpoint} does not exist")
     if not isinstance(public_key, rsa.RSAPublicKey):
         raise IssueError("the phone's public key is not an RSA key")
-    issuer = lsc_issuer(router, ca_trustpoint)
-    if issuer is not None:
-        return issuer(public_key, device)
+    server = created_server(router, ca_trustpoint)
+    if server is not None:  # the router's own CA: its serial counter and database
+        if not server.running:
+            raise IssueError(f"certificate server {ca_trustpoint} is shut down")
+        return server.issue_built(
+            lambda ca_cert, serial, now: lsc_builder(public_key, device, ca_cert, serial, now))
     cas = ca_certificates(router, ca_trustpoint)
     key = router.keystore.get(key_label(router, ca_trustpoint))
     if not cas or key is None:

@@ -9,9 +9,9 @@ key in. An ephone `cert-oper` line is removed once its operation completes, as t
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
+from cucme_lab.router.capf.state import CapfState
 from cucme_lab.router.router import Router
 from cucme_lab.router.telephony.settings import EPHONE, Ephone, ephones
 from cucme_lab.wire.capf import AuthType, CapfDevice, Operation
@@ -56,26 +56,12 @@ def device_name(mac: str) -> str:
     return "SEP" + mac.replace(".", "").upper()
 
 
-@dataclass
-class CapfState:
-    """CAPF's runtime memory: sessions in progress and operations done under a global oper."""
-
-    sessions: dict[str, str] = field(default_factory=dict)  # device -> state name
-    done: dict[str, str] = field(default_factory=dict)  # device -> global operation completed
-    certificates: dict[str, bytes] = field(default_factory=dict)  # device -> last LSC (DER)
-    by_device: dict[str, Any] = field(default_factory=dict)  # SEP<MAC> -> ephone (an index)
-
-
-def capf_state(router: Router) -> CapfState:
-    return router.runtime_state("capf", CapfState)
-
-
 def scheduled_devices(router: Router) -> dict[str, CapfDevice]:
     """Every ephone with a MAC, with the operation and authentication CAPF applies to it."""
     cfg = capf_config(router)
     if cfg is None:
         return {}
-    state = capf_state(router)
+    state = router.capf
     devices: dict[str, CapfDevice] = {}
     for eph in ephones(router.config):
         if eph.mac:
@@ -99,7 +85,7 @@ class ScheduledDevices(Mapping[str, CapfDevice]):
         eph = ephone_section(self._router, name) if cfg is not None else None
         if cfg is None or eph is None:
             raise KeyError(name)
-        return _scheduled(cfg, capf_state(self._router), eph, name)
+        return _scheduled(cfg, self._router.capf, eph, name)
 
     def __iter__(self) -> Iterator[str]:
         return iter(scheduled_devices(self._router))
@@ -135,7 +121,7 @@ def ephone_section(router: Router, name: str) -> Ephone | None:
     that MAC) and rebuilt on a miss: CAPF looks phones up at every session and completion, and
     a scan of every ephone each time made a fleet's enrolment quadratic.
     """
-    index = capf_state(router).by_device
+    index = router.capf.by_device
     sec = index.get(name)
     if sec is not None and router.config.find(EPHONE, sec.ident) is sec:
         if sec.mac and device_name(sec.mac) == name:
@@ -156,4 +142,4 @@ def complete_operation(router: Router, name: str, operation: Operation) -> None:
         router.mark_changed("CAPF")
         return
     if cfg is not None and cfg.global_operation:
-        capf_state(router).done[name] = cfg.global_operation
+        router.capf.done[name] = cfg.global_operation

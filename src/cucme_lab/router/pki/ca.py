@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from cucme_lab.router.config.pki_sections import (
     CertificateServerSection,
 )
 from cucme_lab.router.pki.credentials import key_label, trustpoint
+from cucme_lab.router.pki.state import CaRuntime, Request
 from cucme_lab.router.router import Router
 from cucme_lab.router.storage import atomic_write
 
@@ -52,6 +53,11 @@ DN_NAMES = {NameOID.COMMON_NAME: "cn", NameOID.ORGANIZATION_NAME: "o",
             UNSTRUCTURED_ADDRESS: "ipaddress", NameOID.EMAIL_ADDRESS: "ea"}
 
 
+# What a caller with its own certificate profile gives `issue_built`: (CA certificate, serial,
+# now) -> the certificate to sign.
+CertificateBuild = Callable[[x509.Certificate, int, datetime], x509.CertificateBuilder]
+
+
 class CaError(Exception):
     """The CA cannot do what was asked; the message is for a log or an error line."""
 
@@ -69,49 +75,6 @@ def fingerprint(data: bytes, algorithm: str = "md5") -> str:
     """`1A2B3C4D 5E6F7081 ...`: IOS's grouping of a digest in 8-digit words."""
     text = hashlib.new(algorithm, data).hexdigest().upper()
     return " ".join(text[i:i + 8] for i in range(0, len(text), 8))
-
-
-@dataclass
-class Request:
-    """One enrolment request as the CA's request database keeps it."""
-
-    id: int
-    transaction_id: str
-    csr: x509.CertificateSigningRequest
-    requester: x509.Certificate  # the SCEP signer certificate: the reply is encrypted to it
-    cipher: str
-    digest: str
-    state: str = "pending"  # pending, granted, rejected
-    certificate: x509.Certificate | None = None
-    received: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    @property
-    def fingerprint(self) -> str:
-        from cryptography.hazmat.primitives.serialization import Encoding
-
-        return hashlib.md5(self.csr.public_bytes(Encoding.DER)).hexdigest().upper()
-
-
-@dataclass
-class CaRuntime:
-    """What a CA keeps in memory: its request database."""
-
-    requests: list[Request] = field(default_factory=list)
-    next_id: int = 1
-
-
-@dataclass
-class PkiRuntime:
-    """The router's PKI memory: per-CA request databases, CRLs fetched, enrolments polling."""
-
-    cas: dict[str, CaRuntime] = field(default_factory=dict)
-    crl_cache: dict[str, x509.CertificateRevocationList] = field(default_factory=dict)
-    enrolments: dict[str, object] = field(default_factory=dict)  # trustpoint -> poll state
-    listeners: list = field(default_factory=list)  # called when a request changes state
-
-
-def runtime(router: Router) -> PkiRuntime:
-    return router.runtime_state("pki", PkiRuntime)
 
 
 def servers(router: Router) -> list[CertificateServerSection]:
@@ -315,6 +278,18 @@ class CertificateServer:
         self._store_issued(cert)
         return cert
 
+    def issue_built(self, build: CertificateBuild) -> x509.Certificate:
+        """Sign what `build(ca_certificate, serial, now)` describes with the CA's key.
+
+        For profiles the CA does not know (CAPF's LSCs): the caller brings the builder, the CA
+        brings its serial counter (spent before signing), its key and its database.
+        """
+        ca_cert, key = self.require_ca()
+        serial = self.allocate_serial()
+        cert = build(ca_cert, serial, self.now()).sign(key, SIGNATURE_HASH())
+        self._store_issued(cert)
+        return cert
+
     def _store_issued(self, cert: x509.Certificate) -> None:
         from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -370,7 +345,8 @@ class CertificateServer:
         from cryptography.hazmat.primitives.serialization import Encoding
 
         atomic_write(self._path(f"{self.name}.crl"), crl.public_bytes(Encoding.DER))
-        runtime(self.router).crl_cache.clear()  # this router's clients see the new CRL at once
+        # this router's clients see the new CRL at once
+        self.router.pki_runtime.crl_cache.clear()
         return crl
 
     def crl(self) -> x509.CertificateRevocationList:
@@ -387,7 +363,7 @@ class CertificateServer:
 
     # --- the request database ------------------------------------------------------------
     def requests(self) -> CaRuntime:
-        return runtime(self.router).cas.setdefault(self.name, CaRuntime())
+        return self.router.pki_runtime.cas.setdefault(self.name, CaRuntime())
 
     def find_request(self, transaction_id: str) -> Request | None:
         return next((r for r in self.requests().requests
@@ -421,7 +397,7 @@ class CertificateServer:
             self._changed()
 
     def _changed(self) -> None:
-        for listener in list(runtime(self.router).listeners):
+        for listener in list(self.router.pki_runtime.listeners):
             listener()
 
 
@@ -450,25 +426,9 @@ def expires(cert: x509.Certificate) -> datetime:
     return cert.not_valid_after_utc.astimezone(UTC)
 
 
-def lsc_issuer(router: Router, name: str):
-    """For CAPF (`emulator.capf.lsc`): `issue(public_key, device)` by the certificate server
-    `name` (its serial counter and database), or None when the router runs no such CA."""
+def created_server(router: Router, name: str) -> CertificateServer | None:
+    """The certificate server `name` if the router runs one whose CA certificate exists."""
     if server_section(router, name) is None:
         return None
     server = CertificateServer(router, name)
-    if not server.created:
-        return None
-
-    def issue(public_key, device: str) -> x509.Certificate:
-        from cucme_lab.router.capf.lsc import IssueError, lsc_builder
-
-        if not server.running:
-            raise IssueError(f"certificate server {name} is shut down")
-        ca_cert, key = server.require_ca()
-        serial = server.allocate_serial()
-        cert = lsc_builder(public_key, device, ca_cert, serial, server.now()).sign(
-            key, SIGNATURE_HASH())
-        server._store_issued(cert)
-        return cert
-
-    return issue
+    return server if server.created else None

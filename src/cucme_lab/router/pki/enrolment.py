@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import AttributeOID, NameOID
 
 from cucme_lab.router.config.pki_sections import CHAIN_KIND, CertificateChainSection
-from cucme_lab.router.pki.ca import UNSTRUCTURED_ADDRESS, UNSTRUCTURED_NAME, runtime
+from cucme_lab.router.pki.ca import UNSTRUCTURED_ADDRESS, UNSTRUCTURED_NAME
 from cucme_lab.router.router import Router
 from cucme_lab.wire import scep
 
@@ -148,4 +148,4 @@ def install(router: Router, trustpoint: str, cert: x509.Certificate,
 
 
 def pending(router: Router) -> dict[str, Enrolment]:
-    return runtime(router).enrolments  # type: ignore[return-value]
+    return router.pki_runtime.enrolments  # type: ignore[return-value]

@@ -5,10 +5,11 @@ certificate must be valid at the router's clock (so an unset or skewed clock has
 and revocation is checked by the trustpoint's `revocation-check` methods in order.
 
 The CRL method needs the network: the CRL is fetched from the certificate's distribution point
-over HTTP, through the lab's address plan, like any client would. That is asked of a
-`crl_source`; when the caller passes none, the network source registered by
-`emulator.services.pki_client` (trio, real sockets) is used. Without a CRL, `crl` fails and the
-next method (if any) is tried; `none` accepts.
+over HTTP, through the lab's address plan, like any client would. That is asked of the
+`crl_source` the caller passes (the lab builds the network one,
+`cucme_lab.services.pki_client.crl_source_for`, and hands it to the services that validate);
+with none, no CRL can be had. Without a CRL, `crl` fails and the next method (if any) is tried;
+`none` accepts.
 
 Every decision is traced with `debug crypto pki validation` / `transactions`, and a refusal is
 logged (`%PKI-3-CERTIFICATE_INVALID...`, `%PKI-3-CRL_FETCH_FAIL`), so the trainee sees why.
@@ -28,16 +29,6 @@ from cucme_lab.router.router import Router
 
 CrlSource = Callable[[x509.Certificate, x509.Certificate],
                      Awaitable[x509.CertificateRevocationList | None]]
-NetworkSource = Callable[[Router, x509.Certificate, x509.Certificate],
-                         Awaitable[x509.CertificateRevocationList | None]]
-
-_network_source: NetworkSource | None = None
-
-
-def register_network_source(source: NetworkSource) -> None:
-    """Called by the services layer: how CRLs are fetched when the caller gives no source."""
-    global _network_source
-    _network_source = source
 
 
 @dataclass(frozen=True)
@@ -198,12 +189,7 @@ async def _validate(router: Router, chain: Sequence[x509.Certificate], name: str
 
 async def _fetch(router: Router, name: str, leaf: x509.Certificate, issuer: x509.Certificate,
                  crl_source: CrlSource | None) -> x509.CertificateRevocationList | None:
-    if crl_source is not None:
-        crl = await crl_source(leaf, issuer)
-    elif _network_source is not None:
-        crl = await _network_source(router, leaf, issuer)
-    else:
-        crl = None
+    crl = await crl_source(leaf, issuer) if crl_source is not None else None
     if crl is None:
         router.log.log(f"%PKI-3-CRL_FETCH_FAIL: CRL fetch for trustpoint {name} failed")  # [M]
     return crl

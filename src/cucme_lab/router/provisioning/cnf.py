@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from cucme_lab.router.config.section import Section
 from cucme_lab.router.pki import credentials as creds
-from cucme_lab.router.provisioning.tftp_table import TftpEntry, provisioning
+from cucme_lab.router.provisioning.tftp_table import TftpEntry
 from cucme_lab.router.router import Router
 from cucme_lab.router.storage import FlashPathError, atomic_write
 from cucme_lab.router.telephony import settings as tm
@@ -192,7 +192,7 @@ def create_cnf_files(router: Router, stamp: str | None) -> list[str]:
                 atomic_write(router.storage.flash_path(entry.name), entry.data)
             except (FlashPathError, OSError) as exc:
                 return messages + [f"%Error writing flash:{entry.name} ({exc})"]
-    provisioning(router).publish("cnf", entries)
+    router.provisioning.publish("cnf", entries)
     return messages
 
 
@@ -254,7 +254,7 @@ def republish_load_cfg(router: Router) -> None:
             signed = _read(router, file + ".sgn")
             if signed is not None:
                 entries.append(TftpEntry(alias + ".sgn", signed, file + ".sgn"))
-    provisioning(router).publish("load-cfg", entries)
+    router.provisioning.publish("load-cfg", entries)
 
 
 # --- tftp-server bindings --------------------------------------------------------------------
@@ -275,4 +275,4 @@ def republish_bindings(router: Router) -> None:
             continue
         alias = s.values.get("alias") or file.split(":", 1)[-1].lstrip("/")
         entries.append(TftpEntry(alias, data, file))
-    provisioning(router).publish("bindings", entries)
+    router.provisioning.publish("bindings", entries)

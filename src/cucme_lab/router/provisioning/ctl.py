@@ -17,7 +17,7 @@ from cryptography import x509
 
 from cucme_lab.router.config.section import Section
 from cucme_lab.router.pki import credentials as creds
-from cucme_lab.router.provisioning.tftp_table import CTL_FILENAME, TftpEntry, provisioning
+from cucme_lab.router.provisioning.tftp_table import CTL_FILENAME, TftpEntry
 from cucme_lab.router.router import Router
 from cucme_lab.router.storage import atomic_write
 from cucme_lab.router.telephony.settings import telephony_service
@@ -131,7 +131,7 @@ def regenerate(router: Router) -> str | None:
         return f"% CTL file generation failed: {exc}"
     path = router.storage.flash_path(CTL_FILENAME)
     atomic_write(path, result.data)
-    provisioning(router).publish(
+    router.provisioning.publish(
         "ctl", [TftpEntry(CTL_FILENAME, result.data, f"flash:{CTL_FILENAME}")])
     for line in result.trace:
         router.debug.emit(DEBUG_FLAG, line)

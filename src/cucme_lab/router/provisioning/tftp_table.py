@@ -13,12 +13,12 @@ lines rebuild it. `CTLFile.tlv` is a flash file, so it is published again from f
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Protocol
 
-from cucme_lab.router.router import Router
-from cucme_lab.router.storage import FlashPathError
+from cucme_lab.router.storage import FlashPathError, LabStorage
 
 GROUP_ORDER = ("ctl", "cnf", "load-cfg", "bindings")
 CTL_FILENAME = "CTLFile.tlv"
@@ -94,39 +94,54 @@ def decode_files(payload: bytes) -> tuple[int, dict[str, bytes]]:
     return version, files
 
 
-@dataclass
 class ProvisioningState:
-    """What CUCME has published; one per router boot."""
+    """What CUCME has published; the Router makes a new one at each boot (`router.provisioning`).
 
-    router: Router
-    table: TftpTable = field(default_factory=TftpTable)
+    The table is read at its first use after the boot, not when the Router makes this object:
+    `CTLFile.tlv` on flash is what phones get until `regenerate`, and flash may change between
+    the power-on and the first phone's request.
+    """
+
+    def __init__(self, storage: LabStorage, notify: Callable[[], None]) -> None:
+        self._storage = storage
+        self._notify = notify  # the TFTP service sends each new snapshot to its process
+        self._table: TftpTable | None = None
+
+    @property
+    def table(self) -> TftpTable:
+        if self._table is None:
+            self._table = _table_from_flash(self._storage)
+        return self._table
 
     def publish(self, group: str, entries: Iterable[TftpEntry]) -> None:
-        self.table = self.table.with_group(group, entries)
-        self.router.notify()  # the TFTP service sends the new snapshot to its process
+        self._table = self.table.with_group(group, entries)
+        self._notify()
 
     def group(self, group: str) -> tuple[TftpEntry, ...]:
         return tuple(self.table.groups.get(group, ()))
 
 
-def _new_state(router: Router) -> ProvisioningState:
-    state = ProvisioningState(router)
+def _table_from_flash(storage: LabStorage) -> TftpTable:
     try:
-        ctl = router.storage.read_flash(CTL_FILENAME)
+        ctl = storage.read_flash(CTL_FILENAME)
     except FlashPathError:
         ctl = None
-    if ctl is not None:
-        # The CTL file on flash survives a reload and is what phones get until `regenerate`.
-        groups = {"ctl": (TftpEntry(CTL_FILENAME, ctl, f"flash:{CTL_FILENAME}"),)}
-        state.table = TftpTable(1, MappingProxyType(groups),
-                                MappingProxyType({CTL_FILENAME: groups["ctl"][0]}))
-    return state
+    if ctl is None:
+        return TftpTable()
+    # The CTL file on flash survives a reload and is what phones get until `regenerate`.
+    groups = {"ctl": (TftpEntry(CTL_FILENAME, ctl, f"flash:{CTL_FILENAME}"),)}
+    return TftpTable(1, MappingProxyType(groups),
+                     MappingProxyType({CTL_FILENAME: groups["ctl"][0]}))
 
 
-def provisioning(router: Router) -> ProvisioningState:
-    """The router's provisioning state (created on first use after each boot)."""
-    return router.runtime_state("provisioning", lambda: _new_state(router))
+class Publishing(Protocol):
+    """A router, as far as its TFTP table goes (the Router owns a ProvisioningState; this
+    module does not import the Router, which imports it)."""
+
+    @property
+    def provisioning(self) -> ProvisioningState: ...
 
 
-def published(router: Router) -> TftpTable:
-    return provisioning(router).table
+def published(router: Publishing) -> TftpTable:
+    """The table phones get now."""
+    return router.provisioning.table

@@ -1,6 +1,15 @@
-"""Command declarations, one module per area; importing this package registers them all."""
+"""Command declarations, one module per area, and `command_set()`: the shell's commands.
 
-from cucme_lab.shell.commands import (  # noqa: F401
+Importing a module here declares its commands into that module's own `DECLARED` and nothing
+else; `command_set()` builds the set sessions parse with from all of them, in the order below
+(the order commands have always been ranked in when two match a line equally well).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from cucme_lab.shell.commands import (
     access,
     cme_security,
     common,
@@ -16,3 +25,14 @@ from cucme_lab.shell.commands import (  # noqa: F401
     telephony,
     voice,
 )
+from cucme_lab.shell.declarations import CommandSet
+
+MODULES = (common, access, telephony, cme_security, ephone_show, exec_cmds, interfaces, system,
+           lines, pki, provisioning, remote, show_cmds, voice)
+
+
+@functools.cache
+def command_set() -> CommandSet:
+    """Every command of the shell. Built once: a set is never changed, and its parse trees
+    are built on first use, so every session of a process can share it."""
+    return CommandSet(module.DECLARED for module in MODULES)

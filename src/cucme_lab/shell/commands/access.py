@@ -9,9 +9,11 @@ from __future__ import annotations
 import ipaddress
 from itertools import count
 
-from cucme_lab.shell.commands.common import canonical
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.commands.common import CommandDeclarations, canonical
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command = DECLARED.command
 
 _entry_seq = count(1)
 

@@ -15,10 +15,12 @@ from cucme_lab.router.config.section import Section
 from cucme_lab.router.passwords import is_valid_encrypted, type7_decode, type7_encode
 from cucme_lab.router.router import Router
 from cucme_lab.router.telephony.settings import MAX_EPHONES, ephones
-from cucme_lab.shell.commands.common import setting
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.parser import ParseError
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command, setting = DECLARED.command, DECLARED.setting
 
 CTL = "config-ctl-client"
 CAPF = "config-capf-server"
@@ -365,9 +367,7 @@ def show_capf_auth_strings(c: Ctx) -> None:
 @command("exec", "show capf-server sessions",
          help={"sessions": "Active CAPF sessions"})
 def show_capf_sessions(c: Ctx) -> None:
-    from cucme_lab.router.capf.model import capf_state
-
     c.out("Active CAPF Sessions")
     c.out(f"{'Phone ID':<24}State")
-    for device, state in capf_state(c.router).sessions.items():
+    for device, state in c.router.capf.sessions.items():
         c.out(f"{device:<24}{state}")

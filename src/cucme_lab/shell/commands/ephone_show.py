@@ -17,8 +17,11 @@ from cucme_lab.router.telephony.settings import (
     ephones,
     telephony_service,
 )
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command = DECLARED.command
 
 SHOW_HELP = {
     "ephone": "IP phone status",

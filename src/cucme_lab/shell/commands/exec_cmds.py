@@ -7,9 +7,11 @@ from datetime import datetime
 from cucme_lab.router import access as ra
 from cucme_lab.router import passwords
 from cucme_lab.shell.boot import reload_router
-from cucme_lab.shell.commands.common import exec_exit
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.commands.common import CommandDeclarations, exec_exit
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command = DECLARED.command
 
 USER = 1  # privilege of commands a user-EXEC session may run
 
@@ -178,7 +180,7 @@ async def copy_start_run(c: Ctx) -> None:
     if text is None:
         c.out("%% Warning: Startup config is empty")
         return
-    await apply_config(c.router, text)
+    await apply_config(c.router, text, c.session.commands)
     c.out(f"{len(text)} bytes copied in 0.100 secs")
 
 
@@ -199,7 +201,7 @@ async def reload(c: Ctx) -> None:
     if not await c.confirm("Proceed with reload? [confirm]"):
         return
     c.log(f"%SYS-5-RELOAD: Reload requested by {c.session.user}. Reload Reason: Reload Command.")
-    await reload_router(c.router)
+    await reload_router(c.router, c.session.commands)
     c.session.stack[1:] = []
     c.session.priv = 1
     c.out("")

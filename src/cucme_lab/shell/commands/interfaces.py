@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from cucme_lab.router.chassis import split_interface
-from cucme_lab.shell.commands.common import setting
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command, setting = DECLARED.command, DECLARED.setting
 
 IF = "config-if"
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from cucme_lab.router.config.section import Section
-from cucme_lab.shell.commands.common import setting
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.commands.system import _encrypting, store_password, typed_password
-from cucme_lab.shell.declarations import command
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command, setting = DECLARED.command, DECLARED.setting
 
 LINE_HELP = {"con": "Primary terminal line", "console": "Primary terminal line",
              "vty": "Virtual terminal", "aux": "Auxiliary line"}

@@ -52,10 +52,12 @@ from cucme_lab.router.pki.keystore import (
 from cucme_lab.router.pki.validation import trace
 from cucme_lab.router.router import Router
 from cucme_lab.services import pki_client
-from cucme_lab.shell.commands.common import setting
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.parser import ParseError, tokenize
 from cucme_lab.shell.session import Ctx, Session
+
+DECLARED = CommandDeclarations()
+command, setting = DECLARED.command, DECLARED.setting
 
 CS = "cs-server"
 TP = "ca-trustpoint"

@@ -16,8 +16,11 @@ from cucme_lab.router.provisioning.ctl import DEBUG_FLAG
 from cucme_lab.router.provisioning.tftp_table import published
 from cucme_lab.router.storage import FlashPathError
 from cucme_lab.services import tftp_client
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command = DECLARED.command
 
 COPY_HELP = {
     "copy": "Copy from one file to another",
@@ -214,7 +217,7 @@ async def copy_config_in(c: Ctx) -> None:
     else:
         from cucme_lab.shell.boot import apply_config
 
-        await apply_config(c.router, text)
+        await apply_config(c.router, text, c.session.commands)
         c.router.mark_changed(c.session.user)
     _copied(c, len(data), started)
 

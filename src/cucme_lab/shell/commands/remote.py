@@ -3,17 +3,18 @@
 `show line`, `show ssh`, `show ip ssh`, `clear line`, `show access-lists`,
 `clear access-list counters`, `show login failures`, and the configuration lines the login
 path reads (`login authentication`, `ip ssh rsa keypair-name`, `login on-failure log`).
-The decisions themselves live in `emulator.remote_access`; the shell on a vty in
-`cli_shell.vty` (imported here so that loading the commands registers the vty front end).
+The decisions themselves live in `router.access`; the shell on a vty in `shell.vty`, whose
+front end the lab gives to the SSH and telnet services.
 """
 
 from __future__ import annotations
 
-import cucme_lab.shell.vty  # noqa: F401  (registers the vty front end with the network services)
 from cucme_lab.router import access as ra
-from cucme_lab.shell.commands.common import setting
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command, setting = DECLARED.command, DECLARED.setting
 
 USER = 1
 
@@ -39,7 +40,7 @@ HELP = {
 def show_line(c: Ctx) -> None:
     """`show line` in the IOS 12.4 layout [M]: one row per line, `*` on lines in use."""
     config = c.router.config
-    state = ra.vty_state(c.router)
+    state = c.router.vty
     active = {s.line_number for s in c.router.sessions}
     c.out("   Tty Typ     Tx/Rx    A Modem  Roty AccO AccI   Uses   Noise  Overruns   Int")
     rows = [(ra.CONSOLE_LINE, "CTY", "", None, 0), (ra.AUX_LINE, "AUX", "9600/9600", None, 0)]
@@ -63,7 +64,7 @@ def show_line(c: Ctx) -> None:
 @command("exec", "show ssh", priv=USER, help=HELP)
 def show_ssh(c: Ctx) -> None:
     """`show ssh` [M]: an IN and an OUT row per SSH connection, then the SSHv1 line."""
-    conns = [conn for conn in ra.vty_state(c.router).connections.values()
+    conns = [conn for conn in c.router.vty.connections.values()
              if conn.protocol == "ssh" and conn.session is not None]
     if not conns:
         c.out("%No SSHv2 server connections running.")
@@ -100,7 +101,7 @@ async def _clear(c: Ctx, vty: int | None) -> None:
     if not await c.confirm("[confirm]"):
         return
     if vty is not None:
-        conn = ra.vty_state(c.router).connections.get(vty)
+        conn = c.router.vty.connections.get(vty)
         if conn is not None and conn.hangup is not None:
             conn.hangup()
     c.out(" [OK]")
@@ -155,7 +156,7 @@ setting("config", "login on-success log [every <1-65535>:n]", key="login on-succ
                                                "and State", **HELP})
 def show_login_failures(c: Ctx) -> None:
     """`show login failures` [U]: layout chosen after IOS 15's, newest failures last."""
-    failures = list(ra.vty_state(c.router).failures.values())
+    failures = list(c.router.vty.failures.values())
     if not failures:
         c.out("*** No logged failed login attempts with the device.***")
         return

@@ -6,8 +6,11 @@ import time
 
 from cucme_lab.router import router as router_mod
 from cucme_lab.router.storage import FLASH_SIZE, NVRAM_SIZE, FlashPathError
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command = DECLARED.command
 
 USER = 1
 

@@ -6,9 +6,11 @@ import re
 
 from cucme_lab.router import passwords
 from cucme_lab.router.config.section import Section
-from cucme_lab.shell.commands.common import canonical, flag, setting
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.commands.common import CommandDeclarations, canonical
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command, setting, flag = DECLARED.command, DECLARED.setting, DECLARED.flag
 
 
 @command("config", "hostname WORD:name", no="hostname")

@@ -40,10 +40,12 @@ from cucme_lab.router.telephony.settings import (
     SourceAddress,
     TelephonyService,
 )
-from cucme_lab.shell.commands.common import typed_setting
-from cucme_lab.shell.declarations import command
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.parser import ParseError, tokenize
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command, typed_setting = DECLARED.command, DECLARED.typed_setting
 
 # Tag ranges (MAX_EPHONES, MAX_DN, MAX_TEMPLATES) come from the telephony model, which also
 # takes the registration limit from them; the ranges this lab shows are [U]. The configured

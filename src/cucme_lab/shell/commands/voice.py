@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from cucme_lab.router.config.section import Section
-from cucme_lab.shell.commands.common import setting
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.commands.telephony import caret
-from cucme_lab.shell.declarations import command
 from cucme_lab.shell.session import Ctx
+
+DECLARED = CommandDeclarations()
+command, setting = DECLARED.command, DECLARED.setting
 
 VOIP = "voice service voip"
 COR_CUSTOM = "dial-peer cor custom"

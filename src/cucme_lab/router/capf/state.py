@@ -1,0 +1,20 @@
+"""CAPF's runtime memory on the router, a field of the Router (`router.capf`).
+
+Apart from `model.py` so that `router.py` can own it without importing CAPF's rules, which
+import the Router.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class CapfState:
+    """CAPF's runtime memory: sessions in progress and operations done under a global oper."""
+
+    sessions: dict[str, str] = field(default_factory=dict)  # device -> state name
+    done: dict[str, str] = field(default_factory=dict)  # device -> global operation completed
+    certificates: dict[str, bytes] = field(default_factory=dict)  # device -> last LSC (DER)
+    by_device: dict[str, Any] = field(default_factory=dict)  # SEP<MAC> -> ephone (an index)

@@ -1,0 +1,54 @@
+"""The router's PKI memory: what the CAs and the router's PKI client keep between requests.
+
+Not configuration and never saved: a reload starts with an empty one (the Router makes a new
+one in `factory_reset`). Kept apart from `ca.py` so that `router.py` can own it without
+importing the CA, which imports the Router.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from cryptography import x509
+
+
+@dataclass
+class Request:
+    """One enrolment request as the CA's request database keeps it."""
+
+    id: int
+    transaction_id: str
+    csr: x509.CertificateSigningRequest
+    requester: x509.Certificate  # the SCEP signer certificate: the reply is encrypted to it
+    cipher: str
+    digest: str
+    state: str = "pending"  # pending, granted, rejected
+    certificate: x509.Certificate | None = None
+    received: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def fingerprint(self) -> str:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        return hashlib.md5(self.csr.public_bytes(Encoding.DER)).hexdigest().upper()
+
+
+@dataclass
+class CaRuntime:
+    """What a CA keeps in memory: its request database."""
+
+    requests: list[Request] = field(default_factory=list)
+    next_id: int = 1
+
+
+@dataclass
+class PkiRuntime:
+    """The router's PKI memory: per-CA request databases, CRLs fetched, enrolments polling."""
+
+    cas: dict[str, CaRuntime] = field(default_factory=dict)
+    crl_cache: dict[str, x509.CertificateRevocationList] = field(default_factory=dict)
+    enrolments: dict[str, object] = field(default_factory=dict)  # trustpoint -> poll state
+    listeners: list[Callable[[], None]] = field(default_factory=list)  # a request changed

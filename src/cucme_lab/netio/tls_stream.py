@@ -11,8 +11,9 @@ here than through `trio.SSLStream` and the standard `ssl` module (docs/architect
 
 The records go through OpenSSL by pyOpenSSL's own cffi binding, not its Connection methods:
 each of those allocates, checks helpers and raises WantReadError for "nothing yet", which
-cost about 25 us a message cycle on this machine, on both sides. The Connection still sets
-the connection up and turns real failures into its exceptions.
+costs 7-10 us more CPU a message cycle (both sides together, `benchmarks/tls_bench.py`) on
+this machine, about a sixth. The Connection still sets the connection up and turns real
+failures into its exceptions.
 
 That binding is private (`OpenSSL._util`, a Connection's `_ssl` and BIO handles), so a
 release may change or drop it. A probe at import checks the names this module uses and runs

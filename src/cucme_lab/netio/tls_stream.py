@@ -48,6 +48,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from OpenSSL import SSL, crypto
 
+_util: ModuleType | None
 try:  # private to pyOpenSSL: the probe below decides whether the records use it
     from OpenSSL import _util
 except ImportError:

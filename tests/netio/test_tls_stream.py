@@ -1,5 +1,8 @@
 """netio's TLS stream on real loopback sockets: handshake, traffic both ways, a reader and a
-writer at once, the peer's certificate, refusals with OpenSSL's reason, closes and timeouts."""
+writer at once, the peer's certificate, refusals with OpenSSL's reason, closes and timeouts.
+
+Every test runs on both record paths: pyOpenSSL's private binding (skipped if the probe
+refuses it here) and its public Connection methods, the fallback."""
 
 from __future__ import annotations
 
@@ -17,6 +20,18 @@ from cucme_lab.netio.tls_stream import TlsStream
 HOST = "127.0.0.1"
 NULL = "NULL-SHA:@SECLEVEL=0"
 SERVER = "AES128-SHA:NULL-SHA:@SECLEVEL=0"
+
+
+@pytest.fixture(autouse=True, params=tls_stream.PATHS)
+def record_path(request):
+    """The streams a test makes carry their records by this path; the one before, after."""
+    before, why = tls_stream.RECORD_PATH, tls_stream.RECORD_PATH_REASON
+    try:
+        tls_stream.select_path(request.param)
+    except RuntimeError as exc:  # the binding's probe failed: only the public path is left
+        pytest.skip(str(exc))
+    yield request.param
+    tls_stream.select_path(before, reason=why)
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +73,12 @@ def _contexts(pki, who="client", ciphers=NULL):
     return server, client
 
 
-async def test_handshake_and_echo_both_ways(pki):
+async def test_handshake_and_echo_both_ways(pki, record_path):
     server_ctx, client_ctx = _contexts(pki)
     seen = {}
 
     async def echo(stream):
+        assert stream.record_path == record_path
         await stream.do_handshake()
         seen["peer"] = stream.peer_certificate()
         seen["cipher"] = stream.cipher()
@@ -72,6 +88,7 @@ async def test_handshake_and_echo_both_ways(pki):
     with trio.fail_after(10):
         async with trio.open_nursery() as nursery:
             client = await _pair(nursery, server_ctx, client_ctx, echo)
+            assert client.record_path == record_path
             await client.do_handshake()
             assert client.version() == "TLSv1.2"
             assert client.cipher()[0] == "NULL-SHA"

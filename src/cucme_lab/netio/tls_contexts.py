@@ -32,7 +32,7 @@ def _openssl_key(key: rsa.RSAPrivateKey) -> crypto.PKey:
 
 
 def _use_key(ctx: SSL.Context, key: rsa.RSAPrivateKey) -> None:
-    with warnings.catch_warnings():  # a PKey is deprecated input in pyOpenSSL 25-26 (pinned)
+    with warnings.catch_warnings():  # a PKey is deprecated input in pyOpenSSL 25 and later
         warnings.simplefilter("ignore", DeprecationWarning)
         ctx.use_privatekey(_openssl_key(key))
 

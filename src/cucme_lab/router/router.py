@@ -88,9 +88,8 @@ class Router:
         root.set("version", f"version {IOS_VERSION_SHORT}")
         root.set("service timestamps debug", "service timestamps debug datetime msec")
         root.set("service timestamps log", "service timestamps log datetime msec")
-        root.set("service password-encryption", "no service password-encryption",
-                 {"enabled": False})
-        root.set("hostname", "hostname Router", {"name": "Router"})
+        # hostname Router, no service password-encryption, no ip http server and no ip http
+        # secure-server are the defaults of RootConfig's typed settings.
         root.set("boot-start-marker", "boot-start-marker")
         root.set("boot-end-marker", "boot-end-marker")
         root.set("aaa new-model", "no aaa new-model", {"enabled": False})
@@ -99,8 +98,6 @@ class Router:
             self.interface(name, create=True)
         self.interface("Vlan1", create=True)
         root.set("ip forward-protocol", "ip forward-protocol nd")
-        root.set("ip http server", "no ip http server", {"enabled": False})
-        root.set("ip http secure-server", "no ip http secure-server", {"enabled": False})
         root.section("control-plane", (), "control-plane")
         root.section("line con", ("0",), "line con 0")
         root.section("line aux", ("0",), "line aux 0")
@@ -111,7 +108,7 @@ class Router:
 
     @property
     def hostname(self) -> str:
-        return self.config.value("hostname", "name", "Router")
+        return self.config.hostname
 
     def interface(self, name: str, create: bool = False) -> Section | None:
         sec = self.config.find("interface", (name,))

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import cucme_lab.shell.vty  # noqa: F401  (registers the vty front end with the network services)
 from cucme_lab.router import access as ra
-from cucme_lab.shell.commands.common import setting
+from cucme_lab.router.config.root import RootConfig
+from cucme_lab.shell.commands.common import setting, typed_setting
 from cucme_lab.shell.declarations import command
 from cucme_lab.shell.session import Ctx
 
@@ -91,7 +92,7 @@ def show_ip_ssh(c: Ctx) -> None:
           f"{ra.ssh_retries(config)}")
 
 
-setting("config", "ip ssh rsa keypair-name WORD:name", help=HELP)
+typed_setting("config", RootConfig, "ip ssh rsa keypair-name WORD:name", "ssh_keypair", help=HELP)
 
 
 # --- clear line ------------------------------------------------------------------------------

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from cucme_lab.router.addresses import AddressPlan
-from cucme_lab.router.chassis import Chassis, interface_sort_key
+from cucme_lab.router.chassis import Chassis
 from cucme_lab.router.clock import Clock
+from cucme_lab.router.config.interfaces import INTERFACE, Duplex, Interface, IpAddressing, Speed
+from cucme_lab.router.config.interfaces import interface as find_interface
 from cucme_lab.router.config.order import group_of
 from cucme_lab.router.config.root import RootConfig
-from cucme_lab.router.config.section import Section, Setting
+from cucme_lab.router.config.section import Setting
 from cucme_lab.router.debugging import Debugging
 from cucme_lab.router.eventlog import EventLog
 from cucme_lab.router.pki.keystore import KeyStore, load_pem, save_pem
@@ -28,11 +30,6 @@ IOS_VERSION_SHORT = "12.4"
 IOS_VERSION = "12.4(24)T8"
 IOS_IMAGE = "c2800nm-adventerprisek9-mz.124-24.T8.bin"
 CME_VERSION = "7.1"
-
-
-class InterfaceSection(Section):
-    def sort_key(self) -> tuple:
-        return interface_sort_key(self.ident[0])
 
 
 @dataclass
@@ -110,20 +107,22 @@ class Router:
     def hostname(self) -> str:
         return self.config.hostname
 
-    def interface(self, name: str, create: bool = False) -> Section | None:
-        sec = self.config.find("interface", (name,))
+    def interface(self, name: str, create: bool = False) -> Interface | None:
+        """The `interface NAME` block; `create` makes it with IOS's defaults for its type."""
+        sec = find_interface(self.config, name)
         if sec is None and create:
-            sec = self.config.section("interface", (name,), f"interface {name}", InterfaceSection)
+            sec = self.config.section(INTERFACE, (name,), f"interface {name}", Interface)
+            assert isinstance(sec, Interface)
             kind = name.rstrip("0123456789/.")
             switch_port = kind == "FastEthernet" and name.count("/") == 2  # EtherSwitch module
             if kind in ("FastEthernet", "GigabitEthernet", "Serial") and not switch_port:
-                sec.set("ip address", "no ip address", {"address": None})
-                sec.set("shutdown", "shutdown", {"shutdown": True})
+                sec.ip = IpAddressing()
+                sec.shutdown = True
                 if kind != "Serial":
-                    sec.set("duplex", "duplex auto")
-                    sec.set("speed", "speed auto")
+                    sec.duplex = Duplex.AUTO
+                    sec.speed = Speed.AUTO
             elif kind == "Vlan":
-                sec.set("ip address", "no ip address", {"address": None})
+                sec.ip = IpAddressing()
         return sec
 
     def runtime_state(self, name: str, factory: Callable[[], Any]) -> Any:

@@ -945,8 +945,8 @@ async def _subject_ip(c: Ctx, tp: TrustpointSection) -> str | None | bool:
     except ValueError:
         pass
     sec = c.router.interface(given) if given else None
-    addr = sec.value("ip address", "address") if sec is not None else None
-    if not addr:
+    addr = sec.address.ip if sec is not None and sec.address is not None else None
+    if addr is None:
         c.out(f"% Invalid interface or IP address: {given}")  # [U]
         return False
     return str(addr)

@@ -26,7 +26,7 @@ class EchoService:
     name = "echo"
 
     def wanted(self, lab):
-        if not lab.router.config.value("ip http server", "enabled", False):
+        if not lab.router.config.http_server:
             return []
         return [Binding("echo", "1.2.3.4", 7777)]
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cucme_lab.router import passwords
+from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.config.section import Section
 
 PROTOCOL_PORTS = {"ssh": 22, "telnet": 23}
@@ -512,20 +513,12 @@ def has_privilege_overrides(config: Section) -> bool:
 
 # --- SSH -------------------------------------------------------------------------------------
 
-def domain_name(config: Section) -> str | None:
-    for key in ("ip domain name", "ip domain-name"):
-        s = config.settings.get(key)
-        if s is not None and s.line.split()[0] != "no":
-            return s.line.split()[-1]
-    return None
-
-
 def ssh_key_label(router: Any) -> str:
     """`ip ssh rsa keypair-name`, else the default key name `hostname.domain`."""
-    named = router.config.value("ip ssh rsa keypair-name", "name")
+    named = router.config.ssh_keypair
     if named:
         return str(named)
-    domain = domain_name(router.config)
+    domain = router.config.domain_name
     return f"{router.hostname}.{domain}" if domain else router.hostname
 
 
@@ -540,13 +533,14 @@ def ssh_host_key(router: Any) -> Any | None:
     return key
 
 
-def ssh_version(config: Section) -> str:
-    return "2.0" if config.value("ip ssh version", "v") == 2 else "1.99"
+def ssh_version(config: RootConfig) -> str:
+    return "2.0" if config.ssh_version == 2 else "1.99"
 
 
-def ssh_retries(config: Section) -> int:
-    return int(config.value("ip ssh authentication-retries", "n", 3))
+def ssh_retries(config: RootConfig) -> int:
+    return config.ssh_login_retries
 
 
-def ssh_timeout(config: Section) -> int:
-    return int(config.value("ip ssh time-out", "t", 120))
+def ssh_timeout(config: RootConfig) -> int:
+    return config.ssh_login_timeout
+

@@ -15,11 +15,13 @@ from typing import Any
 from cucme_lab.router.access import VtyState
 from cucme_lab.router.addresses import AddressMap
 from cucme_lab.router.capf.state import CapfState
-from cucme_lab.router.chassis import Chassis, interface_sort_key
+from cucme_lab.router.chassis import Chassis
 from cucme_lab.router.clock import Clock
+from cucme_lab.router.config.interfaces import INTERFACE, Duplex, Interface, IpAddressing, Speed
+from cucme_lab.router.config.interfaces import interface as find_interface
 from cucme_lab.router.config.order import group_of
 from cucme_lab.router.config.root import RootConfig
-from cucme_lab.router.config.section import Section, Setting
+from cucme_lab.router.config.section import Setting
 from cucme_lab.router.debugging import Debugging
 from cucme_lab.router.eventlog import EventLog
 from cucme_lab.router.pki.keystore import KeyStore, load_pem, save_pem
@@ -32,11 +34,6 @@ IOS_VERSION_SHORT = "12.4"
 IOS_VERSION = "12.4(24)T8"
 IOS_IMAGE = "c2800nm-adventerprisek9-mz.124-24.T8.bin"
 CME_VERSION = "7.1"
-
-
-class InterfaceSection(Section):
-    def sort_key(self) -> tuple:
-        return interface_sort_key(self.ident[0])
 
 
 @dataclass
@@ -102,9 +99,8 @@ class Router:
         root.set("version", f"version {IOS_VERSION_SHORT}")
         root.set("service timestamps debug", "service timestamps debug datetime msec")
         root.set("service timestamps log", "service timestamps log datetime msec")
-        root.set("service password-encryption", "no service password-encryption",
-                 {"enabled": False})
-        root.set("hostname", "hostname Router", {"name": "Router"})
+        # hostname Router, no service password-encryption, no ip http server and no ip http
+        # secure-server are the defaults of RootConfig's typed settings.
         root.set("boot-start-marker", "boot-start-marker")
         root.set("boot-end-marker", "boot-end-marker")
         root.set("aaa new-model", "no aaa new-model", {"enabled": False})
@@ -113,8 +109,6 @@ class Router:
             self.interface(name, create=True)
         self.interface("Vlan1", create=True)
         root.set("ip forward-protocol", "ip forward-protocol nd")
-        root.set("ip http server", "no ip http server", {"enabled": False})
-        root.set("ip http secure-server", "no ip http secure-server", {"enabled": False})
         root.section("control-plane", (), "control-plane")
         root.section("line con", ("0",), "line con 0")
         root.section("line aux", ("0",), "line aux 0")
@@ -125,22 +119,24 @@ class Router:
 
     @property
     def hostname(self) -> str:
-        return self.config.value("hostname", "name", "Router")
+        return self.config.hostname
 
-    def interface(self, name: str, create: bool = False) -> Section | None:
-        sec = self.config.find("interface", (name,))
+    def interface(self, name: str, create: bool = False) -> Interface | None:
+        """The `interface NAME` block; `create` makes it with IOS's defaults for its type."""
+        sec = find_interface(self.config, name)
         if sec is None and create:
-            sec = self.config.section("interface", (name,), f"interface {name}", InterfaceSection)
+            sec = self.config.section(INTERFACE, (name,), f"interface {name}", Interface)
+            assert isinstance(sec, Interface)
             kind = name.rstrip("0123456789/.")
             switch_port = kind == "FastEthernet" and name.count("/") == 2  # EtherSwitch module
             if kind in ("FastEthernet", "GigabitEthernet", "Serial") and not switch_port:
-                sec.set("ip address", "no ip address", {"address": None})
-                sec.set("shutdown", "shutdown", {"shutdown": True})
+                sec.ip = IpAddressing()
+                sec.shutdown = True
                 if kind != "Serial":
-                    sec.set("duplex", "duplex auto")
-                    sec.set("speed", "speed auto")
+                    sec.duplex = Duplex.AUTO
+                    sec.speed = Speed.AUTO
             elif kind == "Vlan":
-                sec.set("ip address", "no ip address", {"address": None})
+                sec.ip = IpAddressing()
         return sec
 
     def mark_changed(self, user: str = "console") -> None:

@@ -26,6 +26,7 @@ import h11
 import trio
 
 from cucme_lab.router import access as remote_access
+from cucme_lab.router.config.system import HttpAuthentication
 from cucme_lab.router.pki import scep_server
 from cucme_lab.router.pki.ca import interface_addresses
 from cucme_lab.router.pki.credentials import MissingCredentials, credentials
@@ -39,18 +40,6 @@ IDLE_TIMEOUT = 30.0  # seconds a connection may sit without a complete request
 HANDSHAKE_TIMEOUT = 10.0
 SERVER_HEADER = b"cisco-IOS"
 ADMIN_PREFIXES = ("/level/", "/exec/", "/configure/")
-
-
-def http_settings(router: Router) -> dict[str, Any]:
-    cfg = router.config
-    return {
-        "server": bool(cfg.value("ip http server", "enabled", False)),
-        "secure": bool(cfg.value("ip http secure-server", "enabled", False)),
-        "port": int(cfg.value("ip http port", "port", 80)),
-        "secure_port": int(cfg.value("ip http secure-port", "port", 443)),
-        "access_class": cfg.value("ip http access-class", "acl"),
-        "authentication": cfg.value("ip http authentication", "method", "enable"),
-    }
 
 
 @dataclass
@@ -74,7 +63,7 @@ def _bad(router: Router, peer: str, status: int, why: str) -> Response:
 
 def authorized(router: Router, headers: list[tuple[bytes, bytes]]) -> bool:
     """Basic credentials checked by `ip http authentication` (enable is IOS's default)."""
-    method = http_settings(router)["authentication"]
+    method = router.config.http_auth_method
     value = next((v for k, v in headers if k.lower() == b"authorization"), b"")
     if not value.lower().startswith(b"basic "):
         return False
@@ -84,12 +73,12 @@ def authorized(router: Router, headers: list[tuple[bytes, bytes]]) -> bool:
     except (binascii.Error, ValueError):
         return False
     cfg = router.config
-    if method == "local":
+    if method is HttpAuthentication.LOCAL:
         return (remote_access.check_local(cfg, user, password) or 0) >= 15
-    if method == "aaa":  # `aaa authentication login default local` is the lab's AAA
+    if method is HttpAuthentication.AAA:  # the lab's AAA: `aaa authentication login default local`
         return (remote_access.check_local(cfg, user, password) or 0) >= 15 or \
             remote_access.check_enable(cfg, password)
-    if method == "enable":
+    if method is HttpAuthentication.ENABLE:
         return remote_access.check_enable(cfg, password)
     return False  # tacacs: the lab has no TACACS+ server answering
 
@@ -212,14 +201,14 @@ class HttpService:
     name = "http"
 
     def wanted(self, lab) -> list[Binding]:
-        settings = http_settings(lab.router)
+        config = lab.router.config
         bindings = []
         addresses = interface_addresses(lab.router)
-        if settings["server"]:
-            bindings += [Binding("http", a, settings["port"]) for a in addresses]
-        if settings["secure"]:
+        if config.http_server:
+            bindings += [Binding("http", a, config.http_listen_port) for a in addresses]
+        if config.http_secure_server:
             tp = _secure_trustpoint(lab.router)
-            bindings += [Binding("https", a, settings["secure_port"],
+            bindings += [Binding("https", a, config.https_listen_port,
                                  options=(("tls", True), ("trustpoint", tp)))
                          for a in addresses]
         return bindings
@@ -244,7 +233,7 @@ class HttpService:
             await tcp.aclose()
             return
         peer = lab.addresses.to_configured(peer_ip)
-        acl = http_settings(router)["access_class"]
+        acl = router.config.http_access_class
         if acl is not None and not remote_access.acl_permits(
                 router.config, acl, remote_access.Packet(
                     peer, lab.addresses.to_configured(local_ip), local_port, peer_port)):

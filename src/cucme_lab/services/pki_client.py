@@ -20,6 +20,7 @@ import h11
 import trio
 from cryptography import x509
 
+from cucme_lab.router.config.interfaces import interfaces
 from cucme_lab.router.pki import enrolment as enrol_core
 from cucme_lab.router.pki import validation
 from cucme_lab.router.pki.ca import interface_addresses
@@ -66,12 +67,11 @@ def _source_address(router: Router, host: str) -> str | None:
     mine = interface_addresses(router)
     if not mine:
         return None
-    for sec in router.config.sections("interface"):
-        addr, mask = sec.value("ip address", "address"), sec.value("ip address", "mask")
-        if addr and mask and str(addr) in mine:
-            net = ipaddress.IPv4Network(f"{addr}/{mask}", strict=False)
-            if ipaddress.IPv4Address(host) in net:
-                return router.addresses.to_loopback(str(addr))
+    for sec in interfaces(router.config):
+        addr = sec.address
+        if addr is not None and str(addr.ip) in mine and ipaddress.IPv4Address(host) in \
+                addr.network:
+            return router.addresses.to_loopback(str(addr.ip))
     return router.addresses.to_loopback(mine[0])
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from cucme_lab.router import access as ra
+from cucme_lab.router.config.interfaces import up_addresses
 from cucme_lab.services.manager import Binding
 
 if TYPE_CHECKING:
@@ -25,12 +26,7 @@ if TYPE_CHECKING:
 
 def router_addresses(router: Any) -> list[str]:
     """The configured addresses the router answers on."""
-    found: list[str] = []
-    for sec in router.config.sections("interface"):
-        addr = sec.value("ip address", "address")
-        if addr and not sec.has("shutdown") and addr not in found:
-            found.append(addr)
-    return found
+    return [str(addr) for addr in up_addresses(router.config)]
 
 
 def bindings(lab: ServiceHost, service: str, port: int) -> list[Binding]:

@@ -6,6 +6,7 @@ saved configuration holds comes back exactly as it would on a real router, or fa
 
 from __future__ import annotations
 
+from cucme_lab.router.config.interfaces import interfaces
 from cucme_lab.router.router import Router
 from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.session import Session
@@ -36,8 +37,8 @@ async def reload_router(router: Router, commands: CommandSet) -> str:
     router.factory_reset()
     text = router.startup_config()
     if text:  # a saved configuration says `shutdown` where an interface was down
-        for sec in router.config.sections("interface"):
-            sec.unset("shutdown")
+        for sec in interfaces(router.config):
+            sec.shutdown = False
     out = await apply_config(router, text, commands) if text else ""
     router.last_change = None
     router.unsaved_changes = False

@@ -28,7 +28,7 @@ ORDER: dict[str, list[str]] = {
         "archive",
         "ip ssh",
         "interface",
-        "ip forward-protocol", "ip route", "ip http server", "ip http access-class",
+        "ip forward-protocol", "ip route", "ip http server", "ip http port", "ip http access-class",
         "ip http authentication", "ip http secure-server", "ip http secure-port",
         "ip tacacs source-interface",
         "access-list",

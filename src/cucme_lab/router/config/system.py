@@ -1,16 +1,105 @@
 """Top-level system settings as typed attributes of the running configuration's root block.
 
 `RootConfig` (see `root.py`) mixes this in; the router, the services and the shell read these
-attributes, and each renders its own line (see `model.py`).
+attributes, and each renders its own line (see `model.py`). A setting IOS prints only when it
+was typed (`ip http port`, `ip ssh time-out`) is None until then, and a property gives the value
+the router acts on, IOS's default when the line is absent, as `TelephonyService` does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
 
-from cucme_lab.router.config.model import ConfigBlock
+from cucme_lab.router.config.model import ConfigBlock, line
+
+DEFAULT_HOSTNAME = "Router"
+DEFAULT_HTTP_PORT = 80
+DEFAULT_HTTPS_PORT = 443
+DEFAULT_SSH_TIMEOUT = 120  # seconds to log in
+DEFAULT_SSH_RETRIES = 3
+
+
+class HttpAuthentication(StrEnum):
+    """`ip http authentication`: whose credentials open the web admin pages."""
+
+    AAA = "aaa"
+    ENABLE = "enable"  # IOS's default: the enable password
+    LOCAL = "local"
+    TACACS = "tacacs"
+
+
+class Timezone(NamedTuple):
+    """`clock timezone PST -8 [30]`: the zone's name and its offset from UTC."""
+
+    zone: str
+    hours: int
+    minutes: int = 0
+
+    @property
+    def offset_minutes(self) -> int:
+        """West of UTC the minutes count west too: `-3 30` is 3 h 30 min behind."""
+        return self.hours * 60 + (self.minutes if self.hours >= 0 else -self.minutes)
+
+
+def _switch(on_line: str, off_line: str | None = None) -> Callable[[bool], str | None]:
+    """A line IOS prints as `X` when on and `no X` (or nothing) when off."""
+    return lambda on: on_line if on else off_line
+
+
+def _timezone_line(tz: Timezone) -> str:
+    return f"clock timezone {tz.zone} {tz.hours}" + (f" {tz.minutes}" if tz.minutes else "")
 
 
 @dataclass(eq=False)
 class SystemSettings(ConfigBlock):
     """hostname, the HTTP and SSH servers, and the other system lines the router acts on."""
+
+    # Defaults IOS prints: an empty configuration says `hostname Router`, `no ip http server`.
+    hostname: str = line("hostname", default=DEFAULT_HOSTNAME)
+    password_encryption: bool = line(
+        "service password-encryption",
+        _switch("service password-encryption", "no service password-encryption"),
+        default=False)
+    clock_timezone: Timezone | None = line("clock timezone", _timezone_line)
+    # The RSA key SSH and `crypto key generate rsa` name after `hostname.domain`.
+    domain_name: str | None = line("ip domain name")
+    ssh_version: int | None = line("ip ssh version")  # None: 1.99, both versions
+    ssh_timeout: int | None = line("ip ssh time-out")
+    ssh_retries: int | None = line("ip ssh authentication-retries")
+    ssh_keypair: str | None = line("ip ssh rsa keypair-name")
+    http_server: bool = line("ip http server", _switch("ip http server", "no ip http server"),
+                             default=False)
+    http_secure_server: bool = line(
+        "ip http secure-server", _switch("ip http secure-server", "no ip http secure-server"),
+        default=False)
+    http_port: int | None = line("ip http port")
+    http_secure_port: int | None = line("ip http secure-port")
+    http_authentication: HttpAuthentication | None = line("ip http authentication")
+    http_access_class: int | None = line("ip http access-class")
+
+    @property
+    def ssh_login_timeout(self) -> int:
+        """Seconds an SSH client has to authenticate: `ip ssh time-out`, else 120."""
+        return self.ssh_timeout if self.ssh_timeout is not None else DEFAULT_SSH_TIMEOUT
+
+    @property
+    def ssh_login_retries(self) -> int:
+        """Failed attempts before SSH disconnects: `ip ssh authentication-retries`, else 3."""
+        return self.ssh_retries if self.ssh_retries is not None else DEFAULT_SSH_RETRIES
+
+    @property
+    def http_listen_port(self) -> int:
+        return self.http_port if self.http_port is not None else DEFAULT_HTTP_PORT
+
+    @property
+    def https_listen_port(self) -> int:
+        return self.http_secure_port if self.http_secure_port is not None else \
+            DEFAULT_HTTPS_PORT
+
+    @property
+    def http_auth_method(self) -> HttpAuthentication:
+        """Who may open the admin pages: `ip http authentication`, else the enable password."""
+        return self.http_authentication or HttpAuthentication.ENABLE

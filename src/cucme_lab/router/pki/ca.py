@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from cucme_lab.router.config.interfaces import interfaces
 from cucme_lab.router.config.pki_sections import (
     CHAIN_KIND,
     SERVER_KIND,
@@ -403,12 +404,8 @@ class CertificateServer:
 
 def interface_addresses(router: Router) -> list[str]:
     """The router's configured interface addresses (up interfaces), in interface order."""
-    out = []
-    for sec in router.config.sections("interface"):
-        addr = sec.value("ip address", "address")
-        if addr and not sec.has("shutdown"):
-            out.append(str(addr))
-    return out
+    return [str(sec.up_address) for sec in interfaces(router.config)
+            if sec.up_address is not None]
 
 
 def ca_for_request(router: Router, message: str | None = None) -> CertificateServer | None:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from cucme_lab.router.config.interfaces import interfaces
 from cucme_lab.router.telephony.settings import (
     DEFAULT_KEEPALIVE,
     EPHONE,
@@ -317,13 +318,11 @@ class PhoneRegistry:
     def _in_subnet(router: Router, source: str, ip: str) -> bool:
         src = ipaddress.IPv4Address(source)
         network = ipaddress.IPv4Network(f"{src}/24", strict=False)
-        for sec in router.config.sections("interface"):
-            addr, mask = sec.value("ip address", "address"), sec.value("ip address", "mask")
-            if addr and mask:
-                net = ipaddress.IPv4Network(f"{addr}/{mask}", strict=False)
-                if src in net:
-                    network = net
-                    break
+        for sec in interfaces(router.config):
+            addr = sec.address
+            if addr is not None and src in addr.network:
+                network = addr.network
+                break
         try:
             return ipaddress.IPv4Address(ip) in network
         except ValueError:

@@ -133,7 +133,7 @@ class CommandDeclarations(Declarations):
                 return args[slot]
 
         def handler(c: Ctx) -> None:
-            target = c.target
+            target = section_of(c)  # the root block in global configuration mode
             if not isinstance(target, block):
                 raise DeclarationError(f"{syntax!r} typed in {mode} outside a {block.__name__}")
             if c.no or c.default:

@@ -1,15 +1,24 @@
-"""Interfaces: which exist comes from the chassis; their lines are plain settings."""
+"""Interfaces: which exist comes from the chassis; the lines the router acts on are typed.
+
+`ip address`, `shutdown`, `duplex` and `speed` write the `Interface` block's attributes
+(`cucme_lab.router.config.interfaces`); the others are plain settings nothing reads yet.
+Error texts marked [U] are unconfirmed guesses: no capture of them was found.
+"""
 
 from __future__ import annotations
 
+from ipaddress import IPv4Address, IPv4Interface
+
 from cucme_lab.router.chassis import split_interface
+from cucme_lab.router.config.interfaces import Duplex, Interface, IpAddressing, Speed
 from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
 
 DECLARED = CommandDeclarations()
-command, setting = DECLARED.command, DECLARED.setting
+command, setting, typed_setting = DECLARED.command, DECLARED.setting, DECLARED.typed_setting
 
 IF = "config-if"
+SUBIF = "config-subif"
 
 
 @command("config", "interface INTERFACE:name",
@@ -33,9 +42,9 @@ def interface(c: Ctx) -> None:
         c.router.config.remove("interface", (name,))
         return
     sec = c.router.interface(name, create=True)
-    if virtual and not sec.settings and kind == "Loopback":
-        sec.set("ip address", "no ip address", {"address": None})
-    c.enter("config-subif" if "." in number else IF, sec)
+    if kind == "Loopback" and sec.ip is None:
+        sec.ip = IpAddressing()  # a new loopback shows `no ip address`
+    c.enter(SUBIF if "." in number else IF, sec)
 
 
 def _no_such_interface(c: Ctx) -> None:
@@ -46,22 +55,54 @@ def _no_such_interface(c: Ctx) -> None:
                                              else len(c.line)))
 
 
-@command([IF, "config-subif"], "ip address A.B.C.D:address MASK:mask [secondary]",
-         help={"address": "Set the IP address of an interface"}, no="ip address")
+@command([IF, SUBIF], "ip address A.B.C.D:addr MASK:mask [secondary]",
+         help={"address": "Set the IP address of an interface", "addr": "IP address",
+               "mask": "IP subnet mask", "secondary": "Make this IP address a secondary address"})
 def ip_address(c: Ctx) -> None:
+    """A primary replaces the primary; a secondary is added beside it.
+
+    `no ip address` removes every address; `no ip address A M [secondary]` that one address.
+    """
+    sec: Interface = c.target
+    current = sec.ip or IpAddressing()
+    given = _given_address(c)
+    secondary = "secondary" in c.args
     if c.no or c.default:
-        c.target.set("ip address", "no ip address", {"address": None})
+        if given is None:
+            sec.ip = IpAddressing()
+        elif secondary:
+            sec.ip = IpAddressing(current.primary,
+                                  tuple(a for a in current.secondaries if a != given))
+        elif current.secondaries:
+            c.out("% Must delete secondary before deleting primary")
+        elif current.primary == given:
+            sec.ip = IpAddressing()
         return
-    c.target.set("ip address", f"ip address {c.args['address']} {c.args['mask']}",
-                 {"address": c.args["address"], "mask": c.args["mask"]})
+    if given is None:
+        return
+    if not secondary:
+        sec.ip = IpAddressing(given, current.secondaries)
+    elif current.primary is None:
+        c.out("% Secondary address not allowed without a primary address")  # [U]
+    elif given.ip != current.primary.ip:
+        others = tuple(a for a in current.secondaries if a.ip != given.ip)
+        sec.ip = IpAddressing(current.primary, (*others, given))
 
 
-@command([IF, "config-subif"], "shutdown", help={"shutdown": "Shutdown the selected interface"})
+def _given_address(c: Ctx) -> IPv4Interface | None:
+    """The typed address with its mask; None when absent, or refused for a wildcard mask."""
+    if "addr" not in c.args:
+        return None
+    given = IPv4Interface(f"{c.args['addr']}/{c.args['mask']}")
+    if str(given.netmask) != c.args["mask"]:  # 0.0.0.255 parses as a host mask
+        c.out(f"% Bad mask 0x{int(IPv4Address(c.args['mask'])):X} for address {given.ip}")  # [U]
+        return None
+    return given
+
+
+@command([IF, SUBIF], "shutdown", help={"shutdown": "Shutdown the selected interface"})
 def shutdown(c: Ctx) -> None:
-    if c.no or c.default:
-        c.target.unset("shutdown")
-    else:
-        c.target.set("shutdown", "shutdown", {"shutdown": True})
+    c.target.shutdown = not (c.no or c.default)
 
 
 setting(IF, "description LINE:text", help={"description": "Interface specific description"})
@@ -70,7 +111,7 @@ setting(IF, "switchport voice vlan <1-4094>:vlan",
               "voice": "Voice appliance attributes", "vlan": "Vlan for voice traffic"})
 setting(IF, "switchport access vlan <1-4094>:vlan")
 setting(IF, "switchport mode {access|trunk}:mode")
-setting([IF, "config-subif"], "ip access-group {<1-199>|<1300-2699>|WORD}:acl {in|out}:dir",
+setting([IF, SUBIF], "ip access-group {<1-199>|<1300-2699>|WORD}:acl {in|out}:dir",
         key="ip access-group {dir}", help={"access-group": "Specify access control for "
                                            "packets"},
         no="ip access-group {<1-199>|<1300-2699>|WORD}:acl {in|out}:dir")
@@ -100,5 +141,6 @@ def cdp_enable(c: Ctx) -> None:
         c.target.unset("no cdp enable")
 
 
-setting(IF, "duplex {auto|full|half}:mode")
-setting(IF, "speed {10|100|auto}:speed")
+typed_setting(IF, Interface, "duplex {auto|full|half}:mode", "duplex",
+              lambda a: Duplex(a["mode"]))
+typed_setting(IF, Interface, "speed {10|100|auto}:speed", "speed", lambda a: Speed(a["speed"]))

@@ -91,11 +91,7 @@ CRYPTO_HELP = {
 
 def domain_name(router: Router) -> str | None:
     """`ip domain name X` (or the older `ip domain-name X`) as configured, else None."""
-    for key in ("ip domain name", "ip domain-name"):
-        s = router.config.settings.get(key)
-        if s is not None and s.line.split()[0] != "no":
-            return s.line.split()[-1]
-    return None
+    return router.config.domain_name
 
 
 def default_key_name(router: Router) -> str:
@@ -420,7 +416,7 @@ def _ca_trustpoint(router: Router, name: str) -> None:
 def show_server_lines(router: Router, name: str | None = None) -> list[str]:
     """`show crypto pki server [NAME]` (spec 5.2)."""
     lines: list[str] = []
-    http = router.config.value("ip http server", "enabled", False)
+    http = router.config.http_server
     for sec in certificate_servers(router):
         if name is not None and sec.name != name:
             continue
@@ -951,8 +947,8 @@ async def _subject_ip(c: Ctx, tp: TrustpointSection) -> str | None | bool:
     except ValueError:
         pass
     sec = c.router.interface(given) if given else None
-    addr = sec.value("ip address", "address") if sec is not None else None
-    if not addr:
+    addr = sec.address.ip if sec is not None and sec.address is not None else None
+    if addr is None:
         c.out(f"% Invalid interface or IP address: {given}")  # [U]
         return False
     return str(addr)

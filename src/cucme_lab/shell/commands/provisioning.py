@@ -11,6 +11,7 @@ import ipaddress
 import re
 import time
 
+from cucme_lab.router.config.interfaces import interfaces
 from cucme_lab.router.provisioning import cnf as cnf_files
 from cucme_lab.router.provisioning.ctl import DEBUG_FLAG
 from cucme_lab.router.provisioning.tftp_table import published
@@ -83,9 +84,9 @@ async def _tftp_get(c: Ctx, url: str) -> bytes:
 
 def _egress(c: Ctx) -> str:
     """The interface IOS names in `Loading ... (via X)`: the first one with an address."""
-    for sec in c.router.config.sections("interface"):
-        if sec.value("ip address", "address"):
-            return sec.ident[0]
+    for sec in interfaces(c.router.config):
+        if sec.address is not None:
+            return sec.name
     return "FastEthernet0/0"
 
 

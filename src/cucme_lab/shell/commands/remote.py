@@ -10,11 +10,12 @@ front end the lab gives to the SSH and telnet services.
 from __future__ import annotations
 
 from cucme_lab.router import access as ra
+from cucme_lab.router.config.root import RootConfig
 from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
 
 DECLARED = CommandDeclarations()
-command, setting = DECLARED.command, DECLARED.setting
+command, setting, typed_setting = DECLARED.command, DECLARED.setting, DECLARED.typed_setting
 
 USER = 1
 
@@ -92,7 +93,7 @@ def show_ip_ssh(c: Ctx) -> None:
           f"{ra.ssh_retries(config)}")
 
 
-setting("config", "ip ssh rsa keypair-name WORD:name", help=HELP)
+typed_setting("config", RootConfig, "ip ssh rsa keypair-name WORD:name", "ssh_keypair", help=HELP)
 
 
 # --- clear line ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from cucme_lab.router import router as router_mod
+from cucme_lab.router.config.interfaces import interfaces
 from cucme_lab.router.storage import FLASH_SIZE, NVRAM_SIZE, FlashPathError
 from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
@@ -141,10 +142,10 @@ def show_users(c: Ctx) -> None:
 @command("exec", "show ip interface brief", priv=USER, help=SHOW_HELP)
 def show_ip_int_brief(c: Ctx) -> None:
     c.out(f"{'Interface':<27}{'IP-Address':<16}OK? Method Status                Protocol")
-    for sec in c.router.config.sections("interface"):
-        name = sec.ident[0]
-        addr = sec.value("ip address", "address")
-        shut = sec.has("shutdown")
+    for sec in interfaces(c.router.config):
+        name = sec.name
+        addr = None if sec.address is None else str(sec.address.ip)
+        shut = sec.shutdown
         status = "administratively down" if shut else "up"
         proto = "down" if shut else "up"
         method = "manual" if addr else "unset"

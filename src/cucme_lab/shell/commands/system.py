@@ -5,24 +5,27 @@ from __future__ import annotations
 import re
 
 from cucme_lab.router import passwords
+from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.config.section import Section
+from cucme_lab.router.config.system import HttpAuthentication, Timezone
 from cucme_lab.shell.commands.common import CommandDeclarations, canonical
 from cucme_lab.shell.session import Ctx
 
 DECLARED = CommandDeclarations()
 command, setting, flag = DECLARED.command, DECLARED.setting, DECLARED.flag
+typed_setting = DECLARED.typed_setting
 
 
 @command("config", "hostname WORD:name", no="hostname")
 def hostname(c: Ctx) -> None:
     if c.no or c.default:
-        c.router.config.set("hostname", "hostname Router", {"name": "Router"})
+        c.router.config.reset_setting("hostname")
         return
     name = c.args["name"]
     if not re.fullmatch(r"[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?", name):
         c.out("% Hostname contains one or more illegal characters.")
         return
-    c.router.config.set("hostname", f"hostname {name}", {"name": name})
+    c.router.config.hostname = name
 
 
 # --- secrets and passwords --------------------------------------------------------------------
@@ -36,7 +39,7 @@ def password_line(prefix: str, ptype: int, text: str, router_encrypts: bool) -> 
 
 
 def _encrypting(c: Ctx) -> bool:
-    return bool(c.router.config.value("service password-encryption", "enabled", False))
+    return c.router.config.password_encryption
 
 
 def store_password(sec: Section, key: str, prefix: str, ptype: int, text: str,
@@ -72,8 +75,7 @@ def encrypt_all_passwords(sec: Section) -> None:
          help={"password-encryption": "Encrypt system passwords"})
 def service_password_encryption(c: Ctx) -> None:
     enabled = not (c.no or c.default)
-    line = "service password-encryption" if enabled else "no service password-encryption"
-    c.router.config.set("service password-encryption", line, {"enabled": enabled})
+    c.router.config.password_encryption = enabled
     if enabled:
         encrypt_all_passwords(c.router.config)
 
@@ -400,7 +402,7 @@ setting("config", "gw-accounting {syslog|aaa|file}:how", key="gw-accounting {how
 def clock_timezone(c: Ctx) -> None:
     clock = c.router.clock
     if c.no or c.default:
-        c.router.config.unset("clock timezone")
+        c.router.config.reset_setting("clock_timezone")
         clock.tz_name, clock.tz_offset_minutes = "UTC", 0
         return
     hours, minutes = c.args["hours"], c.arg("minutes", 0)
@@ -408,11 +410,9 @@ def clock_timezone(c: Ctx) -> None:
         c.session.print_error(c.line, _error_at(c.line.find(str(hours), c.line.find(
             c.args["zone"]) + len(c.args["zone"]))))
         return
-    clock.tz_name = c.args["zone"]
-    clock.tz_offset_minutes = hours * 60 + (minutes if hours >= 0 else -minutes)
-    line = f"clock timezone {c.args['zone']} {hours}" + (f" {minutes}" if minutes else "")
-    c.router.config.set("clock timezone", line, {"zone": c.args["zone"], "hours": hours,
-                                                 "minutes": minutes})
+    tz = Timezone(c.args["zone"], hours, minutes)
+    c.router.config.clock_timezone = tz
+    clock.tz_name, clock.tz_offset_minutes = tz.zone, tz.offset_minutes
 
 
 setting("config", "clock summer-time WORD:zone recurring [LINE:rule]",
@@ -429,22 +429,17 @@ setting("config", "ntp clock-period <0-4294967295>:period",
 @command("config", "ip http server", help={"http": "HTTP server configuration",
                                             "server": "Enable HTTP server"})
 def ip_http_server(c: Ctx) -> None:
-    on = not (c.no or c.default)
-    c.router.config.set("ip http server", "ip http server" if on else "no ip http server",
-                        {"enabled": on})
+    c.router.config.http_server = not (c.no or c.default)
 
 
 @command("config", "ip http secure-server", help={"secure-server": "Enable HTTP secure server"})
 def ip_http_secure_server(c: Ctx) -> None:
-    on = not (c.no or c.default)
-    c.router.config.set("ip http secure-server",
-                        "ip http secure-server" if on else "no ip http secure-server",
-                        {"enabled": on})
+    c.router.config.http_secure_server = not (c.no or c.default)
 
 
-setting("config", "ip http secure-port <443-65535>:port",
-        help={"secure-port": "Set the secure server port"},
-        check=lambda c: c.args["port"] == 443 or c.args["port"] >= 1025 or _bad_port(c))
+typed_setting("config", RootConfig, "ip http secure-port <443-65535>:port", "http_secure_port",
+              help={"secure-port": "Set the secure server port"},
+              check=lambda c: c.args["port"] == 443 or c.args["port"] >= 1025 or _bad_port(c))
 
 
 def _bad_port(c: Ctx) -> bool:
@@ -452,11 +447,13 @@ def _bad_port(c: Ctx) -> bool:
     return False
 
 
-setting("config", "ip http authentication {aaa|enable|local|tacacs}:method",
-        help={"authentication": "Set http server authentication method"})
-setting("config", "ip http access-class <1-99>:acl",
-        help={"access-class": "Restrict http server access by access-class"})
-setting("config", "ip http port <80-65535>:port", help={"port": "HTTP server port"})
+typed_setting("config", RootConfig, "ip http authentication {aaa|enable|local|tacacs}:method",
+              "http_authentication", lambda a: HttpAuthentication(a["method"]),
+              help={"authentication": "Set http server authentication method"})
+typed_setting("config", RootConfig, "ip http access-class <1-99>:acl", "http_access_class",
+              help={"access-class": "Restrict http server access by access-class"})
+typed_setting("config", RootConfig, "ip http port <80-65535>:port", "http_port",
+              help={"port": "HTTP server port"})
 
 
 @command("config", "ip domain-lookup", help={"domain-lookup": "Enable IP Domain Name System "
@@ -475,9 +472,9 @@ def ip_domain_lookup2(c: Ctx) -> None:
     ip_domain_lookup(c)
 
 
-setting("config", "ip domain name WORD:name", help={"name": "Define the default domain name"})
-setting("config", "ip domain-name WORD:name", key="ip domain name",
-        render=lambda a: f"ip domain name {a['name']}")
+typed_setting("config", RootConfig, "ip domain name WORD:name", "domain_name",
+              help={"name": "Define the default domain name"})
+typed_setting("config", RootConfig, "ip domain-name WORD:name", "domain_name")  # the older form
 setting("config", "ip name-server A.B.C.D:address",
         help={"name-server": "Specify address of name server to use"})
 setting("config", "ip inspect name WORD:name {tftp|h323|tcp|udp|http|ftp|sip|skinny}:proto "
@@ -486,9 +483,10 @@ setting("config", "ip inspect name WORD:name {tftp|h323|tcp|udp|http|ftp|sip|ski
               "name": "Specify an inspection rule"}, no="ip inspect name WORD:name")
 setting("config", "ip route A.B.C.D:net MASK:mask {A.B.C.D|INTERFACE}:via",
         key="ip route {net} {mask}", no="ip route A.B.C.D:net MASK:mask")
-setting("config", "ip ssh version <1-2>:v", help={"version": "Specify protocol version"})
-setting("config", "ip ssh time-out <1-120>:t")
-setting("config", "ip ssh authentication-retries <0-5>:n")
+typed_setting("config", RootConfig, "ip ssh version <1-2>:v", "ssh_version",
+              help={"version": "Specify protocol version"})
+typed_setting("config", RootConfig, "ip ssh time-out <1-120>:t", "ssh_timeout")
+typed_setting("config", RootConfig, "ip ssh authentication-retries <0-5>:n", "ssh_retries")
 
 # --- lines every running-config carries -------------------------------------------------------
 # A saved configuration must be accepted back verbatim; these lines are what IOS prints by itself.

@@ -12,6 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cucme_lab.router.access_config import (
+    LINE_AUX,
+    LINE_CON,
+    LINE_VTY,
+    TerminalLine,
+    VtyLines,
+)
 from cucme_lab.router.addresses import AddressPlan
 from cucme_lab.router.chassis import Chassis, interface_sort_key
 from cucme_lab.router.clock import Clock
@@ -93,7 +100,6 @@ class Router:
         root.set("hostname", "hostname Router", {"name": "Router"})
         root.set("boot-start-marker", "boot-start-marker")
         root.set("boot-end-marker", "boot-end-marker")
-        root.set("aaa new-model", "no aaa new-model", {"enabled": False})
         root.set("ip cef", "ip cef")
         for name in self.chassis.physical:
             self.interface(name, create=True)
@@ -102,10 +108,10 @@ class Router:
         root.set("ip http server", "no ip http server", {"enabled": False})
         root.set("ip http secure-server", "no ip http secure-server", {"enabled": False})
         root.section("control-plane", (), "control-plane")
-        root.section("line con", ("0",), "line con 0")
-        root.section("line aux", ("0",), "line aux 0")
-        vty = root.section("line vty", ("0", "4"), "line vty 0 4")
-        vty.set("login", "login", {"mode": "line"})
+        # `no aaa new-model` and the vty lines' `login` are the typed defaults of these blocks.
+        root.section(LINE_CON, ("0",), "line con 0", TerminalLine)
+        root.section(LINE_AUX, ("0",), "line aux 0", TerminalLine)
+        root.section(LINE_VTY, ("0", "4"), "line vty 0 4", VtyLines)
         self.last_change = None
         self.unsaved_changes = False
 

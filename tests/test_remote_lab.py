@@ -136,7 +136,7 @@ async def test_access_class_refuses_sources_outside_the_list(tmp_path):
                                     "line vty 0 4\n access-class 101 in\n")
         trusted = await TelnetClient.connect(lab, source="10.1.1.9")
         assert "Username" not in await trusted.until_closed()
-        shown = ra.show_access_lists(lab.router.config, 101)
+        shown = ra.show_access_lists(lab.router, 101)
         assert shown == "Extended IP access list 101\n    10 permit tcp host 10.1.1.9 any eq 22\n"
 
 

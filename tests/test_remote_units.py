@@ -107,22 +107,21 @@ async def test_acl_evaluation_counts_hits(router):
     await configure(router, "access-list 10 remark vty\naccess-list 10 permit 10.1.1.0 0.0.0.255"
                     "\naccess-list 10 deny any log\naccess-list 110 deny tcp any any eq telnet"
                     "\naccess-list 110 permit ip 10.0.0.0 0.255.255.255 host 10.1.1.1\n")
-    config = router.config
-    assert ra.acl_permits(config, 10, ra.Packet("10.1.1.5", "10.1.1.1", 22))
-    assert not ra.acl_permits(config, 10, ra.Packet("10.2.1.5", "10.1.1.1", 22))
-    assert not ra.acl_permits(config, 110, ra.Packet("10.2.1.5", "10.1.1.1", 23))
-    assert ra.acl_permits(config, 110, ra.Packet("10.2.1.5", "10.1.1.1", 22))
-    assert not ra.acl_permits(config, 110, ra.Packet("192.168.1.1", "10.1.1.1", 22))
-    assert ra.acl_permits(config, 55, ra.Packet("192.168.1.1", "10.1.1.1", 22))  # undefined
-    assert ra.show_access_lists(config) == (
+    assert ra.acl_permits(router, 10, ra.Packet("10.1.1.5", "10.1.1.1", 22))
+    assert not ra.acl_permits(router, 10, ra.Packet("10.2.1.5", "10.1.1.1", 22))
+    assert not ra.acl_permits(router, 110, ra.Packet("10.2.1.5", "10.1.1.1", 23))
+    assert ra.acl_permits(router, 110, ra.Packet("10.2.1.5", "10.1.1.1", 22))
+    assert not ra.acl_permits(router, 110, ra.Packet("192.168.1.1", "10.1.1.1", 22))
+    assert ra.acl_permits(router, 55, ra.Packet("192.168.1.1", "10.1.1.1", 22))  # undefined
+    assert ra.show_access_lists(router) == (
         "Standard IP access list 10\n"
         "    10 permit 10.1.1.0, wildcard bits 0.0.0.255 (1 match)\n"
         "    20 deny   any log (1 match)\n"
         "Extended IP access list 110\n"
         "    10 deny tcp any any eq telnet (1 match)\n"
         "    20 permit ip 10.0.0.0 0.255.255.255 host 10.1.1.1 (1 match)\n")
-    ra.clear_acl_counters(config)
-    assert "match" not in ra.show_access_lists(config)
+    ra.clear_acl_counters(router)
+    assert "match" not in ra.show_access_lists(router)
 
 
 async def test_login_methods_and_fallback(router):

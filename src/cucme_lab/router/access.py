@@ -25,7 +25,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cucme_lab.router import passwords
+from cucme_lab.router.access_config import (
+    ENABLE_LEVEL,
+    AclEntry,
+    AclLine,
+    ExtendedEntry,
+    LoginMode,
+    PortMatch,
+    Remark,
+    TerminalLine,
+    Transport,
+    VtyLines,
+    is_standard,
+    vty_blocks,
+)
 from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.config.section import Section
 
@@ -37,56 +50,47 @@ FIRST_VTY = 2  # absolute line numbers as a 2800 without async modules numbers t
 
 # --- lines -----------------------------------------------------------------------------------
 
-def vty_sections(config: Section) -> list[Section]:
-    return config.sections("line vty")
+def vty_sections(config: Section) -> list[VtyLines]:
+    return vty_blocks(config)
 
 
 def vty_count(config: Section) -> int:
     """How many vty lines exist: `line vty 0 4` makes five, `line vty 5 15` eleven more."""
-    top = -1
-    for sec in vty_sections(config):
-        top = max(top, int(sec.ident[-1]))
-    return top + 1
+    return max((sec.last for sec in vty_blocks(config)), default=-1) + 1
 
 
-def vty_section(config: Section, number: int) -> Section | None:
-    for sec in vty_sections(config):
-        if int(sec.ident[0]) <= number <= int(sec.ident[-1]):
+def vty_section(config: Section, number: int) -> VtyLines | None:
+    for sec in vty_blocks(config):
+        if sec.first <= number <= sec.last:
             return sec
     return None
 
 
-def transports(sec: Section | None) -> list[str]:
+def transports(sec: TerminalLine | None) -> list[str]:
     """What `transport input` lets in. IOS 12.4 lets in every protocol by default [M]; the
     chapter's "by default the vty's transport is Telnet" predates SSH on the router."""
     if sec is None:
         return []
-    values = sec.get("transport input")
-    if values is None:
-        return ["ssh", "telnet"]
-    protos = list(values.get("protocols", []))
-    if protos == ["all"]:
-        return ["ssh", "telnet"]
-    if protos == ["none"]:
+    protos = sec.transport_input
+    if protos is None or protos == (Transport.ALL,):
+        return [Transport.SSH, Transport.TELNET]
+    if protos == (Transport.NONE,):
         return []
-    return protos
+    return list(protos)
 
 
-def exec_timeout(sec: Section | None) -> float | None:
+def exec_timeout(sec: TerminalLine | None) -> float | None:
     """Seconds of idle input before the line is dropped; None when `exec-timeout 0 0`."""
-    if sec is None:
+    if sec is None or sec.exec_timeout is None:
         return 600.0
-    values = sec.get("exec-timeout")
-    if values is None:
-        return 600.0
-    seconds = int(values.get("minutes", 10)) * 60 + int(values.get("seconds", 0) or 0)
+    seconds = sec.exec_timeout.total
     return float(seconds) if seconds > 0 else None
 
 
-def line_privilege(sec: Section | None) -> int:
-    if sec is None:
+def line_privilege(sec: TerminalLine | None) -> int:
+    if sec is None or sec.privilege is None:
         return 1
-    return int(sec.value("privilege level", "level", 1))
+    return sec.privilege
 
 
 # --- access lists ----------------------------------------------------------------------------
@@ -102,30 +106,31 @@ class Packet:
     proto: str = "tcp"
 
 
-def acl_entries(config: Section, acl: int | str) -> list[Any]:
-    """The entries of numbered ACL `acl` in order (remarks included), as settings."""
-    return config.with_prefix(f"access-list {acl}")
+def _acl_number(acl: int | str) -> int | None:
+    """The number an access-class names; None for a name (no named lists are configurable)."""
+    try:
+        return int(acl)
+    except ValueError:
+        return None
 
 
-def acl_defined(config: Section, acl: int | str) -> bool:
-    return any("action" in s.values for s in acl_entries(config, acl))
+def acl_entries(config: RootConfig, acl: int | str) -> list[AclLine]:
+    """The lines of numbered ACL `acl` in order, remarks included."""
+    number = _acl_number(acl)
+    return [] if number is None else list(config.access_lists.get(number, []))
 
 
-def _net_match(net: str | None, addr: str) -> bool:
+def acl_defined(config: RootConfig, acl: int | str) -> bool:
+    return any(not isinstance(e, Remark) for e in acl_entries(config, acl))
+
+
+def _net_match(net: ipaddress.IPv4Network | None, addr: str) -> bool:
     if net is None:
         return True
     try:
-        return ipaddress.IPv4Address(addr) in ipaddress.IPv4Network(net)
+        return ipaddress.IPv4Address(addr) in net
     except ValueError:
         return False
-
-
-def _port_match(rule: tuple[str, int] | list | None, port: int) -> bool:
-    if not rule:
-        return True
-    op, value = rule[0], int(rule[1])
-    return {"eq": port == value, "neq": port != value, "lt": port < value,
-            "gt": port > value}.get(op, False)
 
 
 def _proto_match(proto: str, packet: Packet) -> bool:
@@ -135,110 +140,132 @@ def _proto_match(proto: str, packet: Packet) -> bool:
     return proto == packet.proto or proto == numbers.get(packet.proto)
 
 
-def entry_matches(values: dict[str, Any], packet: Packet) -> bool:
-    if "action" not in values:
+def entry_matches(entry: AclLine, packet: Packet) -> bool:
+    if isinstance(entry, Remark):
         return False
-    if "proto" not in values:  # standard ACL: the source address only
-        return _net_match(values.get("src"), packet.src)
-    if not _proto_match(str(values["proto"]), packet):
+    if not isinstance(entry, ExtendedEntry):  # standard ACL: the source address only
+        return _net_match(entry.source, packet.src)
+    if not _proto_match(entry.protocol, packet):
         return False
-    if values.get("established"):
+    if entry.established:
         return False  # a new connection's SYN has no ACK or RST set
-    return (_net_match(values.get("src"), packet.src)
-            and _net_match(values.get("dst"), packet.dst)
-            and _port_match(values.get("sport"), packet.sport)
-            and _port_match(values.get("dport"), packet.dport))
+    return (_net_match(entry.source, packet.src)
+            and _net_match(entry.destination, packet.dst)
+            and (entry.source_port is None or entry.source_port.matches(packet.sport))
+            and (entry.destination_port is None
+                 or entry.destination_port.matches(packet.dport)))
 
 
-def acl_permits(config: Section, acl: int | str, packet: Packet) -> bool:
+@dataclass
+class AclCounters:
+    """The match counts `show access-lists` prints: runtime state, not configuration.
+
+    Counted per entry object, so an entry typed again (or a list removed and typed anew)
+    starts from zero, and counts go with a reload. Each count holds its entry, so that the
+    entry's id cannot be reused while it is counted.
+    """
+
+    hits: dict[int, tuple[AclEntry, int]] = field(default_factory=dict)
+
+    def count(self, entry: AclEntry) -> None:
+        self.hits[id(entry)] = (entry, self.of(entry) + 1)
+
+    def of(self, entry: AclEntry) -> int:
+        held = self.hits.get(id(entry))
+        return 0 if held is None else held[1]
+
+    def clear(self, entries: list[AclLine]) -> None:
+        for entry in entries:
+            self.hits.pop(id(entry), None)
+
+
+def acl_counters(router: Any) -> AclCounters:
+    return router.acl_counters
+
+
+def acl_permits(router: Any, acl: int | str, packet: Packet) -> bool:
     """Judge a packet, counting the hit on the entry that decided.
 
     An access-class naming an ACL that has no entries lets everything through, as on IOS;
     the implicit `deny any` at the end of a defined list is not counted.
     """
-    entries = [s for s in acl_entries(config, acl) if "action" in s.values]
+    entries = [e for e in acl_entries(router.config, acl) if not isinstance(e, Remark)]
     if not entries:
         return True
-    for s in entries:
-        if entry_matches(s.values, packet):
-            s.values["matches"] = int(s.values.get("matches", 0)) + 1
-            return s.values["action"] == "permit"
+    for entry in entries:
+        if entry_matches(entry, packet):
+            acl_counters(router).count(entry)
+            return entry.action == "permit"
     return False
 
 
-def clear_acl_counters(config: Section, acl: int | str | None = None) -> None:
-    for key, s in config.settings.items():
-        if key.startswith("access-list ") and (acl is None or
-                                               key.startswith(f"access-list {acl} ")):
-            s.values.pop("matches", None)
+def clear_acl_counters(router: Any, acl: int | str | None = None) -> None:
+    counters = acl_counters(router)
+    for n, entries in router.config.access_lists.items():
+        if acl is None or _acl_number(acl) == n:
+            counters.clear(entries)
 
 
-def _acl_numbers(config: Section) -> list[int]:
-    numbers = set()
-    for key, s in config.settings.items():
-        if key.startswith("access-list ") and "action" in s.values:
-            numbers.add(int(s.values["acl"]))
-    return sorted(numbers)
+def _acl_numbers(config: RootConfig) -> list[int]:
+    return sorted(n for n, entries in config.access_lists.items()
+                  if any(not isinstance(e, Remark) for e in entries))
 
 
-def _addr_text(net: str | None, standard: bool) -> str:
+def _addr_text(net: ipaddress.IPv4Network | None, standard: bool) -> str:
     if net is None:
         return "any"
-    n = ipaddress.IPv4Network(net)
-    if n.prefixlen == 32:
-        return str(n.network_address) if standard else f"host {n.network_address}"
+    if net.prefixlen == 32:
+        return str(net.network_address) if standard else f"host {net.network_address}"
     if standard:
-        return f"{n.network_address}, wildcard bits {n.hostmask}"
-    return f"{n.network_address} {n.hostmask}"
+        return f"{net.network_address}, wildcard bits {net.hostmask}"
+    return f"{net.network_address} {net.hostmask}"
 
 
-def _port_text(rule: tuple[str, int] | list | None) -> str:
-    if not rule:
+def _port_text(rule: PortMatch | None) -> str:
+    if rule is None:
         return ""
     from_names = {22: "22", 23: "telnet", 80: "www", 49: "tacacs"}  # IOS names well-known ports
-    return f" {rule[0]} {from_names.get(int(rule[1]), str(rule[1]))}"
+    return f" {rule.op} {from_names.get(rule.port, str(rule.port))}"
 
 
-def show_access_lists(config: Section, acl: int | None = None) -> str:
+def show_access_lists(router: Any, acl: int | None = None) -> str:
     """`show access-lists`: each list with sequence numbers and hit counts.
 
     Layout as IOS 12.4 prints it [M]: standard entries pad `deny` to the width of `permit`,
     wildcard masks read `, wildcard bits`, and remarks are not shown.
     """
+    config: RootConfig = router.config
+    counters = acl_counters(router)
     out: list[str] = []
     for n in _acl_numbers(config):
         if acl is not None and n != acl:
             continue
-        standard = n < 100 or 1300 <= n <= 1999
+        standard = is_standard(n)
         out.append(f"{'Standard' if standard else 'Extended'} IP access list {n}")
         seq = 0
-        for s in acl_entries(config, n):
-            v = s.values
-            if "action" not in v:
+        for e in config.access_lists[n]:
+            if isinstance(e, Remark):
                 continue
             seq += 10
-            if standard:
-                body = f"{v['action']:<6} {_addr_text(v.get('src'), True)}"
+            if isinstance(e, ExtendedEntry):
+                body = (f"{e.action} {e.protocol} {_addr_text(e.source, False)}"
+                        f"{_port_text(e.source_port)} {_addr_text(e.destination, False)}"
+                        f"{_port_text(e.destination_port)}"
+                        + (" established" if e.established else ""))
             else:
-                body = (f"{v['action']} {v['proto']} {_addr_text(v.get('src'), False)}"
-                        f"{_port_text(v.get('sport'))} {_addr_text(v.get('dst'), False)}"
-                        f"{_port_text(v.get('dport'))}"
-                        + (" established" if v.get("established") else ""))
-            if v.get("log"):
+                body = f"{e.action:<6} {_addr_text(e.source, True)}"
+            if e.log:
                 body += " log"
-            hits = int(v.get("matches", 0))
+            hits = counters.of(e)
             if hits:
                 body += f" ({hits} match{'es' if hits != 1 else ''})"
             out.append(f"    {seq} {body}")
     return "".join(line + "\n" for line in out)
 
 
-def access_class(sec: Section | None) -> str | None:
+def access_class(sec: TerminalLine | None) -> int | str | None:
     """The ACL of `access-class N in` on a line, if any."""
-    if sec is None:
-        return None
-    values = sec.get("access-class in")
-    return None if values is None else str(values["acl"])
+    return None if sec is None else sec.access_class_in
 
 
 # --- vty lines in use ------------------------------------------------------------------------
@@ -314,7 +341,7 @@ def admit(router: Any, protocol: str, peer: str, peer_port: int, local: str) -> 
     sec = vty_section(config, line)
     acl = access_class(sec)
     port = PROTOCOL_PORTS[protocol]
-    if acl is not None and not acl_permits(config, acl, Packet(peer, local, port, peer_port)):
+    if acl is not None and not acl_permits(router, acl, Packet(peer, local, port, peer_port)):
         return Admission(None, "access-class")
     conn = VtyConnection(protocol, line, peer, peer_port, local, port)
     state.connections[line] = conn
@@ -323,97 +350,81 @@ def admit(router: Any, protocol: str, peer: str, peer_port: int, local: str) -> 
 
 # --- authentication --------------------------------------------------------------------------
 
-def aaa_enabled(config: Section) -> bool:
-    return bool(config.value("aaa new-model", "enabled", False))
+def aaa_enabled(config: RootConfig) -> bool:
+    return config.aaa_new_model
 
 
-def login_methods(config: Section, sec: Section | None) -> list[str]:
+def login_methods(config: RootConfig, sec: TerminalLine | None) -> list[str]:
     """The methods a login on this line tries, in order; [] means no login is asked.
 
     Without AAA: `login` is ["line"], `login local` ["local"], `no login` []. With
     `aaa new-model` the line uses its `login authentication` list (`default` unless set), and
     with no such list the local user database, as IOS does.
     """
-    if aaa_enabled(config):
-        name = (sec.value("login authentication", "list", "default") if sec is not None
-                else "default")
-        values = config.get(f"aaa authentication login {name}")
-        if values is None:
-            return ["local"]
-        return list(values["methods"])
-    if sec is None:
+    if config.aaa_new_model:
+        name = (sec.login_authentication if sec is not None else None) or "default"
+        methods = config.aaa_login_lists.get(name)
+        return ["local"] if methods is None else list(methods)
+    if sec is None or sec.login is None:
         return []
-    mode = sec.value("login", "mode")
-    if mode == "local":
-        return ["local"]
-    if mode == "line":
-        return ["line"]
-    return []
+    return ["local"] if sec.login is LoginMode.LOCAL else ["line"]
 
 
-def enable_methods(config: Section) -> list[str] | None:
+def enable_methods(config: RootConfig) -> list[str] | None:
     """The AAA enable list, or None when `enable` checks the enable secret as usual."""
-    if not aaa_enabled(config):
+    if not config.aaa_new_model or config.aaa_enable_methods is None:
         return None
-    values = config.get("aaa authentication enable default")
-    return None if values is None else list(values["methods"])
+    return list(config.aaa_enable_methods)
 
 
 def needs_username(methods: list[str]) -> bool:
     return any(m == "local" or m == "local-case" or m.startswith("group") for m in methods)
 
 
-def local_users(config: Section) -> dict[str, dict[str, Any]]:
-    return {s.values["user"]: s.values for key, s in config.settings.items()
-            if key.startswith("username ") and "user" in s.values}
-
-
-def check_local(config: Section, user: str, password: str, case_sensitive: bool = True
+def check_local(config: RootConfig, user: str, password: str, case_sensitive: bool = True
                 ) -> int | None:
     """The user's privilege when the name and password match a `username` line, else None."""
-    users = local_users(config)
-    values = users.get(user)
-    if values is None and not case_sensitive:
-        values = next((v for name, v in users.items() if name.lower() == user.lower()), None)
-    if values is None:
+    entry = config.users.get(user)
+    if entry is None and not case_sensitive:
+        entry = next((u for name, u in config.users.items() if name.lower() == user.lower()),
+                     None)
+    if entry is None or not entry.credential.matches(password):
         return None
-    stored = values.get("hash") if values.get("secret") else values.get("text")
-    if stored is None or not passwords.verify_secret(int(values["type"]), stored, password):
-        return None
-    return int(values.get("priv", 1))
+    return entry.level
 
 
-def line_password_set(sec: Section | None) -> bool:
-    return sec is not None and sec.get("password") is not None
+def line_password_set(sec: TerminalLine | None) -> bool:
+    return sec is not None and sec.password is not None
 
 
-def check_line(sec: Section | None, password: str) -> bool:
-    values = None if sec is None else sec.get("password")
-    if values is None:
-        return False
-    return passwords.verify_secret(int(values["type"]), values["text"], password)
+def check_line(sec: TerminalLine | None, password: str) -> bool:
+    return sec is not None and sec.password is not None and sec.password.matches(password)
 
 
-def enable_password_set(config: Section, level: int = 15) -> bool:
-    suffix = "" if level == 15 else f" level {level}"
-    return config.has("enable secret" + suffix) or config.has("enable password" + suffix)
+def enable_password_set(config: RootConfig, level: int = ENABLE_LEVEL) -> bool:
+    return level in config.enable_secrets or level in config.enable_passwords
 
 
-def check_enable(config: Section, password: str, level: int = 15) -> bool:
-    """`enable secret` wins over `enable password`, as on IOS."""
-    suffix = "" if level == 15 else f" level {level}"
-    secret = config.get("enable secret" + suffix)
+def enable_checker(config: RootConfig, level: int = ENABLE_LEVEL
+                   ) -> Callable[[str], bool] | None:
+    """What checks a password for `enable [level]`, or None when none is configured.
+
+    `enable secret` wins over `enable password`, as on IOS.
+    """
+    secret = config.enable_secrets.get(level)
     if secret is not None:
-        return passwords.verify_secret(int(secret["type"]), secret["hash"], password)
-    plain = config.get("enable password" + suffix)
-    if plain is not None:
-        return passwords.verify_secret(int(plain["type"]), plain["text"], password)
-    return False
+        return secret.matches
+    plain = config.enable_passwords.get(level)
+    return None if plain is None else plain.matches
 
 
-def tacacs_servers(config: Section) -> list[str]:
-    return [s.values["host"] for key, s in config.settings.items()
-            if key.startswith("tacacs-server host ")]
+def check_enable(config: RootConfig, password: str, level: int = ENABLE_LEVEL) -> bool:
+    check = enable_checker(config, level)
+    return check is not None and check(password)
+
+
+def tacacs_servers(config: RootConfig) -> list[str]:
+    return [str(host) for host in config.tacacs_servers]
 
 
 PASS, FAIL, ERROR = "PASS", "FAIL", "ERROR"
@@ -427,7 +438,7 @@ class Verdict:
     tried: list[tuple[str, str]] = field(default_factory=list)  # (method, PASS/FAIL/ERROR)
 
 
-def try_method(config: Section, sec: Section | None, method: str, user: str, password: str,
+def try_method(config: RootConfig, sec: TerminalLine | None, method: str, user: str, password: str,
                tacacs: Callable[[str], str]) -> tuple[str, int]:
     """One AAA method's answer (PASS, FAIL or ERROR) and the privilege it grants.
 
@@ -440,7 +451,7 @@ def try_method(config: Section, sec: Section | None, method: str, user: str, pas
         answer = tacacs(method.split(" ", 1)[1])
         return answer, base
     if method in ("local", "local-case"):
-        if not local_users(config):
+        if not config.users:
             return ERROR, base
         priv = check_local(config, user, password, case_sensitive=(method == "local-case"))
         return (FAIL, base) if priv is None else (PASS, priv)
@@ -457,7 +468,7 @@ def try_method(config: Section, sec: Section | None, method: str, user: str, pas
     return ERROR, base  # krb5 and anything else this router cannot do
 
 
-def walk_methods(config: Section, sec: Section | None, methods: list[str], user: str,
+def walk_methods(config: RootConfig, sec: TerminalLine | None, methods: list[str], user: str,
                  password: str, tacacs: Callable[[str], str]) -> Verdict:
     verdict = Verdict(False)
     for method in methods:
@@ -485,7 +496,7 @@ def record_failure(router: Any, user: str, source: str, port: int, stamp: str) -
 
 # --- per-command privilege -------------------------------------------------------------------
 
-def command_privilege(config: Section, keywords: list[str]) -> int | None:
+def command_privilege(config: RootConfig, keywords: list[str]) -> int | None:
     """The level `privilege exec level N ...` gives a command, or None if none does.
 
     `keywords` are the command's words as the parser resolved them (full keywords, then the
@@ -494,21 +505,18 @@ def command_privilege(config: Section, keywords: list[str]) -> int | None:
     to longer ones, unless `all` is given [C: command reference]).
     """
     best: tuple[int, int] | None = None
-    for key, s in config.settings.items():
-        if not key.startswith("privilege exec level "):
+    for command, level in config.command_privileges.items():
+        words = command.lower().split()
+        if not words or len(words) != len(keywords):
             continue
-        words = str(s.values.get("command", "")).lower().split()
-        if not words or len(words) > len(keywords):
-            continue
-        if all(k.lower().startswith(w) for w, k in zip(words, keywords, strict=False)) and \
-                len(words) == len(keywords):
+        if all(k.lower().startswith(w) for w, k in zip(words, keywords, strict=True)):
             if best is None or len(words) > best[0]:
-                best = (len(words), int(s.values["level"]))
+                best = (len(words), level)
     return None if best is None else best[1]
 
 
-def has_privilege_overrides(config: Section) -> bool:
-    return any(k.startswith("privilege exec level ") for k in config.settings)
+def has_privilege_overrides(config: RootConfig) -> bool:
+    return bool(config.command_privileges)
 
 
 # --- SSH -------------------------------------------------------------------------------------

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cucme_lab.router.access import VtyState
+from cucme_lab.router.access import AclCounters, VtyState
+from cucme_lab.router.access_config import (
+    LINE_AUX,
+    LINE_CON,
+    LINE_VTY,
+    TerminalLine,
+    VtyLines,
+)
 from cucme_lab.router.addresses import AddressMap
 from cucme_lab.router.capf.state import CapfState
 from cucme_lab.router.chassis import Chassis
@@ -68,6 +75,7 @@ class Router:
     pki_runtime: PkiRuntime = field(init=False)  # CA request databases, CRLs, enrolments
     capf: CapfState = field(init=False)  # CAPF sessions and completed operations
     provisioning: ProvisioningState = field(init=False)  # the published TFTP table
+    acl_counters: AclCounters = field(init=False)  # access-list hits (`show access-lists`)
 
     def __post_init__(self) -> None:
         self.log = EventLog(self.clock)
@@ -94,6 +102,7 @@ class Router:
         self.pki_runtime = PkiRuntime()
         self.capf = CapfState()
         self.provisioning = ProvisioningState(self.storage, self.notify)
+        self.acl_counters = AclCounters()
         self.config = RootConfig("root")
         root = self.config
         root.set("version", f"version {IOS_VERSION_SHORT}")
@@ -103,17 +112,16 @@ class Router:
         # secure-server are the defaults of RootConfig's typed settings.
         root.set("boot-start-marker", "boot-start-marker")
         root.set("boot-end-marker", "boot-end-marker")
-        root.set("aaa new-model", "no aaa new-model", {"enabled": False})
         root.set("ip cef", "ip cef")
         for name in self.chassis.physical:
             self.interface(name, create=True)
         self.interface("Vlan1", create=True)
         root.set("ip forward-protocol", "ip forward-protocol nd")
         root.section("control-plane", (), "control-plane")
-        root.section("line con", ("0",), "line con 0")
-        root.section("line aux", ("0",), "line aux 0")
-        vty = root.section("line vty", ("0", "4"), "line vty 0 4")
-        vty.set("login", "login", {"mode": "line"})
+        # `no aaa new-model` and the vty lines' `login` are the typed defaults of these blocks.
+        root.section(LINE_CON, ("0",), "line con 0", TerminalLine)
+        root.section(LINE_AUX, ("0",), "line aux 0", TerminalLine)
+        root.section(LINE_VTY, ("0", "4"), "line vty 0 4", VtyLines)
         self.last_change = None
         self.unsaved_changes = False
 

@@ -235,7 +235,7 @@ class HttpService:
         peer = lab.addresses.to_configured(peer_ip)
         acl = router.config.http_access_class
         if acl is not None and not remote_access.acl_permits(
-                router.config, acl, remote_access.Packet(
+                router, acl, remote_access.Packet(
                     peer, lab.addresses.to_configured(local_ip), local_port, peer_port)):
             await tcp.aclose()  # IOS drops a client its access-class denies
             return

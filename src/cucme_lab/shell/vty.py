@@ -318,14 +318,14 @@ class VtyFrontend:
 def login_failed(router: Any, conn: ra.VtyConnection, user: str) -> None:
     stamp = router.clock.config_stamp()
     ra.record_failure(router, user, conn.peer, conn.local_port, stamp)
-    if router.config.has("login on-failure"):
+    if router.config.login_on_failure is not None:
         router.log.log(f"%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: {user}] [Source: "
                        f"{conn.peer}] [localport: {conn.local_port}] [Reason: Login "
                        f"Authentication Failed] at {stamp}")
 
 
 def login_succeeded(router: Any, conn: ra.VtyConnection, user: str) -> None:
-    if router.config.has("login on-success"):
+    if router.config.login_on_success is not None:
         router.log.log(f"%SEC_LOGIN-5-LOGIN_SUCCESS: Login Success [user: {user}] [Source: "
                        f"{conn.peer}] [localport: {conn.local_port}] at "
                        f"{router.clock.config_stamp()}")

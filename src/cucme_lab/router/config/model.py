@@ -73,10 +73,13 @@ class ConfigBlock(Section):
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
-        if name in typed_fields(type(self)):
-            # Like Section.set: a line keeps its place among equals when it is set again.
+        spec = typed_fields(type(self)).get(name)
+        if spec is not None:
+            # Like Section.set: a line keeps its place among equals when it is set again, and a
+            # value that prints nothing (None, an unprinted default) holds no place, as an unset
+            # setting holds none.
             seqs: dict[str, int] = self.__dict__.setdefault("_line_seqs", {})
-            if value is None:
+            if not spec.lines(value):
                 seqs.pop(name, None)
             elif name not in seqs:
                 seqs[name] = next_seq()
@@ -88,8 +91,11 @@ class ConfigBlock(Section):
     def typed_settings(self) -> Iterator[Setting]:
         seqs: dict[str, int] = self.__dict__.get("_line_seqs", {})
         for name, spec in typed_fields(type(self)).items():
-            for i, text in enumerate(spec.lines(getattr(self, name))):
-                yield Setting(spec.key, text, {}, (i,), seqs.get(name, 0))
+            # No sort value of their own: among settings of the same rank a field's lines stand
+            # by its seq, as stored settings do, and stay together in the order rendered (the
+            # sort in `body` is stable).
+            for text in spec.lines(getattr(self, name)):
+                yield Setting(spec.key, text, {}, (), seqs.get(name, 0))
 
     def body(self) -> list[tuple[tuple, Setting | Section]]:
         items = super().body()

@@ -1,29 +1,29 @@
 """Numbered access lists, standard (1-99, 1300-1999) and extended (100-199, 2000-2699).
 
-Entries are kept in order with their parsed match terms, so the services that enforce them
-(`access-class`, `ip http access-class`, `snmp-server community ... N`) test real addresses.
+Each line becomes a typed entry (`StandardEntry`, `ExtendedEntry`, `Remark` of
+`cucme_lab.router.access_config`) appended to its list in `config.access_lists`, so the services
+that enforce them (`access-class`, `ip http access-class`) test real addresses, and the entry
+prints its own canonical line. `no access-list N` removes the whole list, as on IOS.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from itertools import count
 
-from cucme_lab.shell.commands.common import CommandDeclarations, canonical
+from cucme_lab.router.access_config import (
+    PORT_NAMES,
+    AclAction,
+    AclLine,
+    ExtendedEntry,
+    PortMatch,
+    Remark,
+    StandardEntry,
+)
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
 
 DECLARED = CommandDeclarations()
 command = DECLARED.command
-
-_entry_seq = count(1)
-
-PORT_NAMES = {"bgp": 179, "chargen": 19, "cmd": 514, "daytime": 13, "discard": 9, "domain": 53,
-              "echo": 7, "exec": 512, "finger": 79, "ftp": 21, "ftp-data": 20, "gopher": 70,
-              "hostname": 101, "ident": 113, "irc": 194, "klogin": 543, "kshell": 544,
-              "login": 513, "lpd": 515, "nntp": 119, "pop2": 109, "pop3": 110, "smtp": 25,
-              "sunrpc": 111, "tacacs": 49, "talk": 517, "telnet": 23, "time": 37, "uucp": 540,
-              "whois": 43, "www": 80}
-PORT_BY_NUMBER = {v: k for k, v in PORT_NAMES.items()}
 
 ACL_HELP = {"access-list": "Add an access list entry", "permit": "Specify packets to forward",
             "deny": "Specify packets to reject", "remark": "Access list entry comment",
@@ -33,63 +33,58 @@ ACL_HELP = {"access-list": "Add an access list entry", "permit": "Specify packet
 
 STD = "{<1-99>|<1300-1999>}:n"
 EXT = "{<100-199>|<2000-2699>}:n"
+ANY_ACL = "access-list {<1-99>|<1300-1999>|<100-199>|<2000-2699>}:n"
 ADDR_SRC = "{any:src|host A.B.C.D:shost|A.B.C.D:saddr MASK:swild}"
 ADDR_DST = "{any:dst|host A.B.C.D:dhost|A.B.C.D:daddr MASK:dwild}"
 PORTS_SRC = "[{eq|neq|lt|gt}:sop WORD:sport]"
 PORTS_DST = "[{eq|neq|lt|gt}:dop WORD:dport]"
 
 
-def _store(c: Ctx, n: int, line: str, entry: dict) -> None:
-    seq = next(_entry_seq)
-    c.router.config.set(f"access-list {n} #{seq}", line, {"acl": n, **entry}, sort=(n, seq))
+def _append(c: Ctx, entry: AclLine) -> None:
+    c.router.config.access_lists.setdefault(c.args["n"], []).append(entry)
 
 
-@command("config", f"access-list {STD} remark LINE:text", help=ACL_HELP,
-         no="access-list {<1-99>|<1300-1999>|<100-199>|<2000-2699>}:n")
+def _remove_list(c: Ctx) -> None:
+    c.router.config.access_lists.pop(c.args["n"], None)
+
+
+@command("config", f"access-list {STD} remark LINE:text", help=ACL_HELP, no=ANY_ACL)
 def acl_remark_std(c: Ctx) -> None:
     _remark(c)
 
 
-@command("config", f"access-list {EXT} remark LINE:text", help=ACL_HELP,
-         no="access-list {<1-99>|<1300-1999>|<100-199>|<2000-2699>}:n")
+@command("config", f"access-list {EXT} remark LINE:text", help=ACL_HELP, no=ANY_ACL)
 def acl_remark_ext(c: Ctx) -> None:
     _remark(c)
 
 
 def _remark(c: Ctx) -> None:
     if c.no or c.default:
-        c.router.config.unset_prefix(f"access-list {c.args['n']}")
+        _remove_list(c)
         return
-    _store(c, c.args["n"], f"access-list {c.args['n']} remark {c.args['text'].strip()}",
-           {"remark": c.args["text"].strip()})
+    _append(c, Remark(c.args["text"].strip()))
 
 
 @command("config", f"access-list {STD} {{permit|deny}}:action "
          "{any:src|host A.B.C.D:shost|A.B.C.D:saddr [MASK:swild]} [log]", help=ACL_HELP,
-         no="access-list {<1-99>|<1300-1999>|<100-199>|<2000-2699>}:n")
+         no=ANY_ACL)
 def acl_standard(c: Ctx) -> None:
-    n = c.args["n"]
     if c.no or c.default:
-        c.router.config.unset_prefix(f"access-list {n}")
+        _remove_list(c)
         return
-    net = _network(c.args, "s")
-    text = "any" if net is None else (str(net.network_address) if net.prefixlen == 32
-                                      else f"{net.network_address} {net.hostmask}")
-    line = f"access-list {n} {c.args['action']} {text}" + (" log" if c.arg("log") else "")
-    _store(c, n, line, {"action": c.args["action"], "src": _net_str(net), "log": c.arg("log")})
+    _append(c, StandardEntry(AclAction(c.args["action"]), _network(c, "s"),
+                             bool(c.arg("log"))))
 
 
 @command("config", f"access-list {EXT} {{permit|deny}}:action "
          "{ip|tcp|udp|icmp|<0-255>}:proto " f"{ADDR_SRC} {PORTS_SRC} {ADDR_DST} {PORTS_DST} "
-         "[established] [log]", help=ACL_HELP,
-         no="access-list {<1-99>|<1300-1999>|<100-199>|<2000-2699>}:n")
+         "[established] [log]", help=ACL_HELP, no=ANY_ACL)
 def acl_extended(c: Ctx) -> None:
-    n = c.args["n"]
     if c.no or c.default:
-        c.router.config.unset_prefix(f"access-list {n}")
+        _remove_list(c)
         return
     proto = str(c.args["proto"])
-    ports = {}
+    ports: dict[str, PortMatch] = {}
     for side in ("s", "d"):
         if f"{side}port" in c.args:
             if proto not in ("tcp", "udp"):
@@ -97,30 +92,20 @@ def acl_extended(c: Ctx) -> None:
             port = _port(c.args[f"{side}port"])
             if port is None:
                 return _caret_at_word(c, c.args[f"{side}port"])
-            ports[side] = (c.args[f"{side}op"], port)
+            ports[side] = PortMatch(c.args[f"{side}op"], port)
     if c.arg("established") and proto != "tcp":
         return _caret_at_word(c, "established")
-    src, dst = _network(c.args, "s"), _network(c.args, "d")
-    words = [f"access-list {n}", c.args["action"], proto, _addr_text(src)]
-    if "s" in ports:
-        words.append(f"{ports['s'][0]} {_port_text(ports['s'][1])}")
-    words.append(_addr_text(dst))
-    if "d" in ports:
-        words.append(f"{ports['d'][0]} {_port_text(ports['d'][1])}")
-    if c.arg("established"):
-        words.append("established")
-    if c.arg("log"):
-        words.append("log")
-    _store(c, n, " ".join(words), {"action": c.args["action"], "proto": proto,
-                                   "src": _net_str(src), "dst": _net_str(dst),
-                                   "sport": ports.get("s"), "dport": ports.get("d"),
-                                   "established": bool(c.arg("established"))})
+    _append(c, ExtendedEntry(AclAction(c.args["action"]), proto, _network(c, "s"),
+                             _network(c, "d"), ports.get("s"), ports.get("d"),
+                             bool(c.arg("established")), bool(c.arg("log"))))
 
 
-def _network(args: dict, side: str) -> ipaddress.IPv4Network | None:
-    if args.get(f"{side}host"):
+def _network(c: Ctx, side: str) -> ipaddress.IPv4Network | None:
+    """The address an entry matches: None for `any`; a wildcard's base is masked, as IOS does."""
+    args = c.args
+    if f"{side}host" in args:
         return ipaddress.IPv4Network(args[f"{side}host"] + "/32")
-    if args.get(f"{side}addr"):
+    if f"{side}addr" in args:
         wild = args.get(f"{side}wild") or "0.0.0.0"
         mask = int(ipaddress.IPv4Address(wild)) ^ 0xFFFFFFFF
         base = int(ipaddress.IPv4Address(args[f"{side}addr"])) & mask
@@ -129,18 +114,6 @@ def _network(args: dict, side: str) -> ipaddress.IPv4Network | None:
         except ValueError:
             return ipaddress.IPv4Network((base, 32))
     return None
-
-
-def _net_str(net: ipaddress.IPv4Network | None) -> str | None:
-    return None if net is None else str(net)
-
-
-def _addr_text(net: ipaddress.IPv4Network | None) -> str:
-    if net is None:
-        return "any"
-    if net.prefixlen == 32:
-        return f"host {net.network_address}"
-    return f"{net.network_address} {net.hostmask}"
 
 
 def _port(word: str) -> int | None:
@@ -153,14 +126,7 @@ def _port(word: str) -> int | None:
     return PORT_NAMES[hits[0]] if len(hits) == 1 else None
 
 
-def _port_text(port: int) -> str:
-    return PORT_BY_NUMBER.get(port, str(port))
-
-
 def _caret_at_word(c: Ctx, word: str) -> None:
     from cucme_lab.shell.parser import ParseError
 
     c.session.print_error(c.line, ParseError("invalid", max(0, c.line.find(" " + word) + 1)))
-
-
-__all__ = ["canonical"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from cucme_lab.router import access as ra
-from cucme_lab.router import passwords
 from cucme_lab.shell.boot import reload_router
 from cucme_lab.shell.commands.common import CommandDeclarations, exec_exit
 from cucme_lab.shell.session import Ctx
@@ -28,7 +27,7 @@ async def enable(c: Ctx) -> None:
 
         await aaa_enable(c, level)
         return
-    check = enable_checker(c, level)
+    check = ra.enable_checker(c.router.config, level)
     if check is None:
         if session.origin != "console":
             c.out("% No password set")
@@ -43,19 +42,6 @@ async def enable(c: Ctx) -> None:
             session.priv = level
             return
     c.out("% Bad secrets\n")
-
-
-def enable_checker(c: Ctx, level: int):
-    """`enable secret` wins over `enable password`, as on IOS."""
-    root = c.router.config
-    suffix = "" if level == 15 else f" level {level}"
-    secret = root.get("enable secret" + suffix)
-    if secret is not None:
-        return lambda typed: passwords.verify_secret(secret["type"], secret["hash"], typed)
-    plain = root.get("enable password" + suffix)
-    if plain is not None:
-        return lambda typed: passwords.verify_secret(plain["type"], plain["text"], typed)
-    return None
 
 
 @command("exec", "disable [<0-15>:level]", priv=0)

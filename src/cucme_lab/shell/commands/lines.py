@@ -1,43 +1,63 @@
-"""Terminal lines (`line con 0`, `line vty 0 4`) and what they enforce at login."""
+"""Terminal lines (`line con 0`, `line vty 0 4`) and what they enforce at login.
+
+Each block is a typed `TerminalLine` (`cucme_lab.router.access_config`): the `config-line`
+commands assign its attributes, and the login path (`cucme_lab.router.access`) reads them.
+"""
 
 from __future__ import annotations
 
-from cucme_lab.router.config.section import Section
+from dataclasses import dataclass, field
+from typing import Any
+
+from cucme_lab.router.access_config import (
+    LINE_AUX,
+    LINE_CON,
+    LINE_VTY,
+    ExecTimeout,
+    LoginMode,
+    TerminalLine,
+    Transport,
+    VtyLines,
+    vty_blocks,
+)
+from cucme_lab.router.config.model import typed_fields
 from cucme_lab.shell.commands.common import CommandDeclarations
-from cucme_lab.shell.commands.system import _encrypting, store_password, typed_password
+from cucme_lab.shell.commands.system import kept_password, typed_password
 from cucme_lab.shell.session import Ctx
 
 DECLARED = CommandDeclarations()
 command, setting = DECLARED.command, DECLARED.setting
+typed_setting = DECLARED.typed_setting
 
+LINE = "config-line"
 LINE_HELP = {"con": "Primary terminal line", "console": "Primary terminal line",
              "vty": "Virtual terminal", "aux": "Auxiliary line"}
 
 
 @command("config", "line {console|con}:kind <0-0>:first", help=LINE_HELP, no=False)
 def line_console(c: Ctx) -> None:
-    sec = c.router.config.section("line con", ("0",), "line con 0")
-    c.enter("config-line", sec)
+    c.enter(LINE, c.router.config.section(LINE_CON, ("0",), "line con 0", TerminalLine))
 
 
 @command("config", "line aux <0-0>:first", help=LINE_HELP, no=False)
 def line_aux(c: Ctx) -> None:
-    c.enter("config-line", c.router.config.section("line aux", ("0",), "line aux 0"))
+    c.enter(LINE, c.router.config.section(LINE_AUX, ("0",), "line aux 0", TerminalLine))
 
 
 # An ISR numbers its vty lines up to 1869 [M]; the lab's SSH benchmark uses 50 of them.
 @command("config", "line vty <0-1869>:first [<1-1869>:last]", help=LINE_HELP,
          no="line vty <0-1869>:first [<1-1869>:last]")
 def line_vty(c: Ctx) -> None:
+    config = c.router.config
     first = c.args["first"]
     last = c.arg("last", first)
     if last < first:
         c.out("%Invalid line range")
         return
     if c.no:
-        for sec in c.router.config.sections("line vty"):
-            if int(sec.ident[0]) >= first and int(sec.ident[0]) > 4:
-                c.router.config.remove("line vty", sec.ident)
+        for sec in vty_blocks(config):
+            if sec.first >= first and sec.first > 4:
+                config.remove(LINE_VTY, sec.ident)
         return
     # IOS keeps 0-4 as one block; lines beyond it form a second block.
     blocks = []
@@ -45,74 +65,66 @@ def line_vty(c: Ctx) -> None:
         blocks.append((0, 4))
     if last > 4:
         blocks.append((max(first, 5), last))
-        for sec in c.router.config.sections("line vty"):
-            if sec.ident != ("0", "4") and int(sec.ident[0]) >= 5:
-                c.router.config.remove("line vty", sec.ident)
+        for sec in vty_blocks(config):
+            if sec.ident != ("0", "4") and sec.first >= 5:
+                config.remove(LINE_VTY, sec.ident)
         blocks[-1] = (5, last)
-    secs = [c.router.config.section("line vty", (str(a), str(b)), f"line vty {a} {b}")
+    secs = [config.section(LINE_VTY, (str(a), str(b)), f"line vty {a} {b}", VtyLines)
             for a, b in blocks]
-    for sec in secs[1:]:
-        if not sec.settings:
-            sec.set("login", "login", {"mode": "line"})
-    c.enter("config-line", secs[0] if len(secs) == 1 else LineGroup(secs))
+    c.enter(LINE, secs[0] if len(secs) == 1 else LineGroup(kind=LINE_VTY, members=secs))
 
 
-class LineGroup(Section):
-    """`line vty 0 15`: what is typed next applies to every block of lines in the range."""
+@dataclass(eq=False)
+class LineGroup(VtyLines):
+    """`line vty 0 15`: what is typed next applies to every block of lines in the range.
 
-    def __init__(self, members: list[Section]) -> None:
-        super().__init__(kind="line vty", header="")
-        self.members = members
+    Not part of the configuration: each setting assigned to it is assigned to its members.
+    """
 
-    def set(self, key, line, values=None, sort=()) -> None:  # type: ignore[override]
-        for sec in self.members:
-            sec.set(key, line, values, sort)
+    members: list[VtyLines] = field(default_factory=list)
 
-    def unset(self, key: str) -> bool:
-        return any([sec.unset(key) for sec in self.members])
-
-    def unset_prefix(self, prefix: str) -> int:
-        return sum(sec.unset_prefix(prefix) for sec in self.members)
-
-    def get(self, key: str):  # type: ignore[override]
-        return self.members[0].get(key)
-
-    def has(self, key: str) -> bool:
-        return self.members[0].has(key)
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in typed_fields(VtyLines):
+            # While the dataclass initialises its own defaults there are no members yet.
+            for sec in self.__dict__.get("members", ()):
+                setattr(sec, name, value)
 
 
-@command("config-line", "login [local]", help={"local": "Local password checking"})
+@command(LINE, "login [local]", help={"local": "Local password checking"})
 def login(c: Ctx) -> None:
-    sec = c.target
+    """`no login` asks for nothing (vty lines ask for the line password unless told so)."""
+    line: TerminalLine = c.target
     if c.no:
-        sec.unset("login")
+        line.login = None
         return
-    mode = "local" if c.arg("local") else "line"
-    sec.set("login", "login local" if mode == "local" else "login", {"mode": mode})
+    line.login = LoginMode.LOCAL if c.arg("local") else LoginMode.LINE
 
 
-@command("config-line", "password [{0|7}:ptype] LINE:text", no="password")
+@command(LINE, "password [{0|7}:ptype] LINE:text", no="password")
 def line_password(c: Ctx) -> None:
+    line: TerminalLine = c.target
     if c.no or c.default:
-        c.target.unset("password")
+        line.reset_setting("password")
         return
-    ptype, text = typed_password(c)
-    if ptype is None:
-        return
-    store_password(c.target, "password", "password", ptype, text, _encrypting(c))
+    password = typed_password(c)
+    if password is not None:
+        line.password = kept_password(c, password)
 
 
 TRANSPORTS = "{all|none|ssh|telnet}"
 
 
-@command("config-line", f"transport input {TRANSPORTS}:first [{{ssh|telnet}}:second]",
+@command(LINE, f"transport input {TRANSPORTS}:first [{{ssh|telnet}}:second]",
          help={"transport": "Define transport protocols for line",
                "input": "Define which protocols to use when connecting to the terminal server",
                "ssh": "TCP/IP SSH protocol", "telnet": "TCP/IP Telnet protocol",
                "all": "All protocols", "none": "No protocols"}, no="transport input")
 def transport_input(c: Ctx) -> None:
+    """`all` and `none` stand alone; two protocols print telnet first, as IOS does."""
+    line: TerminalLine = c.target
     if c.no or c.default:
-        c.target.unset("transport input")
+        line.reset_setting("transport_input")
         return
     protos = [c.args["first"]] + ([c.args["second"]] if "second" in c.args else [])
     if c.args["first"] in ("all", "none"):
@@ -120,21 +132,29 @@ def transport_input(c: Ctx) -> None:
     order = {"ssh": 1, "telnet": 0}
     if len(protos) == 2:
         protos = sorted(set(protos), key=lambda p: order[p])
-    c.target.set("transport input", "transport input " + " ".join(protos), {"protocols": protos})
+    line.transport_input = tuple(Transport(p) for p in protos)
 
 
-setting("config-line", "exec-timeout <0-35791>:minutes [<0-2147483>:seconds]",
-        help={"exec-timeout": "Set the EXEC timeout"},
-        render=lambda a: f"exec-timeout {a['minutes']} {a.get('seconds', 0)}")
-setting("config-line", "session-timeout <0-35791>:minutes")
-setting("config-line", "privilege level <0-15>:level",
-        help={"privilege": "Change privilege level for line", "level": "Assign default "
-              "privilege level for line"})
-setting("config-line", "logging synchronous", help={"logging": "Modify message logging "
-                                                    "facilities", "synchronous": "Synchronized "
-                                                    "message output"})
-setting("config-line", "access-class {<1-199>|<1300-2699>|WORD}:acl {in|out}:dir",
-        key="access-class {dir}", help={"access-class": "Filter connections based on an IP "
-                                        "access list", "in": "Filter incoming connections",
-                                        "out": "Filter outgoing connections"},
-        no="access-class {<1-199>|<1300-2699>|WORD}:acl {in|out}:dir")
+typed_setting(LINE, TerminalLine, "exec-timeout <0-35791>:minutes [<0-2147483>:seconds]",
+              "exec_timeout", lambda a: ExecTimeout(a["minutes"], a.get("seconds") or 0),
+              help={"exec-timeout": "Set the EXEC timeout"})
+typed_setting(LINE, TerminalLine, "session-timeout <0-35791>:minutes", "session_timeout")
+typed_setting(LINE, TerminalLine, "privilege level <0-15>:level", "privilege",
+              help={"privilege": "Change privilege level for line", "level": "Assign default "
+                    "privilege level for line"})
+typed_setting(LINE, TerminalLine, "logging synchronous", "logging_synchronous", lambda a: True,
+              help={"logging": "Modify message logging facilities",
+                    "synchronous": "Synchronized message output"})
+
+
+@command(LINE, "access-class {<1-199>|<1300-2699>|WORD}:acl {in|out}:dir",
+         help={"access-class": "Filter connections based on an IP access list",
+               "in": "Filter incoming connections", "out": "Filter outgoing connections"},
+         no="access-class {<1-199>|<1300-2699>|WORD}:acl {in|out}:dir")
+def access_class(c: Ctx) -> None:
+    line: TerminalLine = c.target
+    attr = "access_class_in" if c.args["dir"] == "in" else "access_class_out"
+    if c.no or c.default:
+        line.reset_setting(attr)
+        return
+    setattr(line, attr, c.args["acl"])

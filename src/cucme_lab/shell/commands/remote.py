@@ -10,6 +10,7 @@ front end the lab gives to the SSH and telnet services.
 from __future__ import annotations
 
 from cucme_lab.router import access as ra
+from cucme_lab.router.access_config import LoginLog, TerminalLine
 from cucme_lab.router.config.root import RootConfig
 from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
@@ -125,32 +126,32 @@ async def clear_line_vty(c: Ctx) -> None:
 
 @command("exec", "show access-lists [<1-2699>:n]", priv=USER, help=HELP)
 def show_access_lists(c: Ctx) -> None:
-    c.session.emit(ra.show_access_lists(c.router.config, c.arg("n")))
+    c.session.emit(ra.show_access_lists(c.router, c.arg("n")))
 
 
 @command("exec", "clear access-list counters [<1-2699>:n]",
          help={"access-list": "Clear access list statistical information", **HELP})
 def clear_access_list_counters(c: Ctx) -> None:
-    ra.clear_acl_counters(c.router.config, c.arg("n"))
+    ra.clear_acl_counters(c.router, c.arg("n"))
 
 
 # --- login -----------------------------------------------------------------------------------
 
-@command("config-line", "login authentication {default|WORD}:list",
-         help={**HELP, "default": "Use the default authentication list."},
-         no="login authentication [{default|WORD}:list]")
-def login_authentication(c: Ctx) -> None:
-    if c.no or c.default:
-        c.target.unset("login authentication")
-        return
-    name = c.args["list"]
-    c.target.set("login authentication", f"login authentication {name}", {"list": name})
+typed_setting("config-line", TerminalLine, "login authentication {default|WORD}:list",
+              "login_authentication", help={**HELP, "default": "Use the default authentication "
+                                            "list."},
+              no="login authentication [{default|WORD}:list]")
 
 
-setting("config", "login on-failure log [every <1-65535>:n]", key="login on-failure", help=HELP,
-        no="login on-failure")
-setting("config", "login on-success log [every <1-65535>:n]", key="login on-success", help=HELP,
-        no="login on-success")
+@command("config", "login on-failure log [every <1-65535>:n]", help=HELP, no="login on-failure")
+def login_on_failure(c: Ctx) -> None:
+    """Log failed logins (`%SEC_LOGIN-4-LOGIN_FAILED`); `every N` is kept, not applied."""
+    c.router.config.login_on_failure = None if c.no or c.default else LoginLog(c.arg("n"))
+
+
+@command("config", "login on-success log [every <1-65535>:n]", help=HELP, no="login on-success")
+def login_on_success(c: Ctx) -> None:
+    c.router.config.login_on_success = None if c.no or c.default else LoginLog(c.arg("n"))
 
 
 @command("exec", "show login failures", help={"login": "Display Secure Login Configurations "

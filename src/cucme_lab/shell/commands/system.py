@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import re
+from ipaddress import IPv4Address
 
 from cucme_lab.router import passwords
+from cucme_lab.router.access_config import (
+    ENABLE_LEVEL,
+    LocalUser,
+    Password,
+    Secret,
+    TacacsServer,
+)
+from cucme_lab.router.config.access import AccessSettings
 from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.config.section import Section
 from cucme_lab.router.config.system import HttpAuthentication, Timezone
-from cucme_lab.shell.commands.common import CommandDeclarations, canonical
+from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
 
 DECLARED = CommandDeclarations()
@@ -32,26 +41,17 @@ def hostname(c: Ctx) -> None:
 # A password stored in clear (type 0) is shown as type 7 once `service password-encryption` is
 # on, and stays encrypted after it is turned off again, as on IOS.
 
-def password_line(prefix: str, ptype: int, text: str, router_encrypts: bool) -> tuple[int, str]:
-    if ptype == 0 and router_encrypts:
-        return 7, passwords.type7_encode(text)
-    return ptype, text
-
-
 def _encrypting(c: Ctx) -> bool:
     return c.router.config.password_encryption
 
 
-def store_password(sec: Section, key: str, prefix: str, ptype: int, text: str,
-                   encrypt: bool) -> None:
-    """Keep a password line; `prefix` is the line up to the type (`username joe password`)."""
-    ptype, text = password_line(prefix, ptype, text, encrypt)
-    line = f"{prefix} {ptype} {text}" if ptype else f"{prefix} {text}"
-    sec.set(key, line, {"type": ptype, "text": text, "prefix": prefix, "password": True})
+def kept_password(c: Ctx, password: Password) -> Password:
+    """What the router keeps of a typed password: type 7 under `service password-encryption`."""
+    return password.encrypted() if _encrypting(c) else password
 
 
-def typed_password(c: Ctx) -> tuple[int | None, str]:
-    """The password of a `... password [0|7] TEXT` line; (None, text) after a bad type 7."""
+def typed_password(c: Ctx) -> Password | None:
+    """The password of a `... password [0|7] TEXT` line as typed; None after a bad type 7."""
     ptype = int(c.arg("ptype") or 0)
     text = c.args["text"].strip()
     if ptype == 7:
@@ -59,16 +59,14 @@ def typed_password(c: Ctx) -> tuple[int | None, str]:
             passwords.type7_decode(text)
         except ValueError:
             c.out("Invalid encrypted password: " + text)
-            return None, text
-    return ptype, text
+            return None
+    return Password(ptype, text)
 
 
-def encrypt_all_passwords(sec: Section) -> None:
-    for s in list(sec.settings.values()):
-        if s.values.get("password") and s.values["type"] == 0:
-            store_password(sec, s.key, s.values["prefix"], 0, s.values["text"], True)
-    for child in sec.children.values():
-        encrypt_all_passwords(child)
+def encrypt_all_passwords(config: Section) -> None:
+    """Every clear password in the configuration becomes type 7 (they are all access lines)."""
+    if isinstance(config, AccessSettings):
+        config.encrypt_passwords()
 
 
 @command("config", "service password-encryption",
@@ -95,10 +93,10 @@ SECRET_HELP = {"secret": "Assign the privileged level secret (MAX of 25 characte
                "LINE": "The UNENCRYPTED (cleartext) 'enable' secret"}
 
 
-def _secret_values(c: Ctx, ptype: str | None, text: str) -> tuple[int, str] | None:
+def _typed_secret(c: Ctx, ptype: str | None, text: str) -> Secret | None:
     """Hash a clear secret (type 5, as this IOS does) or check a hashed one."""
     if ptype in (None, "0"):
-        return 5, passwords.type5_hash(text)
+        return Secret(5, passwords.type5_hash(text))
     t = int(ptype)
     try:
         passwords.parse_encrypted(t, text.strip())
@@ -106,29 +104,27 @@ def _secret_values(c: Ctx, ptype: str | None, text: str) -> tuple[int, str] | No
         for line in passwords.invalid_secret_lines(t):
             c.out(line)
         return None
-    return t, text.strip()
+    return Secret(t, text.strip())
 
 
 @command("config", "enable secret [level <1-15>:level] [{0|5|8|9}:ptype] LINE:text",
          help=SECRET_HELP, no="enable secret [level <1-15>:level]")
 def enable_secret(c: Ctx) -> None:
-    level = c.arg("level")
-    key = "enable secret" + (f" level {level}" if level else "")
+    config = c.router.config
+    level = c.arg("level") or ENABLE_LEVEL
     if c.no or c.default:
-        c.router.config.unset(key)
+        config.enable_secrets.pop(level, None)
         return
-    values = _secret_values(c, c.arg("ptype"), c.args["text"])
-    if values is None:
+    secret = _typed_secret(c, c.arg("ptype"), c.args["text"])
+    if secret is None:
         return
-    t, h = values
-    plain = c.router.config.get("enable password" + (f" level {level}" if level else ""))
-    if plain and c.arg("ptype") in (None, "0") and passwords.verify_secret(
-            plain["type"], plain["text"], c.args["text"]):
+    plain = config.enable_passwords.get(level)
+    if plain and c.arg("ptype") in (None, "0") and plain.matches(c.args["text"]):
         c.out("The enable secret you have chosen is the same as your enable password.")
         c.out("This is not recommended.  Re-enter the enable secret.")
         c.out("")
         return
-    c.router.config.set(key, f"{key} {t} {h}", {"type": t, "hash": h})
+    config.enable_secrets[level] = secret
 
 
 @command("config", "enable algorithm-type {md5|sha256|scrypt}:algo secret LINE:text",
@@ -136,29 +132,28 @@ def enable_secret(c: Ctx) -> None:
          no=False)
 def enable_algorithm_secret(c: Ctx) -> None:
     t = {"md5": 5, "sha256": 8, "scrypt": 9}[c.args["algo"]]
-    h = passwords.encrypt_secret(t, c.args["text"])
-    c.router.config.set("enable secret", f"enable secret {t} {h}", {"type": t, "hash": h})
+    c.router.config.enable_secrets[ENABLE_LEVEL] = Secret(
+        t, passwords.encrypt_secret(t, c.args["text"]))
 
 
 @command("config", "enable password [level <1-15>:level] [{0|7}:ptype] LINE:text",
          help=SECRET_HELP, no="enable password [level <1-15>:level]")
 def enable_password(c: Ctx) -> None:
-    level = c.arg("level")
-    key = "enable password" + (f" level {level}" if level else "")
+    config = c.router.config
+    level = c.arg("level") or ENABLE_LEVEL
     if c.no or c.default:
-        c.router.config.unset(key)
+        config.enable_passwords.pop(level, None)
         return
-    ptype, text = typed_password(c)
-    if ptype is None:
+    password = typed_password(c)
+    if password is None:
         return
-    secret = c.router.config.get("enable secret" + (f" level {level}" if level else ""))
-    if secret and passwords.verify_secret(secret["type"], secret["hash"],
-                                          text if ptype == 0 else passwords.type7_decode(text)):
+    secret = config.enable_secrets.get(level)
+    if secret and secret.matches(password.clear):
         c.out("The enable password you have chosen is the same as your enable secret.")
         c.out("This is not recommended.  Re-enter the enable password.")
         c.out("")
         return
-    store_password(c.router.config, key, key, ptype, text, _encrypting(c))
+    config.enable_passwords[level] = kept_password(c, password)
 
 
 USER_HELP = {"username": "Establish User Name Authentication", "privilege": "Set user privilege "
@@ -169,34 +164,26 @@ USER_HELP = {"username": "Establish User Name Authentication", "privilege": "Set
 @command("config", "username WORD:name [privilege <0-15>:priv] password [{0|7}:ptype] "
          "LINE:text", help=USER_HELP, no="username WORD:name")
 def username_password(c: Ctx) -> None:
-    name = c.args["name"]
+    name, users = c.args["name"], c.router.config.users
     if c.no or c.default:
-        c.router.config.unset(f"username {name}")
+        users.pop(name, None)
         return
-    ptype, text = typed_password(c)
-    if ptype is None:
+    password = typed_password(c)
+    if password is None:
         return
-    prefix = f"username {name}" + (f" privilege {c.args['priv']}" if "priv" in c.args else "")
-    store_password(c.router.config, f"username {name}", prefix + " password", ptype, text,
-                   _encrypting(c))
-    c.router.config.get(f"username {name}").update(user=name, priv=c.arg("priv", 1))
+    users[name] = LocalUser(name, c.arg("priv"), kept_password(c, password))
 
 
 @command("config", "username WORD:name [privilege <0-15>:priv] secret [{0|5|8|9}:ptype] "
          "LINE:text", help=USER_HELP, no="username WORD:name")
 def username_secret(c: Ctx) -> None:
-    name = c.args["name"]
+    name, users = c.args["name"], c.router.config.users
     if c.no or c.default:
-        c.router.config.unset(f"username {name}")
+        users.pop(name, None)
         return
-    values = _secret_values(c, c.arg("ptype"), c.args["text"])
-    if values is None:
-        return
-    t, h = values
-    prefix = f"username {name}" + (f" privilege {c.args['priv']}" if "priv" in c.args else "")
-    c.router.config.set(f"username {name}", f"{prefix} secret {t} {h}",
-                        {"user": name, "priv": c.arg("priv", 1), "type": t, "hash": h,
-                         "secret": True})
+    secret = _typed_secret(c, c.arg("ptype"), c.args["text"])
+    if secret is not None:
+        users[name] = LocalUser(name, c.arg("priv"), secret)
 
 
 # --- AAA and TACACS+ --------------------------------------------------------------------------
@@ -205,8 +192,7 @@ def username_secret(c: Ctx) -> None:
                                           "functions.(Disables OLD commands.)"})
 def aaa_new_model(c: Ctx) -> None:
     enabled = not (c.no or c.default)
-    c.router.config.set("aaa new-model", "aaa new-model" if enabled else "no aaa new-model",
-                        {"enabled": enabled})
+    c.router.config.aaa_new_model = enabled
     if enabled and not c.router.config.has("aaa session-id"):
         c.router.config.set("aaa session-id", "aaa session-id common")
 
@@ -258,36 +244,33 @@ def _error_at(position: int):
                "default": "The default authentication list."},
          no="aaa authentication login {default|WORD}:list")
 def aaa_authentication_login(c: Ctx) -> None:
-    name = c.args["list"]
-    key = f"aaa authentication login {name}"
+    name, lists = c.args["list"], c.router.config.aaa_login_lists
     if c.no or c.default:
-        c.router.config.unset(key)
+        lists.pop(name, None)
         return
     if not _require_new_model(c):
         return
     methods = parse_methods(c, c.args["methods"], AAA_METHODS)
     if methods is not None:
-        c.router.config.set(key, f"{key} {' '.join(methods)}", {"list": name,
-                                                                "methods": methods})
+        lists[name] = tuple(methods)
 
 
 @command("config", "aaa authentication enable default LINE:methods",
          help={"enable": "Set authentication list for enable."},
          no="aaa authentication enable default")
 def aaa_authentication_enable(c: Ctx) -> None:
-    key = "aaa authentication enable default"
     if c.no or c.default:
-        c.router.config.unset(key)
+        c.router.config.reset_setting("aaa_enable_methods")
         return
     if not _require_new_model(c):
         return
     methods = parse_methods(c, c.args["methods"], ("enable", "line", "none"))
     if methods is not None:
-        c.router.config.set(key, f"{key} {' '.join(methods)}", {"methods": methods})
+        c.router.config.aaa_enable_methods = tuple(methods)
 
 
 def _require_new_model(c: Ctx) -> bool:
-    if c.router.config.value("aaa new-model", "enabled", False):
+    if c.router.config.aaa_new_model:
         return True
     c.session.print_error(c.line, _error_at(c.line.lower().find("aaa")))
     return False
@@ -325,21 +308,21 @@ def _accounting(c: Ctx, key: str) -> None:
          help={"host": "Specify a TACACS server", "key": "per-server encryption key"},
          no="tacacs-server host A.B.C.D:host")
 def tacacs_host(c: Ctx) -> None:
-    key = f"tacacs-server host {c.args['host']}"
+    host, servers = IPv4Address(c.args["host"]), c.router.config.tacacs_servers
     if c.no or c.default:
-        c.router.config.unset(key)
+        servers.pop(host, None)
         return
-    c.router.config.set(key, canonical(c.args), {"host": c.args["host"], "key": c.arg("key")})
+    servers[host] = TacacsServer(host, c.arg("key"))
 
 
 @command("config", "tacacs-server key [{0|7}:ptype] LINE:text",
          help={"key": "Set TACACS+ encryption key."}, no="tacacs-server key")
 def tacacs_key(c: Ctx) -> None:
     if c.no or c.default:
-        c.router.config.unset("tacacs-server key")
+        c.router.config.reset_setting("tacacs_key")
         return
-    store_password(c.router.config, "tacacs-server key", "tacacs-server key",
-                   int(c.arg("ptype") or 0), c.args["text"].strip(), _encrypting(c))
+    c.router.config.tacacs_key = kept_password(
+        c, Password(int(c.arg("ptype") or 0), c.args["text"].strip()))
 
 
 setting("config", "ip tacacs source-interface INTERFACE:intf",
@@ -368,12 +351,11 @@ def cdp_run(c: Ctx) -> None:
          help={"exec": "Exec mode", "level": "Set privilege level of command"},
          no="privilege exec {level|reset}:how <0-15>:level LINE:cmd")
 def privilege_exec(c: Ctx) -> None:
-    key = f"privilege exec level {c.args['cmd'].strip()}"
+    command, levels = c.args["cmd"].strip(), c.router.config.command_privileges
     if c.no or c.default or c.args["how"] == "reset":
-        c.router.config.unset(key)
+        levels.pop(command, None)
         return
-    c.router.config.set(key, f"privilege exec level {c.args['level']} {c.args['cmd'].strip()}",
-                        {"level": c.args["level"], "command": c.args["cmd"].strip()})
+    levels[command] = c.args["level"]
 
 
 # --- logging and accounting ---------------------------------------------------------------------

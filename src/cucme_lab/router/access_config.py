@@ -1,0 +1,286 @@
+"""The access configuration as typed values: terminal line blocks, access lists, credentials.
+
+`line con 0`, `line aux 0` and `line vty N M` are `ConfigBlock`s (see
+`cucme_lab.router.config.model`) whose attributes the `config-line` commands assign; the
+top-level lines (`enable secret`, `username`, `aaa ...`, `access-list`, `tacacs-server`,
+`privilege exec`) are attributes of the root block, declared in `router.config.access` with the
+value types below. `cucme_lab.router.access` reads them to decide who gets a line and what they
+may do; each value renders its own running-config text, so nothing parses lines back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from ipaddress import IPv4Address, IPv4Network
+from typing import NamedTuple
+
+from cucme_lab.router import passwords
+from cucme_lab.router.config.model import ConfigBlock, line
+from cucme_lab.router.config.section import Section
+
+# Section kinds, as the configuration tree files the line blocks.
+LINE_CON = "line con"
+LINE_AUX = "line aux"
+LINE_VTY = "line vty"
+
+# The port names IOS prints in running-config for extended ACL entries (and accepts as input).
+PORT_NAMES = {"bgp": 179, "chargen": 19, "cmd": 514, "daytime": 13, "discard": 9, "domain": 53,
+              "echo": 7, "exec": 512, "finger": 79, "ftp": 21, "ftp-data": 20, "gopher": 70,
+              "hostname": 101, "ident": 113, "irc": 194, "klogin": 543, "kshell": 544,
+              "login": 513, "lpd": 515, "nntp": 119, "pop2": 109, "pop3": 110, "smtp": 25,
+              "sunrpc": 111, "tacacs": 49, "talk": 517, "telnet": 23, "time": 37, "uucp": 540,
+              "whois": 43, "www": 80}
+PORT_BY_NUMBER = {v: k for k, v in PORT_NAMES.items()}
+
+ENABLE_LEVEL = 15  # `enable secret` without `level N` guards level 15
+
+
+# --- credentials ---------------------------------------------------------------------------------
+
+
+class Password(NamedTuple):
+    """A reversible password: type 0 (clear) or 7 (hidden by `service password-encryption`)."""
+
+    type: int
+    text: str
+
+    def matches(self, typed: str) -> bool:
+        return passwords.verify_secret(self.type, self.text, typed)
+
+    @property
+    def clear(self) -> str:
+        return passwords.type7_decode(self.text) if self.type == 7 else self.text
+
+    def encrypted(self) -> Password:
+        """The type 7 form `service password-encryption` turns a clear password into."""
+        return Password(7, passwords.type7_encode(self.text)) if self.type == 0 else self
+
+    def __str__(self) -> str:
+        # IOS prints no type for a clear password.
+        return f"{self.type} {self.text}" if self.type else self.text
+
+
+class Secret(NamedTuple):
+    """A one-way secret: type 5 (MD5), 8 (PBKDF2) or 9 (scrypt)."""
+
+    type: int
+    hash: str
+
+    def matches(self, typed: str) -> bool:
+        return passwords.verify_secret(self.type, self.hash, typed)
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.hash}"
+
+
+class LocalUser(NamedTuple):
+    """A `username` line: the local database `login local` and AAA `local` check."""
+
+    name: str
+    privilege: int | None  # as typed; None prints no `privilege` and means level 1
+    credential: Password | Secret
+
+    @property
+    def level(self) -> int:
+        return 1 if self.privilege is None else self.privilege
+
+    def __str__(self) -> str:
+        kind = "secret" if isinstance(self.credential, Secret) else "password"
+        level = "" if self.privilege is None else f" privilege {self.privilege}"
+        return f"username {self.name}{level} {kind} {self.credential}"
+
+
+class TacacsServer(NamedTuple):
+    """`tacacs-server host A.B.C.D [key TEXT]`: a server AAA's `group tacacs+` tries."""
+
+    host: IPv4Address
+    key: str | None = None
+
+    def __str__(self) -> str:
+        return f"tacacs-server host {self.host}" + (f" key {self.key}" if self.key else "")
+
+
+class LoginLog(NamedTuple):
+    """`login on-failure log [every N]`: which login attempts IOS logs."""
+
+    every: int | None = None
+
+    def text(self, event: str) -> str:
+        return f"login {event} log" + ("" if self.every is None else f" every {self.every}")
+
+
+# --- access lists --------------------------------------------------------------------------------
+
+
+class AclAction(StrEnum):
+    PERMIT = "permit"
+    DENY = "deny"
+
+
+class PortMatch(NamedTuple):
+    """`eq 22`, `gt 1023`: a TCP or UDP port condition of an extended entry."""
+
+    op: str  # eq, neq, lt, gt
+    port: int
+
+    def matches(self, port: int) -> bool:
+        return {"eq": port == self.port, "neq": port != self.port, "lt": port < self.port,
+                "gt": port > self.port}.get(self.op, False)
+
+    def __str__(self) -> str:
+        return f"{self.op} {PORT_BY_NUMBER.get(self.port, str(self.port))}"
+
+
+def _address(net: IPv4Network | None, host_keyword: bool) -> str:
+    """`any`, a host (`host A.B.C.D` in extended entries, the bare address in standard ones), or
+    an address and wildcard."""
+    if net is None:
+        return "any"
+    if net.prefixlen == 32:
+        return f"host {net.network_address}" if host_keyword else str(net.network_address)
+    return f"{net.network_address} {net.hostmask}"
+
+
+class StandardEntry(NamedTuple):
+    """`access-list 1-99|1300-1999 permit|deny SOURCE [log]`: judged by the source only."""
+
+    action: AclAction
+    source: IPv4Network | None  # None: any
+    log: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.action} {_address(self.source, False)}" + (" log" if self.log else "")
+
+
+class ExtendedEntry(NamedTuple):
+    """`access-list 100-199|2000-2699 permit|deny PROTO SRC [PORT] DST [PORT] ...`."""
+
+    action: AclAction
+    protocol: str  # ip, tcp, udp, icmp, or an IP protocol number
+    source: IPv4Network | None
+    destination: IPv4Network | None
+    source_port: PortMatch | None = None
+    destination_port: PortMatch | None = None
+    established: bool = False
+    log: bool = False
+
+    def __str__(self) -> str:
+        words = [str(self.action), self.protocol, _address(self.source, True)]
+        if self.source_port is not None:
+            words.append(str(self.source_port))
+        words.append(_address(self.destination, True))
+        if self.destination_port is not None:
+            words.append(str(self.destination_port))
+        if self.established:
+            words.append("established")
+        if self.log:
+            words.append("log")
+        return " ".join(words)
+
+
+class Remark(NamedTuple):
+    """`access-list N remark TEXT`: kept in place among the entries, matched by nothing."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return f"remark {self.text}"
+
+
+AclEntry = StandardEntry | ExtendedEntry
+AclLine = StandardEntry | ExtendedEntry | Remark
+
+
+def is_standard(number: int) -> bool:
+    return number < 100 or 1300 <= number <= 1999
+
+
+def acl_lines(lists: dict[int, list[AclLine]]) -> list[str]:
+    """Every `access-list` line: by list number, each list's lines in the order typed."""
+    return [f"access-list {n} {entry}" for n in sorted(lists) for entry in lists[n]]
+
+
+# --- terminal lines ------------------------------------------------------------------------------
+
+
+class LoginMode(StrEnum):
+    """`login` checks the line password, `login local` the `username` database."""
+
+    LINE = "line"
+    LOCAL = "local"
+
+
+class Transport(StrEnum):
+    ALL = "all"
+    NONE = "none"
+    SSH = "ssh"
+    TELNET = "telnet"
+
+
+class ExecTimeout(NamedTuple):
+    """`exec-timeout MIN [SEC]`: idle time before the line is dropped; `0 0` never."""
+
+    minutes: int
+    seconds: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.minutes * 60 + self.seconds
+
+
+DEFAULT_EXEC_TIMEOUT = ExecTimeout(10, 0)
+
+
+def _login_line(mode: LoginMode) -> str:
+    return "login local" if mode is LoginMode.LOCAL else "login"
+
+
+@dataclass(eq=False)
+class TerminalLine(ConfigBlock):
+    """A `line con 0`, `line aux 0` or `line vty N M` block.
+
+    None means the line was not configured and IOS's default applies (see the readers in
+    `cucme_lab.router.access`). Within a line block lines stand in the order first typed.
+    """
+
+    session_timeout: int | None = line("session-timeout")
+    exec_timeout: ExecTimeout | None = line(
+        "exec-timeout", lambda t: f"exec-timeout {t.minutes} {t.seconds}")
+    privilege: int | None = line("privilege level", lambda n: f"privilege level {n}")
+    password: Password | None = line("password", lambda p: f"password {p}")
+    logging_synchronous: bool = line(
+        "logging synchronous", lambda on: "logging synchronous" if on else None, default=False)
+    login: LoginMode | None = line("login", _login_line)
+    login_authentication: str | None = line("login authentication")  # an AAA list name
+    transport_input: tuple[Transport, ...] | None = line(
+        "transport input", lambda ps: "transport input " + " ".join(ps))
+    access_class_in: int | str | None = line("access-class in",
+                                             lambda acl: f"access-class {acl} in")
+    access_class_out: int | str | None = line("access-class out",
+                                              lambda acl: f"access-class {acl} out")
+
+    def encrypt_passwords(self) -> None:
+        if self.password is not None:
+            self.password = self.password.encrypted()
+
+
+@dataclass(eq=False)
+class VtyLines(TerminalLine):
+    """A `line vty N M` block: vty lines ask for the line password unless told otherwise."""
+
+    login: LoginMode | None = line("login", _login_line, default=LoginMode.LINE)
+
+    @property
+    def first(self) -> int:
+        return int(self.ident[0])
+
+    @property
+    def last(self) -> int:
+        return int(self.ident[-1])
+
+
+def vty_blocks(config: Section) -> list[VtyLines]:
+    """The `line vty` blocks, lowest lines first."""
+    return [sec for sec in config.sections(LINE_VTY) if isinstance(sec, VtyLines)]
+

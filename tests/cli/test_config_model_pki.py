@@ -3,7 +3,7 @@
 Each block's typed lines are typed in; every attribute then holds its typed value, running-config
 prints the block back byte for byte, no typed setting is left unwritten, and the `no` forms put
 the attributes back to their defaults. The readers (the CA, validation, CAPF, the CTL client)
-see the typed values.
+see the typed values. The root's `tftp-server` bindings are typed the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from ipaddress import IPv4Address
 from cucme_lab.router.capf import config as capf_cfg
 from cucme_lab.router.capf import model as capf_model
 from cucme_lab.router.config.model import field_default, typed_fields
+from cucme_lab.router.config.provisioning import TftpBinding
 from cucme_lab.router.pki import ca, credentials, validation
 from cucme_lab.router.pki import config as pki
 from cucme_lab.router.provisioning import config as prov
@@ -239,3 +240,28 @@ async def test_cme_security_no_forms_reset(shell, router):
     running = router.running_config()
     for header in ("ctl-client", "capf-server", "credentials"):
         assert block_text(running, header) == header + "\n"
+
+
+TFTP_BINDINGS = """\
+tftp-server flash:music.au
+tftp-server flash:music.au alias moh.au
+tftp-server flash:later.bin
+"""
+
+
+async def test_tftp_server_bindings_are_typed_root_settings(shell, router):
+    await shell.paste_config(TFTP_BINDINGS)
+    assert "!\n" + TFTP_BINDINGS + "!\n" in router.running_config()
+    assert list(router.config.tftp_bindings.values()) == [
+        TftpBinding("flash:music.au"), TftpBinding("flash:music.au", "moh.au"),
+        TftpBinding("flash:later.bin")]
+    assert [b.name for b in router.config.tftp_bindings.values()] == [
+        "music.au", "moh.au", "later.bin"]
+    await shell.type("conf t", "tftp-server flash:music.au", "no tftp-server flash:later.bin")
+    assert list(router.config.tftp_bindings) == [("flash:music.au", None),
+                                                 ("flash:music.au", "moh.au")]
+    await shell.type("conf t", "no tftp-server flash:music.au alias moh.au")
+    assert list(router.config.tftp_bindings) == [("flash:music.au", None)]
+    await shell.type("conf t", "tftp-server flash:music.au alias moh.au",
+                     "no tftp-server flash:music.au")
+    assert router.config.tftp_bindings == {} and "tftp-server" not in router.running_config()

@@ -268,11 +268,9 @@ def republish_bindings(router: Router) -> None:
     apart.
     """
     entries: list[TftpEntry] = []
-    for s in router.config.with_prefix("tftp-server"):
-        file = s.values["file"]
-        data = _read(router, file)
+    for binding in router.config.tftp_bindings.values():
+        data = _read(router, binding.file)
         if data is None:
             continue
-        alias = s.values.get("alias") or file.split(":", 1)[-1].lstrip("/")
-        entries.append(TftpEntry(alias, data, file))
+        entries.append(TftpEntry(binding.name, data, binding.file))
     provisioning(router).publish("bindings", entries)

@@ -794,10 +794,10 @@ async def crypto_pki_authenticate(c: Ctx) -> None:
         c.out("% Trustpoint not found")
         return
     method, url = _enrollment(tp)
-    if method == "selfsigned":
+    if method is EnrollmentMethod.SELFSIGNED:
         c.out("% Authenticate is not needed for a self-signed trustpoint.")  # [U]
         return
-    if method == "url":
+    if method is EnrollmentMethod.URL:
         assert url is not None
         cert = await _fetch_ca(c, url, name)
         if cert is None:
@@ -859,7 +859,7 @@ async def crypto_pki_enroll(c: Ctx) -> None:
     method, url = _enrollment(tp)
     chain = certificate_chain(router, name)
     ca_ders = chain.der(ca=True) if chain is not None else []
-    if method != "selfsigned" and not ca_ders:
+    if method is not EnrollmentMethod.SELFSIGNED and not ca_ders:
         c.out("% You must authenticate the Certificate Authority before you can enroll with it.")
         return
     if chain is not None and chain.der(ca=False):
@@ -868,7 +868,7 @@ async def crypto_pki_enroll(c: Ctx) -> None:
             return
     key = await _trustpoint_key(c, tp)
     challenge = tp.password.text if tp.password is not None else None
-    if method != "selfsigned" and challenge is None:
+    if method is not EnrollmentMethod.SELFSIGNED and challenge is None:
         c.out("%")
         c.out("% Start certificate enrollment ..")
         c.out("% Create a challenge password. You will need to verbally provide this")
@@ -900,14 +900,14 @@ async def crypto_pki_enroll(c: Ctx) -> None:
     if ip is False:
         return
     subject = enrol_core.subject_name(dn, fqdn, serial, ip or None)
-    if method == "selfsigned":
+    if method is EnrollmentMethod.SELFSIGNED:
         if await ask_yes_no(c, "Generate Self Signed Router Certificate? [yes/no]: "):
             _self_signed(router, name, key, subject)
             c.out("")
             c.out("Router Self Signed Certificate successfully created")
         return
     csr = enrol_core.build_csr(key, subject, challenge)
-    if method == "terminal":
+    if method is EnrollmentMethod.TERMINAL:
         if await ask_yes_no(c, "Display Certificate Request to terminal? [yes/no]: "):
             text = base64.encodebytes(csr.public_bytes(Encoding.DER)).decode().strip()
             c.out("Certificate Request follows:")  # [M]

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
 from cryptography.x509.oid import NameOID  # noqa: E402
 
 from cucme_lab.lab.router_lab import open_lab  # noqa: E402
-from cucme_lab.router.config.pki_sections import CHAIN_KIND, CertificateChainSection  # noqa: E402
+from cucme_lab.router.pki.config import CHAIN_KIND, CertificateChainSection  # noqa: E402
 from cucme_lab.router.pki.keystore import RsaKey  # noqa: E402
 from cucme_lab.router.provisioning.tftp_table import published  # noqa: E402
 from cucme_lab.services import tftp_client  # noqa: E402

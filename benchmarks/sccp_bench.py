@@ -241,10 +241,11 @@ async def bare_tls_server(lab, task_status=trio.TASK_STATUS_IGNORED) -> None:
 
 async def main(args) -> None:
     from cucme_lab.lab.router_lab import open_lab
-    from cucme_lab.router.config.pki_sections import (
+    from cucme_lab.router.pki.config import (
         CHAIN_KIND,
         TRUSTPOINT_KIND,
         CertificateChainSection,
+        RevocationMethod,
         TrustpointSection,
     )
     from cucme_lab.router.pki.keystore import RsaKey
@@ -268,7 +269,7 @@ async def main(args) -> None:
             router = lab.router
             tp = router.config.section(TRUSTPOINT_KIND, (TP,), f"crypto pki trustpoint {TP}",
                                        TrustpointSection)
-            tp.set("revocation-check", "revocation-check none", {"m1": "none"})
+            tp.revocation_check = (RevocationMethod.NONE,)
             chain = router.config.section(CHAIN_KIND, (TP,), f"crypto pki certificate chain "
                                           f"{TP}", CertificateChainSection)
             der = serialization.Encoding.DER

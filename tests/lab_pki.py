@@ -15,10 +15,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from cucme_lab.router.config.pki_sections import (
+from cucme_lab.router.pki.config import (
     CHAIN_KIND,
     TRUSTPOINT_KIND,
     CertificateChainSection,
+    KeyPair,
+    RevocationMethod,
     TrustpointSection,
 )
 from cucme_lab.router.pki.keystore import RsaKey
@@ -70,8 +72,9 @@ def install_trustpoint(router: Router, tp: str, ca: LabCA, cert: x509.Certificat
     """What `crypto pki authenticate` + `enroll` leave behind: chain, key pair, trustpoint."""
     sec = router.config.section(TRUSTPOINT_KIND, (tp,), f"crypto pki trustpoint {tp}",
                                 TrustpointSection)
-    sec.set("revocation-check", f"revocation-check {revocation}", {"m1": revocation})
-    sec.set("rsakeypair", f"rsakeypair {tp}", {"label": tp})
+    assert isinstance(sec, TrustpointSection)
+    sec.revocation_check = (RevocationMethod(revocation),)
+    sec.rsakeypair = KeyPair(tp)
     chain = router.config.section(CHAIN_KIND, (tp,), f"crypto pki certificate chain {tp}",
                                   CertificateChainSection)
     der = serialization.Encoding.DER

@@ -3,6 +3,7 @@ what is accepted or refused, the running-config they give, and their show comman
 
 from __future__ import annotations
 
+from cucme_lab.router.capf.config import capf_server
 from cucme_lab.router.passwords import type7_decode
 from cucme_lab.router.telephony.settings import ephone
 
@@ -65,8 +66,9 @@ capf-server
  source-addr 1.2.3.4
 !
 """
-    sec = router.config.find("capf-server", ())
-    assert sec.value("cert-enroll-trustpoint", "password") == "lablablab"
+    capf = capf_server(router.config)
+    assert capf is not None and capf.cert_enroll_trustpoint is not None
+    assert capf.cert_enroll_trustpoint.password == "lablablab"
 
 
 NSA_3_3_AND_3_4 = """\

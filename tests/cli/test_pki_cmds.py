@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from cucme_lab.router.config.pki_sections import hex_lines
+from cucme_lab.router.pki.config import hex_lines
 from cucme_lab.router.pki.keystore import KeyStore, keystore_of, load_pem, save_pem
 from cucme_lab.shell.commands import command_set
 from cucme_lab.shell.commands.pki import certificate_chain

@@ -14,8 +14,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lab_pki import LabCA, rsa_key
 
-from cucme_lab.router.config.pki_sections import CHAIN_KIND, CertificateChainSection
 from cucme_lab.router.pki import credentials
+from cucme_lab.router.pki.config import CHAIN_KIND, CertificateChainSection
 from cucme_lab.router.pki.keystore import RsaKey
 from cucme_lab.router.router import Router
 

@@ -54,12 +54,12 @@ class CapfService:
         if cfg is None or not cfg.trustpoint_label:
             return []
         ts = telephony_service(lab.router.config)
-        address = cfg.source_addr or (ts.source_address if ts is not None else None)
+        address = cfg.source_address or (ts.source_address if ts is not None else None)
         if not address:
             return []
         cert = certificate(lab.router, cfg.trustpoint_label)
         # a new certificate for the trustpoint restarts the listener, which then presents it
-        return [Binding("capf", address, cfg.port, options=(
+        return [Binding("capf", address, cfg.listen_port, options=(
             ("trustpoint", cfg.trustpoint_label),
             ("certificate", cert.serial_number if cert is not None else None)))]
 

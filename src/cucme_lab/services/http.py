@@ -266,14 +266,15 @@ class HttpService:
 
 def _secure_trustpoint(router: Router) -> str | None:
     """The trustpoint HTTPS presents: the first one whose certificate and key are usable."""
+    from cucme_lab.router.pki.config import trustpoints
     from cucme_lab.router.pki.credentials import chain
 
-    for sec in router.config.sections("crypto pki trustpoint"):
-        if chain(router, sec.ident[0]) is None:
+    for tp in trustpoints(router.config):
+        if chain(router, tp.name) is None:
             continue
         try:
-            credentials(router, sec.ident[0])
-            return sec.ident[0]
+            credentials(router, tp.name)
+            return tp.name
         except MissingCredentials:
             continue
     return None

@@ -232,13 +232,14 @@ async def network_crl_source(router: Router, cert: x509.Certificate,
 
 
 def _scep_crl_urls(router: Router, issuer: x509.Certificate) -> list[str]:
+    from cucme_lab.router.pki.config import trustpoints
     from cucme_lab.router.pki.credentials import ca_certificates
 
     urls = []
-    for tp in router.config.sections("crypto pki trustpoint"):
-        enrollment = tp.value("enrollment", "url")
-        if enrollment and issuer in ca_certificates(router, tp.ident[0]):
-            base = str(enrollment).rstrip("/").removesuffix("/cgi-bin")
+    for tp in trustpoints(router.config):
+        enrollment = tp.enrollment_url
+        if enrollment and issuer in ca_certificates(router, tp.name):
+            base = enrollment.rstrip("/").removesuffix("/cgi-bin")
             urls.append(f"{base}/cgi-bin/pkiclient.exe?operation=GetCRL")
     return urls
 

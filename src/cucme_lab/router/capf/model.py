@@ -9,15 +9,12 @@ key in. An ephone `cert-oper` line is removed once its operation completes, as t
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
+from cucme_lab.router.capf.config import DEFAULT_KEY_SIZE, CapfServerBlock, capf_server
 from cucme_lab.router.capf.state import CapfState
 from cucme_lab.router.router import Router
 from cucme_lab.router.telephony.settings import EPHONE, Ephone, ephones
 from cucme_lab.wire.capf import AuthType, CapfDevice, Operation
-
-DEFAULT_PORT = 3804
-DEFAULT_KEY_SIZE = 1024
 
 AUTH_TYPES = {"auth-string": AuthType.PASSWORD, "null-string": AuthType.NO_PASSWORD,
               "LSC": AuthType.LSC, "MIC": AuthType.MIC}
@@ -25,30 +22,9 @@ OPERATIONS = {"upgrade": Operation.INSTALL, "fetch": Operation.FETCH,
               "delete": Operation.DELETE}
 
 
-@dataclass(frozen=True)
-class CapfConfig:
-    port: int
-    trustpoint_label: str | None
-    ca_trustpoint: str | None
-    source_addr: str | None
-    auth_mode: str
-    key_size: int
-    global_operation: str | None
-
-
-def capf_config(router: Router) -> CapfConfig | None:
-    sec = router.config.find("capf-server", ())
-    if sec is None:
-        return None
-    return CapfConfig(
-        port=sec.value("port", "port", DEFAULT_PORT),
-        trustpoint_label=sec.value("trustpoint-label", "tp"),
-        ca_trustpoint=sec.value("cert-enroll-trustpoint", "tp"),
-        source_addr=sec.value("source-addr", "addr"),
-        auth_mode=sec.value("auth-mode", "mode", "none"),
-        key_size=int(sec.value("phone-key-size", "size", DEFAULT_KEY_SIZE)),
-        global_operation=sec.value("cert-oper", "op"),
-    )
+def capf_config(router: Router) -> CapfServerBlock | None:
+    """The `capf-server` block (see `router/capf/config.py`), or None without CAPF."""
+    return capf_server(router.config)
 
 
 def device_name(mac: str) -> str:
@@ -94,13 +70,15 @@ class ScheduledDevices(Mapping[str, CapfDevice]):
         return len(scheduled_devices(self._router))
 
 
-def _scheduled(cfg: CapfConfig, state: CapfState, eph: Ephone, name: str) -> CapfDevice:
+def _scheduled(cfg: CapfServerBlock, state: CapfState, eph: Ephone, name: str) -> CapfDevice:
+    op: str | None
+    mode: str
     if eph.cert_oper is not None:
         op, mode = eph.cert_oper
-    elif cfg.global_operation and state.done.get(name) != cfg.global_operation:
-        op, mode = cfg.global_operation, cfg.auth_mode
+    elif cfg.cert_oper and state.done.get(name) != cfg.cert_oper:
+        op, mode = cfg.cert_oper, cfg.device_auth_mode
     else:
-        op, mode = None, cfg.auth_mode
+        op, mode = None, cfg.device_auth_mode
     auth = AUTH_TYPES.get(mode, AuthType.NO_PASSWORD)
     password = eph.capf_auth_str or ""
     auth_ok = not (auth is AuthType.PASSWORD and not password)
@@ -141,5 +119,5 @@ def complete_operation(router: Router, name: str, operation: Operation) -> None:
         eph.cert_oper = None
         router.mark_changed("CAPF")
         return
-    if cfg is not None and cfg.global_operation:
-        router.capf.done[name] = cfg.global_operation
+    if cfg is not None and cfg.cert_oper:
+        router.capf.done[name] = cfg.cert_oper

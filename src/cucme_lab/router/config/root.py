@@ -1,8 +1,9 @@
 """The running configuration's root block: every top-level typed setting, and the child blocks.
 
 Its settings come from one mixin per area, so that each area's typed lines live beside the code
-that acts on them: `system.py` (hostname, HTTP and SSH servers) and `access.py` (users, enable,
-AAA). Child blocks (`interface`, `telephony-service`, trustpoints...) are its children.
+that acts on them: `system.py` (hostname, HTTP and SSH servers), `access.py` (users, enable,
+AAA) and `provisioning.py` (`tftp-server` bindings). Child blocks (`interface`,
+`telephony-service`, trustpoints...) are its children.
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cucme_lab.router.config.access import AccessSettings
+from cucme_lab.router.config.provisioning import ProvisioningSettings
 from cucme_lab.router.config.system import SystemSettings
 
 
 @dataclass(eq=False)
-class RootConfig(SystemSettings, AccessSettings):
+class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings):
     """`show running-config` from `version` to `end`."""

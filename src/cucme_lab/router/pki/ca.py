@@ -27,11 +27,14 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from cucme_lab.router.config.interfaces import interfaces
-from cucme_lab.router.config.pki_sections import (
-    CHAIN_KIND,
-    SERVER_KIND,
+from cucme_lab.router.pki.config import (
     CertificateChainSection,
     CertificateServerSection,
+    DatabaseLevel,
+    GrantMode,
+    certificate_chain,
+    certificate_server,
+    certificate_servers,
 )
 from cucme_lab.router.pki.credentials import key_label, trustpoint
 from cucme_lab.router.pki.state import CaRuntime, Request
@@ -79,13 +82,11 @@ def fingerprint(data: bytes, algorithm: str = "md5") -> str:
 
 
 def servers(router: Router) -> list[CertificateServerSection]:
-    return [s for s in router.config.sections(SERVER_KIND)
-            if isinstance(s, CertificateServerSection)]
+    return certificate_servers(router.config)
 
 
 def server_section(router: Router, name: str) -> CertificateServerSection | None:
-    sec = router.config.find(SERVER_KIND, (name,))
-    return sec if isinstance(sec, CertificateServerSection) else None
+    return certificate_server(router.config, name)
 
 
 class CertificateServer:
@@ -112,19 +113,16 @@ class CertificateServer:
     @property
     def running(self) -> bool:
         sec = server_section(self.router, self.name)
-        return sec is not None and self.created and not sec.has("shutdown")
+        return sec is not None and self.created and not sec.shutdown
 
     @property
-    def grant_mode(self) -> str:
+    def grant_mode(self) -> GrantMode:
         """auto, manual, none (reject all) or ra-auto."""
-        return self.section.value("grant", "grant", "manual")
-
-    def _setting(self, key: str, name: str, default: int) -> int:
-        return int(self.section.value(key, name, default))
+        return self.section.grant
 
     @property
     def issuer_name(self) -> x509.Name:
-        dn = self.section.value("issuer-name", "dn")
+        dn = self.section.issuer_name
         if dn:
             try:
                 return x509.Name.from_rfc4514_string(dn.strip())
@@ -135,7 +133,7 @@ class CertificateServer:
     # --- storage -------------------------------------------------------------------------
     def database_dir(self) -> Path:
         """Where `database url` points: `nvram:` (default) or a flash folder."""
-        url = str(self.section.value("database url", "url", "nvram:"))
+        url = self.section.storage_url
         storage = self.router.storage
         m = re.fullmatch(r"(?i)(flash\d?|disk\d?|slot\d?|nvram):/?(.*)", url.strip())
         if m is None or m.group(1).lower() == "nvram":
@@ -175,12 +173,7 @@ class CertificateServer:
         return k.private_key
 
     def chain(self, create: bool = False) -> CertificateChainSection | None:
-        sec = self.router.config.find(CHAIN_KIND, (self.name,))
-        if sec is None and create:
-            sec = self.router.config.section(CHAIN_KIND, (self.name,),
-                                             f"crypto pki certificate chain {self.name}",
-                                             CertificateChainSection)
-        return sec if isinstance(sec, CertificateChainSection) else None
+        return certificate_chain(self.router.config, self.name, create)
 
     def ca_certificate(self) -> x509.Certificate | None:
         ch = self.chain()
@@ -202,7 +195,7 @@ class CertificateServer:
         db = self.load_db()
         serial = max(1, int(db["serial"]) + 1) if db["serial"] else 1
         now = self.now()
-        days = self._setting("lifetime ca-certificate", "days", DEFAULT_CA_DAYS)
+        days = self.section.lifetime_ca_certificate or DEFAULT_CA_DAYS
         name = self.issuer_name
         ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
         cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
@@ -229,11 +222,11 @@ class CertificateServer:
 
         `cdp-url` if configured; else the host of the CA trustpoint's `enrollment url`, else the
         router's first interface address, with IOS's SCEP GetCRL path."""
-        cdp = self.section.value("cdp-url", "url")
+        cdp = self.section.cdp_url
         if cdp:
-            return str(cdp)
+            return cdp
         tp = trustpoint(self.router, self.name)
-        url = tp.value("enrollment", "url") if tp is not None else None
+        url = tp.enrollment_url if tp is not None else None
         host = None
         if url:
             m = re.match(r"(?i)https?://([^/]+)", str(url))
@@ -255,7 +248,7 @@ class CertificateServer:
         ca_cert, key = self.require_ca()
         serial = self.allocate_serial()
         now = self.now()
-        days = self._setting("lifetime certificate", "days", DEFAULT_CERT_DAYS)
+        days = self.section.lifetime_certificate or DEFAULT_CERT_DAYS
         not_after = min(now + timedelta(days=days), ca_cert.not_valid_after_utc)
         builder = (x509.CertificateBuilder().subject_name(csr.subject)
                    .issuer_name(ca_cert.subject).public_key(csr.public_key())
@@ -294,11 +287,11 @@ class CertificateServer:
     def _store_issued(self, cert: x509.Certificate) -> None:
         from cryptography.hazmat.primitives.serialization import Encoding
 
-        level = self.section.value("database level", "level", "minimum")
+        level = self.section.level
         serial = f"{cert.serial_number:X}"
-        if level == "complete":
+        if level is DatabaseLevel.COMPLETE:
             atomic_write(self._path(f"{serial}.cer"), cert.public_bytes(Encoding.DER))
-        elif level == "names":
+        elif level is DatabaseLevel.NAMES:
             text = (f"subjectname_str = {dn_text(cert.subject)}\n"
                     f"expiration = {self.router.clock.cert_stamp(cert.not_valid_after_utc)}\n")
             atomic_write(self._path(f"{serial}.cnm"), text.encode())
@@ -332,7 +325,7 @@ class CertificateServer:
         db["crl_number"] = int(db["crl_number"]) + 1
         self.save_db(db)
         now = self.now()
-        hours = self._setting("lifetime crl", "hours", DEFAULT_CRL_HOURS)
+        hours = self.section.lifetime_crl or DEFAULT_CRL_HOURS
         builder = (x509.CertificateRevocationListBuilder().issuer_name(ca_cert.subject)
                    .last_update(now).next_update(now + timedelta(hours=hours))
                    .add_extension(x509.CRLNumber(db["crl_number"]), critical=False)
@@ -379,9 +372,9 @@ class CertificateServer:
         db.next_id += 1
         db.requests.append(req)
         mode = self.grant_mode
-        if mode == "auto":
+        if mode is GrantMode.AUTO:
             self.grant(req)
-        elif mode == "none":
+        elif mode is GrantMode.NONE:
             req.state = "rejected"
         return req
 

@@ -14,12 +14,8 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from cucme_lab.router.config.pki_sections import (
-    CHAIN_KIND,
-    TRUSTPOINT_KIND,
-    CertificateChainSection,
-    TrustpointSection,
-)
+from cucme_lab.router.pki import config as pki_config
+from cucme_lab.router.pki.config import CertificateChainSection, TrustpointSection
 from cucme_lab.router.router import Router
 
 
@@ -36,19 +32,17 @@ class MissingCredentials(LookupError):
 
 
 def trustpoint(router: Router, name: str) -> TrustpointSection | None:
-    sec = router.config.find(TRUSTPOINT_KIND, (name,))
-    return sec if isinstance(sec, TrustpointSection) else None
+    return pki_config.trustpoint(router.config, name)
 
 
 def chain(router: Router, name: str) -> CertificateChainSection | None:
-    sec = router.config.find(CHAIN_KIND, (name,))
-    return sec if isinstance(sec, CertificateChainSection) else None
+    return pki_config.certificate_chain(router.config, name)
 
 
 def key_label(router: Router, name: str) -> str:
+    """The label of trustpoint (or CA) `name`'s key pair; its own name without a trustpoint."""
     tp = trustpoint(router, name)
-    label = tp.value("rsakeypair", "label") if tp is not None else None
-    return label or name
+    return tp.key_label if tp is not None else name
 
 
 # Parsed once per distinct DER: every TLS registration asks for the trustpoint's CA.

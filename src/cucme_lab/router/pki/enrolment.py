@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import AttributeOID, NameOID
 
-from cucme_lab.router.config.pki_sections import CHAIN_KIND, CertificateChainSection
 from cucme_lab.router.pki.ca import UNSTRUCTURED_ADDRESS, UNSTRUCTURED_NAME
+from cucme_lab.router.pki.config import CHAIN_KIND, CertificateChainSection
 from cucme_lab.router.router import Router
 from cucme_lab.wire import scep
 

@@ -102,14 +102,7 @@ def _subject(cert: x509.Certificate) -> x509.Name:
 def revocation_methods(router: Router, name: str) -> list[str]:
     """`revocation-check crl none` -> ["crl", "none"]; IOS's default is `crl`."""
     tp = trustpoint(router, name)
-    values = tp.get("revocation-check") if tp is not None else None
-    if values is None:
-        return ["crl"]
-    methods = [values.get(k) for k in ("m1", "m2", "m3") if values.get(k)]
-    if methods:
-        return [str(m) for m in methods]
-    line = tp.settings["revocation-check"].line  # type: ignore[union-attr]
-    return line.split()[1:] or ["crl"]
+    return [str(m) for m in tp.revocation_methods] if tp is not None else ["crl"]
 
 
 async def validate_chain(router: Router, chain: Sequence[x509.Certificate], name: str,

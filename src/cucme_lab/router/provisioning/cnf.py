@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cucme_lab.router.config.section import Section
+from cucme_lab.router.capf.config import CapfServerBlock, capf_server
 from cucme_lab.router.pki import credentials as creds
 from cucme_lab.router.provisioning.tftp_table import TftpEntry
 from cucme_lab.router.router import Router
@@ -91,12 +91,12 @@ def vendor_config(params: dict[str, str]) -> VendorConfig | None:
     return VendorConfig(**values, extra=extra)
 
 
-def _capf(router: Router, ts: tm.TelephonyService) -> tuple[Section | None, str | None, int]:
-    sec = router.config.find("capf-server", ())
-    if sec is None:
+def _capf(router: Router, ts: tm.TelephonyService
+          ) -> tuple[CapfServerBlock | None, str | None, int]:
+    capf = capf_server(router.config)
+    if capf is None:
         return None, None, CAPF_PORT
-    addr = sec.value("source-addr", "addr") or ts.source_address
-    return sec, addr, sec.value("port", "port") or CAPF_PORT
+    return capf, capf.source_address or ts.source_address, capf.port or CAPF_PORT
 
 
 def device_config(router: Router, ts: tm.TelephonyService, ep: tm.Ephone | None,
@@ -133,8 +133,8 @@ def device_config(router: Router, ts: tm.TelephonyService, ep: tm.Ephone | None,
     auth: str | None = None
     if own is not None and own.cert_oper is not None:
         auth = own.cert_oper[1]
-    elif capf_sec.value("cert-oper", "op") is not None:  # `cert-oper ... all`
-        auth = capf_sec.value("auth-mode", "mode")
+    elif capf_sec.cert_oper is not None:  # `cert-oper ... all`
+        auth = capf_sec.auth_mode
     pending = auth is not None and auth.lower() in CAPF_AUTH_MODE
     if pending:
         config.capf_auth_mode = CAPF_AUTH_MODE[auth.lower()]
@@ -268,11 +268,9 @@ def republish_bindings(router: Router) -> None:
     apart.
     """
     entries: list[TftpEntry] = []
-    for s in router.config.with_prefix("tftp-server"):
-        file = s.values["file"]
-        data = _read(router, file)
+    for binding in router.config.tftp_bindings.values():
+        data = _read(router, binding.file)
         if data is None:
             continue
-        alias = s.values.get("alias") or file.split(":", 1)[-1].lstrip("/")
-        entries.append(TftpEntry(alias, data, file))
+        entries.append(TftpEntry(binding.name, data, binding.file))
     router.provisioning.publish("bindings", entries)

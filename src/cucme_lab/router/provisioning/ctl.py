@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 
 from cryptography import x509
 
-from cucme_lab.router.config.section import Section
 from cucme_lab.router.pki import credentials as creds
+from cucme_lab.router.provisioning.config import CtlClientBlock, CtlFunction, RemoteCme, ctl_client
 from cucme_lab.router.provisioning.tftp_table import CTL_FILENAME, TftpEntry
 from cucme_lab.router.router import Router
 from cucme_lab.router.storage import atomic_write
@@ -27,8 +27,9 @@ from cucme_lab.wire.signed_header import HashAlgorithm
 DEBUG_FLAG = "ctl-client"
 
 # `server <function>` -> CTL role. `application` is APP-SERVER (7).
-ROLE_OF = {"cme": Role.CCM, "cme-tftp": Role.CCM_TFTP, "tftp": Role.TFTP, "capf": Role.CAPF,
-           "application": Role.APP_SERVER}
+ROLE_OF = {CtlFunction.CME: Role.CCM, CtlFunction.CME_TFTP: Role.CCM_TFTP,
+           CtlFunction.TFTP: Role.TFTP, CtlFunction.CAPF: Role.CAPF,
+           CtlFunction.APPLICATION: Role.APP_SERVER}
 # Certificates added with `import certificate` go in as CCM records: the role CME gives them
 # is not documented [U].
 IMPORT_ROLE = Role.CCM
@@ -54,11 +55,10 @@ def _certificate(router: Router, tp: str) -> x509.Certificate:
     return cert
 
 
-def build(router: Router, sec: Section) -> CtlResult:
+def build(router: Router, sec: CtlClientBlock) -> CtlResult:
     """Build the CTL bytes from the `ctl-client` block, or raise CtlError (nothing written)."""
     trace = ["ctl_client_create_ctlfile:"]
-    sast1 = sec.value("sast1 trustpoint", "tp")
-    sast2 = sec.value("sast2 trustpoint", "tp")
+    sast1, sast2 = sec.sast1, sec.sast2
     if sast1 is None:
         raise CtlError("SAST1 trustpoint is not configured")
     if sast2 is None:
@@ -75,25 +75,24 @@ def build(router: Router, sec: Section) -> CtlResult:
     wanted: list[tuple[int, str, str | None, x509.Certificate]] = [
         (Role.SAST, sast1, None, signer.certificate), (Role.SAST, sast2, None, sast2_cert)]
     servers = []
-    for s in sec.with_prefix("server"):
-        if s.key.endswith(" username"):
+    for s in sec.servers.values():
+        if isinstance(s, RemoteCme):
             # A remote CME's certificate comes from its CTL provider (port 2444); not fetched
             # by this lab yet, so it is left out and said so in the trace.
-            trace.append(f"create_ctl_record: remote CME {s.values['addr']} skipped")
+            trace.append(f"create_ctl_record: remote CME {s.addr} skipped")
             continue
-        role = ROLE_OF[s.values["function"]]
-        servers.append((role, s.values["tp"], s.values["addr"],
-                        _certificate(router, s.values["tp"])))
-    for s in sec.with_prefix("import certificate"):
-        data = router.storage.read_flash(s.values["file"])
+        servers.append((ROLE_OF[s.function], s.trustpoint, str(s.addr),
+                        _certificate(router, s.trustpoint)))
+    for imported in sec.imports.values():
+        data = router.storage.read_flash(imported.file)
         if data is None:
-            raise CtlError(f"cannot read {s.values['file']}")
+            raise CtlError(f"cannot read {imported.file}")
         try:
             cert = (x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data
                     else x509.load_der_x509_certificate(data))
         except ValueError:
-            raise CtlError(f"{s.values['file']} is not a certificate") from None
-        servers.append((IMPORT_ROLE, s.values["desc"], None, cert))
+            raise CtlError(f"{imported.file} is not a certificate") from None
+        servers.append((IMPORT_ROLE, imported.description, None, cert))
     servers.sort(key=lambda item: item[0])
 
     records = []
@@ -118,7 +117,7 @@ def build(router: Router, sec: Section) -> CtlResult:
 
 def regenerate(router: Router) -> str | None:
     """`regenerate`: build, write flash:CTLFile.tlv, publish; returns an error text or None."""
-    sec = router.config.find("ctl-client", ())
+    sec = ctl_client(router.config)
     if sec is None:
         return None
     debug = router.debug.on(DEBUG_FLAG)

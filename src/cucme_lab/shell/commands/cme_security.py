@@ -9,10 +9,34 @@ the type-7-like encoding CME uses.
 from __future__ import annotations
 
 import secrets
+from ipaddress import IPv4Address
 from typing import Any
 
-from cucme_lab.router.config.section import Section
+from cucme_lab.router.capf.config import (
+    CAPF_KIND,
+    CapfAuthMode,
+    CapfServerBlock,
+    CertOperation,
+    EnrollTrustpoint,
+    capf_server,
+)
+from cucme_lab.router.config.model import ConfigBlock
 from cucme_lab.router.passwords import is_valid_encrypted, type7_decode, type7_encode
+from cucme_lab.router.provisioning.config import (
+    CREDENTIALS_KIND,
+    CREDENTIALS_PORT,
+    CTL_KIND,
+    CredentialsBlock,
+    CredentialsSource,
+    CtlClientBlock,
+    CtlFunction,
+    CtlServer,
+    CtlServiceAdmin,
+    ImportedCertificate,
+    RemoteCme,
+    credentials_block,
+    ctl_client,
+)
 from cucme_lab.router.router import Router
 from cucme_lab.router.telephony.settings import MAX_EPHONES, ephones
 from cucme_lab.shell.commands.common import CommandDeclarations
@@ -20,24 +44,15 @@ from cucme_lab.shell.parser import ParseError
 from cucme_lab.shell.session import Ctx
 
 DECLARED = CommandDeclarations()
-command, setting = DECLARED.command, DECLARED.setting
+command, setting, typed_setting = DECLARED.command, DECLARED.setting, DECLARED.typed_setting
 
 CTL = "config-ctl-client"
 CAPF = "config-capf-server"
 CRED = "config-credentials"
 
-CAPF_DEFAULTS = {"port": 3804, "phone-key-size": 1024, "keygen-retry": 3, "keygen-timeout": 30}
-CREDENTIALS_PORT = 2444
-AUTH_MODE_TEXT = {"auth-string": "Auth-String", "LSC": "LSC", "MIC": "MIC", "none": "None",
-                  "null-string": "Null-String"}
-
-
-def block(router: Router, kind: str, create: bool = False) -> Section | None:
-    """The single top-level block `ctl-client`, `capf-server` or `credentials`."""
-    sec = router.config.find(kind, ())
-    if sec is None and create:
-        sec = router.config.section(kind, (), kind)
-    return sec
+AUTH_MODE_TEXT = {CapfAuthMode.AUTH_STRING: "Auth-String", CapfAuthMode.LSC: "LSC",
+                  CapfAuthMode.MIC: "MIC", CapfAuthMode.NONE: "None",
+                  CapfAuthMode.NULL_STRING: "Null-String"}
 
 
 def stored_password(c: Ctx, ptype: str, text: str) -> tuple[str, str] | None:
@@ -50,12 +65,12 @@ def stored_password(c: Ctx, ptype: str, text: str) -> tuple[str, str] | None:
     return text.upper(), type7_decode(text)
 
 
-def _enter_block(kind: str, mode: str):
+def _enter_block(kind: str, mode: str, factory: type[ConfigBlock]):
     def handler(c: Ctx) -> None:
         if c.no or c.default:
             c.router.config.remove(kind, ())
             return
-        c.enter(mode, block(c.router, kind, create=True))
+        c.enter(mode, c.router.config.section(kind, (), kind, factory))
 
     handler.__name__ = "enter_" + kind.replace("-", "_")
     handler.__doc__ = f"Enter `{kind}` configuration (`no {kind}` removes the block)."
@@ -63,11 +78,11 @@ def _enter_block(kind: str, mode: str):
 
 
 command("config", "ctl-client", help={"ctl-client": "Configure CTL Client"})(
-    _enter_block("ctl-client", CTL))
+    _enter_block(CTL_KIND, CTL, CtlClientBlock))
 command("config", "capf-server", help={"capf-server": "Configure CAPF server"})(
-    _enter_block("capf-server", CAPF))
+    _enter_block(CAPF_KIND, CAPF, CapfServerBlock))
 command("config", "credentials", help={"credentials": "Configure Credentials Service"})(
-    _enter_block("credentials", CRED))
+    _enter_block(CREDENTIALS_KIND, CRED, CredentialsBlock))
 
 
 # --------------------------------------------------------------------------------------------
@@ -97,29 +112,60 @@ CTL_HELP = {
     "file": "Certificate file on flash",
 }
 
-setting(CTL, "server {application|capf|cme|cme-tftp|tftp}:function A.B.C.D:addr "
-        "trustpoint WORD:tp", key="server {function} {addr}", help=CTL_HELP)
-setting(CTL, "sast1 trustpoint WORD:tp", help=CTL_HELP)
-setting(CTL, "sast2 trustpoint WORD:tp", help=CTL_HELP)
-setting(CTL, "import certificate <1-50>:tag WORD:desc FLASHFILE:file",
-        key="import certificate {tag}", help=CTL_HELP)
+@command(CTL, "server {application|capf|cme|cme-tftp|tftp}:function A.B.C.D:addr "
+         "trustpoint WORD:tp", help=CTL_HELP)
+def ctl_server(c: Ctx) -> None:
+    """A server of this router in the CTL; typed again, it keeps its place in the list.
+
+    `no server FUNCTION A.B.C.D ...` removes that server; without the address, every server
+    line goes (remote CMEs too), as IOS's `no` of the whole keyword does.
+    """
+    servers = c.target.servers
+    function = CtlFunction(c.args["function"]) if c.args.get("function") else None
+    if c.no or c.default:
+        if function is not None and c.args.get("addr"):
+            servers.pop((function.value, IPv4Address(c.args["addr"])), None)
+        else:
+            servers.clear()
+        return
+    assert function is not None
+    server = CtlServer(function, IPv4Address(c.args["addr"]), c.args["tp"])
+    servers[server.key] = server
+
+
+typed_setting(CTL, CtlClientBlock, "sast1 trustpoint WORD:tp", "sast1", help=CTL_HELP)
+typed_setting(CTL, CtlClientBlock, "sast2 trustpoint WORD:tp", "sast2", help=CTL_HELP)
+
+
+@command(CTL, "import certificate <1-50>:tag WORD:desc FLASHFILE:file", help=CTL_HELP)
+def ctl_import_certificate(c: Ctx) -> None:
+    """A certificate from flash in the CTL, by tag; `no import certificate` drops them all."""
+    imports = c.target.imports
+    tag = c.args.get("tag")
+    if c.no or c.default:
+        if tag is None:
+            imports.clear()
+        else:
+            imports.pop(tag, None)
+        return
+    imports[tag] = ImportedCertificate(tag, c.args["desc"], c.args["file"])
 
 
 @command(CTL, "server cme A.B.C.D:addr username WORD:user password {0|1}:ptype WORD:pw",
          help=CTL_HELP)
 def ctl_server_remote_cme(c: Ctx) -> None:
     """A remote CME in the CTL, reached with a username and password (shown as type 1)."""
-    sec: Section = c.target
-    key = f"server cme {c.args['addr']} username"
+    servers = c.target.servers
+    addr = IPv4Address(c.args["addr"])
     if c.no or c.default:
-        sec.unset(key)
+        servers.pop(("cme username", addr), None)
         return
     stored = stored_password(c, c.args["ptype"], c.args["pw"])
     if stored is None:
         return
     shown, plain = stored
-    sec.set(key, f"server cme {c.args['addr']} username {c.args['user']} password 1 {shown}",
-            {"addr": c.args["addr"], "user": c.args["user"], "password": plain})
+    remote = RemoteCme(addr, c.args["user"], plain, shown)
+    servers[remote.key] = remote
 
 
 @command(CTL, "regenerate", no=False, help=CTL_HELP)
@@ -134,22 +180,21 @@ def ctl_regenerate(c: Ctx) -> None:
 
 def show_ctl_client_lines(router: Router) -> list[str]:
     """`show ctl-client` (spec 6.1)."""
-    sec = block(router, "ctl-client")
+    sec = ctl_client(router.config)
     lines = ["CTL Client Information", "-----------------------------"]
-    sast1 = sec.value("sast1 trustpoint", "tp", "") if sec else ""
-    sast2 = sec.value("sast2 trustpoint", "tp", "") if sec else ""
+    sast1 = (sec.sast1 if sec else None) or ""
+    sast2 = (sec.sast2 if sec else None) or ""
     lines.append(f"        SAST 1 Certificate Trustpoint: {sast1}")
     lines.append(f"        SAST 2 Certificate Trustpoint: {sast2}")
     lines.append("        List of Trusted Servers in the CTL")
-    rows = []
-    for s in sec.with_prefix("server") if sec else []:
-        if s.key.endswith(" username"):
-            rows.append(("CME", s.values["addr"], ""))
-        elif s.values["function"] == "cme-tftp":  # listed as its two functions (spec 6.1)
-            rows += [("CME", s.values["addr"], s.values["tp"]),
-                     ("TFTP", s.values["addr"], s.values["tp"])]
+    rows: list[tuple[str, str, str]] = []
+    for s in sec.servers.values() if sec else []:
+        if isinstance(s, RemoteCme):
+            rows.append(("CME", str(s.addr), ""))
+        elif s.function is CtlFunction.CME_TFTP:  # listed as its two functions (spec 6.1)
+            rows += [("CME", str(s.addr), s.trustpoint), ("TFTP", str(s.addr), s.trustpoint)]
         else:
-            rows.append((s.values["function"].upper(), s.values["addr"], s.values["tp"]))
+            rows.append((s.function.upper(), str(s.addr), s.trustpoint))
     for function, addr, tp in rows:
         lines.append(f"                {function:<7} {addr:<15} {tp}".rstrip())
     return lines
@@ -191,32 +236,34 @@ CAPF_HELP = {
     "tp": "Trustpoint name",
 }
 
-setting(CAPF, "port <2000-9999>:port", help=CAPF_HELP)
-setting(CAPF, "auth-mode {auth-string|LSC|MIC|none|null-string}:mode", key="auth-mode",
-        help=CAPF_HELP)
-setting(CAPF, "trustpoint-label WORD:tp", help=CAPF_HELP)
-setting(CAPF, "source-addr A.B.C.D:addr", help=CAPF_HELP)
-setting(CAPF, "phone-key-size {512|1024|2048}:size", key="phone-key-size", help=CAPF_HELP)
-setting(CAPF, "keygen-retry <0-100>:n", help=CAPF_HELP)
-setting(CAPF, "keygen-timeout <1-120>:n", help=CAPF_HELP)
-setting(CAPF, "cert-oper {upgrade|fetch|delete}:op all", key="cert-oper", help=CAPF_HELP)
+CSB = CapfServerBlock
+typed_setting(CAPF, CSB, "port <2000-9999>:port", "port", help=CAPF_HELP)
+typed_setting(CAPF, CSB, "auth-mode {auth-string|LSC|MIC|none|null-string}:mode", "auth_mode",
+              lambda a: CapfAuthMode(a["mode"]), help=CAPF_HELP)
+typed_setting(CAPF, CSB, "trustpoint-label WORD:tp", "trustpoint_label", help=CAPF_HELP)
+typed_setting(CAPF, CSB, "source-addr A.B.C.D:addr", "source_addr",
+              lambda a: IPv4Address(a["addr"]), help=CAPF_HELP)
+typed_setting(CAPF, CSB, "phone-key-size {512|1024|2048}:size", "phone_key_size",
+              lambda a: int(a["size"]), help=CAPF_HELP)
+typed_setting(CAPF, CSB, "keygen-retry <0-100>:n", "keygen_retry", help=CAPF_HELP)
+typed_setting(CAPF, CSB, "keygen-timeout <1-120>:n", "keygen_timeout", help=CAPF_HELP)
+typed_setting(CAPF, CSB, "cert-oper {upgrade|fetch|delete}:op all", "cert_oper",
+              lambda a: CertOperation(a["op"]), help=CAPF_HELP)
 
 
 @command(CAPF, "cert-enroll-trustpoint WORD:tp password {0|1}:ptype WORD:pw", help=CAPF_HELP,
          no="cert-enroll-trustpoint")
 def capf_enroll_trustpoint(c: Ctx) -> None:
     """The CA trustpoint CAPF enrols phones with, and its password (shown as type 1)."""
-    sec: Section = c.target
+    sec: CapfServerBlock = c.target
     if c.no or c.default:
-        sec.unset("cert-enroll-trustpoint")
+        sec.reset_setting("cert_enroll_trustpoint")
         return
     stored = stored_password(c, c.args["ptype"], c.args["pw"])
     if stored is None:
         return
     shown, plain = stored
-    sec.set("cert-enroll-trustpoint",
-            f"cert-enroll-trustpoint {c.args['tp']} password 1 {shown}",
-            {"tp": c.args["tp"], "password": plain})
+    sec.cert_enroll_trustpoint = EnrollTrustpoint(c.args["tp"], plain, shown)
 
 
 @command(CAPF, f"auth-string generate {{all|<1-{MAX_EPHONES}>:tag}} [DIGITS:digits]", no=False,
@@ -243,28 +290,25 @@ def capf_auth_string(c: Ctx) -> None:
         eph.capf_auth_str = digits or f"{secrets.randbelow(10 ** 4):04d}"
 
 
-def capf_value(sec: Section | None, key: str, name: str, default: Any = "") -> Any:
-    return sec.value(key, name, default) if sec is not None else default
+def _shown(value: Any) -> str:
+    """A setting as the show commands print it: empty when not configured."""
+    return "" if value is None else str(value)
 
 
 def show_capf_summary_lines(router: Router) -> list[str]:
     """`show capf-server summary` (spec 6.3)."""
-    sec = block(router, "capf-server")
+    sec = capf_server(router.config) or CapfServerBlock(CAPF_KIND)  # unset: the defaults
     pad = " " * 8
     return [
         "CAPF Server Configuration Details",
-        f"{pad}Trustpoint for TLS With Phone: {capf_value(sec, 'trustpoint-label', 'tp')}",
-        f"{pad}Trustpoint for CA operation: {capf_value(sec, 'cert-enroll-trustpoint', 'tp')}",
-        f"{pad}Source Address: {capf_value(sec, 'source-addr', 'addr')}",
-        f"{pad}Listening Port: {capf_value(sec, 'port', 'port', CAPF_DEFAULTS['port'])}",
-        f"{pad}Phone Key Size: "
-        f"{capf_value(sec, 'phone-key-size', 'size', CAPF_DEFAULTS['phone-key-size'])}",
-        f"{pad}Phone KeyGen Retries: "
-        f"{capf_value(sec, 'keygen-retry', 'n', CAPF_DEFAULTS['keygen-retry'])}",
-        f"{pad}Phone KeyGen Timeout: "
-        f"{capf_value(sec, 'keygen-timeout', 'n', CAPF_DEFAULTS['keygen-timeout'])} minutes",
-        f"{pad}Device Authentication Mode: "
-        f"{AUTH_MODE_TEXT[capf_value(sec, 'auth-mode', 'mode', 'none')]}",
+        f"{pad}Trustpoint for TLS With Phone: {_shown(sec.trustpoint_label)}",
+        f"{pad}Trustpoint for CA operation: {_shown(sec.ca_trustpoint)}",
+        f"{pad}Source Address: {_shown(sec.source_addr)}",
+        f"{pad}Listening Port: {sec.listen_port}",
+        f"{pad}Phone Key Size: {sec.key_size}",
+        f"{pad}Phone KeyGen Retries: {sec.keygen_retries}",
+        f"{pad}Phone KeyGen Timeout: {sec.keygen_timeout_minutes} minutes",
+        f"{pad}Device Authentication Mode: {AUTH_MODE_TEXT[sec.device_auth_mode]}",
     ]
 
 
@@ -291,33 +335,35 @@ CRED_HELP = {
     "1": "Encrypted password follows",
 }
 
-setting(CRED, "ip source-address A.B.C.D:addr port <2000-9999>:port", help=CRED_HELP)
-setting(CRED, "trustpoint WORD:tp", help=CRED_HELP)
+typed_setting(CRED, CredentialsBlock, "ip source-address A.B.C.D:addr port <2000-9999>:port",
+              "source", lambda a: CredentialsSource(IPv4Address(a["addr"]), a["port"]),
+              help=CRED_HELP)
+typed_setting(CRED, CredentialsBlock, "trustpoint WORD:tp", "trustpoint", help=CRED_HELP)
 
 
 @command(CRED, "ctl-service admin WORD:user secret {0|1}:ptype WORD:pw", help=CRED_HELP,
          no="ctl-service admin")
 def cred_ctl_service(c: Ctx) -> None:
     """The CTL client's login to this provider; the secret is shown as type 1."""
-    sec: Section = c.target
+    sec: CredentialsBlock = c.target
     if c.no or c.default:
-        sec.unset("ctl-service admin")
+        sec.reset_setting("ctl_service_admin")
         return
     stored = stored_password(c, c.args["ptype"], c.args["pw"])
     if stored is None:
         return
     shown, plain = stored
-    sec.set("ctl-service admin", f"ctl-service admin {c.args['user']} secret 1 {shown}",
-            {"user": c.args["user"], "password": plain})
+    sec.ctl_service_admin = CtlServiceAdmin(c.args["user"], plain, shown)
 
 
 def show_credentials_lines(router: Router) -> list[str]:
     """`show credentials` (spec 6.8)."""
-    sec = block(router, "credentials")
+    sec = credentials_block(router.config)
+    source = sec.source if sec is not None else None
     return [
-        f"Credentials IP: {capf_value(sec, 'ip source-address', 'addr')}",
-        f"Credentials PORT: {capf_value(sec, 'ip source-address', 'port', CREDENTIALS_PORT)}",
-        f"Trustpoint: {capf_value(sec, 'trustpoint', 'tp')}",
+        f"Credentials IP: {_shown(source.addr if source else None)}",
+        f"Credentials PORT: {source.port if source else CREDENTIALS_PORT}",
+        f"Trustpoint: {_shown(sec.trustpoint if sec else None)}",
     ]
 
 

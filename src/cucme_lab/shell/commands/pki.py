@@ -21,17 +21,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from cucme_lab.router.config.pki_sections import (
-    CHAIN_KIND,
-    SERVER_KIND,
-    TRUSTPOINT_KIND,
-    CertificateChainSection,
-    CertificateServerSection,
-    TrustpointSection,
-    hex_lines,
-)
-from cucme_lab.router.config.section import Section
 from cucme_lab.router.pki import ca as ca_core
+from cucme_lab.router.pki import config as pki_config
 from cucme_lab.router.pki import credentials
 from cucme_lab.router.pki import enrolment as enrol_core
 from cucme_lab.router.pki.ca import (
@@ -40,6 +31,23 @@ from cucme_lab.router.pki.ca import (
     dn_text,
     fingerprint,
     server_section,
+)
+from cucme_lab.router.pki.config import (
+    CHAIN_KIND,
+    SERVER_KIND,
+    TRUSTPOINT_KIND,
+    CertificateChainSection,
+    CertificateServerSection,
+    ChallengePassword,
+    DatabaseLevel,
+    Enrollment,
+    EnrollmentMethod,
+    GrantMode,
+    KeyPair,
+    RevocationMethod,
+    SubjectAddress,
+    TrustpointSection,
+    hex_lines,
 )
 from cucme_lab.router.pki.credentials import key_label
 from cucme_lab.router.pki.keystore import (
@@ -57,7 +65,7 @@ from cucme_lab.shell.parser import ParseError, tokenize
 from cucme_lab.shell.session import Ctx, Session
 
 DECLARED = CommandDeclarations()
-command, setting = DECLARED.command, DECLARED.setting
+command, setting, typed_setting = DECLARED.command, DECLARED.setting, DECLARED.typed_setting
 
 CS = "cs-server"
 TP = "ca-trustpoint"
@@ -120,17 +128,13 @@ def trustpoint(router: Router, name: str) -> TrustpointSection | None:
 
 
 def trustpoints(router: Router) -> list[TrustpointSection]:
-    return [s for s in router.config.sections(TRUSTPOINT_KIND) if isinstance(s, TrustpointSection)]
+    return pki_config.trustpoints(router.config)
 
 
 def certificate_chain(router: Router, name: str, create: bool = False
                       ) -> CertificateChainSection | None:
     """The chain of trustpoint `name` (created on demand for enrolment and paste)."""
-    sec = credentials.chain(router, name)
-    if sec is None and create:
-        sec = router.config.section(CHAIN_KIND, (name,), f"crypto pki certificate chain {name}",
-                                    CertificateChainSection)
-    return sec if isinstance(sec, CertificateChainSection) else None
+    return pki_config.certificate_chain(router.config, name, create)
 
 
 def certificate_servers(router: Router) -> list[CertificateServerSection]:
@@ -310,7 +314,7 @@ def crypto_pki_server(c: Ctx) -> None:
             # A saved server without ` shutdown` was running: it comes back up at boot.
             sec.started = True
         else:
-            sec.set("shutdown", "shutdown", {"shutdown": True})
+            sec.shutdown = True
     c.enter(CS, sec)
 
 
@@ -324,34 +328,40 @@ def _unlocked(c: Ctx) -> bool:
     if fixed and CertificateServer(c.router, sec.name).created:
         c.out("%Some server settings cannot be changed after CA certificate generation.")
         return False
-    if not sec.has("shutdown") and sec.started:
+    if not sec.shutdown and sec.started:
         c.out('% Server\'s configuration is locked  (enter "shut" to unlock it)')  # [U]
         return False
     return True
 
 
-setting(CS, "database level {minimum|names|complete}:level", help=CS_HELP, check=_unlocked)
-setting(CS, "database url URL:url", help=CS_HELP, check=_unlocked)
-setting(CS, "issuer-name LINE:dn", help=CS_HELP, check=_unlocked)
-setting(CS, "lifetime certificate <1-1825>:days", help=CS_HELP, check=_unlocked)
-setting(CS, "lifetime ca-certificate <1-7305>:days", help=CS_HELP, check=_unlocked)
-setting(CS, "lifetime crl <1-336>:hours", help=CS_HELP, check=_unlocked)
-setting(CS, "lifetime enrollment-request <1-1000>:hours", help=CS_HELP, check=_unlocked)
-setting(CS, "mode ra", help=CS_HELP, check=_unlocked)
-setting(CS, "cdp-url URL:url", help={**CS_HELP, "cdp-url": "CRL distribution point URL"},
-        check=_unlocked)
+CSS = CertificateServerSection
+typed_setting(CS, CSS, "database level {minimum|names|complete}:level", "database_level",
+              lambda a: DatabaseLevel(a["level"]), help=CS_HELP, check=_unlocked)
+typed_setting(CS, CSS, "database url URL:url", "database_url", help=CS_HELP, check=_unlocked)
+typed_setting(CS, CSS, "issuer-name LINE:dn", "issuer_name", help=CS_HELP, check=_unlocked)
+typed_setting(CS, CSS, "lifetime certificate <1-1825>:days", "lifetime_certificate",
+              help=CS_HELP, check=_unlocked)
+typed_setting(CS, CSS, "lifetime ca-certificate <1-7305>:days", "lifetime_ca_certificate",
+              help=CS_HELP, check=_unlocked)
+typed_setting(CS, CSS, "lifetime crl <1-336>:hours", "lifetime_crl", help=CS_HELP,
+              check=_unlocked)
+typed_setting(CS, CSS, "lifetime enrollment-request <1-1000>:hours",
+              "lifetime_enrollment_request", help=CS_HELP, check=_unlocked)
+typed_setting(CS, CSS, "mode ra", "mode_ra", lambda a: True, help=CS_HELP, check=_unlocked)
+typed_setting(CS, CSS, "cdp-url URL:url", "cdp_url",
+              help={**CS_HELP, "cdp-url": "CRL distribution point URL"}, check=_unlocked)
 
 
 @command(CS, "grant {auto|none|ra-auto}:grant", help=CS_HELP)
 def cs_grant(c: Ctx) -> None:
     """`grant auto|none|ra-auto`: one setting (each replaces the other); auto is logged."""
-    sec: Section = c.target
+    sec: CertificateServerSection = c.target
     if c.no or c.default:
-        sec.unset("grant")
+        sec.reset_setting("grant")
         return
-    mode = c.args["grant"]
-    sec.set("grant", f"grant {mode}", {"grant": mode})
-    if mode == "auto":
+    mode = GrantMode(c.args["grant"])
+    sec.grant = mode
+    if mode is GrantMode.AUTO:
         c.log("%PKI-6-CS_GRANT_AUTO: All enrollment requests will be automatically granted.")
 
 
@@ -365,11 +375,11 @@ async def cs_shutdown(c: Ctx) -> None:
     sec: CertificateServerSection = c.target
     server = CertificateServer(c.router, sec.name)
     if not (c.no or c.default):
-        if not sec.has("shutdown") and sec.started:
+        if not sec.shutdown and sec.started:
             c.log("%PKI-6-CS_DISABLED: Certificate server now disabled.")
-        sec.set("shutdown", "shutdown", {"shutdown": True})
+        sec.shutdown = True
         return
-    if not sec.has("shutdown"):
+    if not sec.shutdown:
         return
     if not server.created:
         c.out("%Some server settings cannot be changed after CA certificate generation.")
@@ -396,7 +406,7 @@ async def cs_shutdown(c: Ctx) -> None:
             c.out(f"% Certificate Server not enabled: {exc}")  # [U]
             return
         sec.started = True
-    sec.unset("shutdown")
+    sec.shutdown = False
     c.out("")
     c.out("% Certificate Server enabled.")
     c.log("%PKI-6-CS_ENABLED: Certificate server now enabled.")
@@ -407,10 +417,11 @@ def _ca_trustpoint(router: Router, name: str) -> None:
     """The trustpoint IOS makes for its own CA: same name, `revocation-check crl`, its key."""
     tp = router.config.section(TRUSTPOINT_KIND, (name,), f"crypto pki trustpoint {name}",
                                TrustpointSection)
-    if not tp.has("revocation-check"):
-        tp.set("revocation-check", "revocation-check crl", {"m1": "crl"})
-    if not tp.has("rsakeypair"):
-        tp.set("rsakeypair", f"rsakeypair {name}", {"label": name})
+    assert isinstance(tp, TrustpointSection)
+    if not tp.revocation_check:
+        tp.revocation_check = (RevocationMethod.CRL,)
+    if tp.rsakeypair is None:
+        tp.rsakeypair = KeyPair(name)
 
 
 def show_server_lines(router: Router, name: str | None = None) -> list[str]:
@@ -421,7 +432,7 @@ def show_server_lines(router: Router, name: str | None = None) -> list[str]:
         if name is not None and sec.name != name:
             continue
         server = CertificateServer(router, sec.name)
-        running = not sec.has("shutdown") and server.created
+        running = not sec.shutdown and server.created
         lines.append(f"Certificate Server {sec.name}:")
         if not running:
             lines.append("    Status: disabled")
@@ -437,15 +448,15 @@ def show_server_lines(router: Router, name: str | None = None) -> list[str]:
             lines.append('    Server\'s configuration is locked  (enter "shut" to unlock it)')
         ca_cert = server.ca_certificate() if server.created else None
         issuer = dn_text(ca_cert.subject) if ca_cert is not None else \
-            sec.value("issuer-name", "dn", f"CN={sec.name}")
+            (sec.issuer_name or f"CN={sec.name}")
         lines.append(f"    Issuer name: {issuer}")
         if ca_cert is None:
             lines.append("    CA cert fingerprint: -Not found-")
         else:
             lines.append("    CA cert fingerprint: "
                          f"{fingerprint(ca_cert.public_bytes(Encoding.DER))}")
-        grant = sec.value("grant", "grant", "manual")
-        lines.append(f"    Granting mode is: {'manual' if grant == 'none' else grant}")
+        grant = GrantMode.MANUAL if sec.grant is GrantMode.NONE else sec.grant
+        lines.append(f"    Granting mode is: {grant}")
         if ca_cert is not None:
             lines.append("    Last certificate issued serial number (hex): "
                          f"{server.last_serial():X}")
@@ -454,10 +465,8 @@ def show_server_lines(router: Router, name: str | None = None) -> list[str]:
             if running:
                 lines.append("    CRL NextUpdate timer: "
                              f"{_timer(router, server.crl().next_update_utc)}")
-        url = sec.value("database url", "url", "nvram:")
-        lines.append(f"    Current primary storage dir: {url}")
-        level = sec.value("database level", "level", "minimum")
-        lines.append(f"    Database Level: {DATABASE_LEVELS[level]}")
+        lines.append(f"    Current primary storage dir: {sec.storage_url}")
+        lines.append(f"    Database Level: {DATABASE_LEVELS[sec.level]}")
     return lines
 
 
@@ -467,9 +476,9 @@ def _timer(router: Router, when) -> str:
 
 
 DATABASE_LEVELS = {
-    "minimum": "Minimum - no cert data written to storage",
-    "names": "Names - subject name data written to storage",
-    "complete": "Complete - all issued certs written as <serialnum>.cer",
+    DatabaseLevel.MINIMUM: "Minimum - no cert data written to storage",
+    DatabaseLevel.NAMES: "Names - subject name data written to storage",
+    DatabaseLevel.COMPLETE: "Complete - all issued certs written as <serialnum>.cer",
 }
 
 
@@ -651,18 +660,30 @@ def crypto_pki_trustpoint(c: Ctx) -> None:
     c.enter(TP, sec)
 
 
-setting(TP, "enrollment url URL:url", key="enrollment", help=TP_HELP)
-setting(TP, "enrollment terminal [pem]", key="enrollment", help=TP_HELP)
-setting(TP, "enrollment selfsigned", key="enrollment", help=TP_HELP)
-setting(TP, "enrollment mode ra", key="enrollment mode", help=TP_HELP)
-setting(TP, "serial-number [none]", help=TP_HELP)
-setting(TP, "ip-address {none|A.B.C.D:addr}", key="ip-address", help=TP_HELP)
-setting(TP, "password [{0|7}:ptype] LINE:pw", key="password", help=TP_HELP)
-setting(TP, "subject-name LINE:dn", help=TP_HELP)
-setting(TP, "revocation-check {crl|none|ocsp}:m1 [{crl|none|ocsp}:m2 [{crl|none|ocsp}:m3]]",
-        key="revocation-check", help=TP_HELP)
-setting(TP, "rsakeypair WORD:label [<360-4096>:size [<360-4096>:enc]]", key="rsakeypair",
-        help=TP_HELP)
+TPS = TrustpointSection
+# The three enrolment methods replace one another: one attribute, as one line.
+typed_setting(TP, TPS, "enrollment url URL:url", "enrollment",
+              lambda a: Enrollment(EnrollmentMethod.URL, a["url"]), help=TP_HELP)
+typed_setting(TP, TPS, "enrollment terminal [pem]", "enrollment",
+              lambda a: Enrollment(EnrollmentMethod.TERMINAL, pem=bool(a.get("pem"))),
+              help=TP_HELP)
+typed_setting(TP, TPS, "enrollment selfsigned", "enrollment",
+              lambda a: Enrollment(EnrollmentMethod.SELFSIGNED), help=TP_HELP)
+typed_setting(TP, TPS, "enrollment mode ra", "enrollment_mode_ra", lambda a: True, help=TP_HELP)
+typed_setting(TP, TPS, "serial-number [none]", "serial_number", lambda a: not a.get("none"),
+              help=TP_HELP)
+typed_setting(TP, TPS, "ip-address {none|A.B.C.D:addr}", "ip_address",
+              lambda a: SubjectAddress(ipaddress.IPv4Address(a["addr"]) if a.get("addr")
+                                       else None), help=TP_HELP)
+typed_setting(TP, TPS, "password [{0|7}:ptype] LINE:pw", "password",
+              lambda a: ChallengePassword(a["pw"], a.get("ptype")), help=TP_HELP)
+typed_setting(TP, TPS, "subject-name LINE:dn", "subject_name", help=TP_HELP)
+typed_setting(TP, TPS, "revocation-check {crl|none|ocsp}:m1 [{crl|none|ocsp}:m2 "
+              "[{crl|none|ocsp}:m3]]", "revocation_check",
+              lambda a: tuple(RevocationMethod(a[m]) for m in ("m1", "m2", "m3") if a.get(m)),
+              help=TP_HELP)
+typed_setting(TP, TPS, "rsakeypair WORD:label [<360-4096>:size [<360-4096>:enc]]", "rsakeypair",
+              lambda a: KeyPair(a["label"], a.get("size"), a.get("enc")), help=TP_HELP)
 
 
 def _subject_lines(cert: x509.Certificate, indent: str) -> list[str]:
@@ -690,7 +711,7 @@ def show_trustpoint_lines(router: Router) -> list[str]:
         lines.extend(_subject_lines(ca.certificate(), "    "))
         lines.append(f"          Serial Number (hex): {ca.serial}")
         lines.append("    Certificate configured.")
-        url = tp.value("enrollment", "url")
+        url = tp.enrollment_url
         if url and url.lower().startswith("http"):
             lines.append(f"    SCEP URL: {url}/cgi-bin")
     return lines
@@ -715,14 +736,11 @@ def _no_ca_answer(c: Ctx, unreachable: bool = True) -> None:
         c.log("%PKI-3-SOCKETSEND: Failed to send out message to CA server.")
 
 
-def _enrollment(tp: TrustpointSection) -> tuple[str, str | None]:
-    """("url", URL) | ("terminal", None) | ("selfsigned", None); terminal when unset."""
-    values = tp.get("enrollment") or {}
-    if values.get("url"):
-        return "url", str(values["url"])
-    if tp.has("enrollment") and "selfsigned" in tp.settings["enrollment"].line:
-        return "selfsigned", None
-    return "terminal", None
+def _enrollment(tp: TrustpointSection) -> tuple[EnrollmentMethod, str | None]:
+    """(url, URL) | (terminal, None) | (selfsigned, None); terminal when unset."""
+    if tp.enrollment is None:
+        return EnrollmentMethod.TERMINAL, None
+    return tp.enrollment.method, tp.enrollment.url
 
 
 async def _fetch_ca(c: Ctx, url: str, name: str) -> x509.Certificate | None:
@@ -774,10 +792,10 @@ async def crypto_pki_authenticate(c: Ctx) -> None:
         c.out("% Trustpoint not found")
         return
     method, url = _enrollment(tp)
-    if method == "selfsigned":
+    if method is EnrollmentMethod.SELFSIGNED:
         c.out("% Authenticate is not needed for a self-signed trustpoint.")  # [U]
         return
-    if method == "url":
+    if method is EnrollmentMethod.URL:
         assert url is not None
         cert = await _fetch_ca(c, url, name)
         if cert is None:
@@ -819,7 +837,7 @@ async def _trustpoint_key(c: Ctx, tp: TrustpointSection) -> rsa.RSAPrivateKey:
     label = key_label(c.router, tp.name)
     key = store.get(label) or store.get(label, "signature")
     if key is None:
-        bits = int(tp.value("rsakeypair", "size") or 1024)
+        bits = (tp.rsakeypair.size if tp.rsakeypair is not None else None) or 1024
         generate_key(c, store, label, bits, "general", False)
         key = store.get(label)
     assert key is not None
@@ -839,7 +857,7 @@ async def crypto_pki_enroll(c: Ctx) -> None:
     method, url = _enrollment(tp)
     chain = certificate_chain(router, name)
     ca_ders = chain.der(ca=True) if chain is not None else []
-    if method != "selfsigned" and not ca_ders:
+    if method is not EnrollmentMethod.SELFSIGNED and not ca_ders:
         c.out("% You must authenticate the Certificate Authority before you can enroll with it.")
         return
     if chain is not None and chain.der(ca=False):
@@ -847,8 +865,8 @@ async def crypto_pki_enroll(c: Ctx) -> None:
         if not await ask_yes_no(c, "% Do you want to continue with re-enrollment? [yes/no]: "):
             return
     key = await _trustpoint_key(c, tp)
-    challenge = tp.value("password", "pw")
-    if method != "selfsigned" and challenge is None:
+    challenge = tp.password.text if tp.password is not None else None
+    if method is not EnrollmentMethod.SELFSIGNED and challenge is None:
         c.out("%")
         c.out("% Start certificate enrollment ..")
         c.out("% Create a challenge password. You will need to verbally provide this")
@@ -863,14 +881,14 @@ async def crypto_pki_enroll(c: Ctx) -> None:
             return
         challenge = first
         c.out("")
-    dn = tp.value("subject-name", "dn")
+    dn = tp.subject_name
     if dn:
         c.out(f"% The subject name in the certificate will include: {dn.strip()}")
     fqdn = _fqdn(router)
     c.out(f"% The subject name in the certificate will include: {fqdn}")
     serial = None
-    if tp.has("serial-number"):
-        serial = None if tp.value("serial-number", "none") else router.serial
+    if tp.serial_number is not None:
+        serial = router.serial if tp.serial_number else None
     elif await ask_yes_no(c, "% Include the router serial number in the subject name? "
                              "[yes/no]: "):
         serial = router.serial
@@ -880,14 +898,14 @@ async def crypto_pki_enroll(c: Ctx) -> None:
     if ip is False:
         return
     subject = enrol_core.subject_name(dn, fqdn, serial, ip or None)
-    if method == "selfsigned":
+    if method is EnrollmentMethod.SELFSIGNED:
         if await ask_yes_no(c, "Generate Self Signed Router Certificate? [yes/no]: "):
             _self_signed(router, name, key, subject)
             c.out("")
             c.out("Router Self Signed Certificate successfully created")
         return
     csr = enrol_core.build_csr(key, subject, challenge)
-    if method == "terminal":
+    if method is EnrollmentMethod.TERMINAL:
         if await ask_yes_no(c, "Display Certificate Request to terminal? [yes/no]: "):
             text = base64.encodebytes(csr.public_bytes(Encoding.DER)).decode().strip()
             c.out("Certificate Request follows:")  # [M]
@@ -934,9 +952,8 @@ async def crypto_pki_enroll(c: Ctx) -> None:
 
 async def _subject_ip(c: Ctx, tp: TrustpointSection) -> str | None | bool:
     """The IP question, or the trustpoint's `ip-address`; False when the answer is bad."""
-    values = tp.get("ip-address")
-    if values is not None:
-        return None if values.get("none") else str(values.get("addr"))
+    if tp.ip_address is not None:
+        return None if tp.ip_address.addr is None else str(tp.ip_address.addr)
     answer = await c.ask("% Include an IP address in the subject name? [no]: ")
     word = (answer or "").strip().lower()
     if not word or not "yes".startswith(word):

@@ -12,6 +12,7 @@ import re
 import time
 
 from cucme_lab.router.config.interfaces import interfaces
+from cucme_lab.router.config.provisioning import TftpBinding
 from cucme_lab.router.provisioning import cnf as cnf_files
 from cucme_lab.router.provisioning.ctl import DEBUG_FLAG
 from cucme_lab.router.provisioning.tftp_table import published
@@ -273,17 +274,17 @@ TFTP_HELP = {"tftp-server": "Provide TFTP service for netload requests",
 @command("config", "tftp-server FLASHFILE:file [alias WORD:alias]", help=TFTP_HELP,
          no="tftp-server FLASHFILE:file [alias WORD:alias]")
 def tftp_server(c: Ctx) -> None:
-    """Serve a flash file over TFTP under its name or an alias (a line per binding)."""
+    """Serve a flash file over TFTP under its name or an alias (a line per binding).
+
+    `no tftp-server FILE` drops every binding of the file; with `alias NAME`, that one.
+    """
     file, alias = c.args["file"], c.args.get("alias")
-    key = f"tftp-server {file}" + (f" alias {alias}" if alias else "")
-    root = c.router.config
+    bindings = c.router.config.tftp_bindings
     if c.no or c.default:
-        if alias is None:
-            root.unset_prefix(f"tftp-server {file}")
-        else:
-            root.unset(key)
+        for key in [k for k in bindings if k[0] == file and alias in (None, k[1])]:
+            del bindings[key]
     else:
-        root.set(key, key, {"file": file, "alias": alias})
+        bindings[(file, alias)] = TftpBinding(file, alias)
     cnf_files.republish_bindings(c.router)
 
 

@@ -85,3 +85,35 @@ async def test_a_lab_built_by_the_lab_layer_is_wired(tmp_path):
         assert lab.vty_frontend.commands is lab.commands
         assert callable(lab.crl_source)
         assert lab.router.addresses is lab.addresses
+
+
+# Section methods that look a setting up by its key string: only the shell (which declares the
+# plain settings nothing acts on) and the Section itself may call them with a literal key.
+KEY_READERS = {"value", "has", "with_prefix"}
+
+
+def _key_string_reads(path: Path) -> list[str]:
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in KEY_READERS and node.args
+                and isinstance(node.args[0], ast.Constant | ast.JoinedStr)):
+            found.append(f"{path}:{node.lineno}: .{node.func.attr}(...)")
+    return found
+
+
+def test_no_code_outside_the_shell_reads_a_setting_by_key_string():
+    package = ROOT / "src" / "cucme_lab"
+    found = [hit for path in sorted(package.rglob("*.py"))
+             if "shell" not in path.relative_to(package).parts[:1]
+             and path != package / "router" / "config" / "section.py"
+             for hit in _key_string_reads(path)]
+    assert found == [], "read the typed attribute instead:\n" + "\n".join(found)
+
+
+def test_the_key_string_check_sees_a_read(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text('def f(sec):\n    return sec.value("ip address", "address")\n')
+    assert _key_string_reads(probe) == [f"{probe}:2: .value(...)"]

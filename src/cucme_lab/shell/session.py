@@ -21,6 +21,7 @@ from cucme_lab.shell.parser import (
     Match,
     ParseError,
     _resolve_keyword,
+    ascii_lower,
     match_line,
     options_at,
     tokenize,
@@ -333,7 +334,7 @@ class Session:
             return None
         keywords = {c.element.keyword for c in self.commands.trees(mode).positive.root.children
                     if c.element.keyword}
-        word = _resolve_keyword(tokens[0].text.lower(), keywords, self.commands.aliases(mode))
+        word = _resolve_keyword(ascii_lower(tokens[0].text), keywords, self.commands.aliases(mode))
         return word if word in ("no", "default") else None
 
     async def run_command(self, match: Match, negated: bool, defaulted: bool, line: str,
@@ -497,9 +498,9 @@ def _first_word_exact(match: Match, line: str) -> bool:
     tokens = tokenize(line)
     if not path or not tokens or path[0][0].keyword is None:
         return True
-    first = tokens[0].text.lower()
+    first = ascii_lower(tokens[0].text)
     if first in ("no", "default") and len(path) and len(tokens) > 1:
-        first = tokens[1].text.lower()
+        first = ascii_lower(tokens[1].text)
     return path[0][0].keyword == first
 
 

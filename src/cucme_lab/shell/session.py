@@ -30,6 +30,7 @@ from cucme_lab.shell.parser import (
 from cucme_lab.shell.terminal import Terminal
 
 INVALID = "% Invalid input detected at '^' marker."
+UNDECODABLE = "\ufffd"  # what the vty and script readers make of bytes that are not UTF-8
 INCOMPLETE = "% Incomplete command."
 PIPEABLE = ("show", "more", "dir")
 
@@ -247,6 +248,9 @@ class Session:
             return
         stripped = line.strip()
         if not stripped or stripped.startswith("!"):
+            return
+        if UNDECODABLE in line:  # bytes that were not UTF-8: the caret under the first
+            self.print_error(line, ParseError("invalid", line.index(UNDECODABLE)))
             return
         if stripped.startswith(":") and self.controls is not None:
             self.emit(await self.controls(stripped[1:]))  # lab controls, outside IOS

@@ -17,18 +17,33 @@ Controls = Callable[[str], Awaitable[str]]
 
 
 def script_lines(name: str) -> Iterator[str]:
+    """The script's lines, decoded as a vty decodes what a client types.
+
+    Bytes that are not UTF-8 become U+FFFD instead of ending the run with UnicodeDecodeError:
+    the session refuses such a line with IOS's caret, and the lines around it still run.
+    """
     if name == "-":
+        reconfigure = getattr(sys.stdin, "reconfigure", None)
+        if reconfigure is not None:  # absent when a test puts text in place of stdin
+            reconfigure(encoding="utf-8", errors="replace")
         yield from sys.stdin
     else:
-        with open(name, encoding="utf-8") as f:
+        with open(name, encoding="utf-8", errors="replace") as f:
             yield from f
+
+
+def _console_write(text: str) -> None:
+    """Write to stdout, replacing what its encoding cannot show rather than failing."""
+    encoding = sys.stdout.encoding or "utf-8"
+    sys.stdout.write(text.encode(encoding, "replace").decode(encoding))
+    sys.stdout.flush()
 
 
 async def run_script(router: Router, commands: CommandSet, name: str,
                      controls: Controls | None = None) -> None:
     """Type the script's lines at the console; print exactly what the console shows."""
     terminal = ScriptTerminal(script_lines(name))
-    terminal.sink = lambda text: (sys.stdout.write(text), sys.stdout.flush())
+    terminal.sink = _console_write
     session = Session(router, terminal, commands, controls=controls)
     await session.run()
     sys.stdout.write("\n")

@@ -23,6 +23,17 @@ class Token:
     start: int
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def ascii_lower(text: str) -> str:
+    """IOS keywords are case-insensitive in ASCII only.
+
+    `str.lower()` would also turn the Kelvin sign into `k`, making a word no terminal types match.
+    """
+    return text.translate(_ASCII_LOWER)
+
+
 def tokenize(line: str) -> list[Token]:
     return [Token(m.group(0), m.start()) for m in re.finditer(r"\S+", line)]
 
@@ -119,7 +130,7 @@ class Frontier:
 
     def _step(self, i: int, states: list[_State], upto: int) -> None:
         tok = self.tokens[i]
-        low = tok.text.lower()
+        low = ascii_lower(tok.text)
         pairs = list(self._children(states))
         keywords = {c.element.keyword for _, c in pairs if c.element.keyword is not None}
         chosen = _resolve_keyword(low, keywords, self.aliases)
@@ -226,7 +237,7 @@ def words_at(root: Node, line: str, partial: str, priv: int, aliases: dict[str, 
     final = frontier.run(len(tokens))
     if not final and tokens:
         return _failure(frontier, tokens)
-    low = partial.lower()
+    low = ascii_lower(partial)
     found: dict[str, str] = {}
     for st in final:
         for child in st.node.children:

@@ -21,6 +21,7 @@ from cucme_lab.shell.parser import (
     Match,
     ParseError,
     _resolve_keyword,
+    ascii_lower,
     match_line,
     options_at,
     tokenize,
@@ -29,6 +30,7 @@ from cucme_lab.shell.parser import (
 from cucme_lab.shell.terminal import Terminal
 
 INVALID = "% Invalid input detected at '^' marker."
+UNDECODABLE = "\ufffd"  # what the vty and script readers make of bytes that are not UTF-8
 INCOMPLETE = "% Incomplete command."
 PIPEABLE = ("show", "more", "dir")
 
@@ -247,6 +249,9 @@ class Session:
         stripped = line.strip()
         if not stripped or stripped.startswith("!"):
             return
+        if UNDECODABLE in line:  # bytes that were not UTF-8: the caret under the first
+            self.print_error(line, ParseError("invalid", line.index(UNDECODABLE)))
+            return
         if stripped.startswith(":") and self.controls is not None:
             self.emit(await self.controls(stripped[1:]))  # lab controls, outside IOS
             return
@@ -333,7 +338,7 @@ class Session:
             return None
         keywords = {c.element.keyword for c in self.commands.trees(mode).positive.root.children
                     if c.element.keyword}
-        word = _resolve_keyword(tokens[0].text.lower(), keywords, self.commands.aliases(mode))
+        word = _resolve_keyword(ascii_lower(tokens[0].text), keywords, self.commands.aliases(mode))
         return word if word in ("no", "default") else None
 
     async def run_command(self, match: Match, negated: bool, defaulted: bool, line: str,
@@ -497,9 +502,9 @@ def _first_word_exact(match: Match, line: str) -> bool:
     tokens = tokenize(line)
     if not path or not tokens or path[0][0].keyword is None:
         return True
-    first = tokens[0].text.lower()
+    first = ascii_lower(tokens[0].text)
     if first in ("no", "default") and len(path) and len(tokens) > 1:
-        first = tokens[1].text.lower()
+        first = ascii_lower(tokens[1].text)
     return path[0][0].keyword == first
 
 

@@ -142,3 +142,19 @@ def test_ranges_and_digit_strings_check_length_before_converting():
     assert capf.parse("1234") == "1234" and capf.parse(ARABIC_1111) is None
     assert capf.parse("123") is None and capf.parse("1" * 11) is None
     assert ascii_number(HUGE, 0, 2**64) is None and ascii_number("4" * 20, 0, 2**64) is None
+
+
+async def test_a_huge_or_non_ascii_modulus_answer_is_refused(shell):
+    out = await shell.type("conf t", "hostname R1", "ip domain name lab.example",
+                           "crypto key generate rsa", "9" * 4301)
+    assert "% You must choose a key modulus in the range of" in out
+    out = await shell.type("conf t", "crypto key generate rsa", "١٠٢٤")
+    assert "% You must choose a key modulus in the range of" in out
+
+
+async def test_a_huge_or_non_ascii_acl_port_is_refused(shell, router):
+    for port in ("9" * 4301, "٢٢"):
+        out = await shell.type("conf t", f"access-list 101 permit tcp any any eq {port}")
+        assert "% Invalid input detected at '^' marker." in out
+    assert 101 not in router.config.access_lists
+

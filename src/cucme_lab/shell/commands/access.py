@@ -19,6 +19,7 @@ from cucme_lab.router.access_config import (
     Remark,
     StandardEntry,
 )
+from cucme_lab.shell.argtypes import ascii_number
 from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
 
@@ -117,9 +118,8 @@ def _network(c: Ctx, side: str) -> ipaddress.IPv4Network | None:
 
 
 def _port(word: str) -> int | None:
-    if word.isdigit():
-        value = int(word)
-        return value if 0 <= value <= 65535 else None
+    if word[:1].isdigit():  # a number (ASCII digits only, bounded before conversion) or nothing
+        return ascii_number(word, 0, 65535)
     hits = [name for name in PORT_NAMES if name.startswith(word.lower())]
     if word.lower() in PORT_NAMES:
         return PORT_NAMES[word.lower()]

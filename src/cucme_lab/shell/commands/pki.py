@@ -60,6 +60,7 @@ from cucme_lab.router.pki.keystore import (
 from cucme_lab.router.pki.validation import trace
 from cucme_lab.router.router import Router
 from cucme_lab.services import pki_client
+from cucme_lab.shell.argtypes import ascii_number
 from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.parser import ParseError, tokenize
 from cucme_lab.shell.session import Ctx, Session
@@ -203,8 +204,8 @@ async def crypto_key_generate(c: Ctx) -> None:
             text = (answer or "").strip()
             if not text:
                 bits = 512
-            elif re.fullmatch(r"\d+", text) and MIN_MODULUS <= int(text) <= MAX_MODULUS:
-                bits = int(text)
+            elif (number := ascii_number(text, MIN_MODULUS, MAX_MODULUS)) is not None:
+                bits = number
             else:
                 c.out(f"% You must choose a key modulus in the range of {MIN_MODULUS} to "
                       f"{MAX_MODULUS}.")
@@ -585,11 +586,11 @@ def exec_cs_revoke(c: Ctx) -> None:
     if server is None:
         return
     text = c.args["serial"].strip()
-    try:
-        serial = int(text, 16) if text.lower().startswith("0x") else int(text)
-    except ValueError:
+    # ASCII only and bounded (a serial is at most 20 octets, RFC 5280 4.1.2.2)
+    if not re.fullmatch(r"0[xX][0-9a-fA-F]{1,40}|[0-9]{1,49}", text):
         c.out(f"% Invalid serial number {text}")  # [U]
         return
+    serial = int(text, 16) if text.lower().startswith("0x") else int(text)
     try:
         server.revoke(serial)
     except CaError as exc:

@@ -4,10 +4,14 @@ take the service down with a fault in its connection, or open sockets without en
 
 from __future__ import annotations
 
+import shutil
+import ssl
+
 import pytest
 import trio
 from sccp_support import MAC1, MAC2, Pki, configure, phone, start_phone, wait_log
 
+from cucme_lab.phones.tls import phone_context
 from cucme_lab.router.telephony.station import Station
 from cucme_lab.services import sccp as sccp_service
 
@@ -61,6 +65,69 @@ async def test_whole_messages_keep_a_connection_open(lab, shell, pki):
             with trio.move_on_after(READ_TIMEOUT / 3):
                 assert await stream.receive_some(100) != b""
     await stream.aclose()
+
+
+def _no_certificate_context() -> ssl.SSLContext:
+    ctx = phone_context()  # no certificate to present
+    ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    return ctx
+
+
+async def test_2443_fails_the_handshake_of_a_client_without_certificate(lab, shell, pki):
+    """Before, the handshake finished (`CONNECTION ESTABLISHED`) and the router closed after."""
+    _, tls = await configure(lab, shell, pki)
+    tcp = await trio.open_tcp_stream(tls.bound_address, tls.bound_port)
+    client = trio.SSLStream(tcp, _no_certificate_context(), server_side=False)
+    with trio.fail_after(5), pytest.raises(trio.BrokenResourceError) as failed:
+        await client.do_handshake()
+    assert "HANDSHAKE_FAILURE" in str(failed.value.__cause__).upper()
+    await tcp.aclose()
+    # not debugging anything: the refusal is in the log all the same
+    line = await wait_log(lab.router, "%IPPHONE-4-TLS_REFUSED")
+    assert "PEER_DID_NOT_RETURN_A_CERTIFICATE" in line
+    # the service goes on serving phones with certificates
+    async with trio.open_nursery() as n:
+        await shell.paste_config("ephone 1\n device-security-mode authenticated\n")
+        assert await start_phone(n, phone(lab, pki, MAC1, mode="authenticated"), tls)
+        n.cancel_scope.cancel()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl command")
+async def test_openssl_s_client_without_certificate_is_refused(lab, shell, pki):
+    _, tls = await configure(lab, shell, pki)
+    with trio.fail_after(20):
+        result = await trio.run_process(
+            ["openssl", "s_client", "-connect", f"{tls.bound_address}:{tls.bound_port}",
+             "-tls1_2", "-cipher", "DEFAULT:@SECLEVEL=0"],
+            stdin=b"", capture_stdout=True, capture_stderr=True, check=False)
+    out = (result.stdout + result.stderr).decode(errors="replace")
+    assert result.returncode != 0, out
+    assert "CONNECTION ESTABLISHED" not in out
+    assert "handshake failure" in out
+    await wait_log(lab.router, "PEER_DID_NOT_RETURN_A_CERTIFICATE")
+
+
+async def test_certificate_refusals_are_logged_without_debug(lab, shell, pki):
+    """An untrusted certificate (handshake) and an expired one (the router's own check)."""
+    import datetime
+
+    from lab_pki import LabCA
+
+    _, tls = await configure(lab, shell, pki, "ephone 1\n device-security-mode authenticated\n")
+    stranger = LabCA("OTHERCA").issue(f"SEP{MAC1}")
+    now = datetime.datetime.now(datetime.UTC)
+    expired = pki.phone_lsc(MAC1, not_before=now - datetime.timedelta(days=10), days=2)
+    async with trio.open_nursery() as n:
+        assert not await start_phone(n, phone(lab, pki, MAC1, mode="authenticated",
+                                              lsc=stranger), tls)
+        line = await wait_log(lab.router, "%IPPHONE-4-TLS_REFUSED")
+        assert "CERTIFICATE_VERIFY_FAILED" in line and "10.1.1.21" in line
+        assert not await start_phone(n, phone(lab, pki, MAC1, mode="authenticated",
+                                              lsc=expired), tls)
+        line = await wait_log(lab.router, "certificate has expired")
+        assert "%IPPHONE-4-TLS_REFUSED" in line
+        n.cancel_scope.cancel()
+    assert not lab.router.debug.flags
 
 
 async def test_a_fault_in_one_connection_ends_that_connection_only(lab, shell, pki,

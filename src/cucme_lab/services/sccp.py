@@ -23,6 +23,9 @@ message has arrived: a client dribbling a frame a byte at a time is closed when 
 exception in one connection ends that connection only (`guard.contained`), and each listener
 holds at most MAX_CONNECTIONS connections, MAX_PER_PEER from one address (`guard.ConnectionCap`;
 IOS has no command for either).
+
+On 2443 the handshake itself fails when the client presents no certificate, and every refusal
+(handshake, certificate) leaves one `%IPPHONE-4-TLS_REFUSED` line in the log, debug or not.
 """
 
 from __future__ import annotations
@@ -292,8 +295,13 @@ class PhoneConnection:
         return True
 
     def _refuse(self, text: str) -> None:
-        """A refusal of the transport's (TLS), logged as the registration refusals are."""
+        """A refusal of the transport's (TLS): one line in the log whatever is being debugged,
+        and the `debug ephone register` line as the registration refusals have."""
         self.station.debug("register", text)
+        peer = self.station_peer
+        # [U] lab wording: no capture of CME's own line for a refused TLS client was found
+        self.lab.router.log.log(f"%IPPHONE-4-TLS_REFUSED: TLS connection from {peer} on port "
+                                f"{TLS_PORT} refused: {text}")
 
     def _timed_out(self) -> None:
         """The scope's deadline passed: the handshake's, or no message for the keepalive

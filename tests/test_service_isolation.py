@@ -202,3 +202,20 @@ async def test_restarts_back_off_and_start_over_after_a_healthy_run(tmp_path, mo
                 await trio.sleep(0.01)
         delays = re.findall(r"restarting in ([\d.]+) seconds", "\n".join(lab.router.log.lines))
         assert delays == ["0.1", "0.1", "0.1"]
+
+
+async def test_a_manifest_that_cannot_be_written_does_not_stop_the_manager(tmp_path,
+                                                                            monkeypatch):
+    flaky = Flaky(failures=0)
+    async with open_lab(tmp_path / "lab", services=[flaky]) as lab:
+        def full(self):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(type(lab.manifest), "write", full)
+        lab.router.mark_changed()  # the manager reconciles and writes lab.json: it fails
+        await trio.sleep(0.1)
+        lab.router.mark_changed()  # and again: the manager is still there to hear it
+        await trio.sleep(0.1)
+        assert [b.service for b in lab.services.running] == ["flaky"]
+        assert len(flaky.starts) == 1
+        monkeypatch.undo()

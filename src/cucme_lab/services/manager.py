@@ -130,7 +130,7 @@ class ServiceManager:
         for binding, service in wanted.items():
             if binding not in self.running:
                 await self._start(nursery, service, binding)
-        self.lab.write_manifest()
+        self.write_manifest()
 
     async def _start(self, nursery: trio.Nursery, service: Service, binding: Binding) -> None:
         running = _Running(trio.CancelScope())
@@ -144,7 +144,7 @@ class ServiceManager:
             running.stopped.set()  # (cancelled or not: the scope above absorbs its own cancel)
             if self.running.get(binding) is running:
                 del self.running[binding]
-                self.lab.write_manifest()
+                self.write_manifest()
 
         await nursery.start(guarded)
 
@@ -191,7 +191,7 @@ class ServiceManager:
                   binding.configured_address, binding.configured_port, delay, exc_info=exc)
         if running.entry is not None:
             running.entry = None
-            self.lab.write_manifest()  # not listening until it is back
+            self.write_manifest()  # not listening until it is back
         where = f"{binding.configured_address}:{binding.configured_port}"
         # [U] IOS 12.4 has no process restart; the text is the lab's, the -Process= and
         # -Traceback= lines follow IOS's traceback reports.
@@ -200,6 +200,14 @@ class ServiceManager:
             f"abnormally: {_describe(exc)}; restarting in {delay:g} seconds\n"
             f"-Process= \"{binding.service}\", level= 0, pid= {pid}\n"
             f"-Traceback= {_frames(exc)}")
+
+    def write_manifest(self) -> None:
+        """Record the services in `lab.json`; a failed write (disk full) costs the file's
+        freshness, not the lab: the next change writes it again."""
+        try:
+            self.lab.write_manifest()
+        except Exception:
+            log.exception("cannot write the lab manifest")
 
     def entries(self) -> list[ServiceEntry]:
         return [r.entry for r in self.running.values() if r.entry is not None]
@@ -256,5 +264,5 @@ class _Reporter:
             self.running.entry = ServiceEntry(b.service, b.configured_address, b.configured_port,
                                               value[0], value[1], b.transport)
         if self.outer.done:  # a restarted instance: the manager is not waiting, tell the lab
-            self.manager.lab.write_manifest()
+            self.manager.write_manifest()
         self.outer.started()

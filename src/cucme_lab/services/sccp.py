@@ -35,7 +35,7 @@ import dataclasses
 import hashlib
 import logging
 import socket
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -103,8 +103,10 @@ class SccpService:
 
         await self.admitted(lab, cap, stream.socket, run, stream.aclose)
 
-    async def admitted(self, lab: ServiceHost, cap: ConnectionCap, sock: Any,
-                       run: Any, close: Any) -> None:
+    async def admitted(self, lab: ServiceHost, cap: ConnectionCap,
+                       sock: socket.socket | trio.socket.SocketType,
+                       run: Callable[[], Awaitable[None]],
+                       close: Callable[[], Awaitable[None]]) -> None:
         """Run a connection the caps admit, contained: its exceptions end it alone."""
         try:
             address = sock.getpeername()[0]

@@ -322,3 +322,31 @@ async def test_a_peer_gone_without_close_notify_reads_as_the_end(pki):
                 await trio.sleep(0.01)
             nursery.cancel_scope.cancel()
     assert ended == [b""]
+
+
+async def test_a_handler_failing_ends_its_connection_only():
+    """An exception in one connection's handler (CAPF's, say) closes that socket and leaves
+    the listener accepting; before, it ended `serve` and with it the whole service."""
+    listener = tls_stream.listen(HOST, 0)
+    port = listener.getsockname()[1]
+    served: list[int] = []
+
+    async def handler(sock: socket.socket) -> None:
+        served.append(sock.fileno())
+        if len(served) == 1:
+            raise ValueError("a bug reached by one client")
+        sock.send(b"ok")
+        sock.close()
+        await trio.lowlevel.checkpoint()
+
+    with trio.fail_after(10):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(tls_stream.serve, listener, handler)
+            first = await trio.open_tcp_stream(HOST, port)
+            assert await first.receive_some(10) == b""  # closed by the fault
+            second = await trio.open_tcp_stream(HOST, port)
+            assert await second.receive_some(10) == b"ok"
+            for stream in (first, second):
+                await stream.aclose()
+            nursery.cancel_scope.cancel()
+    assert len(served) == 2

@@ -224,7 +224,7 @@ async def test_a_dead_server_process_is_logged_and_replaced(tftp_lab, shell):
     with trio.fail_after(5):
         while not tftp_lab.router.log.contains("TFTP server process ended"):
             await trio.sleep(0.02)
-    # the next configuration change starts a new one
+    # the manager has started a new one (test_tftp_limits); a change reaches it
     await shell.paste_config("ephone 1\n mac-address 0011.2233.4455\n"
                              "telephony-service\n create cnf-files\n")
     host, port = await ready(tftp_lab)

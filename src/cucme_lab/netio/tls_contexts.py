@@ -56,8 +56,10 @@ def server_context(cert: x509.Certificate, key: rsa.RSAPrivateKey, *,
 
     OpenSSL checks only that the peer's chain leads to one of `client_cas`, ignoring dates:
     the caller judges the certificate afterwards at its own clock (the router's, not the
-    host's). A peer may present none; the caller refuses it then. Without `client_cas` no
-    certificate is asked for (CAPF: the phone proves itself inside the protocol).
+    host's). A peer that presents none fails the handshake (a phone on 2443 always has one;
+    finishing the handshake first would let any client talk TLS to the router). Without
+    `client_cas` no certificate is asked for (CAPF: the phone proves itself inside the
+    protocol).
     """
     ctx = _tls12(ciphers)
     ctx.set_options(SSL.OP_CIPHER_SERVER_PREFERENCE)
@@ -78,7 +80,7 @@ def server_context(cert: x509.Certificate, key: rsa.RSAPrivateKey, *,
     for ca in cas:
         store.add_cert(crypto.X509.from_cryptography(ca))
     store.set_flags(X509_V_FLAG_NO_CHECK_TIME)
-    ctx.set_verify(SSL.VERIFY_PEER)
+    ctx.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT)
     return ctx
 
 

@@ -600,8 +600,22 @@ def listen(host: str, port: int, backlog: int = 1024) -> socket.socket:
         raise
 
 
+async def _contained(handler: Any, conn: socket.socket) -> None:
+    """One connection's handler: an exception ends this connection, never the listener."""
+    try:
+        await handler(conn)
+    except Exception:
+        log.exception("connection handler failed; that connection is closed")
+        if conn.fileno() >= 0:
+            trio.lowlevel.notify_closing(conn)
+            conn.close()
+
+
 async def serve(listener: socket.socket, handler: Any) -> None:
-    """Accept forever, each connection `handler(sock)` in its own task; closes the listener."""
+    """Accept forever, each connection `handler(sock)` in its own task; closes the listener.
+
+    A handler's exception is logged and ends its own connection only (callers that know
+    better, SCCP's, contain and log their faults themselves first)."""
     try:
         async with trio.open_nursery() as nursery:
             while True:
@@ -617,7 +631,7 @@ async def serve(listener: socket.socket, handler: Any) -> None:
                     raise
                 conn.setblocking(False)
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                nursery.start_soon(handler, conn)
+                nursery.start_soon(_contained, handler, conn)
     finally:
         trio.lowlevel.notify_closing(listener)
         listener.close()

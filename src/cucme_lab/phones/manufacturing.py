@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from cucme_lab.phones.storage import write_private
+
 ROOT_NAME = x509.Name([
     x509.NameAttribute(NameOID.COMMON_NAME, "Cisco Manufacturing CA"),
     x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Cisco Systems"),
@@ -42,11 +44,11 @@ class ManufacturingCA:
                 .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=36500))
                 .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
                 .sign(key, hashes.SHA256()))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption())
-                         + cert.public_bytes(serialization.Encoding.PEM))
+        # its private key: readable by the owner only, and never half written
+        write_private(path, key.private_bytes(serialization.Encoding.PEM,
+                                              serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption())
+                      + cert.public_bytes(serialization.Encoding.PEM))
         return cls(key, cert)
 
     def root_pem(self) -> str:

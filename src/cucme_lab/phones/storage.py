@@ -2,13 +2,18 @@
 
 Each phone keeps a folder of its own. Writes replace files atomically, so a phone switched off in
 the middle of installing a certificate keeps the old one or the new one, never half of each.
+The temporary of a write holds what the file will (the LSC's private key), so it is readable by
+its owner only (0600), and one left by a process killed mid-write is removed when the phone's
+storage is next opened (its power-on).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -16,16 +21,44 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+log = logging.getLogger(__name__)
 
-def _write(path: Path, data: bytes) -> None:
-    """Whole file or nothing: written aside, then renamed over the old one. Not fsync'd: a
-    simulated phone outlives its own power-cycles (processes), not the host's, and a fleet
-    writing hundreds of LSCs waited on the disk more than on anything else."""
+# `.<name>.<8 random characters>.tmp`, as the router's storage names its own (a phone may not
+# import the router's code: docs/architecture.md)
+TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Whole file or nothing, readable by its owner only: written aside (0600), then renamed
+    over the old one. Not fsync'd: a simulated phone outlives its own power-cycles
+    (processes), not the host's, and a fleet writing hundreds of LSCs waited on the disk more
+    than on anything else."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+
+def remove_temporaries(folder: Path) -> list[Path]:
+    """Remove what interrupted writes left in `folder` (not below it)."""
+    removed = []
+    for path in folder.glob(".*.tmp"):
+        if TEMPORARY.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            try:
+                path.unlink()
+            except OSError as exc:
+                log.warning("cannot remove the stale temporary %s: %s", path, exc)
+                continue
+            removed.append(path)
+    return removed
 
 
 def _pem(cert: x509.Certificate, key: rsa.RSAPrivateKey) -> bytes:
@@ -52,6 +85,7 @@ class PhoneStorage:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.removed_temporaries = remove_temporaries(self.folder)
 
     # trust list ---------------------------------------------------------------------------
     @property
@@ -60,7 +94,7 @@ class PhoneStorage:
         return path.read_bytes() if path.exists() else None
 
     def install_ctl(self, data: bytes) -> None:
-        _write(self.folder / "CTLFile.tlv", data)
+        write_private(self.folder / "CTLFile.tlv", data)
 
     def erase_ctl(self) -> None:
         (self.folder / "CTLFile.tlv").unlink(missing_ok=True)
@@ -71,7 +105,7 @@ class PhoneStorage:
         return _load(self.folder / "lsc.pem")
 
     def install_lsc(self, cert: x509.Certificate, key: rsa.RSAPrivateKey) -> None:
-        _write(self.folder / "lsc.pem", _pem(cert, key))
+        write_private(self.folder / "lsc.pem", _pem(cert, key))
 
     def delete_lsc(self) -> None:
         (self.folder / "lsc.pem").unlink(missing_ok=True)
@@ -81,7 +115,7 @@ class PhoneStorage:
         return _load(self.folder / "mic.pem")
 
     def install_mic(self, cert: x509.Certificate, key: rsa.RSAPrivateKey) -> None:
-        _write(self.folder / "mic.pem", _pem(cert, key))
+        write_private(self.folder / "mic.pem", _pem(cert, key))
 
     # settings ---------------------------------------------------------------------------------
     def settings(self) -> dict:
@@ -89,7 +123,7 @@ class PhoneStorage:
         return json.loads(path.read_text()) if path.exists() else {}
 
     def save_settings(self, values: dict) -> None:
-        _write(self.folder / "settings.json", json.dumps(values, indent=1).encode())
+        write_private(self.folder / "settings.json", json.dumps(values, indent=1).encode())
 
     def factory_reset(self) -> None:
         """What the phone's factory reset erases: trust list, LSC, settings (the MIC stays)."""

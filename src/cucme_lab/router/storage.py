@@ -1,24 +1,42 @@
 """The lab folder: NVRAM (startup-config, private-config) and flash, as real files.
 
 Every write goes to a temporary file that is fsynced and renamed over the old one, so a crash
-leaves either the old or the new file, never a torn one.
+leaves either the old or the new file, never a torn one. The temporary holds what the file will
+(private-config holds the router's private keys), so it is made readable by its owner only
+(0600, whatever the umask), and one left behind by a process killed mid-write is removed when
+the router next powers on (`LabStorage`), in NVRAM, flash (the CA database lives in one or the
+other) and the lab folder itself (lab.json).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 FLASH_SIZE = 256_487_424
 NVRAM_SIZE = 245_752
+TEMP_SUFFIX = ".tmp"
+PRIVATE_MODE = 0o600
+# `.<name>.<8 random characters>.tmp`: what atomic_write (and tempfile.mkstemp) names its files
+TEMPORARY = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+
+
+def private_temporary(path: Path) -> tuple[int, str]:
+    """A new file beside `path`, open for writing, readable and writable by its owner only."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    os.fchmod(fd, PRIVATE_MODE)  # mkstemp's mode today; said here, as the keys depend on it
+    return fd, tmp
 
 
 def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = private_temporary(path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -34,6 +52,26 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
+def remove_temporaries(folder: Path, *, recursive: bool = True) -> list[Path]:
+    """Remove what interrupted atomic writes left in `folder`; returns what was removed."""
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    candidates = folder.rglob(".*.tmp") if recursive else folder.glob(".*.tmp")
+    for path in candidates:
+        if TEMPORARY.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            try:
+                path.unlink()
+            except OSError as exc:
+                log.warning("cannot remove the stale temporary %s: %s", path, exc)
+                continue
+            removed.append(path)
+    if removed:
+        log.info("removed %d temporary file(s) left by interrupted writes: %s", len(removed),
+                 ", ".join(str(p) for p in removed))
+    return removed
+
+
 class FlashPathError(ValueError):
     """A flash file name that would leave the flash folder."""
 
@@ -43,11 +81,16 @@ class LabStorage:
     """Where one lab keeps its NVRAM and flash."""
 
     root: Path
+    removed_temporaries: list[Path] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root)
         self.nvram.mkdir(parents=True, exist_ok=True)
         self.flash.mkdir(parents=True, exist_ok=True)
+        # Power-on: no write of ours is under way, so any temporary is a killed write's.
+        self.removed_temporaries = (remove_temporaries(self.root, recursive=False)
+                                    + remove_temporaries(self.nvram)
+                                    + remove_temporaries(self.flash))
 
     @property
     def nvram(self) -> Path:

@@ -5,11 +5,20 @@ Each service declares which sockets the configuration asks for (`wanted`), and h
 change, starting each missing service in its own cancel scope and cancelling those no longer
 wanted, so `no ip http server` really closes port 80. Every service task lives in the manager's
 nursery; a service that fails to bind is logged and retried on the next change.
+
+Nothing a service does ends the manager, the other services or the phones: an exception from a
+running service (or one failing on its way up, for a reason other than its socket) is logged,
+with its traceback, as IOS reports a process that died, and that service alone starts again
+after a pause that doubles from RESTART_FIRST up to RESTART_MAX, back to RESTART_FIRST once an
+instance has stayed up RESTART_RESET seconds. A service's `task_status.started()` reaches the
+manager once, however many instances report it.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,6 +31,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STOP_WAIT = 5.0  # seconds a restarted service waits for its old instance to let go
+RESTART_FIRST = 0.1  # seconds before a crashed service starts again, doubled at each crash
+RESTART_MAX = 5.0  # the longest pause between two starts of a crashing service
+RESTART_RESET = 30.0  # an instance up this long was healthy: the next pause is the first again
+TRACEBACK_FRAMES = 8  # innermost frames named in the log's -Traceback= line
 
 
 @dataclass
@@ -65,6 +78,10 @@ class _Running:
     scope: trio.CancelScope
     entry: ServiceEntry | None = None
     stopped: trio.Event = field(default_factory=trio.Event)  # its task has ended
+    restarts: int = 0  # instances that ended with an exception and were started again
+
+
+_pids = itertools.count(100)  # the "pid" a log line gives each service instance, as IOS does
 
 
 @dataclass
@@ -113,48 +130,139 @@ class ServiceManager:
         for binding, service in wanted.items():
             if binding not in self.running:
                 await self._start(nursery, service, binding)
-        self.lab.write_manifest()
+        self.write_manifest()
 
     async def _start(self, nursery: trio.Nursery, service: Service, binding: Binding) -> None:
         running = _Running(trio.CancelScope())
         self.running[binding] = running
 
         async def guarded(task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+            outer = _Once(task_status)
             with running.scope:
-                try:
-                    await service.serve(self.lab, binding, task_status=_Reporter(
-                        self, binding, running, task_status))
-                except OSError as exc:
-                    self.lab.router.log.log(
-                        f"%SYS-3-SOCKET_BIND: {binding.service} cannot listen on "
-                        f"{binding.configured_address}:{binding.configured_port}: {exc.strerror}")
-                    log.warning("service %s on %s:%s failed: %s", binding.service,
-                                binding.configured_address, binding.configured_port, exc)
-                    task_status.started()
-                except Exception:
-                    log.exception("service %s crashed", binding.service)
-                    task_status.started()
+                await self._supervise(service, binding, running, outer)
+            outer.started()  # (cancelled before it started: the manager must not wait)
             running.stopped.set()  # (cancelled or not: the scope above absorbs its own cancel)
             if self.running.get(binding) is running:
                 del self.running[binding]
-                self.lab.write_manifest()
+                self.write_manifest()
 
         await nursery.start(guarded)
 
+    async def _supervise(self, service: Service, binding: Binding, running: _Running,
+                         outer: _Once) -> None:
+        """Run `service` on `binding`, again after each crash, until cancelled or it ends."""
+        delay = RESTART_FIRST
+        while True:
+            reporter = _Reporter(self, binding, running, outer)
+            began = trio.current_time()
+            pid = next(_pids)
+            try:
+                await service.serve(self.lab, binding, task_status=reporter)
+                return  # it ended by itself (no credentials, say): the next change may retry
+            except OSError as exc:
+                if running.scope.cancel_called:
+                    return
+                if not reporter.reported:  # its socket: the address is taken or not there
+                    self.lab.router.log.log(
+                        f"%SYS-3-SOCKET_BIND: {binding.service} cannot listen on "
+                        f"{binding.configured_address}:{binding.configured_port}: "
+                        f"{exc.strerror or exc}")  # [U] lab wording
+                    log.warning("service %s on %s:%s failed: %s", binding.service,
+                                binding.configured_address, binding.configured_port, exc)
+                    return  # retried on the next change
+                failure: Exception = exc
+            except Exception as exc:
+                if running.scope.cancel_called:
+                    return  # it failed while being stopped: nothing to start again
+                failure = exc
+            if trio.current_time() - began >= RESTART_RESET:
+                delay = RESTART_FIRST
+            self._crashed(binding, running, failure, pid, delay)
+            outer.started()  # the manager goes on; this service comes back on its own
+            await trio.sleep(delay)
+            delay = min(delay * 2, RESTART_MAX)
+            running.restarts += 1
+
+    def _crashed(self, binding: Binding, running: _Running, exc: BaseException, pid: int,
+                 delay: float) -> None:
+        """Log a service instance that ended with an exception, as IOS logs a process fault:
+        the message, then `-Process=` and `-Traceback=` lines (here: file:line of Python)."""
+        log.error("service %s on %s:%s crashed; restarting in %g s", binding.service,
+                  binding.configured_address, binding.configured_port, delay, exc_info=exc)
+        if running.entry is not None:
+            running.entry = None
+            self.write_manifest()  # not listening until it is back
+        where = f"{binding.configured_address}:{binding.configured_port}"
+        # [U] IOS 12.4 has no process restart; the text is the lab's, the -Process= and
+        # -Traceback= lines follow IOS's traceback reports.
+        self.lab.router.log.log(
+            f"%SYS-3-PROC_RESTART: Process \"{binding.service}\" ({where}) terminated "
+            f"abnormally: {_describe(exc)}; restarting in {delay:g} seconds\n"
+            f"-Process= \"{binding.service}\", level= 0, pid= {pid}\n"
+            f"-Traceback= {_frames(exc)}")
+
+    def write_manifest(self) -> None:
+        """Record the services in `lab.json`; a failed write (disk full) costs the file's
+        freshness, not the lab: the next change writes it again."""
+        try:
+            self.lab.write_manifest()
+        except Exception:
+            log.exception("cannot write the lab manifest")
+
     def entries(self) -> list[ServiceEntry]:
         return [r.entry for r in self.running.values() if r.entry is not None]
+
+
+def _innermost(exc: BaseException) -> BaseException:
+    """The exception that started it: the first leaf of (nested) exception groups."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _describe(exc: BaseException) -> str:
+    leaf = _innermost(exc)
+    text = str(leaf).replace("\n", " ")
+    if len(text) > 200:
+        text = text[:197] + "..."
+    return f"{type(leaf).__name__}: {text}" if text else type(leaf).__name__
+
+
+def _frames(exc: BaseException) -> str:
+    """file:line of the innermost frames where it was raised, outermost first."""
+    summary = traceback.extract_tb(_innermost(exc).__traceback__)[-TRACEBACK_FRAMES:]
+    return " ".join(f"{frame.filename.rsplit('/', 1)[-1]}:{frame.lineno}" for frame in summary)
+
+
+class _Once:
+    """A task status whose `started()` passes on the first call only: a service restarted
+    after a crash reports again, and trio allows one report per task."""
+
+    def __init__(self, outer: trio.TaskStatus[None]) -> None:
+        self.outer, self.done = outer, False
+
+    def started(self) -> None:
+        if not self.done:
+            self.done = True
+            self.outer.started()
 
 
 class _Reporter:
     """Turns a service's `task_status.started((addr, port))` into a manifest entry."""
 
     def __init__(self, manager: ServiceManager, binding: Binding, running: _Running,
-                 outer: trio.TaskStatus[None]) -> None:
+                 outer: _Once) -> None:
         self.manager, self.binding, self.running, self.outer = manager, binding, running, outer
+        self.reported = False
 
     def started(self, value: tuple[str, int] | None = None) -> None:
+        if self.reported:
+            raise RuntimeError("started() called twice by one service instance")
+        self.reported = True
         if value is not None:
             b = self.binding
             self.running.entry = ServiceEntry(b.service, b.configured_address, b.configured_port,
                                               value[0], value[1], b.transport)
+        if self.outer.done:  # a restarted instance: the manager is not waiting, tell the lab
+            self.manager.write_manifest()
         self.outer.started()

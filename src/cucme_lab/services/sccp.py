@@ -18,7 +18,14 @@ get NULL-SHA.
 
 Every connection runs in its own task under the listener's nursery, with a handshake deadline
 and a keepalive deadline, so a silent or slow client holds only its own socket; bad frames end
-only their own connection, with a debug line.
+only their own connection, with a debug line. The keepalive deadline moves only when a whole
+message has arrived: a client dribbling a frame a byte at a time is closed when it passes. An
+exception in one connection ends that connection only (`guard.contained`), and each listener
+holds at most MAX_CONNECTIONS connections, MAX_PER_PEER from one address (`guard.ConnectionCap`;
+IOS has no command for either).
+
+On 2443 the handshake itself fails when the client presents no certificate, and every refusal
+(handshake, certificate) leaves one `%IPPHONE-4-TLS_REFUSED` line in the log, debug or not.
 """
 
 from __future__ import annotations
@@ -26,8 +33,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+import logging
 import socket
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -41,13 +49,18 @@ from cucme_lab.router.pki.credentials import MissingCredentials, credentials
 from cucme_lab.router.pki.validation import validate_chain
 from cucme_lab.router.telephony.settings import telephony_service
 from cucme_lab.router.telephony.station import Close, Output, Station, TlsPeer
+from cucme_lab.services.guard import ConnectionCap, contained, describe
 from cucme_lab.services.manager import Binding
 from cucme_lab.wire import sccp
 
 if TYPE_CHECKING:
     from cucme_lab.services.host import ServiceHost
 
+log = logging.getLogger(__name__)
+
 TLS_PORT = 2443
+MAX_CONNECTIONS = 4096  # per listener: four times the largest fleet the benchmarks register
+MAX_PER_PEER = 32  # per client address: a phone holds one, two while it re-registers
 RECEIVE_SIZE = 4096
 FLUSH_TIMEOUT = 5.0  # a last write to a phone that does not read gives up after this
 OUTGOING_LIMIT = 64 * 1024  # bytes waiting for the socket; a phone not reading is dropped
@@ -75,12 +88,39 @@ class SccpService:
         port = lab.addresses.port(binding.configured_port)
         listeners = await trio.open_tcp_listeners(port, host=host, backlog=1024)
         task_status.started((host, port))
+        cap = self.cap(lab)
         async with trio.open_nursery() as writers:
-            await trio.serve_listeners(partial(self.handle, lab, writers), listeners)
+            await trio.serve_listeners(partial(self.handle, lab, writers, cap), listeners)
 
-    async def handle(self, lab: ServiceHost, writers: trio.Nursery,
+    def cap(self, lab: ServiceHost) -> ConnectionCap:
+        """The connection limits of one listener (made anew each time it starts)."""
+        return ConnectionCap(self.name, MAX_CONNECTIONS, MAX_PER_PEER, lab.router.log)
+
+    async def handle(self, lab: ServiceHost, writers: trio.Nursery, cap: ConnectionCap,
                      stream: trio.SocketStream) -> None:
-        await PhoneConnection(lab, stream, self.transport, writers).run()
+        async def run() -> None:
+            await PhoneConnection(lab, stream, self.transport, writers).run()
+
+        await self.admitted(lab, cap, stream.socket, run, stream.aclose)
+
+    async def admitted(self, lab: ServiceHost, cap: ConnectionCap,
+                       sock: socket.socket | trio.socket.SocketType,
+                       run: Callable[[], Awaitable[None]],
+                       close: Callable[[], Awaitable[None]]) -> None:
+        """Run a connection the caps admit, contained: its exceptions end it alone."""
+        try:
+            address = sock.getpeername()[0]
+        except OSError:  # reset before we looked: nothing to serve
+            await close()
+            return
+        peer = lab.addresses.to_configured(address)
+        if not cap.admit(peer):
+            await close()
+            return
+        try:
+            await contained(lab.router.log, self.name, peer, run, close)
+        finally:
+            cap.release(peer)
 
 
 class SccpTlsService(SccpService):
@@ -120,17 +160,28 @@ class SccpTlsService(SccpService):
         host = lab.addresses.to_loopback(binding.configured_address)
         listener = tls_stream.listen(host, lab.addresses.port(binding.configured_port))
         task_status.started(listener.getsockname()[:2])
+        cap = self.cap(lab)
         async with trio.open_nursery() as writers:
-            await tls_stream.serve(listener, partial(self.handle_tls, lab, writers, context, tp,
-                                                     crl_source))
+            await tls_stream.serve(listener, partial(self.handle_tls, lab, writers, cap,
+                                                     context, tp, crl_source))
 
-    async def handle_tls(self, lab: ServiceHost, writers: trio.Nursery, context: SSL.Context,
-                         trustpoint: str, crl_source: Any, sock: socket.socket) -> None:
-        # The lean stream of netio, not trio.SSLStream: at fleet scale trio's layering cost
-        # as much CPU per registration as the handshake itself (docs/architecture.md).
-        tls = tls_stream.TlsStream(sock, context, server_side=True)
-        conn = PhoneConnection(lab, tls, self.transport, writers)
-        await conn.run(tls_setup=partial(conn.tls_handshake, trustpoint, crl_source))
+    async def handle_tls(self, lab: ServiceHost, writers: trio.Nursery, cap: ConnectionCap,
+                         context: SSL.Context, trustpoint: str, crl_source: Any,
+                         sock: socket.socket) -> None:
+        async def run() -> None:
+            # The lean stream of netio, not trio.SSLStream: at fleet scale trio's layering
+            # cost as much CPU per registration as the handshake itself (architecture.md).
+            tls = tls_stream.TlsStream(sock, context, server_side=True)
+            conn = PhoneConnection(lab, tls, self.transport, writers)
+            await conn.run(tls_setup=partial(conn.tls_handshake, trustpoint, crl_source))
+
+        async def close() -> None:
+            if sock.fileno() >= 0:
+                trio.lowlevel.notify_closing(sock)
+                sock.close()
+            await trio.lowlevel.checkpoint()
+
+        await self.admitted(lab, cap, sock, run, close)
 
 
 def server_context(lab: ServiceHost, trustpoint: str) -> SSL.Context:
@@ -164,6 +215,7 @@ class PhoneConnection:
 
     def __post_init__(self) -> None:
         peer = self.stream.socket.getpeername()
+        self.station_peer = f"{self.lab.addresses.to_configured(peer[0])}:{peer[1]}"
         self.station = Station(self.lab.router, self, self.lab.addresses.to_configured(peer[0]),
                                int(peer[1]), self.transport)
         self.codec = sccp.SccpConnection(sccp.Role.SERVER, max_version=self.station.max_version)
@@ -245,8 +297,13 @@ class PhoneConnection:
         return True
 
     def _refuse(self, text: str) -> None:
-        """A refusal of the transport's (TLS), logged as the registration refusals are."""
+        """A refusal of the transport's (TLS): one line in the log whatever is being debugged,
+        and the `debug ephone register` line as the registration refusals have."""
         self.station.debug("register", text)
+        peer = self.station_peer
+        # [U] lab wording: no capture of CME's own line for a refused TLS client was found
+        self.lab.router.log.log(f"%IPPHONE-4-TLS_REFUSED: TLS connection from {peer} on port "
+                                f"{TLS_PORT} refused: {text}")
 
     def _timed_out(self) -> None:
         """The scope's deadline passed: the handshake's, or no message for the keepalive
@@ -264,18 +321,15 @@ class PhoneConnection:
         self._stage = "reading"
         scope = self.scope  # its deadline moves with each message: the keepalive timeout
         station, codec, receive = self.station, self.codec, self.stream.receive_some
+        scope.deadline = trio.current_time() + station.read_timeout
         while not self.closing:
-            timeout = station.read_timeout
-            deadline = trio.current_time() + timeout
-            # moved only when it gains more than 1/64 of the timeout: a registration's
-            # messages come within milliseconds, and each move costs trio a re-sort
-            if deadline - scope.deadline > timeout / 64 or deadline < scope.deadline:
-                scope.deadline = deadline
             data = await receive(RECEIVE_SIZE)
             codec.feed(data)
             self._in_reader = True
+            messages = 0
             try:
                 for event in codec.events():
+                    messages += 1
                     for output in station.receive(event):
                         if type(output) is Close:
                             self.closing = True  # the last output: nothing follows it
@@ -291,6 +345,16 @@ class PhoneConnection:
             if not data:
                 station.peer_closed()
                 return
+            if messages:
+                # Only a whole message counts as a sign of life: bytes of a frame not yet
+                # complete leave the deadline where it is, so a client sending one byte at a
+                # time is closed when it passes. Moved only when it gains more than 1/64 of
+                # the timeout: a registration's messages come within milliseconds, and each
+                # move costs trio a re-sort.
+                timeout = station.read_timeout
+                deadline = trio.current_time() + timeout
+                if deadline - scope.deadline > timeout / 64 or deadline < scope.deadline:
+                    scope.deadline = deadline
             await self._send_pending()
 
     # ---- writing ---------------------------------------------------------------------------
@@ -346,6 +410,12 @@ class PhoneConnection:
                 self.close()  # a Close came with these messages; the reader may be waiting
         except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
             self.station.connection_lost(type(exc).__name__)
+            self.close()
+        except Exception as exc:  # a fault here would end the service's nursery: this only
+            log.error("sccp: out-of-band write to %s failed", self.station_peer, exc_info=exc)
+            self.lab.router.log.log(f"%SYS-3-CONN_FAULT: sccp connection from "
+                                    f"{self.station_peer} closed after an internal error: "
+                                    f"{describe(exc)}")  # [U] lab wording, as guard's
             self.close()
 
     async def _drain(self) -> None:

@@ -3,9 +3,15 @@
 Wanted while telephony-service has an `ip source-address`: CME's TFTP server answers on that
 address, UDP 69 (20069 when the lab may not bind ports below 1024; the manifest records the
 real port, as DHCP option 150 would tell phones). The server itself is tftpy in a process of its
-own (`emulator.services.tftp_worker`), because tftpy's `select()` fails in a process holding
+own (`cucme_lab.services.tftp_worker`), because tftpy's `select()` fails in a process holding
 descriptors above 1024. This side starts that process, sends it each new table snapshot,
-turns its reports into syslog lines, and stops it when the service is cancelled.
+turns its reports into syslog lines, and stops it when the service is cancelled. A server
+process that ends on its own is a failure of the service: the service manager logs it and
+starts the service, hence a new process, again.
+
+What it remembers of refusals is bounded: a count of them all and the last REFUSALS_KEPT
+reports (a flood of bad requests once grew the router by 77 MB in 150,000 requests). The
+process's own limits (transfer deadline, transfers at once) are set here and passed on.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import logging
 import struct
 import subprocess
 import sys
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +38,14 @@ log = logging.getLogger(__name__)
 
 TFTP_PORT = 69
 START_TIMEOUT = 10.0
+REFUSALS_KEPT = 100  # the last refusal reports a link keeps (all are counted)
+TRANSFER_DEADLINE = 300.0  # seconds from a read request to its last block
+MAX_TRANSFERS = 512  # at once in the server process (its select() stops at descriptor 1024)
+MAX_TRANSFERS_PER_PEER = 64  # at once for one client address
+
+
+class TftpServerEnded(RuntimeError):
+    """The server process ended while the service ran (killed, or crashed)."""
 
 
 @dataclass
@@ -42,7 +57,8 @@ class WorkerLink:
     port: int
     acked_version: int = -1
     sent: TftpTable | None = None
-    refused: list[dict] = field(default_factory=list)
+    refused: deque[dict] = field(default_factory=lambda: deque(maxlen=REFUSALS_KEPT))
+    refusals: int = 0  # every refusal, malformed packet and busy or overdue transfer
 
 
 class TftpService:
@@ -62,7 +78,8 @@ class TftpService:
         host = lab.addresses.to_loopback(binding.configured_address)
         port = lab.addresses.port(binding.configured_port)
         process = await trio.lowlevel.open_process(
-            [sys.executable, "-m", "cucme_lab.services.tftp_worker", host, str(port)],
+            [sys.executable, "-m", "cucme_lab.services.tftp_worker", host, str(port),
+             str(TRANSFER_DEADLINE), str(MAX_TRANSFERS), str(MAX_TRANSFERS_PER_PEER)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
         wake = trio.Event()
 
@@ -84,7 +101,7 @@ class TftpService:
             await self._send(process, link, published(lab.router))
             task_status.started((host, link.port))
             async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._reports, lab, lines, link, nursery.cancel_scope)
+                nursery.start_soon(self._reports, lab, lines, link)
                 while True:
                     await wake.wait()
                     wake = trio.Event()
@@ -104,24 +121,31 @@ class TftpService:
         await process.stdin.send_all(struct.pack(">I", len(payload)) + payload)
         link.sent = table
 
-    async def _reports(self, lab: ServiceHost, lines: _Lines, link: WorkerLink,
-                       scope: trio.CancelScope) -> None:
+    async def _reports(self, lab: ServiceHost, lines: _Lines, link: WorkerLink) -> None:
+        crash = ""
         while True:
             report = await lines.next()
             if report is None:
                 lab.router.log.log("%SYS-3-TFTP_SERVER: TFTP server process ended")  # [U]
-                scope.cancel()
-                return
+                # the manager logs it as a process fault and starts the service again
+                raise TftpServerEnded(f"TFTP server process {link.pid} ended{crash}")
             event = report.get("event")
             if event == "table":
                 link.acked_version = int(report["version"])
+            elif event == "crashed":
+                crash = f": {report.get('reason')}"
             elif event in ("refused", "malformed"):
+                link.refusals += 1
                 link.refused.append(report)
                 peer = lab.addresses.to_configured(str(report.get("peer")))
                 # [U] no capture of IOS's own text for this was found.
-                what = (f"{report.get('op')} of {report.get('file')!r} refused: "
-                        f"{report.get('reason')}" if event == "refused"
-                        else f"malformed packet: {report.get('reason')}")
+                if event == "malformed":
+                    what = f"malformed packet: {report.get('reason')}"
+                elif report.get("file") is None:
+                    what = f"request refused: {report.get('reason')}"
+                else:
+                    what = (f"{report.get('op')} of {report.get('file')!r} refused: "
+                            f"{report.get('reason')}")
                 lab.router.log.log(f"%TFTP-4-ACCESS: {what} (from {peer})")
             elif event == "not-found":
                 log.debug("tftp: %s asked for unknown %r", report.get("peer"),

@@ -2,17 +2,25 @@
 
 tftpy waits with `select()`, which fails once its process holds a descriptor above 1024; the
 router holds a TLS connection per phone, so the server runs here, in a process of its own that
-keeps only a handful of descriptors. Run as `python -m emulator.services.tftp_worker HOST PORT`.
+keeps only a handful of descriptors. Run as
+`python -m cucme_lab.services.tftp_worker HOST PORT [DEADLINE MAX_TRANSFERS MAX_PER_PEER]`.
 
 Protocol with the router (`emulator.services.tftp`):
 - stdin: frames `u32 length + TftpTable.encode()` bytes, each replacing the whole table; EOF
   (the router closed the pipe or died) ends the process.
 - stdout: JSON lines: `listening` (with the bound port) or `bind-error` first, then `table`
-  (acknowledging a version) and `refused` / `not-found` for requests it turned down.
+  (acknowledging a version) and `refused` / `malformed` / `not-found` for requests it turned
+  down.
 
 Requests are answered from the current snapshot only: unknown names get error 1 (file not
 found), names that try to leave the table (`..`, absolute paths, `\\`, control characters) and
 every write get error 2 (access violation), as RFC 1350 names them.
+
+Bounds: a transfer still running DEADLINE seconds after its request is stopped with error 0
+(tftpy's own timeout only ends a silent client, and one that keeps acknowledging slowly or
+repeats an old ACK would otherwise hold its transfer for ever); at most MAX_TRANSFERS run at
+once, MAX_PER_PEER for one client address, and a request beyond that gets error 0 (server
+busy). Every transfer holds a socket, and tftpy's select() fails above descriptor 1024.
 """
 
 from __future__ import annotations
@@ -26,17 +34,26 @@ import struct
 import sys
 import tempfile
 import threading
+import traceback
+from collections import Counter
 
 import tftpy
 from tftpy import TftpContexts, TftpStates
 from tftpy.TftpPacketTypes import TftpPacketRRQ, TftpPacketWRQ
-from tftpy.TftpShared import TftpErrors, TftpException
+from tftpy.TftpShared import TftpErrors, TftpException, TftpTimeout
 
 from cucme_lab.router.provisioning.tftp_table import decode_files
+from cucme_lab.wire.tftp import ErrorPacket
 
 _out_lock = threading.Lock()
 _files: dict[str, bytes] = {}  # replaced whole, never mutated: the current snapshot
 _listen_host = "0.0.0.0"
+
+TRANSFER_DEADLINE = 300.0  # seconds from a read request to its last block (argv overrides)
+MAX_TRANSFERS = 512  # transfers at once: each holds a socket, select() stops at 1024
+MAX_PER_PEER = 64  # transfers at once for one client address
+_limits = {"deadline": TRANSFER_DEADLINE, "total": MAX_TRANSFERS, "per_peer": MAX_PER_PEER}
+_live: Counter[str] = Counter()  # transfers under way by client address (tftpy's thread only)
 
 
 def emit(event: str, **fields: object) -> None:
@@ -86,6 +103,7 @@ class GuardedContext(TftpContexts.TftpContextServer):
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
+        self.counted = False  # in _live, until end()
         self.state = GuardedStart(self)
         self.flock = False  # in-memory files: nothing to lock (TftpServer does not pass it on)
         # tftpy leaves a transfer's socket unbound, so replies would leave from whatever
@@ -93,6 +111,16 @@ class GuardedContext(TftpContexts.TftpContextServer):
         self.sock.bind((_listen_host, 0))
 
     def start(self, buffer: bytes) -> None:
+        total = sum(_live.values())
+        if total >= _limits["total"] or _live[self.host] >= _limits["per_peer"]:
+            why = (f"server busy: {total} transfers under way" if total >= _limits["total"]
+                   else f"server busy: {_live[self.host]} transfers for this client")
+            self._send_error(why)
+            emit("refused", peer=self.host, port=self.port, file=None, op="request",
+                 reason=why)
+            raise TftpException(why)
+        _live[self.host] += 1
+        self.counted = True
         try:
             super().start(buffer)
         except TftpException:
@@ -100,6 +128,34 @@ class GuardedContext(TftpContexts.TftpContextServer):
         except Exception as exc:
             emit("malformed", peer=self.host, port=self.port, reason=str(exc)[:100])
             raise TftpException(f"malformed packet: {exc}") from None
+
+    def _send_error(self, message: str) -> None:
+        """Error 0 with a message (tftpy's own packet class cannot encode code 0)."""
+        try:
+            self.sock.sendto(ErrorPacket(0, message).encode(),
+                             (self.host, self.tidport or self.port))
+        except OSError:
+            pass
+
+    def end(self) -> None:
+        if self.counted:
+            self.counted = False
+            _live[self.host] -= 1
+            if _live[self.host] <= 0:
+                del _live[self.host]
+        super().end()
+
+    def checkTimeout(self, now: float) -> None:
+        """tftpy's silence timeout, and the whole transfer's deadline."""
+        started = self.metrics.start_time or now
+        if self.counted and now - started > _limits["deadline"]:
+            self._send_error("transfer deadline passed")
+            emit("refused", peer=self.host, port=self.port, file=self.file_to_transfer,
+                 op="read", reason=f"transfer not finished within {_limits['deadline']:g} "
+                                   f"seconds")
+            self.retry_count = self.retries  # the server loop ends the session on this
+            raise TftpTimeout("transfer deadline passed")
+        super().checkTimeout(now)
 
     def cycle(self) -> None:
         try:
@@ -143,6 +199,8 @@ def read_frames(server: tftpy.TftpServer) -> None:
 def main(argv: list[str]) -> int:
     global _listen_host
     host, port = argv[0], int(argv[1])
+    if len(argv) >= 5:
+        _limits.update(deadline=float(argv[2]), total=int(argv[3]), per_peer=int(argv[4]))
     _listen_host = host
     logging.getLogger("tftpy").setLevel(logging.CRITICAL)
     # tftpy builds its per-transfer context from this module-level name; in this process
@@ -166,7 +224,9 @@ def main(argv: list[str]) -> int:
             failure.append(exc)
             server.is_running.set()
         except BaseException as exc:  # the router sees EOF, logs it and may start another
-            emit("crashed", reason=repr(exc)[:200])
+            where = traceback.extract_tb(exc.__traceback__)[-1:]
+            at = f" at {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno}" if where else ""
+            emit("crashed", reason=repr(exc)[:200] + at)
             os._exit(1)
 
     thread = threading.Thread(target=run, name="tftpy", daemon=True)

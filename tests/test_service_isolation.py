@@ -219,3 +219,33 @@ async def test_a_manifest_that_cannot_be_written_does_not_stop_the_manager(tmp_p
         assert [b.service for b in lab.services.running] == ["flaky"]
         assert len(flaky.starts) == 1
         monkeypatch.undo()
+
+
+async def test_a_fault_in_one_vty_session_ends_that_session_only(tmp_path, monkeypatch):
+    from cucme_lab.services import telnet as telnet_module
+
+    original = telnet_module.serve_telnet
+    faults = [True]
+
+    async def serve_telnet(lab, stream, conn):
+        if faults.pop() if faults else False:
+            raise RuntimeError("injected fault in one telnet session")
+        await original(lab, stream, conn)
+
+    monkeypatch.setattr(telnet_module, "serve_telnet", serve_telnet)
+    async with open_lab(tmp_path / "lab") as lab:
+        await _configure(lab.router, "interface FastEthernet0/0\n ip address 10.1.1.1 "
+                         "255.255.255.0\n no shutdown\nline vty 0 4\n password cisco\n login\n")
+        entry = await _entry(lab, "telnet")
+        first = await trio.open_tcp_stream(entry.bound_address, entry.bound_port)
+        with trio.fail_after(5):
+            assert await first.receive_some(1024) == b""  # that session ended
+        line = await _wait_log(lab, "%SYS-3-CONN_FAULT: telnet connection from")
+        assert "RuntimeError: injected fault in one telnet session" in line
+        second = await trio.open_tcp_stream(entry.bound_address, entry.bound_port)
+        seen = b""
+        with trio.fail_after(5):
+            while b"Password:" not in seen:
+                seen += await second.receive_some(1024)
+        await second.aclose()
+        assert _running(lab, "telnet").restarts == 0  # the listener never went down

@@ -18,6 +18,7 @@ import trio
 
 from cucme_lab.router import access as ra
 from cucme_lab.router.config.interfaces import up_addresses
+from cucme_lab.services.guard import contained
 from cucme_lab.services.manager import Binding
 
 if TYPE_CHECKING:
@@ -67,7 +68,10 @@ async def listen(lab: ServiceHost, binding: Binding, protocol: str, handler: Han
             return
         conn = admission.conn
         try:
-            await handler(stream, conn)
+            # A fault in one session (a handler bug a client's input reaches) ends that
+            # session, logged, and not the listener with every other session on it.
+            await contained(lab.router.log, protocol, peer, lambda: handler(stream, conn),
+                            stream.aclose)
         finally:
             lab.router.vty.release(conn)
 

@@ -6,6 +6,10 @@ The listener presents the `trustpoint-label` certificate. Each connection runs a
 phone and ends with the protocol's reason. `debug capf-server` shows each step with the texts of
 the Cisco command reference; a bad or silent peer ends its own session and no one else's.
 
+Bounds (docs/robustness.md): the handshake must finish in HANDSHAKE_TIMEOUT, each message come
+within IDLE_TIMEOUT, and the whole session end within SESSION_DEADLINE, which bytes dribbled
+one at a time do not extend; beyond MAX_SESSIONS at once, new connections are reset.
+
 In LSC and MIC modes the certificate a phone presents is judged by `router/capf/identity.py`
 (chain, dates, revocation), after the session has checked that it names the device.
 """
@@ -28,9 +32,10 @@ from cucme_lab.router.pki.credentials import (
     certificate,
     credentials,
 )
-from cucme_lab.router.telephony.settings import telephony_service
+from cucme_lab.router.telephony.settings import MAX_EPHONES, telephony_service
 from cucme_lab.services.https_tls import ENCRYPTING_CIPHERS
 from cucme_lab.services.manager import Binding
+from cucme_lab.services.vty_listener import reset
 from cucme_lab.wire import capf
 from cucme_lab.wire.capf.server import ServerState
 
@@ -39,6 +44,10 @@ log = logging.getLogger(__name__)
 HANDSHAKE_TIMEOUT = 10.0
 CAPF_CIPHERS = ENCRYPTING_CIPHERS  # phones offer encrypting suites to CAPF
 IDLE_TIMEOUT = 60.0  # the phone may take a while to generate a 2048-bit key
+# A whole session, handshake included: the lab's phone gives up on CAPF after 60 s itself
+# (phones/phone.py), and the reference server's client has no limit at all.
+SESSION_DEADLINE = 60.0
+MAX_SESSIONS = MAX_EPHONES  # one session for every phone the router can hold
 STATE_NAMES = {  # as `show capf-server sessions` prints them (spec 6.4)
     ServerState.IDLE: "IDLE",
     ServerState.AWAIT_AUTH: "AWAIT-AUTH-RES",
@@ -53,6 +62,11 @@ STATE_NAMES = {  # as `show capf-server sessions` prints them (spec 6.4)
 
 class CapfService:
     name = "capf"
+
+    def __init__(self) -> None:
+        self.active = 0  # sessions open now, over every binding of this service
+        self.refused = 0  # connections reset because MAX_SESSIONS were open
+        self._full_logged = False  # the limit's log line is written once per episode
 
     def wanted(self, lab) -> list[Binding]:
         cfg = model.capf_config(lab.router)
@@ -90,19 +104,35 @@ class CapfService:
     async def connection(self, lab, sock, context) -> None:
         router = lab.router
         debug = router.debug
+        if self.active >= MAX_SESSIONS:
+            self.refused += 1
+            if not self._full_logged:
+                self._full_logged = True
+                router.log.log(f"%CAPF-4-SESSION_LIMIT: {MAX_SESSIONS} CAPF sessions in "
+                               "progress; new connections are refused")  # [U] text
+            reset(sock)
+            return
+        self.active += 1
         debug.emit("capf-server events", "New Connection from phone, socket 1")
         stream = tls_stream.TlsStream(sock, context, server_side=True)
         try:
-            debug.emit("capf-server events", "Created New Handshake Process")
-            with trio.fail_after(HANDSHAKE_TIMEOUT):
-                await stream.do_handshake()
-            debug.emit("capf-server events", "SSL Handshake Successful")
-            await self.session(lab, stream)
+            with trio.move_on_after(SESSION_DEADLINE) as overall:
+                debug.emit("capf-server events", "Created New Handshake Process")
+                with trio.fail_after(HANDSHAKE_TIMEOUT):
+                    await stream.do_handshake()
+                debug.emit("capf-server events", "SSL Handshake Successful")
+                await self.session(lab, stream)
+            if overall.cancelled_caught:
+                debug.emit("capf-server error", f"ephone_capf_release_session: session not "
+                           f"finished within {SESSION_DEADLINE:g} seconds, closing")
         except (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError,
                 OSError) as exc:
             debug.emit("capf-server error", f"SSL Handshake Error {type(exc).__name__}")
         finally:
-            with trio.move_on_after(1):
+            self.active -= 1
+            if self.active < MAX_SESSIONS:
+                self._full_logged = False
+            with trio.CancelScope(shield=True), trio.move_on_after(1):
                 await stream.aclose()
 
     async def session(self, lab, stream: tls_stream.TlsStream) -> None:

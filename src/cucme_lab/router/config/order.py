@@ -30,6 +30,7 @@ ORDER: dict[str, list[str]] = {
         "interface",
         "ip forward-protocol", "ip route", "ip http server", "ip http port", "ip http access-class",
         "ip http authentication", "ip http secure-server", "ip http secure-port",
+        "ip http max-connections", "ip http timeout-policy",
         "ip tacacs source-interface",
         "access-list",
         "tftp-server",

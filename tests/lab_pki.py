@@ -7,6 +7,7 @@ For tests of services that need certificates but are not about the IOS CA itself
 from __future__ import annotations
 
 import datetime
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -65,6 +66,32 @@ class LabCA:
                 .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=days))
                 .sign(self.key, hashes.SHA256()))
         return cert, key
+
+    def crl(self, revoked: Iterable[int] = ()) -> x509.CertificateRevocationList:
+        """This CA's CRL, listing the serial numbers `revoked`, valid for a day."""
+        now = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
+        builder = (x509.CertificateRevocationListBuilder().issuer_name(self.cert.subject)
+                   .last_update(now).next_update(now + datetime.timedelta(days=1)))
+        for serial in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now)
+                .build())
+        return builder.sign(self.key, hashes.SHA256())
+
+
+def crl_source(*cas: LabCA, revoked: Iterable[int] = ()
+               ) -> Callable[[x509.Certificate, x509.Certificate],
+                             Awaitable[x509.CertificateRevocationList | None]]:
+    """A `validate_chain` CRL source publishing these CAs' CRLs (None for any other issuer),
+    as if each CA served its CRL at its distribution point."""
+    gone = list(revoked)
+
+    async def source(cert: x509.Certificate, issuer: x509.Certificate
+                     ) -> x509.CertificateRevocationList | None:
+        ca = next((c for c in cas if c.cert.subject == issuer.subject), None)
+        return ca.crl(gone) if ca is not None else None
+
+    return source
 
 
 def install_trustpoint(router: Router, tp: str, ca: LabCA, cert: x509.Certificate | None = None,

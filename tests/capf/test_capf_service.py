@@ -10,7 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lab_pki import LabCA, install_ca_trustpoint, install_trustpoint
+from lab_pki import LabCA, crl_source, install_ca_trustpoint, install_trustpoint
 
 from cucme_lab.netio.tls_stream import TlsStream
 from cucme_lab.phones.capf_client import run_capf
@@ -47,7 +47,8 @@ def ca() -> LabCA:
 
 async def start(lab, shell, ca, bits=1024, extra=""):
     shell.router = lab.router
-    install_ca_trustpoint(lab.router, "CAServer", ca)
+    install_ca_trustpoint(lab.router, "CAServer", ca)  # `revocation-check crl`
+    lab.crl_source = crl_source(ca)  # the CA publishes its (empty) CRL: LSC auth checks it
     cert, key = ca.issue("cme.lab")
     install_trustpoint(lab.router, SERVER_TP, ca, cert, key)
     out = await shell.paste_config(BASE.format(bits=bits) + extra)

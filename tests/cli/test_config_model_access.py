@@ -80,6 +80,7 @@ line vty 0 4
  login local
  session-timeout 30
  exec-timeout 5 30
+ timeout login response 20
  privilege level 3
  password 7 {vtypw}
  logging synchronous
@@ -110,7 +111,8 @@ no login on-failure
 no login on-success
 """
 
-NO_LINE = ["no session-timeout", "no exec-timeout", "no privilege level", "no password",
+NO_LINE = ["no session-timeout", "no exec-timeout", "no timeout login response",
+           "no privilege level", "no password",
            "no logging synchronous", "no login authentication", "no transport input",
            "no access-class 10 in", "no access-class 110 out"]
 
@@ -198,6 +200,7 @@ async def test_every_line_setting_is_typed_and_prints_back(shell, router):
     assert ra.check_line(vty, "vtypw")
     assert (vty.session_timeout, vty.exec_timeout, vty.privilege) == (30, ExecTimeout(5, 30), 3)
     assert ra.exec_timeout(vty) == 330.0 and ra.line_privilege(vty) == 3
+    assert vty.login_response == 20 and ra.login_response_timeout(vty) == 20.0
     assert (vty.login, vty.login_authentication) == (LoginMode.LOCAL, "VTY")
     assert vty.transport_input == (Transport.TELNET, Transport.SSH)
     assert (vty.access_class_in, vty.access_class_out) == (10, 110)
@@ -211,6 +214,7 @@ async def test_every_line_setting_is_typed_and_prints_back(shell, router):
         expected = None if name == "login" else field_default(VtyLines, name)
         assert getattr(vty, name) == expected, name  # `no login`: no password asked
     assert ra.exec_timeout(vty) == 600.0 and ra.line_privilege(vty) == 1
+    assert ra.login_response_timeout(vty) == 30.0
     assert ra.transports(vty) == ["ssh", "telnet"] and ra.login_methods(router.config, vty) == []
     await shell.type("conf t", "line vty 0 4", "default login")
     assert vty.login is LoginMode.LINE

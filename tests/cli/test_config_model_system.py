@@ -14,7 +14,12 @@ from cucme_lab.router import access as ra
 from cucme_lab.router.config.interfaces import Duplex, Interface, IpAddressing, Speed, interface
 from cucme_lab.router.config.model import field_default, typed_fields
 from cucme_lab.router.config.root import RootConfig
-from cucme_lab.router.config.system import HttpAuthentication, SystemSettings, Timezone
+from cucme_lab.router.config.system import (
+    HttpAuthentication,
+    HttpTimeoutPolicy,
+    SystemSettings,
+    Timezone,
+)
 from cucme_lab.router.pki.ca import interface_addresses
 from cucme_lab.services.vty_listener import router_addresses
 
@@ -33,6 +38,8 @@ ip http access-class 10
 ip http authentication local
 ip http secure-server
 ip http secure-port 8443
+ip http timeout-policy idle 60 life 86400 requests 10000
+ip http max-connections 10
 """
 
 # Where IOS prints them: its own order, `!` between groups, whatever order they were typed in.
@@ -64,6 +71,8 @@ ip http access-class 10
 ip http authentication local
 ip http secure-server
 ip http secure-port 8443
+ip http max-connections 10
+ip http timeout-policy idle 60 life 86400 requests 10000
 !
 """
 
@@ -82,6 +91,8 @@ no ip http access-class
 no ip http authentication
 no ip http secure-server
 no ip http secure-port
+no ip http timeout-policy
+no ip http max-connections
 """
 
 INTERFACES = """\
@@ -127,6 +138,8 @@ async def test_every_system_setting_is_typed_and_prints_back(shell, router):
     assert (root.http_port, root.http_secure_port, root.http_access_class) == (8080, 8443, 10)
     assert (root.http_listen_port, root.https_listen_port) == (8080, 8443)
     assert root.http_authentication is HttpAuthentication.LOCAL
+    assert root.http_connection_limit == 10
+    assert root.http_policy == HttpTimeoutPolicy(idle=60, life=86400, requests=10000)
     unset = [name for name in typed_fields(SystemSettings)
              if getattr(root, name) == field_default(RootConfig, name)]
     assert unset == [], "each typed system setting is written by a declaration"
@@ -153,6 +166,7 @@ async def test_no_forms_put_the_system_settings_back_to_ios_defaults(shell, rout
         (120, 3, "1.99")
     assert (root.http_listen_port, root.https_listen_port) == (80, 443)
     assert root.http_auth_method is HttpAuthentication.ENABLE
+    assert (root.http_connection_limit, root.http_policy) == (5, HttpTimeoutPolicy(180, 180, 1))
     assert (router.clock.tz_name, router.clock.tz_offset_minutes) == ("UTC", 0)
     # `no service password-encryption` prints, as the factory configuration does.
     assert router.running_config(header=False) == before
@@ -224,3 +238,15 @@ async def test_a_secondary_needs_a_primary_and_a_mask_must_be_a_netmask(shell, r
     assert lo is not None and lo.ip == IpAddressing()  # a new loopback: `no ip address`
     assert block_text(router.running_config(), "interface Loopback0") == \
         "interface Loopback0\n no ip address\n"
+
+
+async def test_http_limits_at_ios_defaults_print_nothing(shell, router):
+    """IOS prints `ip http max-connections` and `ip http timeout-policy` only when changed."""
+    before = router.running_config(header=False)
+    out = await shell.paste_config("ip http max-connections 5\n"
+                                   "ip http timeout-policy idle 180 life 180 requests 1")
+    assert "%" not in out
+    assert router.running_config(header=False) == before
+    out = await shell.paste_config("ip http max-connections 17\n"
+                                   "ip http timeout-policy idle 601 life 1 requests 1")
+    assert out.count("% Invalid input detected at '^' marker.") == 2

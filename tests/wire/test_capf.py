@@ -29,6 +29,7 @@ from cucme_lab.wire.capf import (
     CapfServerSession,
     CapfStep,
     CapfUsageError,
+    CertificateCheckRequired,
     CertificateCredential,
     CertificateDeleted,
     CertificateFetched,
@@ -252,8 +253,12 @@ def run(
     *,
     issue_ok: bool = True,
     key: object = None,
+    verdict: str = "",
 ) -> Run:
-    """Pump both sessions in memory, answering caller events, until the exchange stops."""
+    """Pump both sessions in memory, answering caller events, until the exchange stops.
+
+    A certificate check is answered by `verdict`: accepted when empty, else refused with it.
+    """
     result = Run([], [], [], [])
     step = server.start()
     for _ in range(50):
@@ -262,6 +267,9 @@ def run(
         result.server_events.extend(step.events)
         follow: list[CapfStep] = []
         for event in step.events:
+            if isinstance(event, CertificateCheckRequired):
+                follow.append(server.refuse_certificate(verdict) if verdict
+                              else server.accept_certificate())
             if isinstance(event, CertificateRequired):
                 follow.append(
                     server.issue_certificate(issue(event.public_key, event.device_name))
@@ -424,6 +432,52 @@ def test_mic_auth_with_untrusted_issuer_is_refused() -> None:
     r = run(server, client)
     assert events_of(r.client_events, AuthRequested)[0].answered_with is AuthType.MIC
     assert events_of(r.client_events, SessionEnded) == [SessionEnded(Reason.INVALID_ELEMENT)]
+
+
+@pytest.mark.parametrize("mode", [AuthType.LSC, AuthType.MIC], ids=["LSC", "MIC"])
+def test_another_devices_certificate_is_refused(mode: AuthType) -> None:
+    """AUTH_NAME's LSC, signed by its own key, must not authenticate NULL_NAME (the reference
+    server accepts it and issues NULL_NAME an LSC)."""
+    db = devices(CapfDevice(NULL_NAME, Operation.INSTALL, mode, key_size=1024))
+    server = CapfServerSession(21, db, trusted_issuers=[CA_CERT])
+    kind = "lsc" if mode is AuthType.LSC else "mic"
+    client = CapfClientSession(NULL_NAME, auth_mode=mode, key=LSC_NULL.private_key,
+                               **{kind: LSC_AUTH})
+    r = run(server, client, key=LSC_NULL.private_key)
+    assert events_of(r.server_events, DeviceAuthenticated) == []
+    assert events_of(r.server_events, CertificateRequired) == []
+    assert events_of(r.server_events, SessionEnded) == [SessionEnded(
+        Reason.INVALID_ELEMENT, f"authentication failed for {NULL_NAME}: the certificate is "
+        f"issued to {AUTH_NAME}, not to {NULL_NAME}")]
+
+
+@pytest.mark.parametrize(("mode", "accepted"), [(AuthType.MIC, True), (AuthType.LSC, False)],
+                         ids=["MIC", "LSC"])
+def test_a_mic_may_carry_the_model_before_the_device_name(mode: AuthType, accepted: bool) -> None:
+    key = LSC_NULL.private_key
+    assert key is not None
+    mic = CertificateCredential(issue(key.public_key(), f"CP-7962G-{NULL_NAME}"), key)
+    db = devices(CapfDevice(NULL_NAME, Operation.INSTALL, mode, key_size=1024))
+    kind = "lsc" if mode is AuthType.LSC else "mic"
+    r = run(CapfServerSession(22, db, trusted_issuers=[CA_CERT]),
+            CapfClientSession(NULL_NAME, auth_mode=mode, **{kind: mic}), key=key)
+    assert bool(events_of(r.server_events, DeviceAuthenticated)) is accepted
+
+
+@pytest.mark.parametrize("verdict", ["", "certificate has expired"])
+def test_checked_sessions_wait_for_the_callers_verdict(verdict: str) -> None:
+    db = devices(CapfDevice(NULL_NAME, Operation.INSTALL, AuthType.LSC, key_size=1024))
+    server = CapfServerSession(23, db, trusted_issuers=[CA_CERT], check_certificates=True)
+    client = CapfClientSession(NULL_NAME, auth_mode=AuthType.LSC, lsc=LSC_NULL)
+    r = run(server, client, key=LSC_NULL.private_key, verdict=verdict)
+    assert events_of(r.server_events, CertificateCheckRequired) == [CertificateCheckRequired(
+        NULL_NAME, AuthType.LSC, LSC_NULL.certificate_der)]
+    if verdict:
+        assert events_of(r.server_events, DeviceAuthenticated) == []
+        assert events_of(r.client_events, SessionEnded) == [SessionEnded(Reason.INVALID_ELEMENT)]
+        assert events_of(r.server_events, SessionEnded)[0].detail.endswith(verdict)
+    else:
+        assert events_of(r.server_events, CertificateStored)[0].accepted
 
 
 def test_certificate_auth_with_bad_signature_is_refused() -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cucme_lab.router.access_config import (
+    DEFAULT_LOGIN_RESPONSE,
     ENABLE_LEVEL,
     AclEntry,
     AclLine,
@@ -85,6 +86,16 @@ def exec_timeout(sec: TerminalLine | None) -> float | None:
         return 600.0
     seconds = sec.exec_timeout.total
     return float(seconds) if seconds > 0 else None
+
+
+def login_response_timeout(sec: TerminalLine | None) -> float | None:
+    """Seconds to answer each login prompt (`timeout login response`, else 30); None for 0.
+
+    The whole answer must come in that time: keys typed meanwhile do not restart it.
+    """
+    if sec is None or sec.login_response is None:
+        return float(DEFAULT_LOGIN_RESPONSE)
+    return float(sec.login_response) if sec.login_response > 0 else None
 
 
 def line_privilege(sec: TerminalLine | None) -> int:

@@ -230,6 +230,12 @@ class ExecTimeout(NamedTuple):
 
 
 DEFAULT_EXEC_TIMEOUT = ExecTimeout(10, 0)
+DEFAULT_LOGIN_RESPONSE = 30  # `timeout login response`: seconds to answer a login prompt
+
+
+def _login_response_line(seconds: int) -> str | None:
+    """IOS prints `timeout login response` only when it is not the default."""
+    return None if seconds == DEFAULT_LOGIN_RESPONSE else f"timeout login response {seconds}"
 
 
 def _login_line(mode: LoginMode) -> str:
@@ -247,6 +253,7 @@ class TerminalLine(ConfigBlock):
     session_timeout: int | None = line("session-timeout")
     exec_timeout: ExecTimeout | None = line(
         "exec-timeout", lambda t: f"exec-timeout {t.minutes} {t.seconds}")
+    login_response: int | None = line("timeout login response", _login_response_line)
     privilege: int | None = line("privilege level", lambda n: f"privilege level {n}")
     password: Password | None = line("password", lambda p: f"password {p}")
     logging_synchronous: bool = line(

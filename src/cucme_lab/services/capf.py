@@ -5,6 +5,13 @@ The listener presents the `trustpoint-label` certificate. Each connection runs a
 `capf-server` and the ephone say, asks for a key, has the IOS CA issue the LSC, stores it on the
 phone and ends with the protocol's reason. `debug capf-server` shows each step with the texts of
 the Cisco command reference; a bad or silent peer ends its own session and no one else's.
+
+Bounds (docs/robustness.md): the handshake must finish in HANDSHAKE_TIMEOUT, each message come
+within IDLE_TIMEOUT, and the whole session end within SESSION_DEADLINE, which bytes dribbled
+one at a time do not extend; beyond MAX_SESSIONS at once, new connections are reset.
+
+In LSC and MIC modes the certificate a phone presents is judged by `router/capf/identity.py`
+(chain, dates, revocation), after the session has checked that it names the device.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 
 from cucme_lab.netio import tls_contexts, tls_stream
 from cucme_lab.router.capf import model
+from cucme_lab.router.capf.identity import certificate_refusal
 from cucme_lab.router.capf.lsc import IssueError, issue_lsc
 from cucme_lab.router.pki.credentials import (
     MissingCredentials,
@@ -24,9 +32,10 @@ from cucme_lab.router.pki.credentials import (
     certificate,
     credentials,
 )
-from cucme_lab.router.telephony.settings import telephony_service
+from cucme_lab.router.telephony.settings import MAX_EPHONES, telephony_service
 from cucme_lab.services.https_tls import ENCRYPTING_CIPHERS
 from cucme_lab.services.manager import Binding
+from cucme_lab.services.vty_listener import reset
 from cucme_lab.wire import capf
 from cucme_lab.wire.capf.server import ServerState
 
@@ -35,9 +44,14 @@ log = logging.getLogger(__name__)
 HANDSHAKE_TIMEOUT = 10.0
 CAPF_CIPHERS = ENCRYPTING_CIPHERS  # phones offer encrypting suites to CAPF
 IDLE_TIMEOUT = 60.0  # the phone may take a while to generate a 2048-bit key
+# A whole session, handshake included: the lab's phone gives up on CAPF after 60 s itself
+# (phones/phone.py), and the reference server's client has no limit at all.
+SESSION_DEADLINE = 60.0
+MAX_SESSIONS = MAX_EPHONES  # one session for every phone the router can hold
 STATE_NAMES = {  # as `show capf-server sessions` prints them (spec 6.4)
     ServerState.IDLE: "IDLE",
     ServerState.AWAIT_AUTH: "AWAIT-AUTH-RES",
+    ServerState.AWAIT_CHECK: "AWAIT-AUTH-RES",  # [U] still authenticating, seen from outside
     ServerState.AWAIT_KEY: "AWAIT-KEYGEN-RES",
     ServerState.AWAIT_ISSUE: "AWAIT-CA-RESP",
     ServerState.AWAIT_STORE: "AWAIT-STORE-CERT-RESP",
@@ -48,6 +62,11 @@ STATE_NAMES = {  # as `show capf-server sessions` prints them (spec 6.4)
 
 class CapfService:
     name = "capf"
+
+    def __init__(self) -> None:
+        self.active = 0  # sessions open now, over every binding of this service
+        self.refused = 0  # connections reset because MAX_SESSIONS were open
+        self._full_logged = False  # the limit's log line is written once per episode
 
     def wanted(self, lab) -> list[Binding]:
         cfg = model.capf_config(lab.router)
@@ -85,19 +104,35 @@ class CapfService:
     async def connection(self, lab, sock, context) -> None:
         router = lab.router
         debug = router.debug
+        if self.active >= MAX_SESSIONS:
+            self.refused += 1
+            if not self._full_logged:
+                self._full_logged = True
+                router.log.log(f"%CAPF-4-SESSION_LIMIT: {MAX_SESSIONS} CAPF sessions in "
+                               "progress; new connections are refused")  # [U] text
+            reset(sock)
+            return
+        self.active += 1
         debug.emit("capf-server events", "New Connection from phone, socket 1")
         stream = tls_stream.TlsStream(sock, context, server_side=True)
         try:
-            debug.emit("capf-server events", "Created New Handshake Process")
-            with trio.fail_after(HANDSHAKE_TIMEOUT):
-                await stream.do_handshake()
-            debug.emit("capf-server events", "SSL Handshake Successful")
-            await self.session(lab, stream)
+            with trio.move_on_after(SESSION_DEADLINE) as overall:
+                debug.emit("capf-server events", "Created New Handshake Process")
+                with trio.fail_after(HANDSHAKE_TIMEOUT):
+                    await stream.do_handshake()
+                debug.emit("capf-server events", "SSL Handshake Successful")
+                await self.session(lab, stream)
+            if overall.cancelled_caught:
+                debug.emit("capf-server error", f"ephone_capf_release_session: session not "
+                           f"finished within {SESSION_DEADLINE:g} seconds, closing")
         except (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError,
                 OSError) as exc:
             debug.emit("capf-server error", f"SSL Handshake Error {type(exc).__name__}")
         finally:
-            with trio.move_on_after(1):
+            self.active -= 1
+            if self.active < MAX_SESSIONS:
+                self._full_logged = False
+            with trio.CancelScope(shield=True), trio.move_on_after(1):
                 await stream.aclose()
 
     async def session(self, lab, stream: tls_stream.TlsStream) -> None:
@@ -106,27 +141,28 @@ class CapfService:
         cfg = model.capf_config(router)
         issuers = [c for tp in _trustpoint_names(router) for c in ca_certificates(router, tp)]
         session = capf.CapfServerSession(secrets.randbelow(2**32), model.ScheduledDevices(router),
-                                         trusted_issuers=issuers)
+                                         trusted_issuers=issuers, check_certificates=True)
         state = router.capf
-        step = session.start()
+        steps = [session.start()]
         debug.emit("capf-server messages", "ephone_capf_send_auth_req:")
         name = "?"
         try:
             while True:
-                if step.data:
-                    debug.emit("capf-server messages",
-                               f"ephone_capf_ssl_write: {len(step.data)} bytes")
-                    await stream.send_all(step.data)
-                for event in step.events:
-                    reply = self.on_event(lab, session, event, cfg)
-                    if isinstance(event, capf.DeviceAuthenticated):
-                        name = event.device_name
-                    if reply is not None and reply.data:
+                while steps:  # each step's bytes, then its events, whose answers come next
+                    step = steps.pop(0)
+                    if step.data:
                         debug.emit("capf-server messages",
-                                   f"ephone_capf_ssl_write: {len(reply.data)} bytes")
-                        await stream.send_all(reply.data)
-                        for later in reply.events:
-                            self.on_event(lab, session, later, cfg)
+                                   f"ephone_capf_ssl_write: {len(step.data)} bytes")
+                        await stream.send_all(step.data)
+                    for event in step.events:
+                        if isinstance(event, capf.DeviceAuthenticated):
+                            name = event.device_name
+                        if isinstance(event, capf.CertificateCheckRequired):
+                            reply = await self.check_certificate(lab, session, event, cfg)
+                        else:
+                            reply = self.on_event(lab, session, event, cfg)
+                        if reply is not None:
+                            steps.append(reply)
                 if session.closed:
                     return
                 if name != "?":
@@ -134,14 +170,26 @@ class CapfService:
                 with trio.fail_after(IDLE_TIMEOUT):
                     data = await stream.receive_some(65536)
                 debug.emit("capf-server messages", f"ephone_capf_ssl_read: Read {len(data)} bytes")
-                step = session.receive_data(data)
-                if not data and not step.events:
+                steps.append(session.receive_data(data))
+                if not data and not steps[-1].events:
                     return
         except trio.TooSlowError:
             debug.emit("capf-server error", f"ephone_capf_release_session: {name} timed out")
         finally:
             state.sessions.pop(name, None)
             debug.emit("capf-server events", f"ephone_capf_release_session: {name}")
+
+    async def check_certificate(self, lab, session, event: capf.CertificateCheckRequired,
+                                cfg) -> capf.CapfStep:
+        """LSC or MIC mode: the presented certificate's chain, dates and revocation."""
+        router = lab.router
+        why = await certificate_refusal(router, cfg, event.auth_mode, event.certificate_der,
+                                        lab.crl_source)
+        if not why:
+            return session.accept_certificate()
+        router.debug.emit("capf-server error", f"ephone_capf_process_auth_res_msg: "
+                          f"{event.device_name} certificate refused: {why}")
+        return session.refuse_certificate(f"certificate refused: {why}")
 
     def on_event(self, lab, session, event, cfg) -> capf.CapfStep | None:
         router = lab.router

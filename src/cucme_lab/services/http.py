@@ -9,6 +9,12 @@ configured address (a denied client is disconnected without an answer, as IOS dr
 Paths: `/cgi-bin/pkiclient.exe` is the CA's SCEP endpoint and CRL distribution point
 (`emulator.pki.scep_server`); `/`, `/level/...`, `/exec/...` are the admin pages.
 
+Bounds, IOS's (docs/robustness.md): `ip http max-connections` (5) connections at once over HTTP
+and HTTPS together, a new one beyond them reset; `ip http timeout-policy idle I life L requests
+R` (180, 180, 1): a connection is closed I seconds after it was accepted or its last request was
+answered, whatever partial request is still arriving, L seconds after it was accepted whatever
+it is doing, and after answering R requests.
+
 `HttpConnection` is the protocol part (h11, bytes in, bytes out, no sockets), so it can be fed
 arbitrary bytes in tests; the trio part only moves bytes.
 """
@@ -32,12 +38,12 @@ from cucme_lab.router.pki.ca import interface_addresses
 from cucme_lab.router.pki.credentials import MissingCredentials, credentials
 from cucme_lab.router.router import Router
 from cucme_lab.services.manager import Binding
+from cucme_lab.services.vty_listener import reset
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 128 * 1024
-IDLE_TIMEOUT = 30.0  # seconds a connection may sit without a complete request
-HANDSHAKE_TIMEOUT = 10.0
+HANDSHAKE_TIMEOUT = 10.0  # within the connection's life (`ip http timeout-policy`)
 SERVER_HEADER = b"cisco-IOS"
 ADMIN_PREFIXES = ("/level/", "/exec/", "/configure/")
 
@@ -106,11 +112,17 @@ def dispatch(router: Router, method: str, target: str, headers: list[tuple[bytes
 
 
 class HttpConnection:
-    """One HTTP/1.1 server connection, sans I/O: `receive_data` returns bytes to send."""
+    """One HTTP/1.1 server connection, sans I/O: `receive_data` returns bytes to send.
 
-    def __init__(self, router: Router, peer: str) -> None:
+    After `max_requests` answers the connection closes (`Connection: close` on the last one),
+    as `ip http timeout-policy ... requests N` says; `answered` counts them.
+    """
+
+    def __init__(self, router: Router, peer: str, max_requests: int | None = None) -> None:
         self.router = router
         self.peer = peer
+        self.max_requests = max_requests
+        self.answered = 0
         self.conn = h11.Connection(h11.SERVER, max_incomplete_event_size=16 * 1024)
         self.closed = False
         self._request: h11.Request | None = None
@@ -163,8 +175,11 @@ class HttpConnection:
         return self._send(resp, head=method == "HEAD")
 
     def _send(self, resp: Response, head: bool = False) -> bytes:
+        self.answered += 1
         headers = [(b"Server", SERVER_HEADER), (b"Content-Type", resp.content_type.encode()),
                    (b"Content-Length", str(len(resp.body)).encode()), *resp.headers]
+        if self.max_requests is not None and self.answered >= self.max_requests:
+            headers.append((b"Connection", b"close"))  # the last request this one may carry
         try:
             out = self.conn.send(h11.Response(status_code=resp.status, headers=headers,
                                               reason=REASONS.get(resp.status, b"")))
@@ -199,6 +214,11 @@ class HttpService:
     """`ip http server` / `ip http secure-server` as sockets on the router's addresses."""
 
     name = "http"
+
+    def __init__(self) -> None:
+        self.active = 0  # connections open now, HTTP and HTTPS together
+        self.refused = 0  # connections reset because `ip http max-connections` were open
+        self._full_logged = False  # the limit's log line is written once per episode
 
     def wanted(self, lab) -> list[Binding]:
         config = lab.router.config
@@ -239,28 +259,54 @@ class HttpService:
                     peer, lab.addresses.to_configured(local_ip), local_port, peer_port)):
             await tcp.aclose()  # IOS drops a client its access-class denies
             return
+        limit = router.config.http_connection_limit
+        if self.active >= limit:
+            self.refused += 1
+            if not self._full_logged:
+                self._full_logged = True
+                router.log.log(f"%HTTP-4-SERVER_BUSY: {limit} HTTP connections open (ip http "
+                               f"max-connections); new connections are refused")  # [U] text
+            reset(tcp.socket)
+            return
+        self.active += 1
+        try:
+            await self._serve(router, tcp, peer, context)
+        finally:
+            self.active -= 1
+            if self.active < router.config.http_connection_limit:
+                self._full_logged = False
+
+    async def _serve(self, router: Router, tcp: trio.SocketStream, peer: str, context) -> None:
+        """One connection under `ip http timeout-policy`: its life from now, its idle time from
+        now and from each answer; bytes of a request still arriving extend neither."""
+        policy = router.config.http_policy
+        now = trio.current_time()
+        life_ends = now + policy.life
         stream: Any = tcp
         try:
-            if context is not None:
-                stream = trio.SSLStream(tcp, context, server_side=True)
-                with trio.fail_after(HANDSHAKE_TIMEOUT):
-                    await stream.do_handshake()
-            http = HttpConnection(router, peer)
-            while not http.closed:
-                with trio.move_on_after(IDLE_TIMEOUT) as idle:
-                    data = await stream.receive_some(16384)
-                if idle.cancelled_caught:
-                    break
-                out = http.receive_data(data)
-                if out:
-                    await stream.send_all(out)
-                if not data:
-                    break
+            with trio.CancelScope(deadline=life_ends):
+                if context is not None:
+                    stream = trio.SSLStream(tcp, context, server_side=True)
+                    with trio.fail_after(HANDSHAKE_TIMEOUT):
+                        await stream.do_handshake()
+                http = HttpConnection(router, peer, max_requests=policy.requests)
+                idle_ends = trio.current_time() + policy.idle
+                while not http.closed:
+                    with trio.CancelScope(deadline=idle_ends) as idle:
+                        data = await stream.receive_some(16384)
+                        answered = http.answered
+                        out = http.receive_data(data)
+                        if out:
+                            await stream.send_all(out)
+                    if idle.cancelled_caught or not data:
+                        break
+                    if http.answered != answered:  # a complete request was answered
+                        idle_ends = min(trio.current_time() + policy.idle, life_ends)
         except (trio.BrokenResourceError, trio.ClosedResourceError, trio.TooSlowError,
                 OSError):
             pass
         finally:
-            with trio.move_on_after(1):
+            with trio.CancelScope(shield=True), trio.move_on_after(1):
                 await stream.aclose()
 
 

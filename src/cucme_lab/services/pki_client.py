@@ -200,7 +200,11 @@ async def fetch_crl(router: Router, crl_url: str) -> x509.CertificateRevocationL
 async def network_crl_source(router: Router, cert: x509.Certificate,
                              issuer: x509.Certificate) -> x509.CertificateRevocationList | None:
     """validate_chain's CRL method: the CRL of `cert`'s distribution point, over HTTP, cached
-    until its nextUpdate (this router's CA empties the cache when it publishes)."""
+    until its nextUpdate (this router's CA empties the cache when it publishes).
+
+    One fetch per URL at a time: the others wait for it and take what it cached, so a fleet of
+    phones validated at once costs one connection, not one per phone (the CA's HTTP server
+    takes `ip http max-connections`, 5 by default, and refuses the rest)."""
     try:
         cdp = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
         urls = [n.value for dp in cdp for n in (dp.full_name or [])
@@ -212,22 +216,32 @@ async def network_crl_source(router: Router, cert: x509.Certificate,
         if not urls:
             validation.trace(router, "CRL", "certificate has no CRL distribution point")
             return None
-    cache = router.pki_runtime.crl_cache
-    now = router.clock.now_utc()
+    runtime = router.pki_runtime
+    cache, fetching = runtime.crl_cache, runtime.crl_fetching
     for crl_url in urls:
+        under_way = fetching.get(crl_url)
+        if isinstance(under_way, trio.Event):
+            await under_way.wait()
         cached = cache.get(crl_url)
         if cached is not None and (cached.next_update_utc is None or
-                                   cached.next_update_utc > now):
+                                   cached.next_update_utc > router.clock.now_utc()):
             return cached
-        validation.trace(router, "transactions", f"Fetching CRL from {crl_url}")
+        if under_way is not None:
+            continue  # the fetch just made failed: no second try from each waiter
+        done = fetching[crl_url] = trio.Event()
         try:
-            crl = await fetch_crl(router, crl_url)
-        except (CaUnreachable, HttpError, ValueError) as exc:
-            validation.trace(router, "transactions", f"CRL retrieval from {crl_url} failed: "
-                             f"{exc}")
-            continue
-        cache[crl_url] = crl
-        return crl
+            validation.trace(router, "transactions", f"Fetching CRL from {crl_url}")
+            try:
+                crl = await fetch_crl(router, crl_url)
+            except (CaUnreachable, HttpError, ValueError) as exc:
+                validation.trace(router, "transactions", f"CRL retrieval from {crl_url} failed: "
+                                 f"{exc}")
+                continue
+            cache[crl_url] = crl
+            return crl
+        finally:
+            del fetching[crl_url]
+            done.set()
     return None
 
 

@@ -338,6 +338,9 @@ async def telnet_login(router: Any, conn: ra.VtyConnection, terminal: VtyTermina
     `% Login invalid` (login local), `% Bad passwords` (line password, after three tries),
     `% Authentication failed` with AAA [M]; `Password required, but none set` and a hang-up
     when `login` has no password to check.
+
+    Each prompt must be answered within `timeout login response` (30 s), keys typed meanwhile
+    or not: a connection that says nothing gives its vty line back instead of holding it.
     """
     config = router.config
     sec = ra.vty_section(config, conn.line)
@@ -351,14 +354,15 @@ async def telnet_login(router: Any, conn: ra.VtyConnection, terminal: VtyTermina
     terminal.write("\n\nUser Access Verification\n\n")
     aaa = ra.aaa_enabled(config)
     ask_user = ra.needs_username(methods)
+    timeout = ra.login_response_timeout(sec)
     for _attempt in range(3):
         user = ""
         if ask_user:
-            answer = await terminal.readline("Username: ")
+            answer = await _answer(terminal, "Username: ", timeout)
             if answer is None:
                 return False
             user = answer.strip()
-        password = await terminal.readline("Password: ", echo=False)
+        password = await _answer(terminal, "Password: ", timeout, echo=False)
         if password is None:
             return False
         verdict = await run_methods(router, ra.vty_section(config, conn.line), methods, user,
@@ -375,6 +379,15 @@ async def telnet_login(router: Any, conn: ra.VtyConnection, terminal: VtyTermina
     if not ask_user:
         terminal.write("% Bad passwords\n\n")
     return False
+
+
+async def _answer(terminal: VtyTerminal, prompt: str, timeout: float | None, *,
+                  echo: bool = True) -> str | None:
+    """The answer to a login prompt, or None when the line hung up or `timeout` passed."""
+    with trio.move_on_after(timeout if timeout is not None else math.inf):
+        return await terminal.readline(prompt, echo=echo)
+    terminal.write(f"\n% {prompt.strip()}  timeout expired!\n")  # [M] IOS's text
+    return None
 
 
 async def run_exec_request(session: Session, command: str) -> None:

@@ -20,6 +20,7 @@ DEFAULT_HTTP_PORT = 80
 DEFAULT_HTTPS_PORT = 443
 DEFAULT_SSH_TIMEOUT = 120  # seconds to log in
 DEFAULT_SSH_RETRIES = 3
+DEFAULT_HTTP_MAX_CONNECTIONS = 5  # `ip http max-connections`
 
 
 class HttpAuthentication(StrEnum):
@@ -29,6 +30,22 @@ class HttpAuthentication(StrEnum):
     ENABLE = "enable"  # IOS's default: the enable password
     LOCAL = "local"
     TACACS = "tacacs"
+
+
+class HttpTimeoutPolicy(NamedTuple):
+    """`ip http timeout-policy idle S life S requests N`: how long an HTTP connection lasts.
+
+    `idle`: seconds a connection may stay open without a complete request; `life`: seconds it
+    may stay open at all, from when it was accepted; `requests`: how many requests it may carry
+    before the server closes it. IOS's defaults: 180, 180 and 1.
+    """
+
+    idle: int = 180
+    life: int = 180
+    requests: int = 1
+
+
+DEFAULT_HTTP_TIMEOUT_POLICY = HttpTimeoutPolicy()
 
 
 class Timezone(NamedTuple):
@@ -47,6 +64,18 @@ class Timezone(NamedTuple):
 def _switch(on_line: str, off_line: str | None = None) -> Callable[[bool], str | None]:
     """A line IOS prints as `X` when on and `no X` (or nothing) when off."""
     return lambda on: on_line if on else off_line
+
+
+def _http_max_connections_line(n: int) -> str | None:
+    """IOS prints `ip http max-connections` only when it is not the default."""
+    return None if n == DEFAULT_HTTP_MAX_CONNECTIONS else f"ip http max-connections {n}"
+
+
+def _http_timeout_policy_line(p: HttpTimeoutPolicy) -> str | None:
+    """IOS prints `ip http timeout-policy` only when it is not the default."""
+    if p == DEFAULT_HTTP_TIMEOUT_POLICY:
+        return None
+    return f"ip http timeout-policy idle {p.idle} life {p.life} requests {p.requests}"
 
 
 def _timezone_line(tz: Timezone) -> str:
@@ -79,6 +108,10 @@ class SystemSettings(ConfigBlock):
     http_secure_port: int | None = line("ip http secure-port")
     http_authentication: HttpAuthentication | None = line("ip http authentication")
     http_access_class: int | None = line("ip http access-class")
+    http_max_connections: int | None = line("ip http max-connections",
+                                            _http_max_connections_line)
+    http_timeout_policy: HttpTimeoutPolicy | None = line("ip http timeout-policy",
+                                                         _http_timeout_policy_line)
 
     @property
     def ssh_login_timeout(self) -> int:
@@ -98,6 +131,17 @@ class SystemSettings(ConfigBlock):
     def https_listen_port(self) -> int:
         return self.http_secure_port if self.http_secure_port is not None else \
             DEFAULT_HTTPS_PORT
+
+    @property
+    def http_connection_limit(self) -> int:
+        """HTTP and HTTPS connections open at once: `ip http max-connections`, else 5."""
+        n = self.http_max_connections
+        return DEFAULT_HTTP_MAX_CONNECTIONS if n is None else n
+
+    @property
+    def http_policy(self) -> HttpTimeoutPolicy:
+        """`ip http timeout-policy`, else IOS's idle 180 life 180 requests 1."""
+        return self.http_timeout_policy or DEFAULT_HTTP_TIMEOUT_POLICY
 
     @property
     def http_auth_method(self) -> HttpAuthentication:

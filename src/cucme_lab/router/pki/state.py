@@ -50,5 +50,6 @@ class PkiRuntime:
 
     cas: dict[str, CaRuntime] = field(default_factory=dict)
     crl_cache: dict[str, x509.CertificateRevocationList] = field(default_factory=dict)
+    crl_fetching: dict[str, object] = field(default_factory=dict)  # URL -> its fetch's Event
     enrolments: dict[str, object] = field(default_factory=dict)  # trustpoint -> poll state
     listeners: list[Callable[[], None]] = field(default_factory=list)  # a request changed

@@ -139,6 +139,10 @@ typed_setting(LINE, TerminalLine, "exec-timeout <0-35791>:minutes [<0-2147483>:s
               "exec_timeout", lambda a: ExecTimeout(a["minutes"], a.get("seconds") or 0),
               help={"exec-timeout": "Set the EXEC timeout"})
 typed_setting(LINE, TerminalLine, "session-timeout <0-35791>:minutes", "session_timeout")
+typed_setting(LINE, TerminalLine, "timeout login response <0-300>:seconds", "login_response",
+              help={"timeout": "Timeouts",  # [M] help texts
+                    "login": "Timeouts related to the login sequence",
+                    "response": "Timeout for any user input during login sequences"})
 typed_setting(LINE, TerminalLine, "privilege level <0-15>:level", "privilege",
               help={"privilege": "Change privilege level for line", "level": "Assign default "
                     "privilege level for line"})

@@ -16,7 +16,7 @@ from cucme_lab.router.access_config import (
 from cucme_lab.router.config.access import AccessSettings
 from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.config.section import Section
-from cucme_lab.router.config.system import HttpAuthentication, Timezone
+from cucme_lab.router.config.system import HttpAuthentication, HttpTimeoutPolicy, Timezone
 from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
 
@@ -436,6 +436,17 @@ typed_setting("config", RootConfig, "ip http access-class <1-99>:acl", "http_acc
               help={"access-class": "Restrict http server access by access-class"})
 typed_setting("config", RootConfig, "ip http port <80-65535>:port", "http_port",
               help={"port": "HTTP server port"})
+typed_setting("config", RootConfig, "ip http max-connections <1-16>:n", "http_max_connections",
+              help={"max-connections": "Set maximum number of concurrent http server "
+                                       "connections"})  # [M] help text
+typed_setting("config", RootConfig, "ip http timeout-policy idle <1-600>:idle life <1-86400>:life "
+              "requests <1-86400>:requests", "http_timeout_policy",
+              lambda a: HttpTimeoutPolicy(a["idle"], a["life"], a["requests"]),
+              help={"timeout-policy": "Set http server time-out policy parameters",
+                    "idle": "Set idle time-out value",
+                    "life": "Set life time-out value",
+                    "requests": "Set maximum number of requests"},  # [M] help texts
+              no="ip http timeout-policy")
 
 
 @command("config", "ip domain-lookup", help={"domain-lookup": "Enable IP Domain Name System "

@@ -2,7 +2,10 @@
 
 Certificate issuance is not done here: the session emits :class:`CertificateRequired` and the
 caller answers with :meth:`CapfServerSession.issue_certificate`, so the CA (an IOS trustpoint in
-the emulator, a fixture in tests) stays outside the protocol code.
+the emulator, a fixture in tests) stays outside the protocol code. Likewise, with
+``check_certificates`` the session asks the caller (:class:`CertificateCheckRequired`) whether an
+LSC or MIC is still good: its chain, dates and revocation need a trust store, a clock and a
+network, none of which belong here.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from cucme_lab.wire.capf.session import (
     CapfEvent,
     CapfStep,
     CapfUsageError,
+    CertificateCheckRequired,
     CertificateDeleted,
     CertificateFetched,
     CertificateRequired,
@@ -62,6 +66,7 @@ from cucme_lab.wire.capf.session import (
 class ServerState(enum.Enum):
     IDLE = "idle"
     AWAIT_AUTH = "await_auth"
+    AWAIT_CHECK = "await_check"  # waiting for the caller to judge the phone's certificate
     AWAIT_KEY = "await_key"
     AWAIT_ISSUE = "await_issue"  # waiting for the caller, not the phone
     AWAIT_STORE = "await_store"
@@ -91,6 +96,12 @@ class CapfServerSession:
     what AUTH_REQUEST advertises: it is sent before the phone names itself, so it cannot be
     per-device; the reference server always sends 0. ``trusted_issuers`` are the CAs accepted
     for LSC/MIC authentication (the LSC CA, Cisco's MIC CAs).
+
+    Stricter than the reference server (which checks neither): an LSC or MIC must name the
+    device it authenticates (CN ``SEP<MAC>``; a MIC's CN may carry a model prefix,
+    ``CP-7962G-SEP<MAC>``), so one phone's certificate never obtains another phone's LSC. With
+    ``check_certificates`` the session then waits for the caller's verdict on the certificate
+    (:meth:`accept_certificate`, :meth:`refuse_certificate`) before asking for a key.
     """
 
     def __init__(
@@ -101,6 +112,7 @@ class CapfServerSession:
         auth_type: AuthType = AuthType.NONE,
         trusted_issuers: Sequence[x509.Certificate] = (),
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        check_certificates: bool = False,
     ) -> None:
         if not 0 <= session_id <= 0xFFFFFFFF:
             raise ValueError("session id must fit in u32")
@@ -108,6 +120,8 @@ class CapfServerSession:
         self._devices = devices
         self._auth_type = auth_type
         self._trusted = tuple(trusted_issuers)
+        self._check_certificates = check_certificates
+        self._presented: bytes | None = None  # the LSC/MIC that authenticated, DER
         self._decoder = CapfDecoder(max_body_size)
         self._state = ServerState.IDLE
         self._device: CapfDevice | None = None
@@ -175,6 +189,31 @@ class CapfServerSession:
         self._state = ServerState.AWAIT_STORE
         return CapfStep(data)
 
+    def accept_certificate(self) -> CapfStep:
+        """Answer :class:`CertificateCheckRequired`: the certificate is good, go on."""
+        self._require(ServerState.AWAIT_CHECK, "accept_certificate")
+        device = self._device
+        assert device is not None
+        out: list[bytes] = []
+        events: list[CapfEvent] = []
+        try:
+            self._authenticated(device, out, events)
+        except _End as end:
+            self._finish(end, out, events)
+        return CapfStep(b"".join(out), tuple(events))
+
+    def refuse_certificate(self, detail: str) -> CapfStep:
+        """Answer :class:`CertificateCheckRequired` with a refusal: END_SESSION reason 7."""
+        self._require(ServerState.AWAIT_CHECK, "refuse_certificate")
+        device = self._device
+        assert device is not None
+        self._device = None
+        out: list[bytes] = []
+        events: list[CapfEvent] = []
+        self._finish(_End(Reason.INVALID_ELEMENT,
+                          f"authentication failed for {device.name}: {detail}"), out, events)
+        return CapfStep(b"".join(out), tuple(events))
+
     def decline_certificate(self, detail: str = "certificate issuance failed") -> CapfStep:
         """Answer :class:`CertificateRequired` with a refusal: END_SESSION reason 7."""
         self._require(ServerState.AWAIT_ISSUE, "decline_certificate")
@@ -234,10 +273,21 @@ class CapfServerSession:
         device = self._devices.get(name)
         if device is None:
             raise _End(Reason.UNKNOWN_DEVICE, f"unknown device {name}")
+        self._presented = None
         failure = self._authenticate(message, device)
         if failure:
             raise _End(Reason.INVALID_ELEMENT, f"authentication failed for {name}: {failure}")
         self._device = device
+        if self._presented is not None and self._check_certificates:
+            self._state = ServerState.AWAIT_CHECK
+            events.append(CertificateCheckRequired(name, device.auth_mode, self._presented))
+            return
+        self._authenticated(device, out, events)
+
+    def _authenticated(self, device: CapfDevice, out: list[bytes],
+                       events: list[CapfEvent]) -> None:
+        """The phone is who it says: tell the caller, and start the scheduled operation."""
+        name = device.name
         events.append(DeviceAuthenticated(name, device.auth_mode))
         operation = device.operation
         if operation is Operation.INSTALL:
@@ -265,9 +315,10 @@ class CapfServerSession:
         if mode is AuthType.PASSWORD:
             given = (message.password or "").encode()
             return "" if hmac.compare_digest(given, device.password.encode()) else "wrong password"
-        return self._check_certificate(message, device.name)
+        return self._check_certificate(message, device)
 
-    def _check_certificate(self, message: Message, name: str) -> str:
+    def _check_certificate(self, message: Message, device: CapfDevice) -> str:
+        name = device.name
         nested, sha1_sig, sha2 = message.certificate, message.signed_data, message.sha2_signed_data
         if nested is None or sha1_sig is None or sha2 is None:
             return "certificate, SIGNED_DATA and SHA2_SIGNED_DATA are required"
@@ -282,10 +333,14 @@ class CapfServerSession:
             return "certificate key is neither RSA nor EC"
         if not is_issued_by(certificate, self._trusted):
             return "certificate not issued by a trusted CA"
+        owner = certificate_device(certificate, device.auth_mode)
+        if owner != name:
+            return f"the certificate is issued to {owner or 'no device'}, not to {name}"
         data = auth_signed_input(name, nested.der)
         if not (verify(key, data, sha1_sig, hashes.SHA1())
                 and verify(key, data, sha2.signature, hashes.SHA512())):
             return "bad signature"
+        self._presented = nested.der
         sudi = message.sudi_data
         if sudi is None:
             return ""
@@ -345,3 +400,23 @@ class CapfServerSession:
         events.append(CertificateDeleted(device.name, ok))
         # Unconfirmed: the end reason after a failed delete; we send 1 as after a good one.
         raise _End(Reason.UPDATE_CERTIFICATE, "delete finished")
+
+
+def certificate_device(certificate: x509.Certificate, mode: AuthType) -> str | None:
+    """The device a phone certificate was issued to: its CN ``SEP<MAC>``, or None.
+
+    An LSC's CN is the device name itself (the LSC profile, spec 4.8); a MIC's CN may carry the
+    phone model before it (``CP-7962G-SEP001122334455``), which MIC mode accepts.
+    """
+    try:
+        cns = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    except ValueError:
+        return None
+    cn = str(cns[0].value) if len(cns) == 1 else ""
+    if DEVICE_NAME_RE.fullmatch(cn):
+        return cn
+    if mode is AuthType.MIC:
+        tail = cn.rpartition("-")[2]
+        if DEVICE_NAME_RE.fullmatch(tail):
+            return tail
+    return None

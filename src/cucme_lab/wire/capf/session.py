@@ -58,6 +58,21 @@ class DeviceAuthenticated:
 
 
 @dataclass(frozen=True, slots=True)
+class CertificateCheckRequired:
+    """Server: the phone proved it holds the key of this LSC or MIC, issued to its own name.
+
+    Whether the certificate is still good (its chain, its dates at the server's clock, its
+    revocation) needs the caller's trust store, clock and network: answer with
+    ``accept_certificate`` or ``refuse_certificate``. Only sessions made with
+    ``check_certificates=True`` ask.
+    """
+
+    device_name: str
+    auth_mode: AuthType
+    certificate_der: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class CertificateRequired:
     """Server: issue an LSC for this key, then call ``issue_certificate`` (or decline)."""
 
@@ -143,6 +158,7 @@ CapfEvent = (
     ProtocolFailure
     | SessionEnded
     | DeviceAuthenticated
+    | CertificateCheckRequired
     | CertificateRequired
     | CertificateStored
     | CertificateFetched

@@ -1,0 +1,92 @@
+"""Silent clients cannot hold the vty lines: telnet's `timeout login response` and SSH's
+`ip ssh time-out` end a login nobody answers, and free its line for a real administrator."""
+
+from __future__ import annotations
+
+import trio
+from remote_clients import TelnetClient, configure, endpoint, remote_lab
+
+
+async def wait_lines_free(lab, timeout: float = 5.0) -> None:
+    with trio.fail_after(timeout):
+        while lab.router.vty.connections:
+            await trio.sleep(0.02)
+
+
+async def test_silent_telnet_connections_give_their_lines_back(tmp_path):
+    async with remote_lab(tmp_path, "line vty 0 4\n timeout login response 1\n") as lab:
+        assert "\n timeout login response 1\n" in lab.router.running_config()
+        silent = [await TelnetClient.connect(lab) for _ in range(5)]
+        with trio.fail_after(5):
+            while len(lab.router.vty.connections) < 5:
+                await trio.sleep(0.02)
+        refused = await TelnetClient.connect(lab)  # every line is taken: reset at once
+        assert await refused.until_closed() == ""
+        began = trio.current_time()
+        for client in silent:
+            text = await client.until_closed(timeout=5)
+            assert text.endswith("Username: \r\n% Username:  timeout expired!\r\n"), text
+        assert trio.current_time() - began < 3
+        await wait_lines_free(lab)
+        admin = await TelnetClient.connect(lab)
+        assert (await admin.login("admin", "adminpw")).endswith("R1#")
+        for client in [*silent, refused, admin]:
+            await client.aclose()
+
+
+async def test_keys_typed_slowly_do_not_extend_the_login_timeout(tmp_path):
+    async with remote_lab(tmp_path, "line vty 0 4\n timeout login response 1\n") as lab:
+        client = await TelnetClient.connect(lab)
+        await client.expect("Username: ")
+        began = trio.current_time()
+        with trio.fail_after(5):
+            async with trio.open_nursery() as nursery:
+                async def type_slowly() -> None:
+                    for ch in "administrator":
+                        try:
+                            await client.send(ch, end="")
+                        except (trio.BrokenResourceError, trio.ClosedResourceError):
+                            return
+                        await trio.sleep(0.2)
+
+                nursery.start_soon(type_slowly)
+                text = await client.until_closed()
+                nursery.cancel_scope.cancel()
+        assert "% Username:  timeout expired!" in text
+        assert trio.current_time() - began < 2.5
+        await client.aclose()
+        await wait_lines_free(lab)
+
+
+async def test_the_password_prompt_times_out_too_and_the_default_is_30_seconds(tmp_path):
+    async with remote_lab(tmp_path, "line vty 0 4\n timeout login response 1\n") as lab:
+        client = await TelnetClient.connect(lab)
+        await client.expect("Username: ")
+        await client.send("admin")
+        await client.expect("Password: ")
+        assert (await client.until_closed()).endswith("% Password:  timeout expired!\r\n")
+        await client.aclose()
+        await configure(lab.router, "line vty 0 4\n no timeout login response\n")
+        assert "timeout login response" not in lab.router.running_config()
+        from cucme_lab.router import access as ra
+
+        assert ra.login_response_timeout(ra.vty_section(lab.router.config, 0)) == 30.0
+
+
+async def test_a_silent_ssh_connection_ends_at_ip_ssh_time_out(tmp_path):
+    async with remote_lab(tmp_path, "ip ssh time-out 1\n") as lab:
+        host, port = endpoint(lab, "ssh")
+        silent = await trio.open_tcp_stream(host, port)  # not even a version string
+        with trio.fail_after(5):
+            while not lab.router.vty.connections:
+                await trio.sleep(0.02)
+        began = trio.current_time()
+        with trio.fail_after(5):
+            try:
+                while await silent.receive_some(4096):
+                    pass
+            except trio.BrokenResourceError:
+                pass
+        assert trio.current_time() - began < 3
+        await silent.aclose()
+        await wait_lines_free(lab)

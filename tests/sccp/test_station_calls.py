@@ -7,7 +7,11 @@ it lands in its Link. No socket, no event loop.
 
 from __future__ import annotations
 
+import importlib.util
+import shutil
+import sys
 from ipaddress import IPv4Address
+from pathlib import Path
 
 import pytest
 from test_station import ENCRYPTING_SUITE, NULL_SUITE, cli, connect, register, tls_peer
@@ -67,17 +71,22 @@ class Phone:
         tls = tls_peer(mac, cipher) if cipher else None
         self.station, self.link = connect(router, ip=ip, transport="TLS" if tls else "TCP",
                                           tls=tls)
-        self.station.receive(register(mac, ip))
+        # the conversation as it went, (from the phone?, messages), for a capture
+        self.events: list[tuple[bool, tuple]] = []
+        self.send(register(mac, ip))
         assert self.station.reg is not None, router.log.lines()[-3:]
         self.link.written.clear()
 
     def send(self, message: sccp.SccpMessage) -> list:
         """What the phone gets back for `message`, as the reader writes it."""
-        return list(self.station.receive(message))
+        out = list(self.station.receive(message))
+        self.events += [(True, (message,)), (False, tuple(out))]
+        return out
 
     def pushed(self) -> list:
         """What other phones' events sent this one since the last look."""
         out, self.link.written[:] = list(self.link.written), []
+        self.events.append((False, tuple(out)))
         return out
 
     def leg(self, line: int = 1):
@@ -463,3 +472,47 @@ def test_messages_before_register_and_after_close_do_nothing(configured):
     station, link = connect(configured)
     assert station.receive(S.OffHook(1, 0)) == ()
     assert isinstance(station, Station) and not station.legs
+
+
+# ---- Wireshark's view of what the router sends --------------------------------------------------
+
+def _tshark_support():
+    """The pcap conversation and validator of tests/wire/test_sccp_tshark.py, by path."""
+    name = "sccp_tshark_support"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "wire" / "test_sccp_tshark.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        sys.modules[name] = module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@pytest.mark.skipif(shutil.which("tshark") is None, reason="tshark is not installed")
+def test_wireshark_decodes_every_call_message_the_router_sends(configured, tmp_path):
+    """A call with media, a busy line and an unknown number, as each phone's connection
+    carried it: tshark decodes every frame, with no malformed packet or expert error."""
+    support = _tshark_support()
+    a, b, c = secure_phones(configured)
+    media_setup(a, b)  # encrypted: the key blocks are full
+    c.send(S.OffHook(1, 0))
+    for d in "7001":
+        c.send(S.KeypadButton(int(d), 1, c.leg().ref))  # busy
+    c.send(S.OnHook(1, 0))
+    dial(c, "79")  # unknown: reorder
+    c.send(S.OnHook(1, 0))
+    a.send(S.OnHook(1, 0))
+    b.pushed()
+    for n, phone in enumerate((a, b, c)):
+        conv = support.Conversation(sccp.SccpConnection(sccp.Role.PHONE, max_version=20),
+                                    sccp.SccpConnection(sccp.Role.SERVER,
+                                                        max_version=phone.station.max_version))
+        for from_phone, messages in phone.events:
+            if messages:
+                (conv.p2s if from_phone else conv.s2p)(*messages)
+        decoded = support.validate(conv, tmp_path / f"call-{n}.pcap")
+        labels = [label for label, _, _ in decoded]
+        assert "CallState" in labels and "DisplayPromptStatus" in labels
+        if phone is not c:
+            assert {"OpenReceiveChannel", "StartMediaTransmission", "CallInfo",
+                    "CloseReceiveChannel", "StopMediaTransmission"} <= set(labels)

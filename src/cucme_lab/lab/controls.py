@@ -188,6 +188,8 @@ async def _dispatch(runtime: LabRuntime, verb: str, args: list[str]) -> str:
 def toolbar(runtime: LabRuntime) -> str:
     """One line for the console's bottom bar: each phone's state at a glance."""
     marks = {"registered": "+", "off": " ", "rejected": "!", "waiting-auth-string": "?"}
+    icons = {"lock": " [lock]", "shield": " [shield]"}
     parts = [f"{i}:{p.mac[-4:]} {marks.get(p.state, '~')}{p.state}/{p.security}"
+             + "".join(f" {c.state}{icons.get(c.icon, '')}" for c in p.calls)
              for i, p in enumerate(runtime.phones, start=1)]
     return "Phones " + "  ".join(parts) + "   (:help for lab controls)"

@@ -2,10 +2,11 @@
 
 A thin adapter from sockets to the core: each connection gets an SccpConnection (the codec's
 framing and version state) and a Station (router/telephony/station.py), which decides every
-answer (the registration sequence, keepalives, Unregister, Reset, refusals and their log
-lines) with `router.phones`, the registry. This module keeps what needs I/O: the sockets, the
-TLS handshake and the certificate check, the one deadline per connection, and writing what
-the Station returns.
+answer (the registration sequence, keepalives, Unregister, Reset, calls, refusals and their
+log lines) with `router.phones`, the registry. This module keeps what needs I/O: the sockets,
+the TLS handshake and the certificate check, the one deadline per connection, the Station's
+timer (the interdigit timeout: while one is asked for, the read waits under `move_on_at`),
+and writing what the Station returns, or what another phone's call event pushed to it.
 
 TLS is mutual. The listener presents the `secure-signaling trustpoint` certificate and asks for
 the phone's; OpenSSL checks only that its chain leads to the trustpoint's CA (dates are ignored

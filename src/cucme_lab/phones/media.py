@@ -180,12 +180,12 @@ class MediaStream:
             due = trio.current_time()
             while True:
                 packet = rtp.pack_rtp(seq, stamp, ssrc, frame, marker)
-                if session is not None:
-                    packet = session.protect(packet)
                 try:
+                    if session is not None:
+                        packet = session.protect(packet)
                     await sock.sendto(packet, dest)
-                except OSError:
-                    pass  # nobody there (yet): the packet is lost, as on a network
+                except (OSError, pylibsrtp.Error):
+                    pass  # nobody there (yet), or libsrtp refused: the packet is lost
                 else:
                     counters.sent += 1
                     if self.captured is not None and len(self.captured) < CAPTURE_LIMIT:

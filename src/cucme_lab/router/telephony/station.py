@@ -93,7 +93,7 @@ class TlsPeer:
 
 
 class StationState(Enum):
-    """Where the connection is; call control will add its states beside REGISTERED."""
+    """Where the connection is (its calls are per line, in `legs`: calls.py)."""
 
     NEW = "new"  # made, `connection_made` not told yet
     CONNECTED = "connected"  # waiting for Register (TLS, if any, already accepted)

@@ -89,3 +89,19 @@ async def test_a_phone_vanishing_mid_call_puts_the_other_on_hook(runtime):
     for phone in (p1, p2):
         assert all(s.closed and s._sock is None for s in streams(phone))
     assert not runtime.router.phones.calls.calls
+
+
+async def test_the_interdigit_timeout_runs_in_the_transport(runtime):
+    """`700` could still become 7001..7004: the router's timer for that connection runs out
+    (10 s, a tenth of it here) and the phone gets reorder; the connection lives on."""
+    await all_registered(runtime)
+    runtime.router.phones.time_scale = 0.1  # the router's timers as fast as the phones'
+    p1 = runtime.phones[0]
+    started = trio.current_time()
+    await control(runtime, "dial 1 700")
+    await control(runtime, "wait 1 reorder 5")
+    assert trio.current_time() - started >= 10 * 0.1 * 0.9
+    await control(runtime, "hangup 1")
+    await control(runtime, "wait 1 idle 5")
+    await connect(runtime, 1, 2, "7002")  # and calls go on as before
+    assert p1.registration.registered

@@ -6,24 +6,8 @@ import subprocess
 
 import trio
 from cryptography.hazmat.primitives import serialization
-from phone_steps import type_lines, until
-from procedures import AUTH_STRINGS, appendix_b, appendix_c
-
-
-def registered(p) -> bool:
-    return p.state == "registered"
-
-
-async def key_in_strings_until_secure(runtime, modes: list[str]) -> None:
-    """Each phone asks for its CAPF string on its screen; the user keys it in."""
-    for phone, digits, mode in zip(runtime.phones, AUTH_STRINGS, modes, strict=True):
-        await until(phone, lambda p, m=mode: p.state == "waiting-auth-string" or
-                    (registered(p) and p.security == m))
-        if phone.state == "waiting-auth-string":
-            assert phone.last_status == "LSC: Enter Authentication String"
-            phone.key_in_auth_string(digits)
-    for phone, mode in zip(runtime.phones, modes, strict=True):
-        await until(phone, lambda p, m=mode: registered(p) and p.security == m)
+from phone_steps import key_in_strings_until_secure, registered, type_lines, until
+from procedures import appendix_b, appendix_c
 
 
 async def test_default_lab_phones_register_non_secure(runtime):

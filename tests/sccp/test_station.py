@@ -82,6 +82,10 @@ class Link:
     def close(self) -> None:
         self.closed = True
 
+    def deliver(self, messages) -> None:
+        """Messages another phone's call event pushed to this one."""
+        self.written.extend(messages)
+
 
 def connect(router: Router, ip: str = "10.1.1.21", transport: str = "TCP",
             tls: TlsPeer | None = None) -> tuple[Station, Link]:

@@ -9,7 +9,13 @@ ordinary commands:
     :erase-ctl N                Settings > Security > CTL File > Erase (needs settings access)
     :key N DIGITS               key in the CAPF authentication string on phone N
     :add MAC [MODEL] [ADDRESS]  plug in another phone
-    :wait N|all STATE [SECONDS] wait until the phone(s) reach a state (scripts)
+    :wait N|all STATE [SECONDS] wait until the phone(s) reach a state (scripts); a call
+                                state (offhook, dialing, ringout, ringin, connected, hold,
+                                busy, reorder) waits for a call in it, idle for no call
+    :dial N DIGITS              phone N lifts its handset and keys DIGITS
+    :answer N                   phone N answers its ringing call
+    :hangup N                   phone N hangs up
+    :calls                      every call: state, other party, security, media counters
     :mic-root                   the manufacturing CA's root certificate (PEM), to import
 N is the phone's position (1, 2, ...) or its MAC.
 """
@@ -22,6 +28,8 @@ import trio
 from cryptography.hazmat.primitives import serialization
 
 from cucme_lab.lab.runtime import LabRuntime
+from cucme_lab.phones.calls import STATES as CALL_STATES
+from cucme_lab.phones.calls import CallError, PhoneCall
 from cucme_lab.phones.fleet import PhoneSpec
 from cucme_lab.phones.phone import Phone
 
@@ -56,9 +64,49 @@ def phone_details(p: Phone) -> str:
                  f" PC port {a.pc_port}, span to PC port {a.span_to_pc_port}, voice VLAN access "
                  f"{a.voice_vlan_access}, GARP {a.garp}, speaker {a.speaker}, headset "
                  f"{a.headset}")
+    calls = p.calls
+    lines.append("  Calls:" if calls else "  Calls: none")
+    lines += [f"    {call_line(c)}" for c in calls]
     lines.append("  Status Messages:")
     lines += [f"    {m}" for m in p.messages[-15:]]
     return "\n".join(lines) + "\n"
+
+
+def call_line(c: PhoneCall) -> str:
+    """One call as the phone's screen would tell it, with its media counters."""
+    icon = {"lock": " [lock]", "shield": " [shield]"}.get(c.icon, "")
+    other = f"{c.other_name} {c.other_number}".strip() or c.digits or "-"
+    text = f"line {c.line}: {c.state:<10} {other:<14} {c.security}{icon}"
+    if c.prompt:
+        text += f"  \"{c.prompt}\""
+    m = c.media.counters if c.media is not None else None
+    if m is not None:
+        text += (f"  media {'SRTP' if m.srtp else 'RTP'}: sent {m.sent} received {m.received}"
+                 f" lost {m.lost} auth failures {m.auth_failures} signal "
+                 f"{'ok' if m.signal_ok else 'not ok'}")
+    return text
+
+
+def call_table(runtime: LabRuntime) -> str:
+    rows = [f"{i:>2}  {p.device_name:<16}{call_line(c)}"
+            for i, p in enumerate(runtime.phones, start=1) for c in p.calls]
+    return "\n".join(rows) + "\n" if rows else "No calls\n"
+
+
+async def _wait(runtime: LabRuntime, which: str, state: str, seconds: float) -> None:
+    """A phone state, a call state on any of the phone's lines, or `idle` (no call)."""
+    if state == "idle":
+        def reached(q: Phone) -> bool:
+            return not q.calls
+    elif state in CALL_STATES:
+        def reached(q: Phone) -> bool:
+            return any(c.state == state for c in q.calls)
+    else:
+        def reached(q: Phone) -> bool:
+            return q.state == state
+    with trio.fail_after(seconds):
+        for p in _targets(runtime, which):
+            await p.wait_until(reached, timeout=seconds)
 
 
 def _targets(runtime: LabRuntime, which: str) -> list[Phone]:
@@ -69,7 +117,7 @@ async def run_control(runtime: LabRuntime, line: str) -> str:
     """Carry out one `:` line; returns what to print (errors start with `%`)."""
     try:
         words = shlex.split(line)
-    except ValueError as exc:
+    except (ValueError, CallError) as exc:
         return f"% {exc}\n"
     if not words or words[0] in ("help", "?"):
         return HELP
@@ -80,7 +128,7 @@ async def run_control(runtime: LabRuntime, line: str) -> str:
         return f"% No such phone, or a missing argument: :{line}\n"
     except trio.TooSlowError:
         return "% Timed out waiting\n"
-    except ValueError as exc:
+    except (ValueError, CallError) as exc:
         return f"% {exc}\n"
 
 
@@ -118,11 +166,19 @@ async def _dispatch(runtime: LabRuntime, verb: str, args: list[str]) -> str:
         p = runtime.add_phone(spec)
         return f"{p.device_name} plugged in at {p.network.address}\n"
     if verb == "wait":
-        state, seconds = args[1], float(args[2]) if len(args) > 2 else 30.0
-        with trio.fail_after(seconds):
-            for p in _targets(runtime, args[0]):
-                await p.wait_until(lambda q, s=state: q.state == s, timeout=seconds)
+        await _wait(runtime, args[0], args[1], float(args[2]) if len(args) > 2 else 30.0)
         return ""
+    if verb == "dial":
+        await runtime.phone(args[0]).dial(args[1])
+        return ""
+    if verb == "answer":
+        await runtime.phone(args[0]).answer()
+        return ""
+    if verb == "hangup":
+        await runtime.phone(args[0]).hang_up()
+        return ""
+    if verb == "calls":
+        return call_table(runtime)
     if verb == "mic-root":
         return runtime.manufacturing.certificate.public_bytes(
             serialization.Encoding.PEM).decode()
@@ -132,6 +188,8 @@ async def _dispatch(runtime: LabRuntime, verb: str, args: list[str]) -> str:
 def toolbar(runtime: LabRuntime) -> str:
     """One line for the console's bottom bar: each phone's state at a glance."""
     marks = {"registered": "+", "off": " ", "rejected": "!", "waiting-auth-string": "?"}
+    icons = {"lock": " [lock]", "shield": " [shield]"}
     parts = [f"{i}:{p.mac[-4:]} {marks.get(p.state, '~')}{p.state}/{p.security}"
+             + "".join(f" {c.state}{icons.get(c.icon, '')}" for c in p.calls)
              for i, p in enumerate(runtime.phones, start=1)]
     return "Phones " + "  ".join(parts) + "   (:help for lab controls)"

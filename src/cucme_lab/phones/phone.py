@@ -24,8 +24,10 @@ import trio
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from cucme_lab.phones.calls import CallError, PhoneCall
 from cucme_lab.phones.capf_client import run_capf
 from cucme_lab.phones.models import PhoneModel
+from cucme_lab.phones.sccp_client import SccpPhone
 from cucme_lab.phones.storage import PhoneStorage
 from cucme_lab.phones.tftp import TftpFailure, download
 from cucme_lab.phones.web import PhoneWebPage
@@ -83,7 +85,7 @@ class Phone:
         self.config: DeviceConfig | None = None
         self.applied = Applied()
         self.web = PhoneWebPage(self)
-        self.registration = None  # the SccpPhone of the current registration
+        self.registration: SccpPhone | None = None  # the client of the current registration
         self._auth_string: str | None = None
         self._auth_entered = trio.Event()
         self._changed = trio.Event()
@@ -93,6 +95,7 @@ class Phone:
         self._power: trio.CancelScope | None = None
         self._reboot = False
         self.clock_offset = 0.0  # lab hook (scenarios' `set-clock`): the phone's clock error
+        self.capture_media = False  # test hook: keep the media packets the phone sends
 
     def now(self) -> datetime.datetime:
         """The phone's own clock (local time): host time plus `clock_offset` seconds."""
@@ -138,7 +141,37 @@ class Phone:
         return {"mac": self.mac, "device": self.device_name, "model": self.model.name,
                 "address": self.network.address, "bound_address": self.network.local_address,
                 "state": self.state, "security": self.security, "status": self.last_status,
-                "lsc": self.storage.lsc is not None, "ctl": self.storage.ctl is not None}
+                "lsc": self.storage.lsc is not None, "ctl": self.storage.ctl is not None,
+                "calls": [c.summary() for c in self.calls]}
+
+    # --- calls ---------------------------------------------------------------------------
+    @property
+    def calls(self) -> list[PhoneCall]:
+        """The phone's calls now, by line (none unless registered)."""
+        client = self.registration
+        if client is None or not client.registered:
+            return []
+        return [client.calls[line] for line in sorted(client.calls)]
+
+    def calls_changed(self) -> None:
+        """A call changed (state, media counters): waiters and the manifest see it."""
+        self._bump()
+
+    def _client(self) -> SccpPhone:
+        client = self.registration
+        if client is None or not client.registered:
+            raise CallError(f"{self.device_name} is not registered")
+        return client
+
+    async def dial(self, digits: str, line: int | None = None) -> PhoneCall:
+        """Lift the handset and key in `digits`."""
+        return await self._client().dial(digits, line, timeout=5 * max(self.time_scale, 1))
+
+    async def answer(self, line: int | None = None, soft_key: bool = False) -> PhoneCall:
+        return await self._client().answer(line, soft_key)
+
+    async def hang_up(self, line: int | None = None, soft_key: bool = False) -> PhoneCall:
+        return await self._client().hang_up(line, soft_key)
 
     # --- things a person does to the phone ---------------------------------------------
     def key_in_auth_string(self, digits: str) -> None:

@@ -50,11 +50,14 @@ async def register_and_stay(phone: Phone, config: DeviceConfig, ctl: CtlFile | N
                        device_type=phone.model.device_type, security_mode=MODE_NAMES[mode],
                        certificate=cert, key=key, ctl=ctl, time_scale=phone.time_scale,
                        lines=phone.model.lines,
-                       dropped=lambda: phone.network.blocked)
+                       dropped=lambda: phone.network.blocked,
+                       route=phone.network.route, on_change=phone.calls_changed,
+                       capture_media=phone.capture_media)
     phone.registration = client
     phone.set_state("registering")
     while True:
         async with trio.open_nursery() as nursery:
+            client.media_nursery = nursery  # the calls' media run here, ended with it
             nursery.start_soon(_mirror_status, phone, client)
             await client.run(host, port)
             nursery.cancel_scope.cancel()

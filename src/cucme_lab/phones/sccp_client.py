@@ -8,6 +8,11 @@ CCM+TFTP record). A non-secure phone connects in plain TCP on the configured por
 
 The registration follows specs/sccp.md section 5; the phone reports what its screen would show
 in `status`. It knows only what travels on the wire (emulator.wire), never the router.
+
+Calls (specs/sccp.md 6): the call messages go to the phone's CallPlane (phones/calls.py), which
+also opens the media; `dial`, `answer` and `hang_up` are what a user's hands do, sent from the
+caller's task beside the receive loop. Media needs a nursery to run in (`media_nursery`, the
+phone's own); a client without one answers OpenReceiveChannel with OutOfSockets.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from OpenSSL import SSL
 
 from cucme_lab.netio import tls_contexts, tls_stream
 from cucme_lab.netio.tls_stream import TlsStream
+from cucme_lab.phones.calls import CallError, CallPlane, PhoneCall
+from cucme_lab.phones.media import Route
 from cucme_lab.phones.tls import ENCRYPTING_CIPHERS, NULL_CIPHERS
 from cucme_lab.wire import sccp
 from cucme_lab.wire.ctl import CtlFile, CtlFormatError, Role, parse_ctl
@@ -83,6 +90,11 @@ class SccpPhone:
     # lab fault hook (scenarios' `drop-traffic`): while it returns True, nothing is sent and
     # whatever arrives is lost, as when the network drops the phone's packets
     dropped: Callable[[], bool] | None = None
+    # calls: how a configured address is reached (the lab's mapping), who to tell when a call
+    # changes, and whether to keep the media packets the phone sends (tests)
+    route: Route | None = None
+    on_change: Callable[[], None] | None = None
+    capture_media: bool = False
 
     def __post_init__(self) -> None:
         self.mac = self.mac.replace(".", "").replace(":", "").upper()
@@ -94,6 +106,21 @@ class SccpPhone:
         self._pending: list[bytes] = []
         self._writing = False  # a task is in send_all: frames queued meanwhile are its to send
         self._register: tuple[tuple, sccp.Register] | None = None  # (what it says, message)
+        self.plane = CallPlane(self.station_ip, self.local_address, self.route, self.on_change,
+                               self.capture_media)
+
+    @property
+    def calls(self) -> dict[int, PhoneCall]:
+        """The phone's calls by line."""
+        return self.plane.calls
+
+    @property
+    def media_nursery(self) -> trio.Nursery | None:
+        return self.plane.nursery
+
+    @media_nursery.setter
+    def media_nursery(self, nursery: trio.Nursery | None) -> None:
+        self.plane.nursery = nursery
 
     @property
     def device_name(self) -> str:
@@ -244,6 +271,8 @@ class SccpPhone:
             outcome = "closed"
         finally:
             self.registered = False
+            if self.plane.calls:
+                self.plane.end_all()  # the router is gone: so are the calls and their sockets
             self._notify()  # a waiter on `registered` must see this, not only status changes
             self._stream = None
             if stream is not None:
@@ -339,6 +368,7 @@ class SccpPhone:
                     lines = [b.instance_number for b in msg.buttons
                              if b.button_type == sccp.ButtonType.LINE]
                     lines_wanted = set(lines)
+                    self.plane.lines = lines
                     for n in lines:
                         self._send(sccp.LineStatReq(n))
                         self._send(sccp.ForwardStatReq(n))
@@ -387,7 +417,10 @@ class SccpPhone:
                 continue
             for msg in messages:
                 self.received.append(msg.name)
-                if isinstance(msg, sccp.KeepAliveAck):
+                if type(msg) in CALL_MESSAGES:
+                    for reply in await self.plane.receive(msg):
+                        self._send(reply)
+                elif isinstance(msg, sccp.KeepAliveAck):
                     self.keepalives_acked += 1
                     self._notify()
                 elif isinstance(msg, sccp.Reset):
@@ -414,6 +447,60 @@ class SccpPhone:
                 if any(isinstance(m, sccp.UnregisterAck) for m in messages):
                     return
 
+    # ---- what the user's hands do ----------------------------------------------------------
+
+    def _need_registered(self) -> None:
+        if not self.registered or self._stream is None:
+            raise CallError(f"{self.device_name} is not registered")
+
+    async def _send_now(self, *messages: sccp.SccpMessage) -> None:
+        for message in messages:
+            self._send(message)
+        await self._flush()
+
+    async def dial(self, digits: str, line: int | None = None, timeout: float = 5.0
+                   ) -> PhoneCall:
+        """Lift the handset (unless already dialling), wait for the dial tone, key `digits`
+        one KeypadButton at a time."""
+        self._need_registered()
+        plane = self.plane
+        call = plane.calls.get(line) if line else next(
+            (c for c in plane.calls.values() if c.state in ("offhook", "dialing")), None)
+        if call is None:
+            line = line or plane.free_line()
+            if not line:
+                raise CallError("no free line")
+            await self._send_now(sccp.OffHook(line, 0))
+            await self.wait_for(lambda p: line in p.calls, timeout)
+            call = plane.calls[line]
+        if call.state not in ("offhook", "dialing"):
+            raise CallError(f"line {call.line} is {call.state}, not dialling")
+        await self._send_now(*plane.keys(call, digits))
+        plane.changed()
+        return call
+
+    async def answer(self, line: int | None = None, soft_key: bool = False) -> PhoneCall:
+        """Answer the ringing call: lift the handset, or press the Answer soft key."""
+        self._need_registered()
+        call = self.plane.ringing_call(line)
+        if call is None:
+            raise CallError("no call is ringing")
+        await self._send_now(
+            sccp.SoftKeyEvent(sccp.SoftKeyEventType.ANSWER, call.line, call.ref) if soft_key
+            else sccp.OffHook(call.line, call.ref))
+        return call
+
+    async def hang_up(self, line: int | None = None, soft_key: bool = False) -> PhoneCall:
+        """Put the handset down (or press EndCall) on the call it holds."""
+        self._need_registered()
+        call = self.plane.active_call(line)
+        if call is None:
+            raise CallError("no call to end")
+        await self._send_now(
+            sccp.SoftKeyEvent(sccp.SoftKeyEventType.END_CALL, call.line, call.ref) if soft_key
+            else sccp.OnHook(call.line, call.ref))
+        return call
+
     async def unregister(self) -> None:
         """Unregister cleanly; `run` then returns."""
         if self._stream is None:
@@ -421,6 +508,12 @@ class SccpPhone:
         self._unregistering = True
         self._send(sccp.Unregister(0))
         await self._flush()
+
+
+CALL_MESSAGES = frozenset({
+    sccp.CallState, sccp.CallInfo, sccp.StartTone, sccp.StopTone, sccp.SetRinger,
+    sccp.DisplayPromptStatus, sccp.ClearPromptStatus, sccp.OpenReceiveChannel,
+    sccp.StartMediaTransmission, sccp.StopMediaTransmission, sccp.CloseReceiveChannel})
 
 
 def load_pem_identity(cert_pem: bytes, key_pem: bytes) -> tuple[x509.Certificate,
@@ -435,4 +528,4 @@ def phones_ready(phones: Iterable[SccpPhone]) -> bool:
     return all(p.registered for p in phones)
 
 
-__all__ = ["SccpPhone", "load_pem_identity", "phones_ready"]
+__all__ = ["CallError", "PhoneCall", "SccpPhone", "load_pem_identity", "phones_ready"]

@@ -2,10 +2,11 @@
 
 A thin adapter from sockets to the core: each connection gets an SccpConnection (the codec's
 framing and version state) and a Station (router/telephony/station.py), which decides every
-answer (the registration sequence, keepalives, Unregister, Reset, refusals and their log
-lines) with `router.phones`, the registry. This module keeps what needs I/O: the sockets, the
-TLS handshake and the certificate check, the one deadline per connection, and writing what
-the Station returns.
+answer (the registration sequence, keepalives, Unregister, Reset, calls, refusals and their
+log lines) with `router.phones`, the registry. This module keeps what needs I/O: the sockets,
+the TLS handshake and the certificate check, the one deadline per connection, the Station's
+timer (the interdigit timeout: while one is asked for, the read waits under `move_on_at`),
+and writing what the Station returns, or what another phone's call event pushed to it.
 
 TLS is mutual. The listener presents the `secure-signaling trustpoint` certificate and asks for
 the phone's; OpenSSL checks only that its chain leads to the trustpoint's CA (dates are ignored
@@ -237,6 +238,10 @@ class PhoneConnection:
     def close(self) -> None:
         self.scope.cancel()
 
+    def deliver(self, messages: Iterable[Output]) -> None:
+        """Another phone's call event made these for this phone (written out of band)."""
+        self._write(messages)
+
     # ---- lifetime ------------------------------------------------------------------------
 
     async def run(self, tls_setup: Any = None) -> None:
@@ -322,19 +327,34 @@ class PhoneConnection:
         scope = self.scope  # its deadline moves with each message: the keepalive timeout
         station, codec, receive = self.station, self.codec, self.stream.receive_some
         scope.deadline = trio.current_time() + station.read_timeout
+        timer_serial, timer_at = station.timer_serial, None
         while not self.closing:
-            data = await receive(RECEIVE_SIZE)
+            if station.timer_serial != timer_serial:  # the Station asked for a timer, or
+                timer_serial = station.timer_serial  # stopped it (calls: interdigit)
+                timer_at = None if station.timer is None else \
+                    trio.current_time() + station.timer
+            if timer_at is None:
+                data = await receive(RECEIVE_SIZE)
+            else:
+                data = None
+                with trio.move_on_at(timer_at):  # only while a phone dials
+                    data = await receive(RECEIVE_SIZE)
+                if data is None:
+                    timer_at = None
+                    self._in_reader = True
+                    try:
+                        self._take(station.timer_expired())
+                    finally:
+                        self._in_reader = False
+                    await self._send_pending()
+                    continue
             codec.feed(data)
             self._in_reader = True
             messages = 0
             try:
                 for event in codec.events():
                     messages += 1
-                    for output in station.receive(event):
-                        if type(output) is Close:
-                            self.closing = True  # the last output: nothing follows it
-                        else:
-                            self._queue(output)
+                    self._take(station.receive(event))
                     if self.closing:
                         return
             except sccp.SccpProtocolError as exc:
@@ -358,6 +378,14 @@ class PhoneConnection:
             await self._send_pending()
 
     # ---- writing ---------------------------------------------------------------------------
+
+    def _take(self, outputs: Iterable[Output]) -> None:
+        """Queue what the Station answered in the reader; a Close is the last output."""
+        for output in outputs:
+            if type(output) is Close:
+                self.closing = True  # nothing follows it
+            else:
+                self._queue(output)
 
     def _write(self, outputs: Iterable[Output]) -> None:
         """Queue what the Station returned outside the reader (a Reset from the CLI); a Close

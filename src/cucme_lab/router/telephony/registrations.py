@@ -26,11 +26,13 @@ import heapq
 import ipaddress
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cucme_lab.router.config.interfaces import interfaces
+from cucme_lab.router.telephony.calls import CallControl
+from cucme_lab.router.telephony.dialplan import DialPlan
 from cucme_lab.router.telephony.settings import (
     DEFAULT_KEEPALIVE,
     EPHONE,
@@ -48,6 +50,7 @@ from cucme_lab.router.telephony.settings import (
 if TYPE_CHECKING:
     from cucme_lab.router.debugging import Debugging
     from cucme_lab.router.router import Router
+    from cucme_lab.router.telephony.calls import Endpoint
 
 MISSED_KEEPALIVES = 3  # the phone is gone after 3 intervals of silence [policy, unverified]
 RESET, RESTART = 1, 2
@@ -84,6 +87,9 @@ class PhoneLink(Protocol):
 
     def close(self) -> None:
         """Drop the connection (the service then calls `unregister`)."""
+
+    def deliver(self, messages: Sequence[Any]) -> None:
+        """Write these SCCP messages to the phone (another phone's call event made them)."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,7 @@ class Registration:
     caps: int = 0  # codecs in CapabilitiesRes
     reset_sent: int = 0
     registered_at: float = field(default_factory=time.time)
+    station: Endpoint | None = None  # its connection's Station: how calls reach the phone
 
     @property
     def mac(self) -> str:
@@ -190,6 +197,8 @@ class PhoneRegistry:
     _tags: set[int] = field(default_factory=set)
     _tag_hint: int = 1  # every tag below it has an ephone (valid while _macs is)
     _debugging: Debugging | None = None
+    calls: CallControl = field(default_factory=CallControl)  # the calls between these phones
+    _plan: DialPlan | None = None
 
     def attach(self, log: Callable[[str], object], debugging: Debugging | None = None) -> None:
         """Where syslog lines go (the router's event log) and its `debug` flags."""
@@ -201,6 +210,7 @@ class PhoneRegistry:
         self._macs = None
         self._ts = None
         self._keepalive = None
+        self._plan = None
 
     def _telephony(self, router: Router) -> TelephonyService | None:
         if self._ts is None:
@@ -427,6 +437,23 @@ class PhoneRegistry:
             if tag not in self.registrations:
                 self.debug_line("register", f"ephone-{tag}[{tag - 1}]:not registered, "
                                 f"{'restart' if restart else 'reset'} not sent")
+        return None
+
+    # ---- where calls go ------------------------------------------------------------------
+
+    def dial_plan(self, router: Router) -> DialPlan:
+        """The numbers and patterns calls are routed by, made again after a change."""
+        if self._plan is None:
+            self._plan = DialPlan.from_config(router.config)
+        return self._plan
+
+    def line_owner(self, router: Router, dn: int) -> tuple[Registration, int] | None:
+        """The first registered phone (by ephone tag) with ephone-dn `dn` on a button, and
+        that button: the line a call to the dn rings (shared lines ring one phone [U])."""
+        for tag, line in self.dial_plan(router).appearances.get(dn, ()):
+            reg = self.registrations.get(tag)
+            if reg is not None and reg.station is not None:
+                return reg, line
         return None
 
     def keepalive_interval(self, router: Router) -> int:

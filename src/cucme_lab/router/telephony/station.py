@@ -13,8 +13,17 @@ clock (router state, like the configuration).
 What it decides: the registration sequence of specs/sccp.md 5 (admission by the registry,
 RegisterAck or RegisterReject, the device-configuration answers, the idle screen), keepalives,
 Unregister, Reset/Restart, and the `debug ephone` lines of all that. Messages are handled
-through a table by message type (`_on`), so call control can add its handlers beside these;
-a message without a handler gets the "X not handled" detail line and no answer.
+through a table by message type (`_on`); a message without a handler gets the "X not handled"
+detail line and no answer.
+
+Calls (specs/sccp.md 6): the call-control messages (OffHook, KeypadButton, EnblocCall,
+SoftKeyEvent, OnHook, OpenReceiveChannelAck) go to the registry's CallControl (calls.py) with
+this Station as the phone's end of its legs (`legs`, by line) and as the Directory that
+resolves digits (the dial plan and the registered phones, from the registry). What the event
+means for another phone is pushed to that phone's Station, which writes it through its link
+(`PhoneLink.deliver`). The interdigit timeout is a timer the transport runs for the Station:
+`timer` seconds from when `timer_serial` last changed, then `timer_expired`. A connection that
+ends takes its calls down with it: the other parties go on-hook.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from cucme_lab.router.telephony.calls import Endpoint, Leg, Sends
 from cucme_lab.router.telephony.registrations import (
     MISSED_KEEPALIVES,
     PhoneLink,
@@ -32,12 +42,13 @@ from cucme_lab.router.telephony.registrations import (
     Registration,
     encrypting,
 )
-from cucme_lab.router.telephony.settings import Button, ephone, ephone_dn
+from cucme_lab.router.telephony.settings import Button, EphoneDn, ephone, ephone_dn
 from cucme_lab.wire import sccp
 
 if TYPE_CHECKING:
     from cucme_lab.router.config.section import Section
     from cucme_lab.router.router import Router
+    from cucme_lab.router.telephony.dialplan import Verdict
 
 DATE_TEMPLATE = "M/D/YA"  # CME's default `date-format mm-dd-yy` with a 12-hour clock [M]
 
@@ -82,7 +93,7 @@ class TlsPeer:
 
 
 class StationState(Enum):
-    """Where the connection is; call control will add its states beside REGISTERED."""
+    """Where the connection is (its calls are per line, in `legs`: calls.py)."""
 
     NEW = "new"  # made, `connection_made` not told yet
     CONNECTED = "connected"  # waiting for Register (TLS, if any, already accepted)
@@ -121,10 +132,15 @@ def _buttons(config: Section, tag: int) -> list[Button]:
     return sorted(ep.buttons, key=lambda b: b.index) if ep is not None else []
 
 
+def _line_dn(config: Section, buttons: list[Button], line: int) -> EphoneDn | None:
+    """The first ephone-dn on button `line`, if any."""
+    button = next((b for b in buttons if b.index == line), None)
+    return ephone_dn(config, button.dns[0]) if button and button.dns else None
+
+
 def _line_label(config: Section, buttons: list[Button], line: int) -> tuple[str, str]:
     """(number, display name) of the first ephone-dn on button `line`; empty when none."""
-    button = next((b for b in buttons if b.index == line), None)
-    dn = ephone_dn(config, button.dns[0]) if button and button.dns else None
+    dn = _line_dn(config, buttons, line)
     if dn is None:
         return "", ""
     number = dn.number or ""
@@ -149,7 +165,8 @@ class Station:
     """
 
     __slots__ = ("_router", "_registry", "_link", "peer_ip", "peer_port", "transport",
-                 "max_version", "socket", "state", "reg", "tls")
+                 "max_version", "socket", "state", "reg", "tls", "legs", "timer",
+                 "timer_serial")
 
     def __init__(self, router: Router, link: PhoneLink, peer_ip: str, peer_port: int,
                  transport: str = "TCP", *, max_version: int = sccp.DEFAULT_VERSION) -> None:
@@ -164,6 +181,9 @@ class Station:
         self.state = StationState.NEW
         self.reg: Registration | None = None
         self.tls: TlsPeer | None = None
+        self.legs: dict[int, Leg] = {}  # this phone's call legs, by line instance
+        self.timer: float | None = None  # seconds the transport waits to call timer_expired
+        self.timer_serial = 0  # changes each time `timer` is set or stopped
 
     # ---- logging -----------------------------------------------------------------------------
 
@@ -218,6 +238,7 @@ class Station:
         self.debug("keepalive" if self.reg else "register",
                    f"no message for {self.read_timeout:g} seconds, closing")
         self.state = StationState.CLOSING
+        self._end_calls()
         if self.reg is not None:
             self._registry.unregister(self.reg.tag, normal=False, link=self._link)
             self.reg = None
@@ -241,12 +262,20 @@ class Station:
         """The transport is done: a phone still registered has unregistered abnormally."""
         if self.state is StationState.CLOSED:
             return
+        self._end_calls()
         if self.reg is not None:
             self._registry.unregister(self.reg.tag, normal=False, link=self._link)
             self.reg = None
         if self.state is not StationState.NEW:
             self._registry.close_socket(self.socket)
         self.state = StationState.CLOSED
+
+    def timer_expired(self) -> Sequence[Output]:
+        """The timer the Station asked for (`timer`) has run out: the interdigit timeout."""
+        self.timer = None
+        if self.state in _ENDING or self.reg is None:
+            return ()
+        return self._reply(self._registry.calls.timer_expired(self, self))
 
     # ---- what the router side asks ----------------------------------------------------------
 
@@ -257,6 +286,54 @@ class Station:
         if self.reg is not None:
             self.state = StationState.RESET_SENT
         return self._send(sccp.Reset(reset_type))
+
+    # ---- the phone's end of its calls (calls.Endpoint, calls.Directory) ----------------------
+
+    def push(self, messages: Sequence[sccp.SccpMessage]) -> None:
+        """Messages another phone's event made for this one: written through the link."""
+        if self.state in _ENDING or not messages:
+            return
+        self._link.deliver(self._send(*messages))
+
+    def arm_timer(self, seconds: float | None) -> None:
+        """Ask for `timer_expired` in `seconds` configured seconds (None: no timer)."""
+        self.timer = None if seconds is None else seconds * self._registry.time_scale
+        self.timer_serial += 1
+
+    def line_label(self, line: int) -> tuple[str, str] | None:
+        """(number, name) of the ephone-dn on button `line`; the name "" when none is set."""
+        reg = self.reg
+        if reg is None:
+            return None
+        config = self._router.config
+        dn = _line_dn(config, _buttons(config, reg.tag), line)
+        if dn is None or not dn.number:
+            return None
+        return dn.number, dn.name or ""
+
+    def lines(self) -> list[int]:
+        reg = self.reg
+        return [] if reg is None else \
+            [b.index for b in _buttons(self._router.config, reg.tag) if b.dns]
+
+    def match(self, digits: str) -> Verdict:
+        return self._registry.dial_plan(self._router).match(digits)
+
+    def reach(self, dn: int) -> tuple[Endpoint, int] | None:
+        owner = self._registry.line_owner(self._router, dn)
+        if owner is None or owner[0].station is None:
+            return None
+        return owner[0].station, owner[1]
+
+    def _reply(self, sends: Sends) -> Sequence[Output]:
+        """This phone's part of a call event (the other phones' parts are pushed to them)."""
+        mine = sends.reply(self)
+        return self._send(*mine) if mine else ()
+
+    def _end_calls(self) -> None:
+        if self.legs:
+            self.arm_timer(None)
+            self._registry.calls.station_gone(self)
 
     # ---- what the phone sends ---------------------------------------------------------------
 
@@ -314,7 +391,7 @@ class Station:
             protocol_ver=ver, version=version, max_streams=msg.max_streams,
             keepalive_interval=interval, link=self._link, new=adm.new,
             security_mode=adm.security_mode, cipher=cipher, tls_version=tls_version,
-            cipher_encrypts=encrypts, max_lines=msg.max_number_of_lines or 0)
+            cipher_encrypts=encrypts, max_lines=msg.max_number_of_lines or 0, station=self)
         self.state = StationState.REGISTERED
         registry.register(self.reg)
         if debugging:
@@ -332,6 +409,7 @@ class Station:
     @_on(sccp.Unregister)
     def _unregister(self, msg: sccp.Unregister) -> Sequence[Output]:
         assert self.reg is not None
+        self._end_calls()
         self._registry.unregister(self.reg.tag, normal=True, link=self._link)
         self.reg = None
         self.state = StationState.CLOSING
@@ -397,3 +475,52 @@ class Station:
     @_on(sccp.IpPort, sccp.HeadsetStatus, sccp.Alarm)
     def _noted(self, msg: sccp.SccpMessage) -> Sequence[Output]:
         return ()  # nothing to answer, nothing this lab shows
+
+    # ---- calls (calls.py decides; specs/sccp.md 6) ---------------------------------------------
+
+    @_on(sccp.OffHook)
+    def _off_hook(self, msg: sccp.OffHook) -> Sequence[Output]:
+        return self._reply(self._registry.calls.off_hook(self, msg.line_instance,
+                                                         msg.call_reference))
+
+    @_on(sccp.OnHook)
+    def _on_hook(self, msg: sccp.OnHook) -> Sequence[Output]:
+        return self._reply(self._registry.calls.on_hook(self, msg.line_instance,
+                                                        msg.call_reference, "OnHook"))
+
+    @_on(sccp.KeypadButton)
+    def _keypad(self, msg: sccp.KeypadButton) -> Sequence[Output]:
+        return self._reply(self._registry.calls.keypad(self, msg.button, msg.line_instance,
+                                                       msg.call_reference, self))
+
+    @_on(sccp.EnblocCall)
+    def _enbloc(self, msg: sccp.EnblocCall) -> Sequence[Output]:
+        return self._reply(self._registry.calls.enbloc(self, msg.called_party,
+                                                       msg.line_instance, self))
+
+    @_on(sccp.Stimulus)
+    def _stimulus(self, msg: sccp.Stimulus) -> Sequence[Output]:
+        if msg.stimulus != sccp.StimulusType.LINE:
+            self.debug("detail", f"Stimulus {msg.stimulus} not handled")
+            return ()
+        return self._reply(self._registry.calls.off_hook(self, msg.stimulus_instance,
+                                                         msg.call_reference))
+
+    @_on(sccp.SoftKeyEvent)
+    def _soft_key(self, msg: sccp.SoftKeyEvent) -> Sequence[Output]:
+        calls, event = self._registry.calls, msg.soft_key_event
+        line, ref = msg.line_instance, msg.call_reference
+        if event == sccp.SoftKeyEventType.NEW_CALL:
+            return self._reply(calls.off_hook(self, line, None))
+        if event == sccp.SoftKeyEventType.ANSWER:
+            return self._reply(calls.answer(self, line, ref))
+        if event == sccp.SoftKeyEventType.END_CALL:
+            return self._reply(calls.on_hook(self, line, ref, "EndCall"))
+        if event == sccp.SoftKeyEventType.DIAL:  # dialling ends, as `#` does
+            return self._reply(calls.keypad(self, sccp.KeypadKey.POUND, line, ref, self))
+        self.debug("detail", f"SoftKeyEvent {event} not handled")
+        return ()
+
+    @_on(sccp.OpenReceiveChannelAck)
+    def _channel_ack(self, msg: sccp.OpenReceiveChannelAck) -> Sequence[Output]:
+        return self._reply(self._registry.calls.channel_ack(self, msg))

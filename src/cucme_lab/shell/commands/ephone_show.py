@@ -9,6 +9,7 @@ suite is this lab's addition [U], so a trainee can see NULL-SHA against an encry
 from __future__ import annotations
 
 from cucme_lab.router.router import Router
+from cucme_lab.router.telephony.calls import Leg, security_name
 from cucme_lab.router.telephony.registrations import Registration
 from cucme_lab.router.telephony.settings import (
     MAX_EPHONES,
@@ -55,16 +56,48 @@ def _suffix(reg: Registration) -> str:
     return " + Authentication"
 
 
-def _button_lines(router: Router, ep: Ephone | None) -> list[str]:
+# A leg's state as the dn's channel shows it [U]: the names IOS prints for a dn's channel,
+# matched to the lab's leg states without a capture of each.
+CHANNEL_STATES = {"offhook": "SEIZE", "dialing": "SEIZE", "ringout": "ALERTING",
+                  "ringin": "RINGING", "connected": "CONNECTED", "busy": "SEIZE",
+                  "reorder": "SEIZE"}
+
+
+def _legs(reg: Registration | None) -> dict[int, Leg]:
+    return reg.station.legs if reg is not None and reg.station is not None else {}
+
+
+def _button_lines(router: Router, ep: Ephone | None, reg: Registration | None) -> list[str]:
     lines: list[str] = []
+    legs = _legs(reg)
     for b in sorted(ep.buttons if ep else [], key=lambda b: b.index):
         lines.append(f"button {b.index}: cw:1 ccw:(0 0)")
-        for tag in b.dns:
+        leg = legs.get(b.index)
+        for i, tag in enumerate(b.dns):
             dn = ephone_dn(router.config, tag)
             number = dn.number if dn and dn.number else ""
-            state = "CH1   IDLE" + ("         CH2   IDLE" if dn and dn.dual_line else "")
+            ch1 = CHANNEL_STATES.get(leg.state, "IDLE") if leg is not None and i == 0 else "IDLE"
+            state = f"CH1   {ch1}" + ("         CH2   IDLE" if dn and dn.dual_line else "")
             lines.append(f"  dn {tag}  number {number} {state}")
+            if leg is not None and i == 0:
+                lines += _active_call(tag, leg)
     return lines
+
+
+def _active_call(dn: int, leg: Leg) -> list[str]:
+    """IOS's "Active Call" lines [U], and the call's security (this lab's addition [U])."""
+    call = leg.call
+    if call is None or leg.state != "connected":
+        return []
+    other = call.other(leg)
+    here = f"{leg.rx_address[0]} {leg.rx_address[1]}" if leg.rx_address else "0.0.0.0 0"
+    there = f"{other.rx_address[0]} {other.rx_address[1]}" if other.rx_address else "0.0.0.0 0"
+    via = str(other.rx_address[0]) if other.rx_address else "0.0.0.0"
+    security = security_name(call.security)
+    media = " (SRTP AES_CM_128_HMAC_SHA1_32)" if call.keys else ""
+    return [f"Active Call on DN {dn} chan 1 :{leg.number} {here} to {there} via {via}",
+            "        G711Ulaw64k 160 bytes (20ms) 0 0",
+            f"        Call security: {security}{media}, other party {other.number}"]
 
 
 def ephone_block(router: Router, ep: Ephone | None, reg: Registration | None) -> list[str]:
@@ -72,7 +105,9 @@ def ephone_block(router: Router, ep: Ephone | None, reg: Registration | None) ->
     mac = reg.mac if reg else (ep.mac if ep and ep.mac else "0000.0000.0000")
     codec = ep.codec if ep and ep.codec else "g711ulaw"
     if reg is not None:
-        head = (f"ephone-{tag}[{tag - 1}] Mac:{mac} TCP socket:[{reg.socket}] activeLine:0 "
+        active = next((leg.line for leg in _legs(reg).values() if leg.state != "ringin"), 0)
+        head = (f"ephone-{tag}[{tag - 1}] Mac:{mac} TCP socket:[{reg.socket}] "
+                f"activeLine:{active} "
                 f"whisperLine:0 REGISTERED in SCCP ver {reg.protocol_ver}/{reg.version} "
                 f"max_streams={reg.max_streams}{_suffix(reg)}")
         model = ep.type if ep and ep.type else reg.model
@@ -84,11 +119,15 @@ def ephone_block(router: Router, ep: Ephone | None, reg: Registration | None) ->
                 "whisperLine:0 UNREGISTERED")
         ip = "IP:0.0.0.0 0 Unknown 0  keepalive 0 max_line 0 available_line 0"
         caps, resets = 0, 0
+    legs = list(_legs(reg).values())
+    media = int(any(leg.transmitting for leg in legs))
+    offhook = int(any(leg.state != "ringin" for leg in legs))
+    ringing = int(any(leg.state == "ringin" for leg in legs))
     lines = [head,
-             "mediaActive:0 whisper_mediaActive:0 startMedia:0 offhook:0 ringing:0 reset:0 "
-             f"reset_sent:{resets} paging 0 debug:0 caps:{caps}",
+             f"mediaActive:{media} whisper_mediaActive:0 startMedia:{media} offhook:{offhook} "
+             f"ringing:{ringing} reset:0 reset_sent:{resets} paging 0 debug:0 caps:{caps}",
              ip]
-    lines += _button_lines(router, ep)
+    lines += _button_lines(router, ep, reg)
     lines += [f"Preferred Codec: {codec}", "Lpcor Type: none"]
     if reg is not None and reg.transport == "TLS":
         lines.append(f"Signaling: TLS {reg.tls_version} cipher {reg.cipher}")

@@ -18,6 +18,10 @@ class SccpMessage:
 
     __slots__ = ()
     MESSAGE_ID: ClassVar[int]
+    # Frames and decodings of equal messages are cached (every phone gets the same templates);
+    # a message unique to one call, or one carrying SRTP keys, says False and is encoded and
+    # decoded anew, so it neither crowds the caches out nor leaves key material in them.
+    CACHED: ClassVar[bool] = True
 
     @property
     def message_id(self) -> int:

@@ -16,6 +16,7 @@ class KeypadButton(SccpMessage):
     """P→S 0x0003; old phones send only the key (4 bytes), newer ones line and call too."""
 
     MESSAGE_ID = 0x0003
+    CACHED = False  # one call's: not cached (SccpMessage.CACHED)
     button: int = wire(U32)  # 0-9 digits, KeypadKey otherwise
     line_instance: int | None = wire(U32, None, optional=True)
     call_reference: int | None = wire(U32, None, optional=True)
@@ -27,6 +28,7 @@ class EnblocCall(SccpMessage):
     only names the VariableDirnum); ``line_instance`` is optional for older firmware."""
 
     MESSAGE_ID = 0x0004
+    CACHED = False  # one call's: not cached (SccpMessage.CACHED)
     called_party: str = wire(Dirnum())
     line_instance: int | None = wire(U32, optional=True)
 
@@ -45,6 +47,7 @@ class OffHook(SccpMessage):
     """P→S 0x0006; both fields optional (old phones send an empty payload)."""
 
     MESSAGE_ID = 0x0006
+    CACHED = False  # one call's: not cached (SccpMessage.CACHED)
     line_instance: int | None = wire(U32, None, optional=True)
     call_reference: int | None = wire(U32, None, optional=True)
 
@@ -54,6 +57,7 @@ class OnHook(SccpMessage):
     """P→S 0x0007; both fields optional (old phones send an empty payload)."""
 
     MESSAGE_ID = 0x0007
+    CACHED = False  # one call's: not cached (SccpMessage.CACHED)
     line_instance: int | None = wire(U32, None, optional=True)
     call_reference: int | None = wire(U32, None, optional=True)
 
@@ -70,6 +74,7 @@ class HookFlash(SccpMessage):
 @dataclass(frozen=True, slots=True)
 class SoftKeyEvent(SccpMessage):
     MESSAGE_ID = 0x0026
+    CACHED = False  # one call's: not cached (SccpMessage.CACHED)
     soft_key_event: int = wire(U32)  # SoftKeyEventType
     line_instance: int = wire(U32)
     call_reference: int = wire(U32)
@@ -81,6 +86,7 @@ class SoftKeyEvent(SccpMessage):
 @dataclass(frozen=True, slots=True)
 class StartTone(SccpMessage):
     MESSAGE_ID = 0x0082
+    CACHED = False  # one call's: not cached (SccpMessage.CACHED)
     tone: int = wire(U32)  # Tone
     direction: int = wire(U32)  # ToneDirection
     line_instance: int = wire(U32)
@@ -92,6 +98,7 @@ class StopTone(SccpMessage):
     """S→P 0x0083; ``tone`` exists from V11 on (8 bytes before, 12 after)."""
 
     MESSAGE_ID = 0x0083
+    CACHED = False  # one call's: not cached (SccpMessage.CACHED)
     line_instance: int = wire(U32)
     call_reference: int = wire(U32)
     tone: int = wire(U32, since=11)
@@ -100,6 +107,7 @@ class StopTone(SccpMessage):
 @dataclass(frozen=True, slots=True)
 class SetRinger(SccpMessage):
     MESSAGE_ID = 0x0085
+    CACHED = False  # one call's: not cached (SccpMessage.CACHED)
     ring_mode: int = wire(U32, 1)  # RingMode
     ring_duration: int = wire(U32, 1)  # RingDuration
     line_instance: int = wire(U32)
@@ -133,6 +141,7 @@ class CallInfo(SccpMessage):
     """S→P 0x008F: the fixed 384-byte caller/callee description."""
 
     MESSAGE_ID = 0x008F
+    CACHED = False  # one call's: not cached (SccpMessage.CACHED)
     calling_party_name: str = wire(Chars(40))
     calling_party: str = wire(Chars(24))
     called_party_name: str = wire(Chars(40))
@@ -182,6 +191,7 @@ class CallState(SccpMessage):
     """S→P 0x0111, always the 24-byte form (tshark 4.0 calls the 12-byte form malformed)."""
 
     MESSAGE_ID = 0x0111
+    CACHED = False  # one call's: not cached (SccpMessage.CACHED)
     call_state: int = wire(U32)  # CallStateCode
     line_instance: int = wire(U32)
     call_reference: int = wire(U32)
@@ -202,6 +212,7 @@ class DisplayPromptStatus(SccpMessage):
 @dataclass(frozen=True, slots=True)
 class ClearPromptStatus(SccpMessage):
     MESSAGE_ID = 0x0113
+    CACHED = False  # one call's: not cached (SccpMessage.CACHED)
     line_instance: int = wire(U32)
     call_reference: int = wire(U32)
 
@@ -234,6 +245,7 @@ class DialedNumber(SccpMessage):
     """S→P 0x011D: VariableDirnum number, then line and call (32 bytes, 33 from V18)."""
 
     MESSAGE_ID = 0x011D
+    CACHED = False  # one call's: not cached (SccpMessage.CACHED)
     number: str = wire(Dirnum())
     line_instance: int = wire(U32)
     call_reference: int = wire(U32)

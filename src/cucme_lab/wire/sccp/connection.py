@@ -227,6 +227,8 @@ class SccpConnection:
                 raise SccpUsageError(f"RegisterAck V{chosen} above the agreed V{ceiling}")
         if isinstance(message, Register):
             frame = _register_frame(message, self._version)
+        elif not message.CACHED:
+            frame = encode_frame(message, self._version)
         else:
             try:
                 frame = _shared_frame(message, self._version)

@@ -70,6 +70,7 @@ class OpenReceiveChannelAck(SccpMessage):
     """
 
     MESSAGE_ID = 0x0022
+    CACHED = False  # one call's, or SRTP keys: not cached (SccpMessage.CACHED)
     status: int = wire(U32)  # MediaStatus
     ip_addr: IPv4Address | IPv6Address = wire(IpAddr())
     port: int = wire(U32)
@@ -86,6 +87,7 @@ class StartMediaTransmission(SccpMessage):
     """
 
     MESSAGE_ID = 0x008A
+    CACHED = False  # one call's, or SRTP keys: not cached (SccpMessage.CACHED)
     conference_id: int = wire(U32)
     pass_thru_party_id: int = wire(U32)
     remote_ip: IPv4Address | IPv6Address = wire(IpAddr())
@@ -111,6 +113,7 @@ class StartMediaTransmission(SccpMessage):
 @dataclass(frozen=True, slots=True)
 class StopMediaTransmission(SccpMessage):
     MESSAGE_ID = 0x008B
+    CACHED = False  # one call's, or SRTP keys: not cached (SccpMessage.CACHED)
     conference_id: int = wire(U32)
     pass_thru_party_id: int = wire(U32)
     call_reference: int = wire(U32)
@@ -125,6 +128,7 @@ class OpenReceiveChannel(SccpMessage):
     """
 
     MESSAGE_ID = 0x0105
+    CACHED = False  # one call's, or SRTP keys: not cached (SccpMessage.CACHED)
     conference_id: int = wire(U32)
     pass_thru_party_id: int = wire(U32)
     ms_packet_size: int = wire(U32, 20)
@@ -149,6 +153,7 @@ class OpenReceiveChannel(SccpMessage):
 @dataclass(frozen=True, slots=True)
 class CloseReceiveChannel(SccpMessage):
     MESSAGE_ID = 0x0106
+    CACHED = False  # one call's, or SRTP keys: not cached (SccpMessage.CACHED)
     conference_id: int = wire(U32)
     pass_thru_party_id: int = wire(U32)
     call_reference: int = wire(U32)

@@ -44,7 +44,7 @@ def decode_message(message_id: int, payload: bytes, version: int = 0) -> SccpMes
     if cls is None:
         return UnknownMessage(message_id, bytes(payload))
     try:
-        if cls is registration.Register:
+        if cls is registration.Register or not cls.CACHED:
             return cls.decode(payload, version)
         return _decode(cls, bytes(payload), version)
     except SccpProtocolError:

@@ -1,0 +1,262 @@
+"""A phone's media for one call: RTP, or SRTP when the router gave keys, over UDP.
+
+The router opens the stream in two steps (specs/sccp.md 6): OpenReceiveChannel asks the phone
+for a receive port (the phone binds a UDP socket on its own address and answers with it), and
+StartMediaTransmission says where to send. One socket does both, as real phones send from the
+port they receive on. What is sent is the lab's test signal (`wire.rtp`: a 1 kHz tone, G.711
+mu-law, one 20 ms frame per packet); what is received is counted and checked against it. The
+configured address the router names is reached through the phone's network mapping, like any
+of its traffic.
+
+With a key block of algorithm AES_CM_128_HMAC_SHA1_32 (or _80) the packets are protected with
+libsrtp (pylibsrtp): the OpenReceiveChannel's key decrypts what arrives, the
+StartMediaTransmission's key encrypts what leaves. A packet that fails authentication (a wrong
+key, plain RTP, tampering) or the replay check is dropped and counted.
+
+Each stream runs in the nursery it is given (the phone's registration nursery), in a nursery of
+its own, so `close` (hang-up) or the phone's power-off ends its tasks; its socket is closed
+when it closes, whatever ended it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import socket
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import pylibsrtp
+import trio
+
+from cucme_lab.wire import rtp, sccp
+
+RECEIVE_SIZE = 2048
+CAPTURE_LIMIT = 1000  # packets kept of what the phone sent, when asked to (tests)
+PROGRESS_EVERY = 50  # packets sent between progress reports: one second of audio
+BEHIND_LIMIT = 0.2  # seconds late after which the sender skips ahead instead of bursting
+_Alg, _Policy = sccp.EncryptionAlgorithm, pylibsrtp.Policy
+_PROFILES = {_Alg.AES_CM_128_HMAC_SHA1_32: _Policy.SRTP_PROFILE_AES128_CM_SHA1_32,
+             _Alg.AES_CM_128_HMAC_SHA1_80: _Policy.SRTP_PROFILE_AES128_CM_SHA1_80}
+
+
+class MediaKeyError(ValueError):
+    """A key block this phone cannot use (an algorithm it lacks, a short key)."""
+
+
+def srtp_session(key: sccp.MediaEncryptionKeyInfo, outbound: bool) -> pylibsrtp.Session | None:
+    """A libsrtp session for one direction; None for the zero block (plain RTP)."""
+    if key.algorithm_id == sccp.EncryptionAlgorithm.NO_ENCRYPTION:
+        return None
+    profile = _PROFILES.get(key.algorithm_id)
+    if profile is None:
+        raise MediaKeyError(f"SRTP algorithm {key.algorithm_id} is not supported")
+    if len(key.key) != 16 or len(key.salt) != 14:
+        raise MediaKeyError(f"SRTP key of {len(key.key)} bytes and salt of {len(key.salt)}, "
+                            "not 16 and 14")
+    ssrc = pylibsrtp.Policy.SSRC_ANY_OUTBOUND if outbound else pylibsrtp.Policy.SSRC_ANY_INBOUND
+    return pylibsrtp.Session(pylibsrtp.Policy(key=key.key + key.salt, ssrc_type=ssrc,
+                                              srtp_profile=profile))
+
+
+@dataclass
+class MediaCounters:
+    """What `lab.json` and `:phone N` show of a call's media."""
+
+    sent: int = 0
+    received: int = 0
+    lost: int = 0
+    auth_failures: int = 0  # SRTP packets that failed authentication: dropped
+    replayed: int = 0  # SRTP packets the replay check refused: dropped
+    malformed: int = 0  # not RTP at all
+    signal_errors: int = 0  # RTP whose payload is not the test signal
+    srtp: bool = False  # keys in use (either direction)
+
+    @property
+    def signal_ok(self) -> bool:
+        """Packets arrived and every one decoded to the test signal."""
+        return self.received > 0 and self.signal_errors == 0
+
+    def as_dict(self) -> dict[str, int | bool]:
+        return {**asdict(self), "signal_ok": self.signal_ok}
+
+
+Route = Callable[[str, int], tuple[str, int]]
+
+
+class MediaStream:
+    """One call's RTP on one phone: a UDP socket on `bind_address`, receiving from `open`,
+    sending from `start` until `stop` or `close`."""
+
+    def __init__(self, bind_address: str, route: Route | None = None, *,
+                 on_progress: Callable[[], None] | None = None, capture: bool = False) -> None:
+        self.bind_address = bind_address
+        self.route = route or (lambda host, port: (host, port))
+        self.on_progress = on_progress
+        self.counters = MediaCounters()
+        # the packets as this phone put them on the wire (after SRTP), when asked (tests)
+        self.captured: list[bytes] | None = [] if capture else None
+        self.port = 0
+        self.remote: tuple[str, int] | None = None  # configured address the router named
+        self.closed = False
+        self._sock: trio.socket.SocketType | None = None
+        self._inner: trio.Nursery | None = None
+        self._tx_scope: trio.CancelScope | None = None
+        self._rx: pylibsrtp.Session | None = None
+        self._first: int | None = None  # first sequence number received
+        self._highest = 0  # highest sequence number received, with its wrap count
+        self._cycles = 0
+
+    # ---- lifetime ---------------------------------------------------------------------------
+
+    async def open(self, nursery: trio.Nursery, key: sccp.MediaEncryptionKeyInfo) -> int:
+        """Bind the receive port and start receiving; returns the port. Raises OSError when
+        no socket can be had, MediaKeyError for a key it cannot use."""
+        self._rx = srtp_session(key, outbound=False)
+        self.counters.srtp = self.counters.srtp or self._rx is not None
+        sock = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            await sock.bind((self.bind_address, 0))
+        except BaseException:
+            sock.close()
+            raise
+        self._sock = sock
+        self.port = sock.getsockname()[1]
+        await nursery.start(self._run)
+        return self.port
+
+    async def _run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        try:
+            async with trio.open_nursery() as inner:
+                self._inner = inner
+                inner.start_soon(self._receive)
+                task_status.started()
+        finally:
+            self._close_socket()
+
+    def start(self, remote_host: str, remote_port: int, key: sccp.MediaEncryptionKeyInfo
+              ) -> None:
+        """Send the test signal to the configured address the router named (MediaKeyError
+        for a key it cannot use)."""
+        session = srtp_session(key, outbound=True)
+        self.stop()
+        if self.closed or self._inner is None:
+            return
+        self.counters.srtp = self.counters.srtp or session is not None
+        self.remote = (remote_host, remote_port)
+        scope = self._tx_scope = trio.CancelScope()
+        self._inner.start_soon(self._send, scope, self.route(remote_host, remote_port), session)
+
+    def stop(self) -> None:
+        """Stop sending (StopMediaTransmission); the port stays open."""
+        if self._tx_scope is not None:
+            self._tx_scope.cancel()
+            self._tx_scope = None
+
+    def close(self) -> None:
+        """End the stream: its tasks are cancelled and its socket closed now."""
+        self.closed = True
+        self.stop()
+        if self._inner is not None:
+            self._inner.cancel_scope.cancel()
+        self._close_socket()
+
+    def _close_socket(self) -> None:
+        if self._sock is not None:
+            self._sock.close()  # wakes a task waiting on it with ClosedResourceError
+            self._sock = None
+
+    # ---- sending ----------------------------------------------------------------------------
+
+    async def _send(self, scope: trio.CancelScope, dest: tuple[str, int],
+                    session: pylibsrtp.Session | None) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        counters, frame = self.counters, rtp.SIGNAL_FRAME
+        ssrc, seq, stamp = secrets.randbits(32), secrets.randbits(16), secrets.randbits(32)
+        step = rtp.PACKET_MS / 1000
+        marker = True
+        with scope:
+            due = trio.current_time()
+            while True:
+                packet = rtp.pack_rtp(seq, stamp, ssrc, frame, marker)
+                try:
+                    if session is not None:
+                        packet = session.protect(packet)
+                    await sock.sendto(packet, dest)
+                except (OSError, pylibsrtp.Error):
+                    pass  # nobody there (yet), or libsrtp refused: the packet is lost
+                else:
+                    counters.sent += 1
+                    if self.captured is not None and len(self.captured) < CAPTURE_LIMIT:
+                        self.captured.append(packet)
+                    if counters.sent % PROGRESS_EVERY == 0 and self.on_progress is not None:
+                        self.on_progress()
+                marker = False
+                seq = (seq + 1) & 0xFFFF
+                stamp = (stamp + rtp.FRAME_SAMPLES) & 0xFFFFFFFF
+                due += step
+                now = trio.current_time()
+                if due < now - BEHIND_LIMIT:
+                    due = now  # fell far behind (a busy host): skip ahead, do not burst
+                await trio.sleep_until(due)
+
+    # ---- receiving --------------------------------------------------------------------------
+
+    async def _receive(self) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        while True:
+            try:
+                data = await sock.recv(RECEIVE_SIZE)
+            except trio.ClosedResourceError:
+                return
+            except OSError:
+                continue  # an ICMP error reported on the socket: not a packet
+            self.take(data)
+
+    def take(self, data: bytes) -> None:
+        """One datagram as it arrived: unprotect, check, count."""
+        counters = self.counters
+        if self._rx is not None:
+            try:
+                data = self._rx.unprotect(data)
+            except pylibsrtp.Error as exc:
+                if "replay" in str(exc):
+                    counters.replayed += 1
+                else:
+                    counters.auth_failures += 1
+                return
+            except ValueError:
+                counters.malformed += 1
+                return
+        if len(data) < rtp.HEADER_SIZE or data[0] >> 6 != rtp.RTP_VERSION:
+            counters.malformed += 1
+            return
+        if data[0] & 0x3F == 0:  # no CSRC, extension or padding: the header is 12 bytes
+            seq = int.from_bytes(data[2:4], "big")
+            payload = data[rtp.HEADER_SIZE:]
+        else:
+            try:
+                packet = rtp.RtpPacket.decode(data)
+            except rtp.RtpFormatError:
+                counters.malformed += 1
+                return
+            seq, payload = packet.sequence, packet.payload
+        counters.received += 1
+        self._sequence(seq)
+        if not rtp.signal_matches(payload):
+            counters.signal_errors += 1
+
+    def _sequence(self, seq: int) -> None:
+        """Track the highest sequence number (RFC 3550 A.1, simplified) for the loss count."""
+        counters = self.counters
+        if self._first is None:
+            self._first = self._highest = seq
+        elif (seq - self._highest) & 0xFFFF < 0x8000 and seq != self._highest:
+            if seq < self._highest:
+                self._cycles += 0x10000  # wrapped
+            self._highest = seq
+        expected = self._cycles + self._highest - self._first + 1
+        counters.lost = max(0, expected - counters.received)

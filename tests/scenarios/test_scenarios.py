@@ -52,6 +52,23 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     ("steps:\n  - cli: [a, b\n", 3, "(file)", "not valid YAML"),
     ("steps:\n  - file: {flash: Ringlist.xml}\n", 2, "steps[0].file.text", "needs `text:`"),
     ("bogus: 1\nsteps:\n  - cli: x\n", 1, "bogus", "unknown field"),
+    ("steps:\n  - phones: {action: dial, phone: 1}\n", 2, "steps[0].phones.digits",
+     "needs `digits:`"),
+    ("steps:\n  - phones: {action: dial, phone: 1, digits: 70x2}\n", 2,
+     "steps[0].phones.digits", "keypad"),
+    ("steps:\n  - phones: {action: answer}\n", 2, "steps[0].phones", "acts on one phone"),
+    ("steps:\n  - phones: {action: hang-up, phone: 1, digits: 1}\n", 2,
+     "steps[0].phones.digits", "not a field of the `hang-up` action"),
+    ("steps:\n  - expect: {phone: 1, call: {state: talking}}\n", 2,
+     "steps[0].expect.call.state", "must be one of: offhook"),
+    ("steps:\n  - expect: {phone: 1, call: {icon: padlock}}\n", 2,
+     "steps[0].expect.call.icon", "must be one of: lock, shield, none"),
+    ("steps:\n  - expect: {phone: 1, call: {line: 1}}\n", 2, "steps[0].expect.call",
+     "say what to expect of the call"),
+    ("steps:\n  - wait: {until: {phone: 2, call: {media: {flowing: yes please}}}}\n", 2,
+     "steps[0].wait.until.call.media.flowing", "true or false"),
+    ("steps:\n  - expect: {phone: 1, call: {media: {jitter: 3}}}\n", 2,
+     "steps[0].expect.call.media.jitter", "unknown field"),
 ])
 def test_schema_errors_name_line_and_field(tmp_path, text, line, field, message):
     path = write(tmp_path, "bad.yaml", text)
@@ -81,8 +98,25 @@ steps:
   - fault: {drop-traffic: 2, clear: true}
   - fault: {stop-service: http}
   - fault: {unset-clock: true}
+  - phones: {action: dial, phone: 1, digits: "7002#"}
+  - phones: {action: answer, phone: 2, soft-key: true, line: 1}
+  - phones: {action: hang-up, phone: CAFE.CAFE.1234}
+  - wait: {until: {phone: 2, call: {state: ringin, other: 7001}}, timeout: 5}
+  - expect: {phone: 1, call: {line: 1, security: encrypted, icon: lock,
+                              media: {flowing: true, srtp: true, auth-failures: 0, signal: ok}}}
+  - expect: {phone: all, call: none}
 """)
     sc = load_scenario(path)
+    dial, answer, hang_up, ringing, call, idle = (s.args for s in sc.steps[-6:])
+    assert dial == {"action": "dial", "phone": "1", "digits": "7002#", "line": None,
+                    "soft-key": False}
+    assert (answer["soft-key"], answer["line"], hang_up["phone"]) == (True, 1, "CAFE.CAFE.1234")
+    assert ringing["until"]["call"] == {"state": "ringin", "other": "7001"}
+    assert call["call"] == {"line": 1, "security": "encrypted", "icon": "lock",
+                            "media": {"flowing": True, "srtp": True, "auth-failures": 0,
+                                      "signal": "ok"}}
+    assert idle["call"] is None
+    assert sc.steps[-6].title == "phones: dial 1 7002#"
     assert [s.kind for s in sc.steps][:3] == ["cli", "cli", "phones"]
     assert sc.steps[1].args == {"lines": ["show version"], "priv": 1}
     assert sc.steps[3].args["offset"] == -365 * 86400
@@ -90,6 +124,39 @@ steps:
                                        "key-size": 1024}
     assert len(sc.lab.phones) == 4  # the default lab
     assert all(s.title for s in sc.steps)
+
+
+PLAIN_CALL = """\
+lab: default
+settings: {time-scale: 0.05, timeout: 60}
+steps:
+  - wait: {until: {phone: all, state: registered}, timeout: 30}
+  - phones: {action: dial, phone: 3, digits: "7004"}
+  - wait: {until: {phone: 4, call: {state: ringin, other: "7003"}}, timeout: 10}
+  - phones: {action: answer, phone: 4, soft-key: true}
+  - wait: {until: {phone: 3, call: {state: connected, media: {flowing: true}}}, timeout: 10}
+  - expect: {phone: 4, call: {state: connected, security: non-secure, icon: none,
+                              media: {srtp: false, signal: ok, auth-failures: 0}}}
+  - expect: {phone: 1, call: none}
+  - name: a wrong expectation
+    expect: {phone: 3, call: {icon: lock, media: {srtp: true}}}
+  - phones: {action: hang-up, phone: 3}
+  - wait: {until: {phone: 4, call: none}, timeout: 10}
+  - name: nothing rings any more
+    phones: {action: answer, phone: 4}
+"""
+
+
+def test_a_plain_call_in_a_scenario_with_expected_and_observed(tmp_path):
+    result = run_file(write(tmp_path, "call.yaml", PLAIN_CALL.replace(
+        "settings: {", "settings: {keep-going: true, ")))
+    statuses = [s.status for s in result.steps]
+    assert statuses[:7] == ["passed"] * 7, runner.format_result(result)
+    assert statuses[7:] == ["failed", "passed", "passed", "error"], runner.format_result(result)
+    failed = {c.what: (c.expected, c.observed) for c in result.steps[7].checks if not c.ok}
+    assert failed == {"SEPCAFECAFE3456 call icon": ("lock", "none"),
+                      "SEPCAFECAFE3456 call media SRTP": ("true", "false")}
+    assert "cannot answer: no call is ringing" in result.steps[10].error
 
 
 def test_a_file_step_puts_the_file_on_flash_for_the_shell(tmp_path):

@@ -29,16 +29,21 @@ import yaml
 
 from cucme_lab.lab.labfile import DEFAULT_LAB, MAC, LabFile, load_lab, parse_lab
 from cucme_lab.lab.yamlnodes import Node, SchemaError, load
+from cucme_lab.phones.calls import KEYPAD
+from cucme_lab.phones.calls import STATES as CALL_STATES
 from cucme_lab.phones.fleet import PhoneSpec
 from cucme_lab.phones.models import MODELS
 
 STEP_KINDS = ("cli", "phones", "wait", "expect", "fault", "file")
 PHONE_ACTIONS = ("boot", "power-off", "power-cycle", "factory-reset", "erase-ctl",
-                 "key-auth-string", "tamper", "set-clock", "add")
+                 "key-auth-string", "tamper", "set-clock", "add", "dial", "answer", "hang-up")
 SERVICES = ("tftp", "http", "pki-enrolment", "capf", "sccp", "sccp-tls", "ssh", "telnet")
 PHONE_STATES = ("off", "booting", "configuring", "waiting-auth-string", "enrolling",
                 "registering", "registered", "unregistered", "rejected")
 SECURITY_MODES = ("non-secure", "authenticated", "encrypted")
+CALL_ICONS = ("lock", "shield", "none")
+CALL_FIELDS = {"line", "state", "other", "security", "icon", "media"}
+MEDIA_FIELDS = {"flowing", "srtp", "auth-failures", "signal"}
 HARDENING = {"web-access": "web_access", "settings-access": "settings_access",
              "pc-port": "pc_port", "span-to-pc-port": "span_to_pc_port",
              "voice-vlan-access": "voice_vlan_access", "garp": "garp", "speaker": "speaker",
@@ -234,7 +239,7 @@ def duration(node: Node) -> float:
 
 def _phones(node: Node) -> dict:
     f = node.mapping({"action", "phone", "digits", "file", "where", "byte", "offset", "time",
-                      "mac", "model", "address"})
+                      "mac", "model", "address", "line", "soft-key"})
     if "action" not in f:
         raise node.error("`phones:` needs an `action:` (" + ", ".join(PHONE_ACTIONS) + ")",
                          f"{node.path}.action")
@@ -242,7 +247,9 @@ def _phones(node: Node) -> dict:
     allowed = {"boot": set(), "power-off": set(), "power-cycle": set(), "factory-reset": set(),
                "erase-ctl": set(), "key-auth-string": {"digits"},
                "tamper": {"file", "where", "byte"}, "set-clock": {"offset", "time"},
-               "add": {"mac", "model", "address"}}[action] | {"action", "phone"}
+               "add": {"mac", "model", "address"}, "dial": {"digits", "line"},
+               "answer": {"line", "soft-key"}, "hang-up": {"line", "soft-key"}}[action] \
+        | {"action", "phone"}
     for key in f:
         if key not in allowed:
             raise f[key].error(f"not a field of the `{action}` action")
@@ -254,6 +261,20 @@ def _phones(node: Node) -> dict:
         digits = f["digits"].text()
         if not digits.isdigit():
             raise f["digits"].error("the phone's keypad types digits only")
+        args["digits"] = digits
+    if action in ("dial", "answer", "hang-up"):
+        if args["phone"] == "all":
+            raise (f["phone"] if "phone" in f else node).error(
+                f"{action} acts on one phone: give `phone:` (its position or MAC)")
+        args["line"] = int(f["line"].number(1, 34)) if "line" in f else None
+        args["soft-key"] = _flag(f["soft-key"]) if "soft-key" in f else False
+    if action == "dial":
+        if "digits" not in f:
+            raise node.error("dial needs `digits:` (what the user keys in, e.g. \"7002\")",
+                             f"{node.path}.digits")
+        digits = f["digits"].text()
+        if not digits or any(d not in KEYPAD for d in digits.upper()):
+            raise f["digits"].error("keys of the phone's keypad only: 0-9, * and #")
         args["digits"] = digits
     if action == "tamper":
         args["where"] = f["where"].choice(("tftp", "phone")) if "where" in f else "tftp"
@@ -369,7 +390,7 @@ def _block(node: Node) -> str:
 
 
 PHONE_FIELDS = {"phone", "state", "security", "status", "last-status", "lsc", "mic",
-                "trust-list", "hardening", "web-page"}
+                "trust-list", "hardening", "web-page", "call"}
 
 
 def _expect_phone(node: Node) -> dict:
@@ -402,9 +423,48 @@ def _expect_phone(node: Node) -> dict:
         out["hardening"] = {k: g[k].choice(HARDENING_VALUES) for k in g}
     if "web-page" in f:
         out["web-page"] = f["web-page"].choice(("open", "closed"))
+    if "call" in f:
+        out["call"] = _expect_call(f["call"])
     if len(out) == 2:
         raise node.error("say what to expect of the phone: " +
                          ", ".join(sorted(PHONE_FIELDS - {"phone"})))
+    return out
+
+
+def _expect_call(node: Node) -> dict | None:
+    """`call: none` (no call), or what to expect of the phone's call (on `line`, else its
+    first): state, other party, security, icon and media."""
+    if _scalar(node) in ("none", False):
+        return None
+    f = node.mapping(CALL_FIELDS)
+    out: dict[str, Any] = {}
+    if "line" in f:
+        out["line"] = int(f["line"].number(1, 34))
+    if "state" in f:
+        out["state"] = f["state"].choice(CALL_STATES)
+    if "other" in f:
+        out["other"] = f["other"].text()
+    if "security" in f:
+        out["security"] = f["security"].choice(SECURITY_MODES)
+    if "icon" in f:
+        out["icon"] = f["icon"].choice(CALL_ICONS)
+    if "media" in f:
+        g = f["media"].mapping(MEDIA_FIELDS)
+        media: dict[str, Any] = {}
+        for key in ("flowing", "srtp"):
+            if key in g:
+                media[key] = _flag(g[key])
+        if "auth-failures" in g:
+            media["auth-failures"] = int(g["auth-failures"].number(0, 10**9))
+        if "signal" in g:
+            media["signal"] = g["signal"].choice(("ok", "not-ok"))
+        if not media:
+            raise f["media"].error("say what to expect of the media: "
+                                   + ", ".join(sorted(MEDIA_FIELDS)))
+        out["media"] = media
+    if not out or set(out) == {"line"}:
+        raise node.error("say what to expect of the call: "
+                         + ", ".join(sorted(CALL_FIELDS - {"line"})) + " (or `call: none`)")
     return out
 
 
@@ -446,13 +506,22 @@ def describe_text(check: TextCheck) -> str:
 def describe_expect(args: dict) -> str:
     subject = args["subject"]
     if subject == "phone":
-        what = [f"{k} {v}" for k, v in args.items() if k not in ("subject", "phone")]
+        what = [f"{k} {_describe_call(v) if k == 'call' else v}" for k, v in args.items()
+                if k not in ("subject", "phone")]
         return f"phone {args['phone']}: " + ", ".join(str(w) for w in what)
     if subject in ("flash", "tftp"):
         return f"{subject}:{args['file']} {'exists' if args['exists'] else 'is absent'}"
     if subject == "cli" and args.get("command"):
         return f"`{args['command']}` {describe_text(args['text'])}"
     return f"{subject} {describe_text(args['text'])}"
+
+
+def _describe_call(call: dict | None) -> str:
+    if call is None:
+        return "none"
+    parts = [f"{k} {v}" for k, v in call.items() if k != "media"]
+    parts += [f"media {k} {v}" for k, v in call.get("media", {}).items()]
+    return "(" + ", ".join(parts) + ")"
 
 
 def describe(step: Step) -> str:
@@ -468,6 +537,8 @@ def describe(step: Step) -> str:
             extra = f" {a['where']}:{a['file'] or 'configuration file'}"
         elif a["action"] == "add":
             extra = f" {a['spec'].mac}"
+        elif a["action"] == "dial":
+            extra = f" {a['digits']}"
         return f"phones: {a['action']} {a['phone']}{extra}"
     if step.kind == "wait":
         if "seconds" in a:

@@ -258,6 +258,8 @@ async def phone_action(ctx: Context, a: dict) -> str:
     if action == "add":
         phone = runtime.add_phone(a["spec"], boot=True)
         return f"{phone.device_name} plugged in at {phone.network.address}"
+    if action in ("dial", "answer", "hang-up"):
+        return await call_action(ctx.phones(a["phone"])[0], a)
     if action == "tamper" and a["where"] == "tftp":
         name = a["file"] or f"{ctx.phones(a['phone'])[0].device_name}.cnf.xml.sgn"
         return tamper_tftp(ctx.router, name, a["byte"])
@@ -297,6 +299,25 @@ async def phone_action(ctx: Context, a: dict) -> str:
                 phone.clock_offset = (a["time"] - now).total_seconds()
             seen.append(f"{phone.device_name} clock now {phone.now():%Y-%m-%d %H:%M:%S}")
     return "; ".join(seen)
+
+
+async def call_action(phone: Any, a: dict) -> str:
+    """What the user's hands do: lift the handset and key digits, answer, hang up."""
+    from cucme_lab.phones.calls import CallError
+
+    action, who = a["action"], phone.device_name
+    try:
+        if action == "dial":
+            call = await phone.dial(a["digits"], a["line"])
+            return f"{who} dialled {a['digits']} on line {call.line}"
+        if action == "answer":
+            call = await phone.answer(a["line"], soft_key=a["soft-key"])
+            return f"{who} answered line {call.line}"
+        call = await phone.hang_up(a["line"], soft_key=a["soft-key"])
+        return f"{who} hung up line {call.line}"
+    except (CallError, trio.TooSlowError) as exc:
+        raise StepError(f"{who} cannot {action}: {exc or 'no answer from the router'}"
+                        ) from None
 
 
 async def fault_step(ctx: Context, a: dict) -> str:
@@ -453,6 +474,51 @@ def phone_checks(p: Any, a: dict) -> list[Check]:
     if "web-page" in a:
         seen = "open" if p.web.open else "closed"
         out.append(Check(f"{who} web page", a["web-page"], seen, seen == a["web-page"]))
+    if "call" in a:
+        out += call_checks(p, a["call"])
+    return out
+
+
+FLOWING = 10  # packets each way (200 ms of audio) before media counts as flowing
+
+
+def call_checks(p: Any, want: dict | None) -> list[Check]:
+    """The phone's call (on `line`, else its first) against what is expected of it."""
+    who, calls = p.device_name, p.calls
+    if want is None:
+        seen = ", ".join(f"line {c.line} {c.state}" for c in calls) or "none"
+        return [Check(f"{who} call", "none", seen, not calls)]
+    line = want.get("line")
+    call = next((c for c in calls if c.line == line), None) if line else \
+        (calls[0] if calls else None)
+    where = f"{who} call" + (f" on line {line}" if line else "")
+    if call is None:
+        return [Check(where, ", ".join(k for k in want if k != "line"), "no call", False)]
+    out: list[Check] = []
+    for key, seen in (("state", call.state), ("other", call.other_number),
+                      ("security", call.security), ("icon", call.icon or "none")):
+        if key in want:
+            out.append(Check(f"{where} {key}", want[key], seen or "(none)", seen == want[key]))
+    media = want.get("media", {})
+    m = call.media.counters if call.media is not None else None
+    counts = (f"sent {m.sent}, received {m.received}, lost {m.lost}, auth failures "
+              f"{m.auth_failures}" if m is not None else "no media")
+    if "flowing" in media:
+        flowing = m is not None and m.sent >= FLOWING and m.received >= FLOWING and m.signal_ok
+        out.append(Check(f"{where} media flowing", str(media["flowing"]).lower(),
+                         f"{str(flowing).lower()} ({counts})", flowing == media["flowing"]))
+    if "srtp" in media:
+        srtp = m is not None and m.srtp
+        out.append(Check(f"{where} media SRTP", str(media["srtp"]).lower(),
+                         str(srtp).lower(), srtp == media["srtp"]))
+    if "auth-failures" in media:
+        seen_failures = m.auth_failures if m is not None else 0
+        out.append(Check(f"{where} media auth failures", str(media["auth-failures"]),
+                         str(seen_failures), seen_failures == media["auth-failures"]))
+    if "signal" in media:
+        signal = "ok" if m is not None and m.signal_ok else "not-ok"
+        out.append(Check(f"{where} media signal", media["signal"], f"{signal} ({counts})",
+                         signal == media["signal"]))
     return out
 
 

@@ -24,6 +24,34 @@ def test_fleet_in_two_processes_against_an_in_process_lab(cucme_phones, tmp_path
     assert sorted({p["model"] for p in phones}) == ["7941", "7965"]
 
 
+def test_fleet_calls_between_pairs_in_two_processes(cucme_phones, tmp_path):
+    """--calls: each phone got a line from the fleet lab's `auto assign`; pairs call each
+    other (within each worker process), hold with media, and the totals are reported."""
+    out = tmp_path / "calls.json"
+    result = subprocess.run([cucme_phones, "--labfile", str(FLEET_LAB), "-n", "9", "--calls",
+                             "4", "--call-seconds", "1", "--processes", "2", "--quiet",
+                             "--json", str(out)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "calls: 4 set up, 4 connected, 0 failed, 0 SRTP; held 1 s" in result.stdout
+    report = json.loads(out.read_text())["calls"]
+    assert (report["setups"], report["connected"], report["failed"]) == (4, 4, 0)
+    assert report["security"] == {"non-secure": 4}
+    media = report["media"]
+    assert media["sent"] >= 4 * 2 * 40 and media["received"] >= 4 * 2 * 35
+    assert media["auth_failures"] == 0 and media["signal_ok"] == 8
+    assert media["loss_percent"] < 5
+    calls = report["calls"]
+    assert len({c["caller"] for c in calls} | {c["callee"] for c in calls}) == 8
+    assert all(c["number"].startswith("2") and len(c["number"]) == 4 for c in calls)
+
+
+def test_fleet_refuses_more_calls_than_pairs(cucme_phones, tmp_path):
+    result = subprocess.run([cucme_phones, "--labfile", str(FLEET_LAB), "-n", "3", "--calls",
+                             "2", "--quiet"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "--calls 2 needs at least 4 phones" in result.stderr
+
+
 def test_fleet_attaches_to_a_running_lab(cucme_lab, cucme_phones, tmp_path):
     lab = tmp_path / "lab"
     server = subprocess.Popen([cucme_lab, "--labfile", str(FLEET_LAB), "--lab", str(lab),

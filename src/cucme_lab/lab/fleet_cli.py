@@ -4,11 +4,18 @@
     cucme-phones --labfile lab.yaml -n 200          start a lab in this process, then the fleet
     options: --mac-start 0000.0000.0001 --models 7965:3,7970:1 --until registered
              --timeout 120 --processes 2 --json out.json --quiet
+             --calls N --call-seconds S    then N concurrent calls between pairs of phones
 
 Phones get consecutive MACs and addresses in the router's SCCP subnet; the progress bar counts
 phones by state; at the end a table gives each outcome and the timings of each boot stage. With
 `--processes N` the phones run in N worker processes (one trio process saturates one core, see
 DESIGN.md section 10), which attach to the lab through its lab.json.
+
+With `--calls N`, once every phone is registered, phone 1 calls phone 2, 3 calls 4, ... (N
+pairs at once; each worker process pairs its own phones), each callee answers, and each call is
+held S seconds with media before the caller hangs up. The phones need lines (the fleet lab's
+`auto assign`). The summary and the JSON (`calls`) report setups, calls connected, media
+packets sent, received and lost, SRTP authentication failures and how many calls were SRTP.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ import trio
 from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.lab.yamlnodes import SchemaError
 from cucme_lab.netio.runtime import tune_for_many_connections
-from cucme_lab.phones.fleet import Fleet, PhoneSpec
+from cucme_lab.phones.fleet import Fleet, PhoneSpec, call_report, run_calls
 from cucme_lab.phones.phone import Phone, PhoneNetwork
 
 STAGES = ("configuring", "enrolling", "registering", "registered")
@@ -98,8 +105,12 @@ def result_of(phone: Phone) -> dict:
 
 
 async def run_fleet(plan_network, phone_specs: list[PhoneSpec], folder: Path, until: str,
-                    timeout: float, progress) -> list[dict]:
+                    timeout: float, progress, calls: int = 0, call_seconds: float = 5.0
+                    ) -> tuple[list[dict], list[dict]]:
+    """The phones' results, and the calls' when `calls` were asked (once all reached
+    `until`)."""
     fleet = Fleet(folder, plan_network)
+    call_results: list[dict] = []
     phones = []
     async with trio.open_nursery() as nursery:
         await nursery.start(fleet.run)
@@ -114,10 +125,13 @@ async def run_fleet(plan_network, phone_specs: list[PhoneSpec], folder: Path, un
                 if counts[until] == len(phones):
                     break
                 await trio.sleep(0.2)
-        progress(Counter(p.state for p in phones))
+        counts = Counter(p.state for p in phones)
+        progress(counts)
+        if calls and counts[until] == len(phones):
+            call_results = await run_calls(phones, calls, call_seconds)
         results = [result_of(p) for p in phones]
         nursery.cancel_scope.cancel()
-    return results
+    return results, call_results
 
 
 def bar(counts: Counter, total: int, started: float) -> str:
@@ -134,6 +148,23 @@ def summary(results: list[dict], wall: float) -> str:
     for (state, security, status), n in Counter(
             (r["state"], r["security"], r["status"]) for r in results).most_common():
         lines.append(f"{n:>7}  {state} / {security}: {status}")
+    return "\n".join(lines) + "\n" + stage_table(results)
+
+
+def call_summary(report: dict, seconds: float) -> str:
+    m = report["media"]
+    lines = [f"calls: {report['setups']} set up, {report['connected']} connected, "
+             f"{report['failed']} failed, {report['srtp']} SRTP; held {seconds:g} s",
+             f"media: sent {m['sent']} received {m['received']} lost {m['lost']} "
+             f"({m['loss_percent']:g}%) auth failures {m['auth_failures']}",
+             f"setup median {report['setup_seconds']['median']} s, max "
+             f"{report['setup_seconds']['max']} s"]
+    lines += [f"{n:>7}  {error}" for error, n in report["errors"].items()]
+    return "\n".join(lines) + "\n"
+
+
+def stage_table(results: list[dict]) -> str:
+    lines: list[str] = []
     lines += ["", f"{'stage':<14}{'median s':>10}{'p95 s':>10}{'phones':>8}"]
     for stage in STAGES:
         values = sorted(r["timings"][stage] for r in results if stage in r["timings"])
@@ -153,11 +184,14 @@ def attached_network(plan: Plan):
     return network
 
 
-async def attach(args: argparse.Namespace, phone_specs: list[PhoneSpec], progress) -> list[dict]:
+Outcome = tuple[list[dict], list[dict]]  # the phones' results, the calls'
+
+
+async def attach(args: argparse.Namespace, phone_specs: list[PhoneSpec], progress) -> Outcome:
     plan = Plan.from_manifest(args.lab)
     folder = Path(args.store or tempfile.mkdtemp(prefix="cucme-phones-"))
     return await run_fleet(attached_network(plan), phone_specs, folder, args.until,
-                           args.timeout, progress)
+                           args.timeout, progress, args.calls, args.call_seconds)
 
 
 def worker_main(args: argparse.Namespace) -> int:
@@ -167,21 +201,36 @@ def worker_main(args: argparse.Namespace) -> int:
     def progress(counts: Counter) -> None:
         print(json.dumps({"progress": dict(counts)}), flush=True)
 
-    results = trio.run(attach, args, phone_specs, progress)
-    print(json.dumps({"results": results}), flush=True)
+    results, calls = trio.run(attach, args, phone_specs, progress)
+    print(json.dumps({"results": results, "calls": calls}), flush=True)
     return 0
 
 
+def call_shares(calls: int, shares: list[list[PhoneSpec]]) -> list[int]:
+    """How many of `calls` each worker makes between its own phones (pairs within a share)."""
+    out, left = [], calls
+    for share in shares:
+        out.append(min(len(share) // 2, left))
+        left -= out[-1]
+    if left:
+        raise ValueError(f"{calls} calls need {2 * calls} phones paired within each of "
+                         f"{len(shares)} processes")
+    return out
+
+
 async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], progress
-                       ) -> list[dict]:
+                       ) -> Outcome:
     """Split the fleet over worker processes attached to the lab's manifest."""
     shares = [phone_specs[i::args.processes] for i in range(args.processes)]
+    calls_each = call_shares(args.calls, shares)
     counts: list[Counter] = [Counter() for _ in shares]
     results: list[dict] = []
+    calls: list[dict] = []
 
     async def worker(i: int, share: list[PhoneSpec]) -> None:
         argv = [sys.executable, "-m", "cucme_lab.lab.fleet_cli", "--worker", "--lab", str(args.lab),
-                "--until", args.until, "--timeout", str(args.timeout)]
+                "--until", args.until, "--timeout", str(args.timeout),
+                "--calls", str(calls_each[i]), "--call-seconds", str(args.call_seconds)]
         if args.store:
             argv += ["--store", str(Path(args.store) / f"w{i}")]
         payload = json.dumps([s.__dict__ for s in share]).encode()
@@ -199,11 +248,12 @@ async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], p
                         progress(sum(counts, Counter()))
                     else:
                         results.extend(message["results"])
+                        calls.extend(message["calls"])
 
     async with trio.open_nursery() as nursery:
         for i, share in enumerate(shares):
             nursery.start_soon(worker, i, share)
-    return results
+    return results, calls
 
 
 # --- the command ------------------------------------------------------------------------------
@@ -224,12 +274,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--processes", type=int, default=1)
     p.add_argument("--store", type=Path, help="where the phones keep their flash")
     p.add_argument("--json", type=Path, help="write every phone's result here")
+    p.add_argument("--calls", type=int, default=0, metavar="N",
+                   help="once registered, N concurrent calls between pairs of phones")
+    p.add_argument("--call-seconds", type=float, default=5.0, metavar="S",
+                   help="how long each call is held with media (default 5)")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
-async def amain(args: argparse.Namespace) -> list[dict]:
+async def amain(args: argparse.Namespace) -> Outcome:
     started = time.monotonic()
     total = args.count
 
@@ -250,11 +304,13 @@ async def amain(args: argparse.Namespace) -> list[dict]:
     return await _fleet(args, progress)
 
 
-async def _fleet(args: argparse.Namespace, progress) -> list[dict]:
+async def _fleet(args: argparse.Namespace, progress) -> Outcome:
     plan = Plan.from_manifest(args.lab)
     plan.tftp()  # refuse at once when there is nothing to boot from
     first = args.first_address or ".".join(plan.sccp_address().split(".")[:3]) + ".21"
     phone_specs = specs(args.count, args.mac_start, args.models, first)
+    if 2 * args.calls > args.count:
+        raise ValueError(f"--calls {args.calls} needs at least {2 * args.calls} phones (-n)")
     if args.processes > 1:
         return await in_processes(args, phone_specs, progress)
     return await attach(args, phone_specs, progress)
@@ -269,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         args.lab = Path(os.environ.get("CUCME_LAB", Path.home() / ".cucme-lab" / "default"))
     started = time.monotonic()
     try:
-        results = trio.run(amain, args)
+        results, calls = trio.run(amain, args)
     except (SchemaError, OSError, KeyError, ValueError) as exc:
         print(f"cucme-phones: {exc}", file=sys.stderr)
         return 2
@@ -277,9 +333,16 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quiet:
         sys.stderr.write("\n")
     print(summary(results, wall), end="")
+    out: dict = {"wall_seconds": wall, "phones": results}
+    ok = all(r["state"] == args.until for r in results)
+    if args.calls:
+        report = call_report(calls)
+        print(call_summary(report, args.call_seconds), end="")
+        out["calls"] = {**report, "held_seconds": args.call_seconds, "calls": calls}
+        ok = ok and report["connected"] == args.calls and report["failed"] == 0
     if args.json:
-        args.json.write_text(json.dumps({"wall_seconds": wall, "phones": results}, indent=1))
-    return 0 if all(r["state"] == args.until for r in results) else 1
+        args.json.write_text(json.dumps(out, indent=1))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

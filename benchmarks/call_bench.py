@@ -367,9 +367,11 @@ async def main(args) -> None:
           f"{floor_router_cpu / max(floor_pairs * args.rounds, 1) * 1000:.2f} ms")
     print(f"{'concurrent secure calls held':30} {calls_held:9d}   ({streams} streams, {srtp} "
           f"SRTP, {up_failures} failed to connect) for {hold_wall:.1f} s at 50 pps each way")
-    print(f"{'media loss':30} {100 * lost / max(sent, 1):8.2f}%   (sequence gaps {lost}; "
-          f"received {received} of {expected:.0f} due, {100 * missing / max(expected, 1):.2f}% "
-          f"short; sent {sent}; auth failures {auth})   target < 1% with 200 calls")
+    print(f"{'media loss (sequence gaps)':30} {100 * lost / max(sent, 1):8.2f}%   ({lost} of "
+          f"{sent} sent; auth failures {auth})   target < 1% with 200 calls")
+    print(f"{'media short of 50 pps':30} {100 * missing / max(expected, 1):8.2f}%   (received "
+          f"{received} of {expected:.0f} due in real time: a sender that falls behind skips "
+          "ahead rather than burst, so CPU-starved phones show here, not as gaps)")
     print(f"    phones' CPU while holding: {phone_cpu / hold_wall * 100:.0f}% of one core "
           f"(per packet {phone_cpu / max(sent + received, 1) * 1e6:.1f} us sent or received); "
           f"router CPU {media_router_cpu:.2f} s over the whole media phase")

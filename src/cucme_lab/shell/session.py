@@ -32,6 +32,9 @@ from cucme_lab.shell.terminal import Terminal
 INVALID = "% Invalid input detected at '^' marker."
 UNDECODABLE = "\ufffd"  # what the vty and script readers make of bytes that are not UTF-8
 INCOMPLETE = "% Incomplete command."
+# What IOS prints for a bare `show` (`s`, `sh`) instead of INCOMPLETE, with no blank line after
+# (real captures: `R3#sh`, `P-RR#sh`).
+SHOW_HINT = '% Type "show ?" for a list of subcommands'
 PIPEABLE = ("show", "more", "dir")
 
 
@@ -281,7 +284,13 @@ class Session:
         await self.run_command(match, negated, defaulted, line, pipe)
 
     def resolve(self, line: str) -> tuple[int, Match, bool, bool] | ParseError:
-        """Find the command in this mode or, failing that, in the modes above it."""
+        """Find the command in this mode or, failing that, in the modes above it.
+
+        IOS resolves a line in the current mode first: an abbreviation that fits there (`exi`
+        in a trustpoint) is that mode's command, never an upper mode's. Only a first word typed
+        in full in an upper mode wins over a prefix here: `ephone 2` typed in an ephone is the
+        global `ephone`, not the sub-mode's `ephone-template`.
+        """
         best: ParseError | None = None
         abbreviated: tuple[int, Match, bool, bool] | None = None
         for depth in range(len(self.stack) - 1, -1, -1):
@@ -290,9 +299,10 @@ class Session:
                 break
             result = self._match_in(mode, line)
             if not isinstance(result, ParseError):
-                # `ephone 2` typed in an ephone is the global `ephone`, not an abbreviation of
-                # the sub-mode's `ephone-template`: a word typed in full wins over a prefix.
-                if abbreviated is None and depth > 1 and not _first_word_exact(result[0], line):
+                exact = _first_word_exact(result[0], line)
+                if abbreviated is not None and not exact:
+                    return abbreviated
+                if abbreviated is None and depth > 1 and not exact:
                     abbreviated = (depth, *result)
                     continue
                 return (depth, *result)
@@ -323,7 +333,8 @@ class Session:
                 return ParseError("incomplete", len(line))
             return result if isinstance(result, ParseError) else (
                 result, negation == "no", negation == "default")
-        result = match_line(t.positive.root, line, priv, al)
+        result = match_line(t.positive.root, line, priv, al,
+                            first_words=self.commands.ios_words(mode))
         if mode == "exec":  # `privilege exec level N COMMAND`
             from cucme_lab.shell.privilege import adjust
 
@@ -411,6 +422,9 @@ class Session:
             self.emit(f'% Ambiguous command:  "{line.strip()}"\n')
             return
         if error.kind == "incomplete":
+            if self._bare_show(line):
+                self.emit(SHOW_HINT + "\n")
+                return
             self.emit(INCOMPLETE + "\n\n")
             return
         tokens = tokenize(line)
@@ -420,6 +434,19 @@ class Session:
                 return
             error = ParseError("invalid", tokens[1].start, 1)
         self.emit(" " * (prompt_len + error.position) + "^\n" + INVALID + "\n\n")
+
+    def _bare_show(self, line: str) -> bool:
+        """Is `line` (or the EXEC line after `do`) `show` alone, abbreviated or not?"""
+        tokens = [ascii_lower(t.text) for t in tokenize(line)]
+        if self.mode != "exec":
+            if len(tokens) != 2 or \
+                    _resolve_keyword(tokens[0], {"do", "default"}, {}) != "do":
+                return False
+            tokens = tokens[1:]
+        if len(tokens) != 1:
+            return False
+        words = self.commands.ios_words("exec")
+        return _resolve_keyword(tokens[0], set(words), self.commands.aliases("exec")) == "show"
 
     def translating(self, word: str) -> str:
         if self.router.config.value("ip domain lookup", "enabled", True):
@@ -432,8 +459,13 @@ class Session:
     # --- `?` and Tab -------------------------------------------------------------------
     def _help_tree(self, line: str) -> tuple[Any, int, str]:
         mode = self.mode
-        negation = self._negation(mode, line) if tokenize(line) and (
-            line.endswith(" ") or len(tokenize(line)) > 1) else None
+        tokens = tokenize(line)
+        past_first = bool(tokens) and (line.endswith(" ") or len(tokens) > 1)
+        if past_first and mode in CONFIG_MODES and _resolve_keyword(
+                ascii_lower(tokens[0].text), {"do", "default"}, {}) == "do":
+            # `do ?`, `do sh?`: IOS helps with the EXEC command after `do` ([M])
+            return self.commands.trees("exec").positive.root, 1, "exec"
+        negation = self._negation(mode, line) if past_first else None
         t = self.commands.trees(mode)
         if negation:
             return t.negative.root, 1, mode
@@ -463,6 +495,9 @@ class Session:
         elif not words:
             self.emit("% Unrecognized command\n")
         else:
+            target = al.get(ascii_lower(partial)) if len(tokens) == skip + 1 else None
+            if target in words:  # IOS lists a default alias first: `*s=show  send  set ...`
+                words = [f"*{ascii_lower(partial)}={target}", *words]
             self.emit("  ".join(words) + "  \n\n")
         return before
 
@@ -492,6 +527,10 @@ class Session:
         words = words_at(root, text[: tokens[-1].start], partial, priv, al, skip)
         if isinstance(words, ParseError) or not words:
             return text
+        if len(tokens) == skip + 1:  # a first word: unique among IOS's words, not only ours
+            low = ascii_lower(partial)
+            words = sorted({*words, *(w for w in self.commands.ios_words(mode)
+                                      if w.startswith(low))})
         if len(words) != 1:
             return text
         return text[: tokens[-1].start] + words[0] + " "

@@ -59,6 +59,19 @@ def logout(c: Ctx) -> None:
     exec_exit(c)
 
 
+# A console or vty line of the lab opens no outgoing connections, so there is none to list or
+# resume. `where` prints what IOS prints with none open (a real `show sessions` capture; IOS's
+# `where` is the same list); `resume` (and its default alias `r`) IOS's own text for none.
+@command("exec", "where", priv=0, help={"where": "List active connections"})
+def where(c: Ctx) -> None:
+    c.out("% No connections open")
+
+
+@command("exec", "resume", priv=0, help={"resume": "Resume an active network connection"})
+def resume(c: Ctx) -> None:
+    c.out("% No open connections")
+
+
 @command("exec", "configure [terminal]", help={"terminal": "Configure from the terminal"})
 async def configure(c: Ctx) -> None:
     if not c.arg("terminal"):

@@ -51,3 +51,27 @@ async def test_show_logging(shell):
     await shell.type("conf t", "end")
     rows = parse("show logging", await shell.type("show logging"))
     assert any(r["mnemonic"] == "CONFIG_I" for r in rows)
+
+
+async def test_show_clock_and_show_logging_after_clock_set_parse_into_complete_records(shell):
+    """A clock set by hand has no marker (IOS's `.` is NTP configured and not synchronised),
+    so ntc-templates reads every log line as its own record."""
+    await shell.type("clock set 10:15:00 3 Jun 2024", "conf t", "hostname R2", "end",
+                     "conf t", "end")
+    out = await shell.type("show clock")
+    assert out.splitlines()[1].startswith("10:15:")
+    rows = parse("show clock", out)
+    assert rows == [{**rows[0], "year": "2024", "month": "Jun", "day": "3", "timezone": "UTC",
+                     "dayweek": "Mon"}]
+    rows = parse("show logging", await shell.type("show logging"))
+    assert [r["mnemonic"] for r in rows] == ["CLOCKUPDATE", "CONFIG_I", "CONFIG_I"]
+    assert all(len(r["message"]) == 1 for r in rows)
+    assert [(r["month"], r["day"]) for r in rows] == [("Jun", "3")] * 3
+
+
+async def test_ntp_configured_and_not_synchronised_marks_the_time_with_a_dot(shell):
+    await shell.type("clock set 10:15:00 3 Jun 2024", "conf t", "ntp server 10.0.0.9", "end")
+    out = await shell.type("show clock")
+    assert out.splitlines()[1].startswith(".10:15:")
+    out = await shell.type("conf t", "no ntp server 10.0.0.9", "end", "show clock")
+    assert out.splitlines()[-2].startswith("10:15:")

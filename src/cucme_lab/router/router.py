@@ -78,6 +78,7 @@ class Router:
     acl_counters: AclCounters = field(init=False)  # access-list hits (`show access-lists`)
 
     def __post_init__(self) -> None:
+        self.clock.ntp_configured = lambda: bool(self.config.ntp_servers)
         self.log = EventLog(self.clock)
         self.debug = Debugging(self.log)
         self.phones.attach(self.log.log, self.debug)

@@ -139,6 +139,7 @@ class Session:
     controls: Callable[[str], Awaitable[str]] | None = None  # the lab's `:` lines, if any
     remote_address: str | None = None
     last_input: float = field(default_factory=time.time)
+    booting: bool = False  # typing the startup-config at power-on (`shell.boot`)
 
     def __post_init__(self) -> None:
         self.router.log.subscribe(self._on_log)

@@ -148,8 +148,9 @@ def show_ip_int_brief(c: Ctx) -> None:
         shut = sec.shutdown
         status = "administratively down" if shut else "up"
         proto = "down" if shut else "up"
-        method = "manual" if addr else "unset"
-        c.out(f"{name:<27}{addr or 'unassigned':<16}YES {method:<7}{status:<22}{proto}")
+        method = sec.ip_method
+        # IOS pads the Protocol column too: `down    ` (a real GNS3 IOS 12.4 capture)
+        c.out(f"{name:<27}{addr or 'unassigned':<16}YES {method:<7}{status:<22}{proto:<8}")
 
 
 @command("exec", "show history", priv=USER, help=SHOW_HELP)
@@ -228,9 +229,24 @@ def dir_flash(c: Ctx) -> None:
     _dir(c)
 
 
+FLASH_CLUSTER = 4096  # [M] a 256 MB FAT16 CompactFlash's cluster: what a file takes
+
+
 @command("exec", "show flash:", help=SHOW_HELP)
 def show_flash(c: Ctx) -> None:
-    _dir(c)
+    """The layout a 2811 prints for `show flash:`, not `dir`'s (a real CME 2811 capture:
+    `-#- --length-- -----date/time------ path`, then `N bytes available (M bytes used)`)."""
+    r = c.router
+    rows = [(50_938_004, r.boot_time - 86400 * 30, router_mod.IOS_IMAGE)]
+    for p in r.storage.flash_files():
+        rows.append((p.stat().st_size, p.stat().st_mtime,
+                     str(p.relative_to(r.storage.flash))))
+    c.out("-#- --length-- -----date/time------ path")
+    for i, (size, mtime, name) in enumerate(rows, start=1):
+        c.out(f"{i:<3}{size:>11} {r.clock.dir_stamp(mtime)} {name}")
+    c.out("")
+    used = sum(-(-size // FLASH_CLUSTER) * FLASH_CLUSTER for size, _, _ in rows)
+    c.out(f"{FLASH_SIZE - used} bytes available ({used} bytes used)")
 
 
 @command("exec", "more FLASHFILE:file", help={"more": "Display the contents of a file"})

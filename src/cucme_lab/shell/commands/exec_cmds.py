@@ -200,6 +200,9 @@ async def reload(c: Ctx) -> None:
     if not await c.confirm("Proceed with reload? [confirm]"):
         return
     c.log(f"%SYS-5-RELOAD: Reload requested by {c.session.user}. Reload Reason: Reload Command.")
+    # `show version` after it (a real 12.4(24)T capture): `System returned to ROM by reload at
+    # 13:34:26 UTC Thu Oct 22 2009`
+    c.router.returned_to_rom = f"reload at {c.router.clock.config_stamp()}"
     await reload_router(c.router, c.session.commands)
     c.session.stack[1:] = []
     c.session.priv = 1

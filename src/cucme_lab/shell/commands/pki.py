@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from cucme_lab.router import access as ra
 from cucme_lab.router.pki import ca as ca_core
 from cucme_lab.router.pki import config as pki_config
 from cucme_lab.router.pki import credentials
@@ -150,11 +151,15 @@ def key_generation_lines(bits: int, exportable: bool, elapsed: float) -> list[st
 
 def generate_key(c: Ctx, store: KeyStore, label: str, bits: int, usage: str,
                  exportable: bool) -> None:
-    """Make one key pair and print IOS's progress lines for it."""
+    """Make one key pair and print IOS's progress lines for it; the first key pair SSH can use
+    enables SSH (`%SSH-5-ENABLED`, whatever the key's name)."""
+    ssh_before = ra.ssh_host_key(c.router) is not None
     started = time.monotonic()
     store.generate(label, bits, usage, exportable, c.router.clock.now_utc())
     for line in key_generation_lines(bits, exportable, time.monotonic() - started):
         c.out(line)
+    if not ssh_before and ra.ssh_host_key(c.router) is not None:
+        c.log(f"%SSH-5-ENABLED: SSH {ra.ssh_version(c.router.config)} has been enabled")
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,7 +186,6 @@ async def crypto_key_generate(c: Ctx) -> None:
             return
         label = default_key_name(router)
     store = keystore_of(router)
-    had_default = store.has(default_key_name(router))
     if store.has(label):
         c.out(f"% You already have RSA keys defined named {label}.")
         if not await ask_yes_no(c, "% Do you really want to replace them? [yes/no]: "):
@@ -211,8 +215,6 @@ async def crypto_key_generate(c: Ctx) -> None:
                       f"{MAX_MODULUS}.")
                 return
         generate_key(c, store, label, bits, usage, exportable)
-    if label == default_key_name(router) and not had_default:
-        c.log("%SSH-5-ENABLED: SSH 1.99 has been enabled")
 
 
 for _syntax in _keygen_syntaxes():
@@ -236,11 +238,10 @@ async def crypto_key_zeroize(c: Ctx) -> None:
     c.out("% All router certs issued using these keys will also be removed.")
     if not await ask_yes_no(c, "Do you really want to remove these keys? [yes/no]: "):
         return
-    default = default_key_name(c.router)
-    had_default = store.has(default)
+    ssh_before = ra.ssh_host_key(c.router) is not None
     store.remove(label)
-    if had_default and not store.has(default):
-        c.log("%SSH-5-DISABLED: SSH 1.99 has been disabled")
+    if ssh_before and ra.ssh_host_key(c.router) is None:
+        c.log(f"%SSH-5-DISABLED: SSH {ra.ssh_version(c.router.config)} has been disabled")
 
 
 def mypubkey_lines(router: Router, label: str | None = None) -> list[str]:
@@ -448,9 +449,9 @@ def show_server_lines(router: Router, name: str | None = None) -> list[str]:
             lines.append("    State: enabled")
             lines.append('    Server\'s configuration is locked  (enter "shut" to unlock it)')
         ca_cert = server.ca_certificate() if server.created else None
-        issuer = dn_text(ca_cert.subject) if ca_cert is not None else \
-            (sec.issuer_name or f"CN={sec.name}")
-        lines.append(f"    Issuer name: {issuer}")
+        # IOS prints the issuer name as configured (default `CN=<server>`), not the
+        # certificate's DN in its lowercase `cn=` form (specs/ios-cli.md 5.2, real captures)
+        lines.append(f"    Issuer name: {sec.issuer_name or f'CN={sec.name}'}")
         if ca_cert is None:
             lines.append("    CA cert fingerprint: -Not found-")
         else:

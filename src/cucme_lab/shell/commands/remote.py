@@ -40,7 +40,9 @@ HELP = {
 
 @command("exec", "show line", priv=USER, help=HELP)
 def show_line(c: Ctx) -> None:
-    """`show line` in the IOS 12.4 layout [M]: one row per line, `*` on lines in use."""
+    """`show line`: one row per line, `*` on lines in use, columns as a real IOS router aligns
+    them (genieparser's golden `show line` output and a router capture:
+    `      0 CTY              -    -      -    -    -      0       2     0/0       -`)."""
     config = c.router.config
     state = c.router.vty
     active = {s.line_number for s in c.router.sessions}
@@ -52,8 +54,8 @@ def show_line(c: Ctx) -> None:
     for number, kind, speed, acl, uses in rows:
         mark = "*" if number in active else " "
         acc_in = acl if acl is not None else "-"
-        c.out(f"{mark}{number:>5} {kind:<3} {speed:>11}  -    -      -    -  {acc_in:>4} "
-              f"{uses:>6} {0:>7} {'0/0':>9} {'-':>7}")
+        c.out(f"{mark}{number:>6} {kind:<3} {speed:>11}  -    -      -    - {acc_in!s:>4}"
+              f"{uses:>7}{0:>8}{'0/0':>8}{'-':>8}")
     last = ra.FIRST_VTY + ra.vty_count(config)
     c.out("")
     c.out("Line(s) not in async mode -or- with no hardware support: ")

@@ -55,7 +55,10 @@ def show_startup(c: Ctx) -> None:
     if text is None:
         c.out("startup-config is not present")
         return
-    c.session.emit(f"Using {len(text)} out of {NVRAM_SIZE} bytes\n!\n" + text)
+    # a configuration IOS saved starts with its own `!` comment block; a hand-written one
+    # gets the `!` IOS puts after the `Using` line
+    head = "" if text.startswith("!") else "!\n"
+    c.session.emit(f"Using {len(text)} out of {NVRAM_SIZE} bytes\n{head}" + text)
 
 
 def uptime_text(seconds: float) -> str:
@@ -85,7 +88,7 @@ Compiled Mon 10-Sep-12 07:08 by prod_rel_team
 ROM: System Bootstrap, Version 12.4(13r)T, RELEASE SOFTWARE (fc1)
 
 {r.hostname} uptime is {uptime_text(time.time() - r.boot_time)}
-System returned to ROM by power-on
+System returned to ROM by {r.returned_to_rom}
 System image file is "flash:{router_mod.IOS_IMAGE}"
 
 
@@ -111,8 +114,6 @@ Processor board ID {r.serial}
 DRAM configuration is 64 bits wide with parity enabled.
 239K bytes of non-volatile configuration memory.
 250368K bytes of ATA CompactFlash (Read/Write)
-
-Cisco Unified Communications Manager Express {router_mod.CME_VERSION}
 
 Configuration register is 0x2102
 

@@ -608,3 +608,18 @@ async def test_the_first_key_pair_enables_ssh_whatever_its_name(shell, router):
     assert "SSH Enabled - version 1.99\nAuthentication timeout: 120 secs" in out
     out = await shell.type("conf t", "crypto key zeroize rsa LABCA", "yes", "end")
     assert "%SSH-5-DISABLED: SSH 1.99 has been disabled" in out
+
+
+async def test_ctrl_c_aborts_the_ca_passphrase_and_yes_no_questions(shell, router):
+    """Ctrl-C (a script line holding only it) ends the dialogue where it is pressed."""
+    out = await shell.type("conf t", "crypto pki server LABCA", "no shutdown", "\x03",
+                           "no shutdown", "labpass1", "\x03", "end")
+    assert out.count("Password: ^C\nRouter(cs-server)#") == 1
+    assert "Re-enter password: ^C\nRouter(cs-server)#end" in out
+    assert not keystore_of(router).has("LABCA") and "enabled" not in out
+    await shell.type("conf t", "crypto key generate rsa label K1 modulus 768", "end")
+    out = await shell.type("conf t", "crypto key zeroize rsa K1", "maybe", "\x03", "end")
+    assert out.count("[yes/no]: ") == 2 and "[yes/no]: ^C\nRouter(config)#end" in out
+    assert keystore_of(router).has("K1")
+    out = await shell.type("reload", "\x03", "show clock")
+    assert "Save? [yes/no]: ^C\nRouter#show clock" in out

@@ -27,7 +27,7 @@ from cucme_lab.shell.parser import (
     tokenize,
     words_at,
 )
-from cucme_lab.shell.terminal import Terminal
+from cucme_lab.shell.terminal import INTERRUPT, Terminal
 
 INVALID = "% Invalid input detected at '^' marker."
 UNDECODABLE = "\ufffd"  # what the vty and script readers make of bytes that are not UTF-8
@@ -46,6 +46,10 @@ class Frame:
 
 class SessionClosed(Exception):
     """Raised inside a handler to end the session (`exit` in EXEC, `logout`)."""
+
+
+class DialogueAborted(Exception):
+    """Ctrl-C at a dialogue's question: the command ends there, nothing after it runs."""
 
 
 class UndeclaredArgument(KeyError):
@@ -107,9 +111,12 @@ class Ctx:
         return await self.session.ask(prompt, echo=echo)
 
     async def confirm(self, prompt: str) -> bool:
-        """`[confirm]` questions: Enter or `y` accepts, anything else declines."""
+        """`[confirm]` questions: Enter or `y` accepts, anything else declines; Ctrl-C ends
+        the command (DialogueAborted)."""
         self.session.flush()
         key = await self.session.terminal.read_key(prompt)
+        if key == INTERRUPT:
+            raise DialogueAborted
         return key is not None and key in ("\r", "\n", "y", "Y")
 
 
@@ -216,8 +223,13 @@ class Session:
         self.terminal.write(line + "\n")
 
     async def ask(self, prompt: str, *, echo: bool = True) -> str | None:
+        """A dialogue's question: the answer, None at end of input; Ctrl-C ends the command
+        (DialogueAborted), whatever the dialogue would have made of an answer."""
         self.flush()
-        return await self.terminal.readline(prompt, echo=echo)
+        answer = await self.terminal.readline(prompt, echo=echo)
+        if answer == INTERRUPT:
+            raise DialogueAborted
+        return answer
 
     # --- the read-eval loop ------------------------------------------------------------
     async def run(self) -> None:
@@ -359,14 +371,17 @@ class Session:
                   self.stack[-1].target, line)
         is_config = match.command.mode in CONFIG_MODES
         self._held_logs = [] if pipe else None
+        aborted = False
         try:
             result = match.command.handler(ctx)
             if inspect.isawaitable(result):
                 await result
+        except DialogueAborted:
+            aborted = True
         finally:
             held, self._held_logs = self._held_logs, None
-        if is_config and match.command.handler.__name__ not in ("do_exec", "exit_mode",
-                                                                "end_mode"):
+        if is_config and not aborted and match.command.handler.__name__ not in (
+                "do_exec", "exit_mode", "end_mode"):
             self.config_changed = True
             self.router.mark_changed(self.user)
         text = "".join(self._buf)

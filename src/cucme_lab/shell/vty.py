@@ -27,6 +27,7 @@ from cucme_lab.router import access as ra
 from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.modes import MODES
 from cucme_lab.shell.session import Ctx, Session
+from cucme_lab.shell.terminal import INTERRUPT
 
 CTRL_Z = "\x1a"
 MAX_LINE = 4096  # longer input lines are cut, never allowed to grow without bound
@@ -166,9 +167,9 @@ class VtyTerminal:
                 if session is not None and session.mode != "exec" and at_command:
                     self.write("^C\n")
                     return CTRL_Z
-                if not at_command:
-                    self.write("\n")
-                    return ""
+                if not at_command:  # a dialogue's question: the command ends there
+                    self.write("^C\n")
+                    return INTERRUPT
             elif ch == "\t":
                 if at_command and session is not None:
                     done = session.complete(buf)
@@ -385,7 +386,8 @@ async def _answer(terminal: VtyTerminal, prompt: str, timeout: float | None, *,
                   echo: bool = True) -> str | None:
     """The answer to a login prompt, or None when the line hung up or `timeout` passed."""
     with trio.move_on_after(timeout if timeout is not None else math.inf):
-        return await terminal.readline(prompt, echo=echo)
+        answer = await terminal.readline(prompt, echo=echo)
+        return "" if answer == INTERRUPT else answer  # Ctrl-C: an empty answer, as before
     terminal.write(f"\n% {prompt.strip()}  timeout expired!\n")  # [M] IOS's text
     return None
 

@@ -18,6 +18,7 @@ import trio
 
 from cucme_lab.lab.controls import run_control, toolbar
 from cucme_lab.lab.labfile import DEFAULT_LAB, load_lab
+from cucme_lab.lab.lock import LabInUse
 from cucme_lab.lab.runtime import run_lab
 from cucme_lab.lab.yamlnodes import SchemaError
 from cucme_lab.netio.runtime import tune_for_many_connections
@@ -70,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaError as exc:
         print(f"cucme-lab: {exc}", file=sys.stderr)
         return 2
+    except LabInUse as exc:  # refused before anything in the folder was touched
+        print(f"cucme-lab: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0
 

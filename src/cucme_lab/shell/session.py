@@ -189,6 +189,7 @@ class Session:
         del self.stack[1:]
         if in_config:  # IOS logs leaving configuration mode, changed or not
             self.config_changed = False
+            # [C] spec 2.5
             self.router.log.log(f"%SYS-5-CONFIG_I: Configured from {self.config_origin()}")
 
     def config_origin(self) -> str:
@@ -435,7 +436,7 @@ class Session:
     def print_error(self, line: str, error: ParseError, exec_rules: bool = True) -> None:
         prompt_len = len(self.prompt())
         if error.kind == "ambiguous":
-            self.emit(f'% Ambiguous command:  "{line.strip()}"\n')
+            self.emit(f'% Ambiguous command:  "{line.strip()}"\n')  # [C] spec 2.1
             return
         if error.kind == "incomplete":
             if self._bare_show(line):
@@ -509,7 +510,7 @@ class Session:
         if isinstance(words, ParseError):
             self._help_error(before, words, prompt_len)
         elif not words:
-            self.emit("% Unrecognized command\n")
+            self.emit("% Unrecognized command\n")  # [M] spec 2.2
         else:
             target = al.get(ascii_lower(partial)) if len(tokens) == skip + 1 else None
             if target in words:  # IOS lists a default alias first: `*s=show  send  set ...`
@@ -527,7 +528,7 @@ class Session:
 
     def _help_error(self, before: str, error: ParseError, prompt_len: int) -> None:
         if error.kind == "ambiguous":
-            self.emit(f'% Ambiguous command:  "{before.strip()}"\n')
+            self.emit(f'% Ambiguous command:  "{before.strip()}"\n')  # [C] spec 2.1
         else:
             self.emit(" " * (prompt_len + error.position) + "^\n" + INVALID + "\n\n")
 

@@ -320,14 +320,14 @@ def login_failed(router: Any, conn: ra.VtyConnection, user: str) -> None:
     stamp = router.clock.config_stamp()
     ra.record_failure(router, user, conn.peer, conn.local_port, stamp)
     if router.config.login_on_failure is not None:
-        router.log.log(f"%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: {user}] [Source: "
+        router.log.log(f"%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: {user}] [Source: "  # [C]
                        f"{conn.peer}] [localport: {conn.local_port}] [Reason: Login "
                        f"Authentication Failed] at {stamp}")
 
 
 def login_succeeded(router: Any, conn: ra.VtyConnection, user: str) -> None:
     if router.config.login_on_success is not None:
-        router.log.log(f"%SEC_LOGIN-5-LOGIN_SUCCESS: Login Success [user: {user}] [Source: "
+        router.log.log(f"%SEC_LOGIN-5-LOGIN_SUCCESS: Login Success [user: {user}] [Source: "  # [C]
                        f"{conn.peer}] [localport: {conn.local_port}] at "
                        f"{router.clock.config_stamp()}")
 
@@ -374,11 +374,11 @@ async def telnet_login(router: Any, conn: ra.VtyConnection, terminal: VtyTermina
             return True
         login_failed(router, conn, user)
         if aaa:
-            terminal.write("% Authentication failed\n\n")
+            terminal.write("% Authentication failed\n\n")  # [M]
         elif ask_user:
-            terminal.write("% Login invalid\n\n")
+            terminal.write("% Login invalid\n\n")  # [C] spec 3.2
     if not ask_user:
-        terminal.write("% Bad passwords\n\n")
+        terminal.write("% Bad passwords\n\n")  # [C] spec 3.2
     return False
 
 
@@ -421,8 +421,8 @@ async def aaa_enable(c: Ctx, level: int) -> bool:
         if verdict.ok:
             session.priv = level
             return True
-        c.out("% Access denied")
+        c.out("% Access denied")  # [C] spec 3.1
         if attempt == 2:
-            c.out("% Bad secrets\n")
+            c.out("% Bad secrets\n")  # [C] spec 3.1
     return True
 

@@ -37,7 +37,7 @@ def interface(c: Ctx) -> None:
         return
     if c.no:
         if not virtual:
-            c.out("% Removal of physical interfaces is not permitted")
+            c.out("% Removal of physical interfaces is not permitted")  # [M]
             return
         c.router.config.remove("interface", (name,))
         return
@@ -81,7 +81,7 @@ def ip_address(c: Ctx) -> None:
             sec.ip = IpAddressing(current.primary,
                                   tuple(a for a in current.secondaries if a != given))
         elif current.secondaries:
-            c.out("% Must delete secondary before deleting primary")
+            c.out("% Must delete secondary before deleting primary")  # [M]
         elif current.primary == given:
             sec.ip = IpAddressing()
         return

@@ -71,7 +71,7 @@ def show_ssh(c: Ctx) -> None:
     conns = [conn for conn in c.router.vty.connections.values()
              if conn.protocol == "ssh" and conn.session is not None]
     if not conns:
-        c.out("%No SSHv2 server connections running.")
+        c.out("%No SSHv2 server connections running.")  # [M]
     else:
         c.out("Connection Version Mode Encryption  Hmac         State                 Username")
         for conn in sorted(conns, key=lambda x: x.line):
@@ -80,9 +80,11 @@ def show_ssh(c: Ctx) -> None:
             for mode, cipher, mac in rows:
                 c.out(f"{conn.line:<10} {'2.0':<7} {mode:<4} {cipher:<11} {mac:<12} "
                       f"{'Session started':<21} {conn.user or ''}".rstrip())
-    c.out("%No SSHv1 server connections running.")
+    c.out("%No SSHv1 server connections running.")  # [M]
 
 
+# [C] real captures: `SSH Enabled - version 1.99`, the `%Please create RSA keys` line and the
+# timeout line
 @command("exec", "show ip ssh", priv=USER, help={"ip": "IP information", **HELP})
 def show_ip_ssh(c: Ctx) -> None:
     config = c.router.config
@@ -91,7 +93,7 @@ def show_ip_ssh(c: Ctx) -> None:
         c.out(f"SSH Enabled - version {version}")
     else:
         c.out(f"SSH Disabled - version {version}")
-        c.out("%Please create RSA keys to enable SSH (and of atleast 768 bits for SSH v2).")
+        c.out("%Please create RSA keys to enable SSH (and of atleast 768 bits for SSH v2).")  # [C]
     c.out(f"Authentication timeout: {ra.ssh_timeout(config)} secs; Authentication retries: "
           f"{ra.ssh_retries(config)}")
 
@@ -102,6 +104,7 @@ typed_setting("config", RootConfig, "ip ssh rsa keypair-name WORD:name", "ssh_ke
 # --- clear line ------------------------------------------------------------------------------
 
 async def _clear(c: Ctx, vty: int | None) -> None:
+    """`clear line`: `[confirm]`, then ` [OK]` [M]."""
     if not await c.confirm("[confirm]"):
         return
     if vty is not None:
@@ -126,6 +129,7 @@ async def clear_line_vty(c: Ctx) -> None:
 
 # --- access lists ----------------------------------------------------------------------------
 
+# [C] the layout of ntc-templates' IOS `show access-list` fixtures (router/access.py)
 @command("exec", "show access-lists [<1-2699>:n]", priv=USER, help=HELP)
 def show_access_lists(c: Ctx) -> None:
     c.session.emit(ra.show_access_lists(c.router, c.arg("n")))

@@ -32,6 +32,7 @@ SHOW_HELP = {
 }
 
 
+# [C] real captures and specs/ios-cli.md 3.4 (header: Router.config_comments)
 @command("exec", "show running-config", help=SHOW_HELP)
 def show_running(c: Ctx) -> None:
     c.session.emit(c.router.running_config())
@@ -42,13 +43,14 @@ def show_running_interface(c: Ctx) -> None:
     sec = c.router.interface(c.args["name"])
     if sec is None:
         c.out("                               ^")
-        c.out("% Invalid input detected at '^' marker.")
+        c.out("% Invalid input detected at '^' marker.")  # [C] spec 2.2
         return
     body = "!\n" + "\n".join(sec.render(0)) + "\nend\n"
     c.session.emit(f"Building configuration...\n\nCurrent configuration : {len(body)} bytes\n"
                    + body)
 
 
+# [C] `Using N out of M bytes`, real captures; `startup-config is not present` [M]
 @command("exec", "show startup-config", help=SHOW_HELP)
 def show_startup(c: Ctx) -> None:
     text = c.router.startup_config()
@@ -74,6 +76,7 @@ def uptime_text(seconds: float) -> str:
     return ", ".join(parts)
 
 
+# [C] ntc-templates' IOS fixtures and 12.4(24)T captures; the 2811's memory lines [M]
 @command("exec", "show version", priv=USER, help=SHOW_HELP)
 def show_version(c: Ctx) -> None:
     r = c.router
@@ -125,6 +128,7 @@ def show_clock(c: Ctx) -> None:
     c.out(c.router.clock.show_clock())
 
 
+# [C] the layout of ntc-templates' IOS `show users` fixtures
 @command("exec", "show users", priv=USER, help=SHOW_HELP)
 def show_users(c: Ctx) -> None:
     c.out("    Line       User       Host(s)              Idle       Location")
@@ -154,17 +158,20 @@ def show_ip_int_brief(c: Ctx) -> None:
         c.out(f"{name:<27}{addr or 'unassigned':<16}YES {method:<7}{status:<22}{proto:<8}")
 
 
+# [M] the last ten lines, two spaces in
 @command("exec", "show history", priv=USER, help=SHOW_HELP)
 def show_history(c: Ctx) -> None:
     for line in c.session.history[-10:]:
         c.out("  " + line)
 
 
+# [C] real captures: `Current privilege level is 15`
 @command("exec", "show privilege", priv=USER, help=SHOW_HELP)
 def show_privilege(c: Ctx) -> None:
     c.out(f"Current privilege level is {c.session.priv}")
 
 
+# [U] only the first lines of IOS's `show terminal`, from memory; IOS prints many more
 @command("exec", "show terminal", priv=USER, help=SHOW_HELP)
 def show_terminal(c: Ctx) -> None:
     s = c.session
@@ -174,6 +181,7 @@ def show_terminal(c: Ctx) -> None:
     c.out("Capabilities: none")
 
 
+# [M] IOS 12.4's header from memory; ntc-templates parses it into complete records
 @command("exec", "show logging", priv=USER, help=SHOW_HELP)
 def show_logging(c: Ctx) -> None:
     log = c.router.log
@@ -225,6 +233,7 @@ def _dir(c: Ctx) -> None:
     c.out(f"{FLASH_SIZE} bytes total ({FLASH_SIZE - used} bytes free)")
 
 
+# [C] specs/ios-cli.md 3.7 and ntc-templates' `dir` fixtures
 @command("exec", "dir [flash:]", help={"flash:": "Directory or file name"})
 def dir_flash(c: Ctx) -> None:
     _dir(c)
@@ -250,6 +259,7 @@ def show_flash(c: Ctx) -> None:
     c.out(f"{FLASH_SIZE - used} bytes available ({used} bytes used)")
 
 
+# [M] `%Error opening ... (No such file or directory)`
 @command("exec", "more FLASHFILE:file", help={"more": "Display the contents of a file"})
 def more_file(c: Ctx) -> None:
     try:
@@ -257,12 +267,13 @@ def more_file(c: Ctx) -> None:
     except FlashPathError:
         data = None
     if data is None:
-        c.out(f"%Error opening {c.args['file']} (No such file or directory)")
+        c.out(f"%Error opening {c.args['file']} (No such file or directory)")  # [M]
         return
     text = data.decode("utf-8", errors="replace")
     c.session.emit(text if text.endswith("\n") else text + "\n")
 
 
+# [M] the two questions and the error, from memory
 @command("exec", "delete FLASHFILE:file", help={"delete": "Delete a file"})
 async def delete_file(c: Ctx) -> None:
     name = c.args["file"].split(":", 1)[1]
@@ -276,7 +287,7 @@ async def delete_file(c: Ctx) -> None:
     except FlashPathError:
         ok = False
     if not ok:
-        c.out(f"%Error deleting flash:/{name} (No such file or directory)")
+        c.out(f"%Error deleting flash:/{name} (No such file or directory)")  # [M]
         return
     from cucme_lab.router.provisioning.cnf import republish_bindings
 

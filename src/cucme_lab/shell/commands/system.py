@@ -37,7 +37,7 @@ def hostname(c: Ctx) -> None:
         return
     name = c.args["name"]
     if not re.fullmatch(r"[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?", name):
-        c.out("% Hostname contains one or more illegal characters.")
+        c.out("% Hostname contains one or more illegal characters.")  # [M]
         return
     c.router.config.hostname = name
 
@@ -443,7 +443,7 @@ typed_setting("config", RootConfig, "ip http secure-port <443-65535>:port", "htt
 
 
 def _bad_port(c: Ctx) -> bool:
-    c.out("% Invalid secure port number. Valid range is 443, 1025-65535")
+    c.out("% Invalid secure port number. Valid range is 443, 1025-65535")  # [M]
     return False
 
 

@@ -137,8 +137,9 @@ def show_users(c: Ctx) -> None:
         user = "" if s.user in ("console",) else s.user
         location = s.remote_address or ""
         idle = time.strftime("%H:%M:%S", time.gmtime(max(0.0, time.time() - s.last_input)))
-        c.out(f"{mark}{s.line_number:>3} {s.line_name:<10} {user:<10} {'idle':<20} "
-              f"{idle}   {location}".rstrip())
+        # columns at 15 (User), 26 (Host(s)), 47 (Idle), as in ntc-templates' fixture
+        c.out(f"{mark}{s.line_number:>3} {s.line_name:<10}{user:<11}{'idle':<21}"
+              f"{idle} {location}".rstrip())
     c.out("")
     c.out("  Interface    User               Mode         Idle     Peer Address")
     c.out("")

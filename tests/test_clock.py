@@ -33,6 +33,8 @@ def test_log_stamp_follows_the_clock_being_set_and_its_zone(monkeypatch):
     assert c.log_stamp() == _expected(c, now[0])
     assert c.log_stamp().startswith("*Mar  1 00:00:")
     c.set_local(datetime(2024, 6, 3, 10, 5, 1, 644000))  # same host second: marker and time
+    assert c.log_stamp() == "Jun  3 10:05:01.644"  # set by hand, no NTP: authoritative
+    c.ntp_configured = lambda: True  # NTP configured, not synchronised: `.`
     assert c.log_stamp() == ".Jun  3 10:05:01.644"
     c.synced = True  # NTP: the same second, now without a marker
     assert c.log_stamp() == "Jun  3 10:05:01.644"
@@ -40,3 +42,17 @@ def test_log_stamp_follows_the_clock_being_set_and_its_zone(monkeypatch):
     assert c.log_stamp() == "Jun  3 11:05:01.644"
     now[0] += 1.5
     assert c.log_stamp() == _expected(c, now[0])
+
+
+def test_the_marker_is_ios_s_for_each_state_of_the_clock():
+    """`*` not authoritative, `.` NTP configured but not synchronised, none otherwise."""
+    c = Clock.unset()
+    ntp = [False]
+    c.ntp_configured = lambda: ntp[0]
+    assert c.marker == "*" and c.show_clock().startswith("*")
+    ntp[0] = True
+    assert c.marker == "*"  # never set: NTP configured or not
+    c.set_local(datetime(2024, 6, 3, 10, 5, 1))
+    assert c.marker == "."
+    ntp[0] = False
+    assert c.marker == "" and c.show_clock()[0].isdigit()

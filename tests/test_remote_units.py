@@ -150,3 +150,24 @@ async def test_privilege_override_lookup(router):
     assert ra.command_privilege(config, ["show", "running-config", "interface"]) is None
     assert ra.command_privilege(config, ["clear", "line"]) == 5
     assert ra.command_privilege(config, ["show", "version"]) is None
+
+
+async def test_ctrl_c_on_a_vty_aborts_a_dialogue_and_keeps_its_meaning_at_the_prompt(router):
+    """At the CA's passphrase Ctrl-C ends `no shutdown` (twice used to enable the CA with an
+    unknown passphrase); at `[yes/no]` it ends the question instead of asking again."""
+    link = FakeLink()
+    term = VtyTerminal(link)
+    session = Session(router, term, command_set(), user="admin", line_name="vty 0",
+                      origin="vty0 (10.0.0.5)", priv=15, line_number=2,
+                      remote_address="10.0.0.5")
+    term.session = session
+    link.feed.send_nowait(b"conf t\rcrypto pki server LABCA\rno shutdown\r\x03no shutdown\r"
+                          b"pw\r\x03end\rreload\r\x03show clock\r")
+    link.feed.close()
+    await session.run()
+    text = link.sent.decode()
+    assert text.count("Password: ^C\r\nRouter(cs-server)#") == 1
+    assert "Re-enter password: ^C\r\nRouter(cs-server)#end" in text
+    assert "Save? [yes/no]: ^C\r\nRouter#show clock" in text
+    assert "% Please answer" not in text and "Certificate Server enabled" not in text
+    assert not router.keystore.has("LABCA")

@@ -17,6 +17,7 @@ from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.config.system import (
     HttpAuthentication,
     HttpTimeoutPolicy,
+    NtpServer,
     SystemSettings,
     Timezone,
 )
@@ -40,6 +41,8 @@ ip http secure-server
 ip http secure-port 8443
 ip http timeout-policy idle 60 life 86400 requests 10000
 ip http max-connections 10
+ntp server 10.0.0.9 prefer
+ntp server 10.0.0.8
 """
 
 # Where IOS prints them: its own order, `!` between groups, whatever order they were typed in.
@@ -75,6 +78,15 @@ ip http max-connections 10
 ip http timeout-policy idle 60 life 86400 requests 10000
 !
 """
+SYSTEM_TAIL = """\
+line vty 0 4
+ login
+!
+ntp server 10.0.0.9 prefer
+ntp server 10.0.0.8
+!
+end
+"""
 
 NO_SYSTEM = """\
 no service password-encryption
@@ -93,6 +105,8 @@ no ip http secure-server
 no ip http secure-port
 no ip http timeout-policy
 no ip http max-connections
+no ntp server 10.0.0.9
+no ntp server 10.0.0.8
 """
 
 INTERFACES = """\
@@ -124,7 +138,7 @@ async def test_every_system_setting_is_typed_and_prints_back(shell, router):
     lines = SYSTEM.splitlines()
     await shell.paste_config("\n".join(lines[8:] + lines[:8]))
     running = router.running_config()
-    for chunk in (SYSTEM_HEAD, SYSTEM_MIDDLE, SYSTEM_HTTP):
+    for chunk in (SYSTEM_HEAD, SYSTEM_MIDDLE, SYSTEM_HTTP, SYSTEM_TAIL):
         assert chunk in running
     root = router.config
     assert (root.hostname, router.hostname, root.password_encryption) == ("CME1", "CME1", True)
@@ -140,6 +154,8 @@ async def test_every_system_setting_is_typed_and_prints_back(shell, router):
     assert root.http_authentication is HttpAuthentication.LOCAL
     assert root.http_connection_limit == 10
     assert root.http_policy == HttpTimeoutPolicy(idle=60, life=86400, requests=10000)
+    assert root.ntp_servers == (NtpServer(IPv4Address("10.0.0.9"), True),
+                                NtpServer(IPv4Address("10.0.0.8")))
     unset = [name for name in typed_fields(SystemSettings)
              if getattr(root, name) == field_default(RootConfig, name)]
     assert unset == [], "each typed system setting is written by a declaration"

@@ -64,3 +64,30 @@ def test_console_boots_from_the_saved_configuration(tmp_path, cucme_lab):
         child.expect(r"\*\d\d:\d\d:\d\d\.\d{3} UTC")
     finally:
         child.close(force=True)
+
+
+def test_ctrl_c_at_the_console_aborts_the_ca_passphrase(console):
+    """prompt_toolkit turns Ctrl-C into KeyboardInterrupt; at a dialogue's question the
+    console ends the command, so pressing it twice no longer enables the CA."""
+    c = console
+    c.expect_exact("Router>")
+    c.sendline("enable")
+    c.expect_exact("Router#")
+    c.sendline("configure terminal")
+    c.expect_exact("Router(config)#")
+    c.sendline("crypto pki server LABCA")
+    c.expect_exact("Router(cs-server)#")
+    c.sendline("no shutdown")
+    c.expect_exact("Password:")
+    c.send("\x03")
+    c.expect_exact("Router(cs-server)#")
+    c.sendline("no shutdown")
+    c.expect_exact("Password:")
+    c.sendline("labpass1")
+    c.expect_exact("Re-enter password:")
+    c.send("\x03")
+    c.expect_exact("Router(cs-server)#")
+    c.send("\x1a")
+    c.expect_exact("Router#")
+    c.sendline("show crypto pki server")
+    c.expect_exact("State: initial")

@@ -50,7 +50,8 @@ async def test_user_exec_hides_privileged_commands(shell):
 async def test_question_mark_listing_and_word_completion(shell):
     out = await shell.type("show ?", "")
     assert "  running-config" in out and "  version" in out
-    assert "\n\nRouter#show \n% Incomplete command." in out  # the buffer kept `show `
+    # the buffer kept `show `; a bare show is IOS's hint, no blank line after it
+    assert '\n\nRouter#show \n% Type "show ?" for a list of subcommands\nRouter#' in out
     out = await shell.type("sh?", "")
     # the ? shows on screen but does not stay in the buffer
     assert "Router#sh?\nshow  \n\nRouter#sh\n" in out
@@ -182,3 +183,43 @@ async def test_line_range_spanning_blocks_configures_all_of_them(shell):
     text = shell.router.running_config()
     assert "line vty 0 4\n login local\n transport input ssh\nline vty 5 15\n login local\n" \
            " transport input ssh\n" in text
+
+
+async def test_an_abbreviation_is_resolved_in_the_current_mode_first(shell):
+    out = await shell.type("conf t", "crypto pki trustpoint X", "exi", "crypto pki trustpoint X",
+                           "ex", "hostname R2", "ephone 1", "ephone 2", "exi", "end")
+    assert "Router(ca-trustpoint)#exi\nRouter(config)#crypto" in out
+    assert "Router(ca-trustpoint)#ex\nRouter(config)#hostname R2" in out
+    assert "R2(config-ephone)#ephone 2\nR2(config-ephone)#exi\nR2(config)#end\n" in out
+    assert out.count("CONFIG_I") == 1
+
+
+async def test_prefixes_are_judged_against_ios_exec_words_and_its_default_aliases(shell):
+    out = await shell.type("r", "l", "e", "w", "s?", "", "conf t", "do l", "do r", "end", "lo?")
+    assert "Router#r\n% No open connections\nRouter#l\n" in out  # r is resume's alias
+    assert 'Router#l\n% Ambiguous command:  "l"\nRouter#e\n% Ambiguous command:  "e"\n' in out
+    assert "Router#w\n% No connections open\n" in out
+    assert "Router#lo?\n*lo=logout  logout  \n\n" in out  # an alias first, as IOS lists it
+    assert "Router#s?\n*s=show  show  \n\n" in out
+    assert 'Router(config)#do l\n% Ambiguous command:  "do l"\n' in out
+    assert "Router(config)#do r\n% No open connections\n" in out
+
+
+async def test_bare_show_prints_the_ios_hint(shell):
+    out = await shell.type("s", "sh", "conf t", "do sh")
+    hint = '% Type "show ?" for a list of subcommands\n'
+    assert out.count(hint) == 3 and "Incomplete" not in out
+
+
+async def test_question_mark_after_do_lists_exec_commands(shell):
+    out = await shell.type("conf t", "do ?", "", "do show cl?", "")
+    listing = out.split("Router(config)#do ?\n", 1)[1]
+    assert listing.startswith("  clear ") and "  show " in listing and "  write " in listing
+    assert "Router(config)#do show cl?\nclock  \n" in out
+
+
+async def test_tab_completes_a_first_word_unique_among_ios_words(router):
+    session = Session(router, ScriptTerminal([]), command_set(), priv=15)
+    assert session.complete("lo") == "lo"  # login, logout
+    assert session.complete("logo") == "logout "
+    assert session.complete("wr") == "write "

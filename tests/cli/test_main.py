@@ -90,3 +90,39 @@ def test_a_lab_file_describes_another_chassis(tmp_path, run):
                        "255.255.255.0\ninterface FastEthernet0/3/4\nend\n")
     assert "Router(config-if)#ip address" in result.stdout
     assert result.stdout.count("% Invalid input") == 1  # only the port this chassis lacks
+
+
+def test_a_second_cucme_lab_on_a_folder_in_use_refuses_and_touches_nothing(tmp_path, cucme_lab):
+    """The second process used to run half-started, exit 0 and rewrite lab.json to stopped
+    under the first: now it says why and exits 1 before the folder is touched."""
+    lab = tmp_path / "lab"
+    first = subprocess.Popen([cucme_lab, "--labfile", str(EMPTY), "--lab", str(lab), "--serve"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 20
+        path = lab / "lab.json"
+        while time.monotonic() < deadline:
+            if path.exists() and json.loads(path.read_text())["state"] == "running":
+                break
+            time.sleep(0.05)
+        second = subprocess.run([cucme_lab, "--labfile", str(EMPTY), "--lab", str(lab),
+                                 "--serve"], capture_output=True, text=True, timeout=30)
+        assert second.returncode == 1
+        assert second.stdout == ""
+        assert second.stderr == (f"cucme-lab: the lab folder {lab.resolve()} is in use by "
+                                 f"another cucme-lab (process {first.pid}); stop that one "
+                                 "first, or give this one another folder with --lab\n")
+        # the first keeps writing it as its services come up; the second never wrote it
+        after = json.loads(path.read_text())
+        assert (after["pid"], after["state"]) == (first.pid, "running")
+        first.send_signal(signal.SIGTERM)
+        assert first.wait(timeout=20) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert json.loads(path.read_text())["state"] == "stopped"
+    # the folder is free again once the first has stopped
+    again = subprocess.run([cucme_lab, "--labfile", str(EMPTY), "--lab", str(lab), "--script",
+                            "-"], input="show clock\n", capture_output=True, text=True,
+                           timeout=30)
+    assert again.returncode == 0 and "Router>show clock" in again.stdout

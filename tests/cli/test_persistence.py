@@ -115,3 +115,53 @@ async def test_keys_survive_reload_only_when_saved(shell):
     await reload_router(shell.router, command_set())
     assert shell.router.keystore.get("SAVED").public_der() == saved
     assert shell.router.keystore.get("LOST") is None
+
+
+async def test_an_interface_the_startup_config_does_not_hold_boots_shut_down(tmp_path):
+    """A 2811's FastEthernet0/0 and 0/1 start `shutdown`; a saved block without it is up."""
+    router = Router.open(tmp_path / "lab", addresses=AddressPlan())
+    router.storage.write_nvram("startup-config", "hostname R1\ninterface FastEthernet0/1\n"
+                               " ip address 10.9.9.1 255.255.255.0\ninterface Vlan10\n"
+                               " ip address 1.2.3.4 255.255.255.0\nend\n")
+    await reload_router(router, command_set())
+    fa0, fa1 = router.interface("FastEthernet0/0"), router.interface("FastEthernet0/1")
+    assert fa0 is not None and fa0.shutdown
+    assert fa1 is not None and not fa1.shutdown
+    assert "interface FastEthernet0/0\n no ip address\n shutdown\n" in router.running_config()
+
+
+async def test_show_ip_interface_brief_method_says_where_the_address_came_from(tmp_path):
+    """NVRAM for every interface the startup-config held at boot, manual once typed, unset
+    otherwise (ntc-templates' IOS fixture and a real GNS3 capture)."""
+    from tests.conftest import Shell
+
+    router = Router.open(tmp_path / "lab", addresses=AddressPlan())
+    router.storage.write_nvram("startup-config", "interface FastEthernet0/1\n shutdown\n"
+                               "interface Vlan10\n ip address 1.2.3.4 255.255.255.0\nend\n")
+    await reload_router(router, command_set())
+    shell = Shell(router)
+    await shell.paste_config("interface Vlan20\n ip address 10.2.0.1 255.255.255.0")
+    out = await shell.type("show ip interface brief")
+    rows = {line.split()[0]: line for line in out.splitlines()[2:-1]}
+    assert rows["FastEthernet0/0"] == ("FastEthernet0/0            unassigned      YES unset  "
+                                       "administratively down down    ")
+    assert rows["FastEthernet0/1"].split()[3] == "NVRAM"
+    assert rows["Vlan10"] == ("Vlan10                     1.2.3.4         YES NVRAM  "
+                              "up                    up      ")
+    assert rows["Vlan20"].split()[1:4] == ["10.2.0.1", "YES", "manual"]
+
+
+async def test_show_flash_prints_its_own_layout(shell):
+    """A real 2811 CME `show flash:`: `-#- --length-- -----date/time------ path`, a blank
+    line, then `N bytes available (M bytes used)`; not `dir`'s layout."""
+    shell.router.storage.write_flash("ringlist.xml", b"x" * 496)
+    out = await shell.type("show flash:")
+    lines = out.splitlines()
+    assert lines[1] == "-#- --length-- -----date/time------ path"
+    assert lines[2].startswith("1     50938004 ") and lines[2].endswith(
+        " c2800nm-adventerprisek9-mz.124-24.T8.bin")
+    assert lines[3].startswith("2          496 ") and lines[3].endswith(" ringlist.xml")
+    assert lines[4] == ""
+    available, used = lines[5].split(" bytes available (")
+    assert used == f"{50941952 + 4096} bytes used)" and int(available) > 0
+    assert "Directory of" not in out

@@ -553,7 +553,8 @@ Certificate Server LABCA:
             in running)
     out = await shell.type("conf t", "ip http server", "end", "show crypto pki server")
     assert ("    Status: enabled\n    State: enabled\n"
-            '    Server\'s configuration is locked  (enter "shut" to unlock it)\n') in out
+            '    Server\'s configuration is locked  (enter "shut" to unlock it)\n'
+            "    Issuer name: CN=LABCA\n") in out  # as configured, not the cert's `cn=`
     out = await shell.type("conf t", "crypto pki server LABCA", "shutdown", "no shutdown")
     assert "%PKI-6-CS_DISABLED: Certificate server now disabled." in out
     assert "Password:" not in out and "% Certificate Server enabled." in out
@@ -594,3 +595,31 @@ async def test_saved_configuration_comes_back_at_boot(shell, router):
     assert router.startup_config_text() == before
     assert certificate_chain(router, "LABCA").der() == [der]
     assert "crypto pki server RUNNING\n!\n" in router.running_config()
+
+
+async def test_the_first_key_pair_enables_ssh_whatever_its_name(shell, router):
+    """IOS enables SSH with the first RSA key pair it holds (`%SSH-5-ENABLED` follows a
+    `TP-self-signed-...` key in a real capture), not only a `hostname.domain` one."""
+    out = await shell.type("show ip ssh")
+    assert "SSH Disabled - version 1.99\n" in out
+    out = await shell.type("conf t", "crypto pki server LABCA", "no shutdown", "labpass1",
+                           "labpass1", "end", "show ip ssh")
+    assert out.count("%SSH-5-ENABLED: SSH 1.99 has been enabled") == 1
+    assert "SSH Enabled - version 1.99\nAuthentication timeout: 120 secs" in out
+    out = await shell.type("conf t", "crypto key zeroize rsa LABCA", "yes", "end")
+    assert "%SSH-5-DISABLED: SSH 1.99 has been disabled" in out
+
+
+async def test_ctrl_c_aborts_the_ca_passphrase_and_yes_no_questions(shell, router):
+    """Ctrl-C (a script line holding only it) ends the dialogue where it is pressed."""
+    out = await shell.type("conf t", "crypto pki server LABCA", "no shutdown", "\x03",
+                           "no shutdown", "labpass1", "\x03", "end")
+    assert out.count("Password: ^C\nRouter(cs-server)#") == 1
+    assert "Re-enter password: ^C\nRouter(cs-server)#end" in out
+    assert not keystore_of(router).has("LABCA") and "enabled" not in out
+    await shell.type("conf t", "crypto key generate rsa label K1 modulus 768", "end")
+    out = await shell.type("conf t", "crypto key zeroize rsa K1", "maybe", "\x03", "end")
+    assert out.count("[yes/no]: ") == 2 and "[yes/no]: ^C\nRouter(config)#end" in out
+    assert keystore_of(router).has("K1")
+    out = await shell.type("reload", "\x03", "show clock")
+    assert "Save? [yes/no]: ^C\nRouter#show clock" in out

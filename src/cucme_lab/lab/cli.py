@@ -18,6 +18,7 @@ import trio
 
 from cucme_lab.lab.controls import run_control, toolbar
 from cucme_lab.lab.labfile import DEFAULT_LAB, load_lab
+from cucme_lab.lab.lock import LabInUse
 from cucme_lab.lab.runtime import run_lab
 from cucme_lab.lab.yamlnodes import SchemaError
 from cucme_lab.netio.runtime import tune_for_many_connections
@@ -26,8 +27,26 @@ from cucme_lab.shell.frontends import run_console, run_script
 DEFAULT_LAB_DIR = Path.home() / ".cucme-lab" / "default"
 
 
+USAGE = """\
+cucme-lab [--lab DIR] [--labfile FILE] [--script FILE|-] [--serve] [--no-phones]
+       cucme-lab scenario {run,check,list} ..."""
+
+DESCRIPTION = """\
+Opens the router's console on a lab (the default lab: the NSA guide's starting point, four
+7970 phones), types a script at that console, or serves the lab until SIGINT/SIGTERM.
+Leave the console with `exit` (or `logout`) at the Router> or Router# prompt, or Ctrl-D."""
+
+EPILOG = """\
+scenarios:
+  cucme-lab scenario run FILE|DIR...    run scenarios, print their timelines, write reports
+  cucme-lab scenario check FILE|DIR...  validate scenario files without running them
+  cucme-lab scenario list [DIR]         list the library's scenarios (or DIR's)
+  see `cucme-lab scenario --help`; a lab folder is used by one cucme-lab at a time"""
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="cucme-lab", description=__doc__,
+    p = argparse.ArgumentParser(prog="cucme-lab", usage=USAGE, description=DESCRIPTION,
+                                epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--lab", type=Path, default=DEFAULT_LAB_DIR,
                    help="lab folder: nvram/, flash/, phones/, lab.json (default: %(default)s)")
@@ -70,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaError as exc:
         print(f"cucme-lab: {exc}", file=sys.stderr)
         return 2
+    except LabInUse as exc:  # refused before anything in the folder was touched
+        print(f"cucme-lab: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 0
 

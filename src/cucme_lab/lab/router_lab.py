@@ -17,6 +17,7 @@ from typing import Any
 import trio
 
 from cucme_lab.lab.addresses import AddressPlan, plan_for_lab
+from cucme_lab.lab.lock import lab_lock
 from cucme_lab.lab.manifest import Manifest
 from cucme_lab.router.chassis import Chassis
 from cucme_lab.router.pki.validation import CrlSource
@@ -71,7 +72,10 @@ class Lab:
 @asynccontextmanager
 async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
                    addresses: AddressPlan | None = None) -> AsyncIterator[Lab]:
-    """Boot the router in `lab_dir` and run its services until the block ends."""
+    """Boot the router in `lab_dir` and run its services until the block ends.
+
+    Raises `LabInUse` when another process runs a lab in that folder.
+    """
     from cucme_lab.services.catalog import all_services
     from cucme_lab.services.manager import ServiceManager
     from cucme_lab.services.pki_client import crl_source_for
@@ -80,24 +84,24 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
     from cucme_lab.shell.vty import VtyFrontend
 
     lab_dir = Path(lab_dir)
-    lab_dir.mkdir(parents=True, exist_ok=True)
-    plan = addresses or plan_for_lab(str(lab_dir))
-    router = Router.open(lab_dir, addresses=plan, chassis=load_chassis(lab_dir))
-    commands = command_set()
-    await reload_router(router, commands)
-    lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname), commands,
-              vty_frontend=VtyFrontend(commands), crl_source=crl_source_for(router))
-    manager = ServiceManager(lab, services if services is not None else all_services())
-    lab.services = manager
-    router.change_listeners.append(manager.poke)
-    try:
-        async with trio.open_nursery() as nursery:
-            await nursery.start(manager.run)
+    with lab_lock(lab_dir):  # LabInUse before anything in the folder is read or written
+        plan = addresses or plan_for_lab(str(lab_dir))
+        router = Router.open(lab_dir, addresses=plan, chassis=load_chassis(lab_dir))
+        commands = command_set()
+        await reload_router(router, commands)
+        lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname), commands,
+                  vty_frontend=VtyFrontend(commands), crl_source=crl_source_for(router))
+        manager = ServiceManager(lab, services if services is not None else all_services())
+        lab.services = manager
+        router.change_listeners.append(manager.poke)
+        try:
+            async with trio.open_nursery() as nursery:
+                await nursery.start(manager.run)
+                lab.write_manifest()
+                yield lab
+                nursery.cancel_scope.cancel()
+        finally:
+            router.change_listeners.remove(manager.poke)
+            lab.services = None
+            lab.manifest.state = "stopped"
             lab.write_manifest()
-            yield lab
-            nursery.cancel_scope.cancel()
-    finally:
-        router.change_listeners.remove(manager.poke)
-        lab.services = None
-        lab.manifest.state = "stopped"
-        lab.write_manifest()

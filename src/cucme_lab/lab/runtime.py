@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +17,7 @@ import trio
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cucme_lab.lab.labfile import DEFAULT_LAB, LabFile, load_lab
+from cucme_lab.lab.lock import lab_lock
 from cucme_lab.lab.router_lab import Lab, open_lab
 from cucme_lab.phones.fleet import Fleet, PhoneSpec
 from cucme_lab.phones.manufacturing import ManufacturingCA
@@ -95,17 +96,24 @@ async def run_lab(lab_dir: Path, labfile: LabFile | None = None, *, boot_phones:
     """Start the router and the lab's phones; stop everything when the block ends.
 
     The lab file's start-up configuration is written to NVRAM when the lab folder has none
-    yet (a new lab), so a saved configuration is never overwritten.
+    yet (a new lab), so a saved configuration is never overwritten. The router boots from it
+    and saves it at once, so NVRAM holds it as IOS writes a configuration (what `show
+    startup-config` shows), not as the lab file spells it.
     """
     lab_dir = Path(lab_dir)
     labfile = labfile or load_lab(DEFAULT_LAB)
-    nvram = lab_dir / "nvram" / "startup-config"
-    if labfile.startup_config and not nvram.exists():
-        nvram.parent.mkdir(parents=True, exist_ok=True)
-        nvram.write_text(labfile.startup_config)
-    if labfile.chassis and not (lab_dir / "chassis.json").exists():
-        (lab_dir / "chassis.json").write_text(json.dumps(labfile.chassis))
-    async with open_lab(lab_dir) as lab:
+    async with AsyncExitStack() as stack:
+        stack.enter_context(lab_lock(lab_dir))  # before the folder is seeded
+        nvram = lab_dir / "nvram" / "startup-config"
+        seeded = bool(labfile.startup_config) and not nvram.exists()
+        if seeded:
+            nvram.parent.mkdir(parents=True, exist_ok=True)
+            nvram.write_text(labfile.startup_config)
+        if labfile.chassis and not (lab_dir / "chassis.json").exists():
+            (lab_dir / "chassis.json").write_text(json.dumps(labfile.chassis))
+        lab = await stack.enter_async_context(open_lab(lab_dir))
+        if seeded:
+            lab.router.write_memory("")
         manufacturing = ManufacturingCA.load_or_create(lab_dir)
         runtime: LabRuntime | None = None
         fleet = Fleet(lab_dir / "phones", lambda spec: runtime.network_for(spec),

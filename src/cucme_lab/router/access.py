@@ -232,11 +232,8 @@ def _addr_text(net: ipaddress.IPv4Network | None, standard: bool) -> str:
     return f"{net.network_address} {net.hostmask}"
 
 
-def _port_text(rule: PortMatch | None) -> str:
-    if rule is None:
-        return ""
-    from_names = {22: "22", 23: "telnet", 80: "www", 49: "tacacs"}  # IOS names well-known ports
-    return f" {rule.op} {from_names.get(rule.port, str(rule.port))}"
+def _port_text(rule: PortMatch | None, protocol: str) -> str:
+    return "" if rule is None else " " + rule.text(protocol)
 
 
 def show_access_lists(router: Any, acl: int | None = None) -> str:
@@ -260,8 +257,9 @@ def show_access_lists(router: Any, acl: int | None = None) -> str:
             seq += 10
             if isinstance(e, ExtendedEntry):
                 body = (f"{e.action} {e.protocol} {_addr_text(e.source, False)}"
-                        f"{_port_text(e.source_port)} {_addr_text(e.destination, False)}"
-                        f"{_port_text(e.destination_port)}"
+                        f"{_port_text(e.source_port, e.protocol)} "
+                        f"{_addr_text(e.destination, False)}"
+                        f"{_port_text(e.destination_port, e.protocol)}"
                         + (" established" if e.established else ""))
             else:
                 body = f"{e.action:<6} {_addr_text(e.source, True)}"
@@ -543,10 +541,17 @@ def ssh_key_label(router: Any) -> str:
 
 def ssh_host_key(router: Any) -> Any | None:
     """The RSA key SSH serves with, or None when SSH is disabled (no key, or under 768 bits,
-    the least SSH version 2 accepts on IOS)."""
-    key = router.keystore.get(ssh_key_label(router))
-    if key is None:
-        key = router.keystore.get(ssh_key_label(router), "signature")
+    the least SSH version 2 accepts on IOS).
+
+    `ip ssh rsa keypair-name` names it; otherwise the `hostname.domain` key, else the first key
+    pair the router holds: IOS enables SSH with whatever key pair comes first (a real ISR
+    capture logs `%SSH-5-ENABLED` right after generating `TP-self-signed-...`).
+    """
+    store = router.keystore
+    label = ssh_key_label(router)
+    key = store.get(label) or store.get(label, "signature")
+    if key is None and not router.config.ssh_keypair:
+        key = next((k for k in store.keys if k.usage in ("general", "signature")), None)
     if key is None or key.bits < 768:
         return None
     return key

@@ -24,14 +24,38 @@ LINE_CON = "line con"
 LINE_AUX = "line aux"
 LINE_VTY = "line vty"
 
-# The port names IOS prints in running-config for extended ACL entries (and accepts as input).
-PORT_NAMES = {"bgp": 179, "chargen": 19, "cmd": 514, "daytime": 13, "discard": 9, "domain": 53,
-              "echo": 7, "exec": 512, "finger": 79, "ftp": 21, "ftp-data": 20, "gopher": 70,
-              "hostname": 101, "ident": 113, "irc": 194, "klogin": 543, "kshell": 544,
-              "login": 513, "lpd": 515, "nntp": 119, "pop2": 109, "pop3": 110, "smtp": 25,
-              "sunrpc": 111, "tacacs": 49, "talk": 517, "telnet": 23, "time": 37, "uucp": 540,
-              "whois": 43, "www": 80}
-PORT_BY_NUMBER = {v: k for k, v in PORT_NAMES.items()}
+# IOS's port names for extended ACL entries, TCP's and UDP's (they differ: `tftp` is UDP only,
+# `www` TCP only), as IOS lists them after `permit tcp any eq ?` and `permit udp any eq ?` on a
+# real router (the captures in the cisco_acl_intp project's tests). One table per protocol
+# both reads a typed name and prints a number back as its name, in running-config and in
+# `show access-lists`; a port with no name (22) prints as its number.
+TCP_PORT_NAMES = {
+    "bgp": 179, "chargen": 19, "cmd": 514, "daytime": 13, "discard": 9, "domain": 53,
+    "drip": 3949, "echo": 7, "exec": 512, "finger": 79, "ftp": 21, "ftp-data": 20,
+    "gopher": 70, "hostname": 101, "ident": 113, "irc": 194, "klogin": 543, "kshell": 544,
+    "login": 513, "lpd": 515, "nntp": 119, "pim-auto-rp": 496, "pop2": 109, "pop3": 110,
+    "smtp": 25, "sunrpc": 111, "tacacs": 49, "talk": 517, "telnet": 23, "time": 37,
+    "uucp": 540, "whois": 43, "www": 80}
+UDP_PORT_NAMES = {
+    "biff": 512, "bootpc": 68, "bootps": 67, "discard": 9, "dnsix": 195, "domain": 53,
+    "echo": 7, "isakmp": 500, "mobile-ip": 434, "nameserver": 42, "netbios-dgm": 138,
+    "netbios-ns": 137, "netbios-ss": 139, "non500-isakmp": 4500, "ntp": 123,
+    "pim-auto-rp": 496, "rip": 520, "snmp": 161, "snmptrap": 162, "sunrpc": 111,
+    "syslog": 514, "tacacs": 49, "talk": 517, "tftp": 69, "time": 37, "who": 513,
+    "xdmcp": 177}
+_NAME_BY_PORT = {proto: {v: k for k, v in names.items()}
+                 for proto, names in (("tcp", TCP_PORT_NAMES), ("udp", UDP_PORT_NAMES))}
+
+
+def port_names(protocol: str) -> dict[str, int]:
+    """The names IOS takes for `protocol`'s ports (none for a protocol without ports)."""
+    return {"tcp": TCP_PORT_NAMES, "udp": UDP_PORT_NAMES}.get(protocol, {})
+
+
+def port_text(protocol: str, port: int) -> str:
+    """A port as IOS prints it: its name for the protocol, else the number."""
+    return _NAME_BY_PORT.get(protocol, {}).get(port, str(port))
+
 
 ENABLE_LEVEL = 15  # `enable secret` without `level N` guards level 15
 
@@ -128,8 +152,9 @@ class PortMatch(NamedTuple):
         return {"eq": port == self.port, "neq": port != self.port, "lt": port < self.port,
                 "gt": port > self.port}.get(self.op, False)
 
-    def __str__(self) -> str:
-        return f"{self.op} {PORT_BY_NUMBER.get(self.port, str(self.port))}"
+    def text(self, protocol: str) -> str:
+        """`eq tftp` for UDP 69, `eq 69` for TCP 69: names depend on the protocol."""
+        return f"{self.op} {port_text(protocol, self.port)}"
 
 
 def _address(net: IPv4Network | None, host_keyword: bool) -> str:
@@ -168,10 +193,10 @@ class ExtendedEntry(NamedTuple):
     def __str__(self) -> str:
         words = [str(self.action), self.protocol, _address(self.source, True)]
         if self.source_port is not None:
-            words.append(str(self.source_port))
+            words.append(self.source_port.text(self.protocol))
         words.append(_address(self.destination, True))
         if self.destination_port is not None:
-            words.append(str(self.destination_port))
+            words.append(self.destination_port.text(self.protocol))
         if self.established:
             words.append("established")
         if self.log:

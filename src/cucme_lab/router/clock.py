@@ -1,13 +1,16 @@
 """The router's clock: host time plus an offset, and whether it was ever set.
 
-IOS marks a time it does not trust with `*` (never set, no NTP) and one set by hand but not
-synchronised with `.`; certificates and phone validity checks all read this clock, so an unset or
-skewed clock has its real effects.
+The one place the time's marker comes from, for `show clock` and every log stamp alike. As
+Cisco's `show clock` reference gives it: `*` the time is not authoritative (never set, not
+synchronised), `.` authoritative but NTP is configured and not synchronised, nothing when
+authoritative (set by `clock set` with no NTP configured, or synchronised). Certificates and
+phone validity checks all read this clock, so an unset or skewed clock has its real effects.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -18,11 +21,14 @@ DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 @dataclass
 class Clock:
-    """Router time = host time + offset. `authoritative` turns on once `clock set` or NTP ran."""
+    """Router time = host time + offset. `authoritative` turns on once `clock set` or NTP ran;
+    `ntp_configured` is asked of the configuration (the router gives it: `ntp server`)."""
 
     offset: float = 0.0
     authoritative: bool = False
     synced: bool = False
+    ntp_configured: Callable[[], bool] = field(default=lambda: False, repr=False,
+                                               compare=False)
     tz_name: str = "UTC"
     tz_offset_minutes: int = 0
     # the stamp of the last log line up to its seconds: a fleet's registrations log many
@@ -52,9 +58,12 @@ class Clock:
 
     @property
     def marker(self) -> str:
+        """`*` not authoritative, `.` NTP configured and not synchronised, else nothing."""
         if self.synced:
             return ""
-        return "." if self.authoritative else "*"
+        if not self.authoritative:
+            return "*"
+        return "." if self.ntp_configured() else ""
 
     def show_clock(self) -> str:
         """`*10:15:02.123 UTC Mon Jun 3 2024`."""

@@ -40,13 +40,17 @@ from cucme_lab.router.telephony.registrations import PhoneRegistry
 IOS_VERSION_SHORT = "12.4"
 IOS_VERSION = "12.4(24)T8"
 IOS_IMAGE = "c2800nm-adventerprisek9-mz.124-24.T8.bin"
-CME_VERSION = "7.1"
 
 
 @dataclass
 class ChangeRecord:
     stamp: str
-    user: str
+    user: str  # "" or "console": no ` by ...` (a console change prints none, as on IOS)
+
+    def comment(self, what: str) -> str:
+        """`! Last configuration change at 13:21:33 UTC Tue Mar 18 2025 [by admin]`."""
+        by = f" by {self.user}" if self.user and self.user != "console" else ""
+        return f"! {what} at {self.stamp}{by}"
 
 
 @dataclass
@@ -64,6 +68,8 @@ class Router:
     nvram_updated: ChangeRecord | None = None
     unsaved_changes: bool = False
     reload_hooks: list[Callable[[], None]] = field(default_factory=list)
+    # `show version`'s `System returned to ROM by ...`: power-on until `reload` is typed
+    returned_to_rom: str = "power-on"
     sessions: list[Any] = field(default_factory=list)  # shell sessions on con/vty lines
     change_listeners: list[Callable[[], None]] = field(default_factory=list)
     keystore: KeyStore = field(default_factory=KeyStore)
@@ -78,6 +84,7 @@ class Router:
     acl_counters: AclCounters = field(init=False)  # access-list hits (`show access-lists`)
 
     def __post_init__(self) -> None:
+        self.clock.ntp_configured = lambda: bool(self.config.ntp_servers)
         self.log = EventLog(self.clock)
         self.debug = Debugging(self.log)
         self.phones.attach(self.log.log, self.debug)
@@ -179,20 +186,31 @@ class Router:
         yield "!"
         yield "end"
 
+    def config_comments(self) -> str:
+        """The comment block IOS puts before `version`, in running- and startup-config:
+
+            !
+            ! Last configuration change at 18:40:55 UTC Wed Apr 30 2025
+            ! NVRAM config last updated at 18:41:02 UTC Wed Apr 30 2025
+            !
+
+        (real captures: a console change names no user, a vty user's does: `by cisco`).
+        """
+        lines = ["!"]
+        if self.last_change:
+            lines.append(self.last_change.comment("Last configuration change"))
+        else:
+            lines.append("! No configuration change since last restart")
+        if self.nvram_updated:
+            lines.append(self.nvram_updated.comment("NVRAM config last updated"))
+        lines.append("!")
+        return "\n".join(lines) + "\n"
+
     def running_config(self, header: bool = True) -> str:
         body = "\n".join(self.running_config_lines()) + "\n"
         if not header:
             return body
-        lines = ["!"]
-        if self.last_change:
-            lines.append(f"! Last configuration change at {self.last_change.stamp} by "
-                         f"{self.last_change.user}")
-            if self.nvram_updated:
-                lines.append(f"! NVRAM config last updated at {self.nvram_updated.stamp} by "
-                             f"{self.nvram_updated.user}")
-        else:
-            lines.append("! No configuration change since last restart")
-        text = "\n".join(lines) + "\n" + body
+        text = self.config_comments() + body
         return f"Building configuration...\n\nCurrent configuration : {len(text)} bytes\n{text}"
 
     def startup_config_text(self) -> str:
@@ -200,9 +218,11 @@ class Router:
 
     # --- NVRAM -------------------------------------------------------------------------
     def write_memory(self, user: str = "console") -> None:
+        """Save: the configuration as IOS writes it, its comment block first."""
         self.storage.write_nvram("private-config", save_pem(self.keystore))
-        self.storage.write_nvram("startup-config", self.startup_config_text())
         self.nvram_updated = ChangeRecord(self.clock.config_stamp(), user)
+        self.storage.write_nvram("startup-config",
+                                 self.config_comments() + self.startup_config_text())
         self.unsaved_changes = False
 
     def startup_config(self) -> str | None:

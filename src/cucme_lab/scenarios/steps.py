@@ -19,6 +19,7 @@ from cucme_lab.scenarios import faults
 from cucme_lab.scenarios.scenario import HARDENING, Step, TextCheck
 from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.session import Session
+from cucme_lab.shell.terminal import script_answer, script_key
 
 POLL = 0.02
 EXCERPT_LINES = 12
@@ -74,19 +75,12 @@ class StepTerminal:
 
     async def readline(self, prompt: str, *, echo: bool = True) -> str | None:
         self.write(prompt)
-        if not self.lines:
-            return None
-        line = self.lines.pop(0).rstrip("\r\n")
-        self.write((line if echo else "") + "\n")
-        return line
+        line = self.lines.pop(0).rstrip("\r\n") if self.lines else None
+        return script_answer(self, line, echo)
 
     async def read_key(self, prompt: str) -> str | None:
         self.write(prompt)
-        if not self.lines:
-            return None
-        line = self.lines.pop(0)
-        self.write("\n")
-        return line[:1] if line else "\r"
+        return script_key(self, self.lines.pop(0) if self.lines else None)
 
     def output(self) -> str:
         return "".join(self.chunks)

@@ -6,17 +6,23 @@ saved configuration holds comes back exactly as it would on a real router, or fa
 
 from __future__ import annotations
 
-from cucme_lab.router.config.interfaces import interfaces
 from cucme_lab.router.router import Router
 from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.terminal import ScriptTerminal
 
 
-async def apply_config(router: Router, text: str, commands: CommandSet) -> str:
-    """Type `text` into global configuration mode of a silent session; return its output."""
+async def apply_config(router: Router, text: str, commands: CommandSet, *,
+                       booting: bool = False) -> str:
+    """Type `text` into global configuration mode of a silent session; return its output.
+
+    `booting`: the text is the startup-config read at power-on, which IOS reads as a saved
+    configuration (an interface it holds without `shutdown` is up; its addresses came from
+    NVRAM), where `copy ... running-config` merges lines into what runs.
+    """
     terminal = ScriptTerminal([])
-    session = Session(router, terminal, commands, user="startup", origin="startup", priv=15)
+    session = Session(router, terminal, commands, user="startup", origin="startup", priv=15,
+                      booting=booting)
     session.enter_config()
     try:
         for line in text.splitlines():
@@ -36,10 +42,7 @@ async def reload_router(router: Router, commands: CommandSet) -> str:
         hook()
     router.factory_reset()
     text = router.startup_config()
-    if text:  # a saved configuration says `shutdown` where an interface was down
-        for sec in interfaces(router.config):
-            sec.shutdown = False
-    out = await apply_config(router, text, commands) if text else ""
+    out = await apply_config(router, text, commands, booting=True) if text else ""
     router.last_change = None
     router.unsaved_changes = False
     router.notify()

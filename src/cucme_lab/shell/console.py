@@ -20,6 +20,8 @@ from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.keys import Keys
 from prompt_toolkit.layout.processors import PasswordProcessor
 
+from cucme_lab.shell.terminal import INTERRUPT
+
 if TYPE_CHECKING:
     from cucme_lab.shell.session import Session
 
@@ -60,6 +62,8 @@ class ConsoleTerminal:
         except EOFError:
             return None
         except KeyboardInterrupt:
+            if not self._at_command(prompt):
+                return INTERRUPT  # a dialogue's question: the command ends there
             return CTRL_Z if self._in_config() else ""
 
     def _read_key(self, prompt: str) -> str | None:
@@ -75,8 +79,14 @@ class ConsoleTerminal:
 
         try:
             return PromptSession(key_bindings=bindings).prompt(prompt)
-        except (EOFError, KeyboardInterrupt):
+        except EOFError:
             return None
+        except KeyboardInterrupt:
+            return INTERRUPT
+
+    def _at_command(self, prompt: str) -> bool:
+        """Is `prompt` the session's command prompt (not a dialogue's question)?"""
+        return self.session is not None and prompt.startswith(self.session.prompt())
 
     def _in_config(self) -> bool:
         return self.session is not None and self.session.mode != "exec"

@@ -16,12 +16,33 @@ from cucme_lab.shell.grammar import Command, CommandTree, Element, Handler
 from cucme_lab.shell.help_texts import HELP
 from cucme_lab.shell.modes import CONFIG_MODES, MODES
 
-# Short forms IOS resolves even though they prefix several keywords.
+# Short forms IOS resolves even though they prefix several keywords. EXEC: IOS's default
+# aliases as `show aliases` lists them on a real router (Cisco's EEM guide capture: h help,
+# lo logout, p ping, r resume, s show, u undebug, un undebug, w where); `?` shows them as
+# `*s=show`. An alias whose command the lab lacks (help, ping) resolves to a word IOS has and
+# the lab does not: the unknown-word path. Configuration mode: [M], no capture found.
 ALIASES: dict[str, dict[str, str]] = {
-    "exec": {"s": "show", "sh": "show", "conf": "configure", "en": "enable", "wr": "write",
-             "c": "configure", "t": "terminal", "e": "enable", "d": "disable"},
+    "exec": {"h": "help", "lo": "logout", "p": "ping", "r": "resume", "s": "show",
+             "u": "undebug", "un": "undebug", "w": "where"},
     "config": {"int": "interface", "i": "interface", "e": "end", "ex": "exit", "ho": "hostname",
                "tel": "telephony-service", "do": "do"},
+}
+
+# The first words of IOS's EXEC mode, from a real `?` listing (IOS 12.4 with voice, 7206VXR).
+# A prefix is ambiguous or unique among these, not among the lab's fewer commands: `l` is
+# ambiguous (lat, lock, login, logout) and `r` is not `reload`. A word the lab does not
+# implement is an unknown word, as before.
+IOS_WORDS: dict[str, frozenset[str]] = {
+    "exec": frozenset("""
+        access-enable access-profile access-template alps archive audio-prompt auto beep bfe
+        calendar call call-home cd clear clock cns configure connect copy crypto debug delete
+        dir disable disconnect emm enable eou ephone-hunt erase ethernet event exit file-acct
+        flush format fsck help hw-module if-mgr isdn lat lock login logout microcode mkdir
+        monitor more mpls mrinfo mrm mstat mtrace name-connection ncia no pad partition ping
+        ppp pwd redundancy release reload rename renew restart resume rlogin rmdir rsh sdlc
+        send set setup show slip spec-file squeeze ssh start-chat systat tarp tclquit tclsafe
+        tclsh tdm telnet terminal test tn3270 traceroute tunnel udptn undebug undelete upgrade
+        verify voice webvpn where which-route write x28 x3 xconnect""".split()),
 }
 
 
@@ -110,6 +131,11 @@ class CommandSet:
 
     def aliases(self, mode: str) -> dict[str, str]:
         return ALIASES.get(mode, {})
+
+    def ios_words(self, mode: str) -> frozenset[str]:
+        """IOS's first words in `mode`, those the lab lacks included: what a prefix is
+        judged against."""
+        return IOS_WORDS.get(mode, frozenset())
 
     def commands(self, mode: str) -> list[Command]:
         return list(self._commands.get(mode, []))

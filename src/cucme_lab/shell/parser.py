@@ -99,11 +99,12 @@ class Frontier:
     """The set of positions reachable after a prefix of the tokens, per token index."""
 
     def __init__(self, root: Node, tokens: list[Token], line: str, priv: int,
-                 aliases: dict[str, str]) -> None:
+                 aliases: dict[str, str], first_words: frozenset[str] = frozenset()) -> None:
         self.tokens = tokens
         self.line = line
         self.priv = priv
         self.aliases = aliases
+        self.first_words = first_words  # the mode's IOS words, for the first token's prefix
         self.at: dict[int, list[_State]] = {0: [_State(root)]}
         self.ambiguous_at: int | None = None
         self.furthest = 0
@@ -133,7 +134,8 @@ class Frontier:
         low = ascii_lower(tok.text)
         pairs = list(self._children(states))
         keywords = {c.element.keyword for _, c in pairs if c.element.keyword is not None}
-        chosen = _resolve_keyword(low, keywords, self.aliases)
+        chosen = _resolve_keyword(low, keywords | self.first_words if i == 0 else keywords,
+                                  self.aliases)
         if chosen is False:
             self.ambiguous_at = i
         if isinstance(chosen, str):
@@ -165,12 +167,16 @@ class Frontier:
 
 
 def match_line(root: Node, line: str, priv: int, aliases: dict[str, str],
-               skip: int = 0) -> Match | ParseError:
-    """Parse a whole line (from token `skip` on) to the command it names, or the IOS error."""
+               skip: int = 0, first_words: frozenset[str] = frozenset()) -> Match | ParseError:
+    """Parse a whole line (from token `skip` on) to the command it names, or the IOS error.
+
+    `first_words`: every first word IOS has in the mode, the lab's or not, so that a prefix is
+    ambiguous where IOS finds it ambiguous.
+    """
     tokens = tokenize(line)[skip:]
     if not tokens:
         return ParseError("incomplete", len(line))
-    frontier = Frontier(root, tokens, line, priv, aliases)
+    frontier = Frontier(root, tokens, line, priv, aliases, first_words)
     final = frontier.run(len(tokens))
     complete = [(c, st) for st in final for c in st.node.commands if c.priv <= priv]
     if complete:

@@ -20,7 +20,8 @@ def adjust(session: Any, root: Any, line: str, aliases: dict[str, str],
     config = session.router.config
     if session.priv >= 15 or not ra.has_privilege_overrides(config):
         return result
-    full = match_line(root, line, 15, aliases)
+    full = match_line(root, line, 15, aliases,
+                      first_words=session.commands.ios_words("exec"))
     if isinstance(full, ParseError):
         return result
     path = full.args.get("_path", [])

@@ -27,11 +27,14 @@ from cucme_lab.shell.parser import (
     tokenize,
     words_at,
 )
-from cucme_lab.shell.terminal import Terminal
+from cucme_lab.shell.terminal import INTERRUPT, Terminal
 
 INVALID = "% Invalid input detected at '^' marker."
 UNDECODABLE = "\ufffd"  # what the vty and script readers make of bytes that are not UTF-8
 INCOMPLETE = "% Incomplete command."
+# What IOS prints for a bare `show` (`s`, `sh`) instead of INCOMPLETE, with no blank line after
+# (real captures: `R3#sh`, `P-RR#sh`).
+SHOW_HINT = '% Type "show ?" for a list of subcommands'
 PIPEABLE = ("show", "more", "dir")
 
 
@@ -43,6 +46,10 @@ class Frame:
 
 class SessionClosed(Exception):
     """Raised inside a handler to end the session (`exit` in EXEC, `logout`)."""
+
+
+class DialogueAborted(Exception):
+    """Ctrl-C at a dialogue's question: the command ends there, nothing after it runs."""
 
 
 class UndeclaredArgument(KeyError):
@@ -104,9 +111,12 @@ class Ctx:
         return await self.session.ask(prompt, echo=echo)
 
     async def confirm(self, prompt: str) -> bool:
-        """`[confirm]` questions: Enter or `y` accepts, anything else declines."""
+        """`[confirm]` questions: Enter or `y` accepts, anything else declines; Ctrl-C ends
+        the command (DialogueAborted)."""
         self.session.flush()
         key = await self.session.terminal.read_key(prompt)
+        if key == INTERRUPT:
+            raise DialogueAborted
         return key is not None and key in ("\r", "\n", "y", "Y")
 
 
@@ -136,6 +146,7 @@ class Session:
     controls: Callable[[str], Awaitable[str]] | None = None  # the lab's `:` lines, if any
     remote_address: str | None = None
     last_input: float = field(default_factory=time.time)
+    booting: bool = False  # typing the startup-config at power-on (`shell.boot`)
 
     def __post_init__(self) -> None:
         self.router.log.subscribe(self._on_log)
@@ -178,6 +189,7 @@ class Session:
         del self.stack[1:]
         if in_config:  # IOS logs leaving configuration mode, changed or not
             self.config_changed = False
+            # [C] spec 2.5
             self.router.log.log(f"%SYS-5-CONFIG_I: Configured from {self.config_origin()}")
 
     def config_origin(self) -> str:
@@ -212,8 +224,13 @@ class Session:
         self.terminal.write(line + "\n")
 
     async def ask(self, prompt: str, *, echo: bool = True) -> str | None:
+        """A dialogue's question: the answer, None at end of input; Ctrl-C ends the command
+        (DialogueAborted), whatever the dialogue would have made of an answer."""
         self.flush()
-        return await self.terminal.readline(prompt, echo=echo)
+        answer = await self.terminal.readline(prompt, echo=echo)
+        if answer == INTERRUPT:
+            raise DialogueAborted
+        return answer
 
     # --- the read-eval loop ------------------------------------------------------------
     async def run(self) -> None:
@@ -281,7 +298,13 @@ class Session:
         await self.run_command(match, negated, defaulted, line, pipe)
 
     def resolve(self, line: str) -> tuple[int, Match, bool, bool] | ParseError:
-        """Find the command in this mode or, failing that, in the modes above it."""
+        """Find the command in this mode or, failing that, in the modes above it.
+
+        IOS resolves a line in the current mode first: an abbreviation that fits there (`exi`
+        in a trustpoint) is that mode's command, never an upper mode's. Only a first word typed
+        in full in an upper mode wins over a prefix here: `ephone 2` typed in an ephone is the
+        global `ephone`, not the sub-mode's `ephone-template`.
+        """
         best: ParseError | None = None
         abbreviated: tuple[int, Match, bool, bool] | None = None
         for depth in range(len(self.stack) - 1, -1, -1):
@@ -290,9 +313,10 @@ class Session:
                 break
             result = self._match_in(mode, line)
             if not isinstance(result, ParseError):
-                # `ephone 2` typed in an ephone is the global `ephone`, not an abbreviation of
-                # the sub-mode's `ephone-template`: a word typed in full wins over a prefix.
-                if abbreviated is None and depth > 1 and not _first_word_exact(result[0], line):
+                exact = _first_word_exact(result[0], line)
+                if abbreviated is not None and not exact:
+                    return abbreviated
+                if abbreviated is None and depth > 1 and not exact:
                     abbreviated = (depth, *result)
                     continue
                 return (depth, *result)
@@ -323,7 +347,8 @@ class Session:
                 return ParseError("incomplete", len(line))
             return result if isinstance(result, ParseError) else (
                 result, negation == "no", negation == "default")
-        result = match_line(t.positive.root, line, priv, al)
+        result = match_line(t.positive.root, line, priv, al,
+                            first_words=self.commands.ios_words(mode))
         if mode == "exec":  # `privilege exec level N COMMAND`
             from cucme_lab.shell.privilege import adjust
 
@@ -347,14 +372,17 @@ class Session:
                   self.stack[-1].target, line)
         is_config = match.command.mode in CONFIG_MODES
         self._held_logs = [] if pipe else None
+        aborted = False
         try:
             result = match.command.handler(ctx)
             if inspect.isawaitable(result):
                 await result
+        except DialogueAborted:
+            aborted = True
         finally:
             held, self._held_logs = self._held_logs, None
-        if is_config and match.command.handler.__name__ not in ("do_exec", "exit_mode",
-                                                                "end_mode"):
+        if is_config and not aborted and match.command.handler.__name__ not in (
+                "do_exec", "exit_mode", "end_mode"):
             self.config_changed = True
             self.router.mark_changed(self.user)
         text = "".join(self._buf)
@@ -408,9 +436,12 @@ class Session:
     def print_error(self, line: str, error: ParseError, exec_rules: bool = True) -> None:
         prompt_len = len(self.prompt())
         if error.kind == "ambiguous":
-            self.emit(f'% Ambiguous command:  "{line.strip()}"\n')
+            self.emit(f'% Ambiguous command:  "{line.strip()}"\n')  # [C] spec 2.1
             return
         if error.kind == "incomplete":
+            if self._bare_show(line):
+                self.emit(SHOW_HINT + "\n")
+                return
             self.emit(INCOMPLETE + "\n\n")
             return
         tokens = tokenize(line)
@@ -420,6 +451,19 @@ class Session:
                 return
             error = ParseError("invalid", tokens[1].start, 1)
         self.emit(" " * (prompt_len + error.position) + "^\n" + INVALID + "\n\n")
+
+    def _bare_show(self, line: str) -> bool:
+        """Is `line` (or the EXEC line after `do`) `show` alone, abbreviated or not?"""
+        tokens = [ascii_lower(t.text) for t in tokenize(line)]
+        if self.mode != "exec":
+            if len(tokens) != 2 or \
+                    _resolve_keyword(tokens[0], {"do", "default"}, {}) != "do":
+                return False
+            tokens = tokens[1:]
+        if len(tokens) != 1:
+            return False
+        words = self.commands.ios_words("exec")
+        return _resolve_keyword(tokens[0], set(words), self.commands.aliases("exec")) == "show"
 
     def translating(self, word: str) -> str:
         if self.router.config.value("ip domain lookup", "enabled", True):
@@ -432,8 +476,13 @@ class Session:
     # --- `?` and Tab -------------------------------------------------------------------
     def _help_tree(self, line: str) -> tuple[Any, int, str]:
         mode = self.mode
-        negation = self._negation(mode, line) if tokenize(line) and (
-            line.endswith(" ") or len(tokenize(line)) > 1) else None
+        tokens = tokenize(line)
+        past_first = bool(tokens) and (line.endswith(" ") or len(tokens) > 1)
+        if past_first and mode in CONFIG_MODES and _resolve_keyword(
+                ascii_lower(tokens[0].text), {"do", "default"}, {}) == "do":
+            # `do ?`, `do sh?`: IOS helps with the EXEC command after `do` ([M])
+            return self.commands.trees("exec").positive.root, 1, "exec"
+        negation = self._negation(mode, line) if past_first else None
         t = self.commands.trees(mode)
         if negation:
             return t.negative.root, 1, mode
@@ -461,8 +510,11 @@ class Session:
         if isinstance(words, ParseError):
             self._help_error(before, words, prompt_len)
         elif not words:
-            self.emit("% Unrecognized command\n")
+            self.emit("% Unrecognized command\n")  # [M] spec 2.2
         else:
+            target = al.get(ascii_lower(partial)) if len(tokens) == skip + 1 else None
+            if target in words:  # IOS lists a default alias first: `*s=show  send  set ...`
+                words = [f"*{ascii_lower(partial)}={target}", *words]
             self.emit("  ".join(words) + "  \n\n")
         return before
 
@@ -476,7 +528,7 @@ class Session:
 
     def _help_error(self, before: str, error: ParseError, prompt_len: int) -> None:
         if error.kind == "ambiguous":
-            self.emit(f'% Ambiguous command:  "{before.strip()}"\n')
+            self.emit(f'% Ambiguous command:  "{before.strip()}"\n')  # [C] spec 2.1
         else:
             self.emit(" " * (prompt_len + error.position) + "^\n" + INVALID + "\n\n")
 
@@ -492,6 +544,10 @@ class Session:
         words = words_at(root, text[: tokens[-1].start], partial, priv, al, skip)
         if isinstance(words, ParseError) or not words:
             return text
+        if len(tokens) == skip + 1:  # a first word: unique among IOS's words, not only ours
+            low = ascii_lower(partial)
+            words = sorted({*words, *(w for w in self.commands.ios_words(mode)
+                                      if w.startswith(low))})
         if len(words) != 1:
             return text
         return text[: tokens[-1].start] + words[0] + " "

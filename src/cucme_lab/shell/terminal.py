@@ -9,6 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
+# What `readline` and `read_key` return when Ctrl-C is pressed at a dialogue's question (a
+# passphrase, `[yes/no]`, `[confirm]`): the session ends the dialogue there, as IOS does. At the
+# command prompt Ctrl-C keeps its own meaning (in configuration mode, like Ctrl-Z). A script
+# (a pasted configuration, a test, a scenario step) presses it with a line holding only `\x03`.
+INTERRUPT = "\x03"
+
 
 class Terminal(Protocol):
     interactive: bool
@@ -49,19 +55,31 @@ class ScriptTerminal:
 
     async def readline(self, prompt: str, *, echo: bool = True) -> str | None:
         self.write(prompt)
-        line = self._next()
-        if line is None:
-            return None
-        self.write((line if echo else "") + "\n")
-        return line
+        return script_answer(self, self._next(), echo)
 
     async def read_key(self, prompt: str) -> str | None:
         self.write(prompt)
-        line = self._next()
-        if line is None:
-            return None
-        self.write("\n")
-        return line[:1] if line else "\r"
+        return script_key(self, self._next())
 
     def output(self) -> str:
         return "".join(self.chunks)
+
+
+def script_answer(terminal: Terminal, line: str | None, echo: bool) -> str | None:
+    """A script's next line as the answer to a prompt, echoed as the console shows it; a line
+    holding only Ctrl-C is the key, echoed `^C`."""
+    if line is None:
+        return None
+    if line == INTERRUPT:
+        terminal.write("^C\n")
+        return INTERRUPT
+    terminal.write((line if echo else "") + "\n")
+    return line
+
+
+def script_key(terminal: Terminal, line: str | None) -> str | None:
+    """A script's next line as one key press: its first character, Enter for an empty line."""
+    if line is None:
+        return None
+    terminal.write("^C\n" if line == INTERRUPT else "\n")
+    return line[:1] if line else "\r"

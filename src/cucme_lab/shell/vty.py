@@ -27,6 +27,7 @@ from cucme_lab.router import access as ra
 from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.modes import MODES
 from cucme_lab.shell.session import Ctx, Session
+from cucme_lab.shell.terminal import INTERRUPT
 
 CTRL_Z = "\x1a"
 MAX_LINE = 4096  # longer input lines are cut, never allowed to grow without bound
@@ -166,9 +167,9 @@ class VtyTerminal:
                 if session is not None and session.mode != "exec" and at_command:
                     self.write("^C\n")
                     return CTRL_Z
-                if not at_command:
-                    self.write("\n")
-                    return ""
+                if not at_command:  # a dialogue's question: the command ends there
+                    self.write("^C\n")
+                    return INTERRUPT
             elif ch == "\t":
                 if at_command and session is not None:
                     done = session.complete(buf)
@@ -319,14 +320,14 @@ def login_failed(router: Any, conn: ra.VtyConnection, user: str) -> None:
     stamp = router.clock.config_stamp()
     ra.record_failure(router, user, conn.peer, conn.local_port, stamp)
     if router.config.login_on_failure is not None:
-        router.log.log(f"%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: {user}] [Source: "
+        router.log.log(f"%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: {user}] [Source: "  # [C]
                        f"{conn.peer}] [localport: {conn.local_port}] [Reason: Login "
                        f"Authentication Failed] at {stamp}")
 
 
 def login_succeeded(router: Any, conn: ra.VtyConnection, user: str) -> None:
     if router.config.login_on_success is not None:
-        router.log.log(f"%SEC_LOGIN-5-LOGIN_SUCCESS: Login Success [user: {user}] [Source: "
+        router.log.log(f"%SEC_LOGIN-5-LOGIN_SUCCESS: Login Success [user: {user}] [Source: "  # [C]
                        f"{conn.peer}] [localport: {conn.local_port}] at "
                        f"{router.clock.config_stamp()}")
 
@@ -373,11 +374,11 @@ async def telnet_login(router: Any, conn: ra.VtyConnection, terminal: VtyTermina
             return True
         login_failed(router, conn, user)
         if aaa:
-            terminal.write("% Authentication failed\n\n")
+            terminal.write("% Authentication failed\n\n")  # [M]
         elif ask_user:
-            terminal.write("% Login invalid\n\n")
+            terminal.write("% Login invalid\n\n")  # [C] spec 3.2
     if not ask_user:
-        terminal.write("% Bad passwords\n\n")
+        terminal.write("% Bad passwords\n\n")  # [C] spec 3.2
     return False
 
 
@@ -385,7 +386,8 @@ async def _answer(terminal: VtyTerminal, prompt: str, timeout: float | None, *,
                   echo: bool = True) -> str | None:
     """The answer to a login prompt, or None when the line hung up or `timeout` passed."""
     with trio.move_on_after(timeout if timeout is not None else math.inf):
-        return await terminal.readline(prompt, echo=echo)
+        answer = await terminal.readline(prompt, echo=echo)
+        return "" if answer == INTERRUPT else answer  # Ctrl-C: an empty answer, as before
     terminal.write(f"\n% {prompt.strip()}  timeout expired!\n")  # [M] IOS's text
     return None
 
@@ -419,8 +421,8 @@ async def aaa_enable(c: Ctx, level: int) -> bool:
         if verdict.ok:
             session.priv = level
             return True
-        c.out("% Access denied")
+        c.out("% Access denied")  # [C] spec 3.1
         if attempt == 2:
-            c.out("% Bad secrets\n")
+            c.out("% Bad secrets\n")  # [C] spec 3.1
     return True
 

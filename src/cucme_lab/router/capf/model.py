@@ -117,7 +117,7 @@ def complete_operation(router: Router, name: str, operation: Operation) -> None:
     eph = ephone_section(router, name)
     if eph is not None and eph.cert_oper is not None:
         eph.cert_oper = None
-        router.mark_changed("CAPF")
+        router.mark_changed("")  # made by the router itself: no `by <user>` in the header
         return
     if cfg is not None and cfg.cert_oper:
         router.capf.done[name] = cfg.cert_oper

@@ -25,6 +25,12 @@ class Duplex(StrEnum):
     HALF = "half"
 
 
+class IpMethod(StrEnum):
+    UNSET = "unset"
+    NVRAM = "NVRAM"
+    MANUAL = "manual"
+
+
 class Speed(StrEnum):
     TEN = "10"
     HUNDRED = "100"
@@ -62,6 +68,11 @@ class Interface(ConfigBlock):
     shutdown: bool = line("shutdown", lambda down: "shutdown" if down else None, default=False)
     duplex: Duplex | None = line("duplex")
     speed: Speed | None = line("speed")
+    # Not a line: how the address came, the Method column of `show ip interface brief`.
+    # `unset` until configured, `NVRAM` once read from startup-config at boot, `manual` once
+    # typed (a real `show ip interface brief` after a boot shows NVRAM for every interface the
+    # startup-config holds, addressed or not, and unset for the others).
+    ip_method: IpMethod = IpMethod.UNSET
 
     @property
     def name(self) -> str:

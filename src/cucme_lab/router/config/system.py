@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from ipaddress import IPv4Address
 from typing import NamedTuple
 
 from cucme_lab.router.config.model import ConfigBlock, line
@@ -61,6 +62,18 @@ class Timezone(NamedTuple):
         return self.hours * 60 + (self.minutes if self.hours >= 0 else -self.minutes)
 
 
+class NtpServer(NamedTuple):
+    """`ntp server A.B.C.D [prefer]`: configured NTP makes the clock's `.` marker (see
+    `router/clock.py`) until it is synchronised."""
+
+    address: IPv4Address
+    prefer: bool = False
+
+
+def _ntp_lines(servers: tuple[NtpServer, ...]) -> list[str]:
+    return [f"ntp server {s.address}" + (" prefer" if s.prefer else "") for s in servers]
+
+
 def _switch(on_line: str, off_line: str | None = None) -> Callable[[bool], str | None]:
     """A line IOS prints as `X` when on and `no X` (or nothing) when off."""
     return lambda on: on_line if on else off_line
@@ -93,6 +106,7 @@ class SystemSettings(ConfigBlock):
         _switch("service password-encryption", "no service password-encryption"),
         default=False)
     clock_timezone: Timezone | None = line("clock timezone", _timezone_line)
+    ntp_servers: tuple[NtpServer, ...] = line("ntp server", _ntp_lines, default=())
     # The RSA key SSH and `crypto key generate rsa` name after `hostname.domain`.
     domain_name: str | None = line("ip domain name")
     ssh_version: int | None = line("ip ssh version")  # None: 1.99, both versions

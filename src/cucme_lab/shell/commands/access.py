@@ -11,13 +11,13 @@ from __future__ import annotations
 import ipaddress
 
 from cucme_lab.router.access_config import (
-    PORT_NAMES,
     AclAction,
     AclLine,
     ExtendedEntry,
     PortMatch,
     Remark,
     StandardEntry,
+    port_names,
 )
 from cucme_lab.shell.argtypes import ascii_number
 from cucme_lab.shell.commands.common import CommandDeclarations
@@ -90,7 +90,7 @@ def acl_extended(c: Ctx) -> None:
         if f"{side}port" in c.args:
             if proto not in ("tcp", "udp"):
                 return _caret_at_word(c, c.args[f"{side}op"])
-            port = _port(c.args[f"{side}port"])
+            port = _port(c.args[f"{side}port"], proto)
             if port is None:
                 return _caret_at_word(c, c.args[f"{side}port"])
             ports[side] = PortMatch(c.args[f"{side}op"], port)
@@ -117,13 +117,16 @@ def _network(c: Ctx, side: str) -> ipaddress.IPv4Network | None:
     return None
 
 
-def _port(word: str) -> int | None:
+def _port(word: str, protocol: str) -> int | None:
+    """A port typed as a number or as IOS's name for it in `protocol` (a unique prefix too)."""
     if word[:1].isdigit():  # a number (ASCII digits only, bounded before conversion) or nothing
         return ascii_number(word, 0, 65535)
-    hits = [name for name in PORT_NAMES if name.startswith(word.lower())]
-    if word.lower() in PORT_NAMES:
-        return PORT_NAMES[word.lower()]
-    return PORT_NAMES[hits[0]] if len(hits) == 1 else None
+    names = port_names(protocol)
+    low = word.lower()
+    if low in names:
+        return names[low]
+    hits = [name for name in names if name.startswith(low)]
+    return names[hits[0]] if len(hits) == 1 else None
 
 
 def _caret_at_word(c: Ctx, word: str) -> None:

@@ -60,7 +60,7 @@ def stored_password(c: Ctx, ptype: str, text: str) -> tuple[str, str] | None:
     if ptype == "0":
         return type7_encode(text), text
     if not is_valid_encrypted(7, text):
-        c.out("% Invalid encrypted password")
+        c.out("% Invalid encrypted password")  # [U]
         return None
     return text.upper(), type7_decode(text)
 
@@ -200,6 +200,7 @@ def show_ctl_client_lines(router: Router) -> list[str]:
     return lines
 
 
+# [D] specs/ios-cli.md 6.1 (Cisco's CME guide)
 @command("exec", "show ctl-client", help={"ctl-client": "Show CTL Client information"})
 def show_ctl_client(c: Ctx) -> None:
     for line in show_ctl_client_lines(c.router):
@@ -312,6 +313,7 @@ def show_capf_summary_lines(router: Router) -> list[str]:
     ]
 
 
+# [D] specs/ios-cli.md 6.3 (Cisco's CME guide and command reference)
 @command("exec", "show capf-server summary",
          help={"capf-server": "Show CAPF server information",
                "summary": "CAPF server configuration summary"})
@@ -367,6 +369,7 @@ def show_credentials_lines(router: Router) -> list[str]:
     ]
 
 
+# [D] specs/ios-cli.md 6.8
 @command("exec", "show credentials", help={"credentials": "Show credentials information"})
 def show_credentials(c: Ctx) -> None:
     for line in show_credentials_lines(c.router):
@@ -381,6 +384,7 @@ DEBUG_CAPF_HELP = {"debug": "Debugging functions (see also 'undebug')",
                    "messages": "CAPF messages", "events": "CAPF events", "error": "CAPF errors"}
 
 
+# [U] the on/off lines (specs/ios-cli.md 6.5: "or similar")
 @command("exec", "debug capf-server {all|messages|events|error}:what", help=DEBUG_CAPF_HELP)
 def debug_capf(c: Ctx) -> None:
     what = c.args["what"]
@@ -397,6 +401,7 @@ def no_debug_capf(c: Ctx) -> None:
     c.out("CAPF server debugging is off")
 
 
+# [D] specs/ios-cli.md 6.4; the `auth-strings` spelling is accepted [U]
 @command("exec", "show capf-server {auth-string|auth-strings}:which",
          help={"auth-string": "Authentication strings for configured ephones",
                "auth-strings": "Authentication strings for configured ephones"})
@@ -410,6 +415,7 @@ def show_capf_auth_strings(c: Ctx) -> None:
             c.out(f"{mac.replace('.', ''):<16}{digits}")
 
 
+# [D] specs/ios-cli.md 6.4
 @command("exec", "show capf-server sessions",
          help={"sessions": "Active CAPF sessions"})
 def show_capf_sessions(c: Ctx) -> None:

@@ -30,7 +30,7 @@ async def enable(c: Ctx) -> None:
     check = ra.enable_checker(c.router.config, level)
     if check is None:
         if session.origin != "console":
-            c.out("% No password set")
+            c.out("% No password set")  # [C] spec 3.1
             return
         session.priv = level
         return
@@ -41,7 +41,7 @@ async def enable(c: Ctx) -> None:
         if check(answer):
             session.priv = level
             return
-    c.out("% Bad secrets\n")
+    c.out("% Bad secrets\n")  # [C] spec 3.1
 
 
 @command("exec", "disable [<0-15>:level]", priv=0)
@@ -57,6 +57,19 @@ def exit_exec(c: Ctx) -> None:
 @command("exec", "logout", priv=0)
 def logout(c: Ctx) -> None:
     exec_exit(c)
+
+
+# A console or vty line of the lab opens no outgoing connections, so there is none to list or
+# resume. `where` prints what IOS prints with none open (a real `show sessions` capture; IOS's
+# `where` is the same list); `resume` (and its default alias `r`) IOS's own text for none.
+@command("exec", "where", priv=0, help={"where": "List active connections"})
+def where(c: Ctx) -> None:
+    c.out("% No connections open")  # [C] a real `show sessions` capture
+
+
+@command("exec", "resume", priv=0, help={"resume": "Resume an active network connection"})
+def resume(c: Ctx) -> None:
+    c.out("% No open connections")  # [M] IOS's resume text
 
 
 @command("exec", "configure [terminal]", help={"terminal": "Configure from the terminal"})
@@ -103,6 +116,7 @@ def _save(c: Ctx) -> None:
     c.out("[OK]")
 
 
+# [C] specs/ios-cli.md 3.3: `Building configuration...` then `[OK]`
 @command("exec", "write [memory]", help={"memory": "Write to NV memory"})
 def write_memory(c: Ctx) -> None:
     _save(c)
@@ -125,6 +139,7 @@ async def erase(c: Ctx) -> None:
     await erase_nvram(c)
 
 
+# [C] specs/ios-cli.md 3.3: the question, `[OK]`, `Erase of nvram: complete`, NV_BLOCK_INIT
 async def erase_nvram(c: Ctx) -> None:
     ok = await c.confirm("Erasing the nvram filesystem will remove all configuration files! "
                          "Continue? [confirm]")
@@ -134,7 +149,7 @@ async def erase_nvram(c: Ctx) -> None:
     c.router.nvram_updated = None
     c.out("[OK]")
     c.out("Erase of nvram: complete")
-    c.log("%SYS-7-NV_BLOCK_INIT: Initialized the geometry of nvram")
+    c.log("%SYS-7-NV_BLOCK_INIT: Initialized the geometry of nvram")  # [C] spec 3.3
 
 
 @command("exec", "copy running-config startup-config",
@@ -163,11 +178,11 @@ async def copy_start_run(c: Ctx) -> None:
     from cucme_lab.shell.boot import apply_config
 
     text = c.router.startup_config()
-    if text is None:
-        c.out("%% Warning: Startup config is empty")
+    if text is None:  # [M] as IOS's `copy startup-config URL` says it (provisioning.py)
+        c.out("%Error opening nvram:startup-config (No such file or directory)")
         return
     await apply_config(c.router, text, c.session.commands)
-    c.out(f"{len(text)} bytes copied in 0.100 secs")
+    c.out(f"{len(text)} bytes copied in 0.100 secs")  # [M] the copy line; the time is the lab's
 
 
 @command("exec", "reload", help={"reload": "Halt and perform a cold restart"})
@@ -183,10 +198,14 @@ async def reload(c: Ctx) -> None:
                 break
             if word and "no".startswith(word):
                 break
-            c.out("% Please answer 'yes' or 'no'.")
+            c.out("% Please answer 'yes' or 'no'.")  # [M]
     if not await c.confirm("Proceed with reload? [confirm]"):
         return
+    # [M]
     c.log(f"%SYS-5-RELOAD: Reload requested by {c.session.user}. Reload Reason: Reload Command.")
+    # `show version` after it (a real 12.4(24)T capture): `System returned to ROM by reload at
+    # 13:34:26 UTC Thu Oct 22 2009`
+    c.router.returned_to_rom = f"reload at {c.router.clock.config_stamp()}"
     await reload_router(c.router, c.session.commands)
     c.session.stack[1:] = []
     c.session.priv = 1
@@ -214,12 +233,12 @@ def _clock_set(c: Ctx) -> None:
     try:
         when = datetime(c.args["year"], c.args["month"], c.args["day"], hh, mm, ss)
     except ValueError:
-        c.out("% Invalid date")
+        c.out("% Invalid date")  # [U] no capture of IOS's text for an impossible date
         return
     clock = c.router.clock
     old = clock.config_stamp()
     clock.set_local(when)
-    c.log(f"%SYS-6-CLOCKUPDATE: System clock has been updated from {old} to "
+    c.log(f"%SYS-6-CLOCKUPDATE: System clock has been updated from {old} to "  # [M] spec 3.6
           f"{clock.config_stamp()}, configured from {c.session.config_origin()}.")
 
 
@@ -239,6 +258,7 @@ def no_debug_all(c: Ctx) -> None:
     undebug_all(c)
 
 
+# [U] the layout (an area's name, then its flags' lines); no capture was found
 @command("exec", "show debugging", priv=USER,
          help={"debugging": "State of each debugging option"})
 def show_debugging(c: Ctx) -> None:

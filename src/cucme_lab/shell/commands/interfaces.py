@@ -10,7 +10,7 @@ from __future__ import annotations
 from ipaddress import IPv4Address, IPv4Interface
 
 from cucme_lab.router.chassis import split_interface
-from cucme_lab.router.config.interfaces import Duplex, Interface, IpAddressing, Speed
+from cucme_lab.router.config.interfaces import Duplex, Interface, IpAddressing, IpMethod, Speed
 from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
 
@@ -37,13 +37,18 @@ def interface(c: Ctx) -> None:
         return
     if c.no:
         if not virtual:
-            c.out("% Removal of physical interfaces is not permitted")
+            c.out("% Removal of physical interfaces is not permitted")  # [M]
             return
         c.router.config.remove("interface", (name,))
         return
     sec = c.router.interface(name, create=True)
     if kind == "Loopback" and sec.ip is None:
         sec.ip = IpAddressing()  # a new loopback shows `no ip address`
+    if c.session.booting and sec.ip_method is not IpMethod.NVRAM:
+        # A saved configuration says `shutdown` where an interface was down: one it holds
+        # without that line is up, whatever the chassis's default for an unconfigured one.
+        sec.shutdown = False
+        sec.ip_method = IpMethod.NVRAM
     c.enter(SUBIF if "." in number else IF, sec)
 
 
@@ -66,6 +71,8 @@ def ip_address(c: Ctx) -> None:
     sec: Interface = c.target
     current = sec.ip or IpAddressing()
     given = _given_address(c)
+    if not c.session.booting:
+        sec.ip_method = IpMethod.MANUAL
     secondary = "secondary" in c.args
     if c.no or c.default:
         if given is None:
@@ -74,7 +81,7 @@ def ip_address(c: Ctx) -> None:
             sec.ip = IpAddressing(current.primary,
                                   tuple(a for a in current.secondaries if a != given))
         elif current.secondaries:
-            c.out("% Must delete secondary before deleting primary")
+            c.out("% Must delete secondary before deleting primary")  # [M]
         elif current.primary == given:
             sec.ip = IpAddressing()
         return

@@ -52,7 +52,7 @@ def line_vty(c: Ctx) -> None:
     first = c.args["first"]
     last = c.arg("last", first)
     if last < first:
-        c.out("%Invalid line range")
+        c.out("%Invalid line range")  # [M]
         return
     if c.no:
         for sec in vty_blocks(config):

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from cucme_lab.router import access as ra
 from cucme_lab.router.pki import ca as ca_core
 from cucme_lab.router.pki import config as pki_config
 from cucme_lab.router.pki import credentials
@@ -120,7 +121,7 @@ async def ask_yes_no(c: Ctx, prompt: str) -> bool:
             return True
         if word and "no".startswith(word):
             return False
-        c.out("% Please answer 'yes' or 'no'.")
+        c.out("% Please answer 'yes' or 'no'.")  # [M]
     return False
 
 
@@ -150,11 +151,16 @@ def key_generation_lines(bits: int, exportable: bool, elapsed: float) -> list[st
 
 def generate_key(c: Ctx, store: KeyStore, label: str, bits: int, usage: str,
                  exportable: bool) -> None:
-    """Make one key pair and print IOS's progress lines for it."""
+    """Make one key pair and print IOS's progress lines for it; the first key pair SSH can use
+    enables SSH (`%SSH-5-ENABLED`, whatever the key's name)."""
+    ssh_before = ra.ssh_host_key(c.router) is not None
     started = time.monotonic()
     store.generate(label, bits, usage, exportable, c.router.clock.now_utc())
     for line in key_generation_lines(bits, exportable, time.monotonic() - started):
         c.out(line)
+    if not ssh_before and ra.ssh_host_key(c.router) is not None:
+        # [C] spec 5.4
+        c.log(f"%SSH-5-ENABLED: SSH {ra.ssh_version(c.router.config)} has been enabled")
 
 
 # --------------------------------------------------------------------------------------------
@@ -174,16 +180,15 @@ async def crypto_key_generate(c: Ctx) -> None:
     label = c.args.get("key_label")
     if label is None:
         if router.hostname == "Router":
-            c.out("% Please define a hostname other than Router.")
+            c.out("% Please define a hostname other than Router.")  # [C]
             return
         if domain_name(router) is None:
-            c.out("% Please define a domain-name first.")
+            c.out("% Please define a domain-name first.")  # [C]
             return
         label = default_key_name(router)
     store = keystore_of(router)
-    had_default = store.has(default_key_name(router))
     if store.has(label):
-        c.out(f"% You already have RSA keys defined named {label}.")
+        c.out(f"% You already have RSA keys defined named {label}.")  # [C]
         if not await ask_yes_no(c, "% Do you really want to replace them? [yes/no]: "):
             return
     exportable = bool(c.args.get("exportable"))
@@ -192,7 +197,7 @@ async def crypto_key_generate(c: Ctx) -> None:
     modulus = c.args.get("bits")
     if modulus is not None:
         c.out("")
-        c.out(f"% The key modulus size is {modulus} bits")
+        c.out(f"% The key modulus size is {modulus} bits")  # [C]
     for usage in usages:
         bits = modulus
         if bits is None:
@@ -207,12 +212,10 @@ async def crypto_key_generate(c: Ctx) -> None:
             elif (number := ascii_number(text, MIN_MODULUS, MAX_MODULUS)) is not None:
                 bits = number
             else:
-                c.out(f"% You must choose a key modulus in the range of {MIN_MODULUS} to "
+                c.out(f"% You must choose a key modulus in the range of {MIN_MODULUS} to "  # [M]
                       f"{MAX_MODULUS}.")
                 return
         generate_key(c, store, label, bits, usage, exportable)
-    if label == default_key_name(router) and not had_default:
-        c.log("%SSH-5-ENABLED: SSH 1.99 has been enabled")
 
 
 for _syntax in _keygen_syntaxes():
@@ -225,22 +228,21 @@ async def crypto_key_zeroize(c: Ctx) -> None:
     store = keystore_of(c.router)
     label = c.args.get("label")
     if label is not None and not store.has(label):
-        c.out(f"% RSA keypair {label} is not present.")
+        c.out(f"% RSA keypair {label} is not present.")  # [U]
         return
     if not store.keys:
         return
     if label is None:
-        c.out("% All keys will be removed.")
+        c.out("% All keys will be removed.")  # [M]
     else:
-        c.out(f"% Keys to be removed are named {label}.")
-    c.out("% All router certs issued using these keys will also be removed.")
+        c.out(f"% Keys to be removed are named {label}.")  # [M]
+    c.out("% All router certs issued using these keys will also be removed.")  # [M]
     if not await ask_yes_no(c, "Do you really want to remove these keys? [yes/no]: "):
         return
-    default = default_key_name(c.router)
-    had_default = store.has(default)
+    ssh_before = ra.ssh_host_key(c.router) is not None
     store.remove(label)
-    if had_default and not store.has(default):
-        c.log("%SSH-5-DISABLED: SSH 1.99 has been disabled")
+    if ssh_before and ra.ssh_host_key(c.router) is None:
+        c.log(f"%SSH-5-DISABLED: SSH {ra.ssh_version(c.router.config)} has been disabled")  # [M]
 
 
 def mypubkey_lines(router: Router, label: str | None = None) -> list[str]:
@@ -249,6 +251,7 @@ def mypubkey_lines(router: Router, label: str | None = None) -> list[str]:
     for key in keystore_of(router).keys:
         if label is not None and key.label != label:
             continue
+        # [C]
         lines.append(f"% Key pair was generated at: {router.clock.cert_stamp(key.generated)}")
         lines.append(f"Key name: {key.label}")
         lines.append("Key type: RSA KEYS")
@@ -260,6 +263,7 @@ def mypubkey_lines(router: Router, label: str | None = None) -> list[str]:
     return lines
 
 
+# [C] real `show crypto key mypubkey rsa` captures: `% Key pair was generated at:`, `Key name:`
 @command("exec", "show crypto key mypubkey rsa [WORD:label]",
          help={"crypto": "Encryption module", "key": "Show long term public keys",
                "mypubkey": "Show public keys associated with this router",
@@ -327,6 +331,7 @@ def _unlocked(c: Ctx) -> bool:
         return True
     fixed = "dn" in c.args or "ca-certificate" in c.line  # (a check several settings share)
     if fixed and CertificateServer(c.router, sec.name).created:
+        # [C] spec 5.1
         c.out("%Some server settings cannot be changed after CA certificate generation.")
         return False
     if not sec.shutdown and sec.started:
@@ -363,6 +368,7 @@ def cs_grant(c: Ctx) -> None:
     mode = GrantMode(c.args["grant"])
     sec.grant = mode
     if mode is GrantMode.AUTO:
+        # [C] spec 5.1
         c.log("%PKI-6-CS_GRANT_AUTO: All enrollment requests will be automatically granted.")
 
 
@@ -377,15 +383,16 @@ async def cs_shutdown(c: Ctx) -> None:
     server = CertificateServer(c.router, sec.name)
     if not (c.no or c.default):
         if not sec.shutdown and sec.started:
-            c.log("%PKI-6-CS_DISABLED: Certificate server now disabled.")
+            c.log("%PKI-6-CS_DISABLED: Certificate server now disabled.")  # [M]
         sec.shutdown = True
         return
     if not sec.shutdown:
         return
     if not server.created:
+        # [C] spec 5.1
         c.out("%Some server settings cannot be changed after CA certificate generation.")
-        c.out("% Please enter a passphrase to protect the private key")
-        c.out("% or type Return to exit")
+        c.out("% Please enter a passphrase to protect the private key")  # [C] spec 5.1
+        c.out("% or type Return to exit")  # [C] spec 5.1
         first = await c.ask("Password: ", echo=False)
         if not first:
             return
@@ -409,8 +416,8 @@ async def cs_shutdown(c: Ctx) -> None:
         sec.started = True
     sec.shutdown = False
     c.out("")
-    c.out("% Certificate Server enabled.")
-    c.log("%PKI-6-CS_ENABLED: Certificate server now enabled.")
+    c.out("% Certificate Server enabled.")  # [C] spec 5.1
+    c.log("%PKI-6-CS_ENABLED: Certificate server now enabled.")  # [C] spec 5.1
     c.router.notify()
 
 
@@ -448,9 +455,9 @@ def show_server_lines(router: Router, name: str | None = None) -> list[str]:
             lines.append("    State: enabled")
             lines.append('    Server\'s configuration is locked  (enter "shut" to unlock it)')
         ca_cert = server.ca_certificate() if server.created else None
-        issuer = dn_text(ca_cert.subject) if ca_cert is not None else \
-            (sec.issuer_name or f"CN={sec.name}")
-        lines.append(f"    Issuer name: {issuer}")
+        # IOS prints the issuer name as configured (default `CN=<server>`), not the
+        # certificate's DN in its lowercase `cn=` form (specs/ios-cli.md 5.2, real captures)
+        lines.append(f"    Issuer name: {sec.issuer_name or f'CN={sec.name}'}")
         if ca_cert is None:
             lines.append("    CA cert fingerprint: -Not found-")
         else:
@@ -546,6 +553,7 @@ def _select(c: Ctx, server: CertificateServer, states: tuple[str, ...]) -> list:
     return chosen
 
 
+# grant/reject/remove print nothing when they succeed [M]; a CA error's text is the lab's [U]
 @command("exec", "crypto pki server WORD:name grant {all|<1-2147483647>:id}", no=False,
          help=EXEC_CS_HELP)
 def exec_cs_grant(c: Ctx) -> None:
@@ -556,7 +564,7 @@ def exec_cs_grant(c: Ctx) -> None:
         try:
             server.grant(req)
         except CaError as exc:
-            c.out(f"% {exc}")
+            c.out(f"% {exc}")  # [U] the CA's own error text
 
 
 @command("exec", "crypto pki server WORD:name reject {all|<1-2147483647>:id}", no=False,
@@ -594,9 +602,11 @@ def exec_cs_revoke(c: Ctx) -> None:
     try:
         server.revoke(serial)
     except CaError as exc:
-        c.out(f"% {exc}")
+        c.out(f"% {exc}")  # [U] the CA's own error text
 
 
+# [M] `info requests` prints the request table of `show ... requests` (specs 5.2); the CRL
+# summary's labels [U]
 @command("exec", "crypto pki server WORD:name info {requests|crl}:what", no=False,
          help=EXEC_CS_HELP)
 def exec_cs_info(c: Ctx) -> None:
@@ -731,10 +741,10 @@ def show_pki_trustpoints(c: Ctx) -> None:
 
 
 def _no_ca_answer(c: Ctx, unreachable: bool = True) -> None:
-    c.out("% Error in receiving Certificate Authority certificate: status = FAIL, "
+    c.out("% Error in receiving Certificate Authority certificate: status = FAIL, "  # [C] spec 5.3
           "cert length = 0")
     if unreachable:
-        c.log("%PKI-3-SOCKETSEND: Failed to send out message to CA server.")
+        c.log("%PKI-3-SOCKETSEND: Failed to send out message to CA server.")  # [C] spec 5.3
 
 
 def _enrollment(tp: TrustpointSection) -> tuple[EnrollmentMethod, str | None]:
@@ -790,7 +800,7 @@ async def crypto_pki_authenticate(c: Ctx) -> None:
     name = c.args["name"]
     tp = trustpoint(c.router, name)
     if tp is None:
-        c.out("% Trustpoint not found")
+        c.out("% Trustpoint not found")  # [U]
         return
     method, url = _enrollment(tp)
     if method is EnrollmentMethod.SELFSIGNED:
@@ -810,6 +820,7 @@ async def crypto_pki_authenticate(c: Ctx) -> None:
         try:
             cert = x509.load_der_x509_certificate(data or b"")
         except ValueError:
+            # [C] spec 5.3
             c.out("% Error in receiving Certificate Authority certificate: status = FAIL, "
                   "cert length = 0")
             return
@@ -824,7 +835,7 @@ async def crypto_pki_authenticate(c: Ctx) -> None:
     chain.set_der(router_certs=keep, ca_certs=[cert.public_bytes(Encoding.DER)])
     c.out("Trustpoint CA certificate accepted.")
     if imported:
-        c.out("% Certificate successfully imported")
+        c.out("% Certificate successfully imported")  # [C] spec 5.3
     c.router.notify()
 
 
@@ -853,12 +864,13 @@ async def crypto_pki_enroll(c: Ctx) -> None:
     name = c.args["name"]
     tp = trustpoint(router, name)
     if tp is None:
-        c.out("% Trustpoint not found")
+        c.out("% Trustpoint not found")  # [U]
         return
     method, url = _enrollment(tp)
     chain = certificate_chain(router, name)
     ca_ders = chain.der(ca=True) if chain is not None else []
     if method is not EnrollmentMethod.SELFSIGNED and not ca_ders:
+        # [C] spec 5.4
         c.out("% You must authenticate the Certificate Authority before you can enroll with it.")
         return
     if chain is not None and chain.der(ca=False):
@@ -868,8 +880,9 @@ async def crypto_pki_enroll(c: Ctx) -> None:
     key = await _trustpoint_key(c, tp)
     challenge = tp.password.text if tp.password is not None else None
     if method is not EnrollmentMethod.SELFSIGNED and challenge is None:
-        c.out("%")
-        c.out("% Start certificate enrollment ..")
+        c.out("%")  # [C] spec 5.4
+        c.out("% Start certificate enrollment ..")  # [C] spec 5.4
+        # [C] spec 5.4
         c.out("% Create a challenge password. You will need to verbally provide this")
         c.out("   password to the CA Administrator in order to revoke your certificate.")
         c.out("   For security reasons your password will not be saved in the configuration.")
@@ -884,9 +897,9 @@ async def crypto_pki_enroll(c: Ctx) -> None:
         c.out("")
     dn = tp.subject_name
     if dn:
-        c.out(f"% The subject name in the certificate will include: {dn.strip()}")
+        c.out(f"% The subject name in the certificate will include: {dn.strip()}")  # [C] spec 5.4
     fqdn = _fqdn(router)
-    c.out(f"% The subject name in the certificate will include: {fqdn}")
+    c.out(f"% The subject name in the certificate will include: {fqdn}")  # [C] spec 5.4
     serial = None
     if tp.serial_number is not None:
         serial = router.serial if tp.serial_number else None
@@ -894,7 +907,7 @@ async def crypto_pki_enroll(c: Ctx) -> None:
                              "[yes/no]: "):
         serial = router.serial
     if serial:
-        c.out(f"% The serial number in the certificate will be: {serial}")
+        c.out(f"% The serial number in the certificate will be: {serial}")  # [C] spec 5.4
     ip = await _subject_ip(c, tp)
     if ip is False:
         return
@@ -921,7 +934,8 @@ async def crypto_pki_enroll(c: Ctx) -> None:
     ca_cert = await _fetch_ca(c, url, name)
     if ca_cert is None:
         return
-    c.out("% Certificate request sent to Certificate Authority")
+    c.out("% Certificate request sent to Certificate Authority")  # [C] spec 5.4
+    # [C] spec 5.4, IOS's typo kept
     c.out(f"% The 'show crypto pki certificate verbose {name}' commandwill show the "
           "fingerprint.")
     md5, sha1 = enrol_core.fingerprints(csr)
@@ -932,7 +946,7 @@ async def crypto_pki_enroll(c: Ctx) -> None:
         reply = await pki_client.pki_operation(router, url, enrolment.request_message())
     except pki_client.CaUnreachable as exc:
         trace(router, "transactions", f"Connect to CA failed: {exc}")
-        c.log("%PKI-3-SOCKETSEND: Failed to send out message to CA server.")
+        c.log("%PKI-3-SOCKETSEND: Failed to send out message to CA server.")  # [C] spec 5.3
         return
     except pki_client.HttpError as exc:
         trace(router, "transactions", f"CA answered HTTP {exc.status}")
@@ -941,7 +955,7 @@ async def crypto_pki_enroll(c: Ctx) -> None:
     state, cert, why = enrolment.read_reply(reply)
     if state == "granted" and cert is not None:
         enrol_core.install(router, name, cert, ca_cert)
-        c.log("%PKI-6-CERTRET: Certificate received from Certificate Authority")
+        c.log("%PKI-6-CERTRET: Certificate received from Certificate Authority")  # [C] spec 5.4
     elif state == "pending":
         trace(router, "transactions", "Certificate request pending, polling the CA")
         enrol_core.pending(router)[name] = enrolment
@@ -1155,7 +1169,7 @@ class CertificatePaste:
             der = bytes.fromhex(text)
             x509.load_der_x509_certificate(der)
         except ValueError:
-            session.emit("% Certificate data is not a valid certificate; "
+            session.emit("% Certificate data is not a valid certificate; "  # [U]
                          f"certificate {self.serial} not stored.\n")
             return
         self.chain.put(self.serial, self.ca, der)

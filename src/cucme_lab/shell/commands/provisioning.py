@@ -153,7 +153,7 @@ async def _write(c: Ctx, url: str, data: bytes, default_name: str) -> bool:
     except FlashPathError:
         raise CopyError(f"%Error opening flash:{name} (Invalid argument)") from None
     if path.exists():
-        c.out("%Warning:There is a file already existing with this name")
+        c.out("%Warning:There is a file already existing with this name")  # [M]
         if not await c.confirm("Do you want to over write? [confirm]"):
             return False
     storage.write_flash(name, data)
@@ -184,7 +184,7 @@ async def _copy_config_out(c: Ctx, running: bool) -> None:
     else:
         text = c.router.startup_config()
         if text is None:
-            c.out("%Error opening nvram:startup-config (No such file or directory)")
+            c.out("%Error opening nvram:startup-config (No such file or directory)")  # [M]
             return
     data = text.encode()
     started = time.perf_counter()
@@ -246,10 +246,10 @@ async def copy_file(c: Ctx) -> None:
             try:
                 path = c.router.storage.flash_path(name)
             except FlashPathError:
-                c.out(f"%Error opening flash:{name} (Invalid argument)")
+                c.out(f"%Error opening flash:{name} (Invalid argument)")  # [M]
                 return
             if path.exists():
-                c.out("%Warning:There is a file already existing with this name")
+                c.out("%Warning:There is a file already existing with this name")  # [M]
                 if not await c.confirm("Do you want to over write? [confirm]"):
                     return
             c.router.storage.write_flash(name, data)
@@ -288,6 +288,7 @@ def tftp_server(c: Ctx) -> None:
     cnf_files.republish_bindings(c.router)
 
 
+# [D] specs/ios-cli.md 6.7; the per-phone and signed bindings' lines [M]
 @command("exec", "show telephony-service tftp-bindings",
          help={"telephony-service": "Show telephony-service information",
                "tftp-bindings": "Show TFTP bindings of the CME system"})

@@ -40,7 +40,9 @@ HELP = {
 
 @command("exec", "show line", priv=USER, help=HELP)
 def show_line(c: Ctx) -> None:
-    """`show line` in the IOS 12.4 layout [M]: one row per line, `*` on lines in use."""
+    """`show line`: one row per line, `*` on lines in use, columns as a real IOS router aligns
+    them (genieparser's golden `show line` output and a router capture:
+    `      0 CTY              -    -      -    -    -      0       2     0/0       -`)."""
     config = c.router.config
     state = c.router.vty
     active = {s.line_number for s in c.router.sessions}
@@ -52,8 +54,8 @@ def show_line(c: Ctx) -> None:
     for number, kind, speed, acl, uses in rows:
         mark = "*" if number in active else " "
         acc_in = acl if acl is not None else "-"
-        c.out(f"{mark}{number:>5} {kind:<3} {speed:>11}  -    -      -    -  {acc_in:>4} "
-              f"{uses:>6} {0:>7} {'0/0':>9} {'-':>7}")
+        c.out(f"{mark}{number:>6} {kind:<3} {speed:>11}  -    -      -    - {acc_in!s:>4}"
+              f"{uses:>7}{0:>8}{'0/0':>8}{'-':>8}")
     last = ra.FIRST_VTY + ra.vty_count(config)
     c.out("")
     c.out("Line(s) not in async mode -or- with no hardware support: ")
@@ -69,7 +71,7 @@ def show_ssh(c: Ctx) -> None:
     conns = [conn for conn in c.router.vty.connections.values()
              if conn.protocol == "ssh" and conn.session is not None]
     if not conns:
-        c.out("%No SSHv2 server connections running.")
+        c.out("%No SSHv2 server connections running.")  # [M]
     else:
         c.out("Connection Version Mode Encryption  Hmac         State                 Username")
         for conn in sorted(conns, key=lambda x: x.line):
@@ -78,9 +80,11 @@ def show_ssh(c: Ctx) -> None:
             for mode, cipher, mac in rows:
                 c.out(f"{conn.line:<10} {'2.0':<7} {mode:<4} {cipher:<11} {mac:<12} "
                       f"{'Session started':<21} {conn.user or ''}".rstrip())
-    c.out("%No SSHv1 server connections running.")
+    c.out("%No SSHv1 server connections running.")  # [M]
 
 
+# [C] real captures: `SSH Enabled - version 1.99`, the `%Please create RSA keys` line and the
+# timeout line
 @command("exec", "show ip ssh", priv=USER, help={"ip": "IP information", **HELP})
 def show_ip_ssh(c: Ctx) -> None:
     config = c.router.config
@@ -89,7 +93,7 @@ def show_ip_ssh(c: Ctx) -> None:
         c.out(f"SSH Enabled - version {version}")
     else:
         c.out(f"SSH Disabled - version {version}")
-        c.out("%Please create RSA keys to enable SSH (and of atleast 768 bits for SSH v2).")
+        c.out("%Please create RSA keys to enable SSH (and of atleast 768 bits for SSH v2).")  # [C]
     c.out(f"Authentication timeout: {ra.ssh_timeout(config)} secs; Authentication retries: "
           f"{ra.ssh_retries(config)}")
 
@@ -100,6 +104,7 @@ typed_setting("config", RootConfig, "ip ssh rsa keypair-name WORD:name", "ssh_ke
 # --- clear line ------------------------------------------------------------------------------
 
 async def _clear(c: Ctx, vty: int | None) -> None:
+    """`clear line`: `[confirm]`, then ` [OK]` [M]."""
     if not await c.confirm("[confirm]"):
         return
     if vty is not None:
@@ -124,6 +129,7 @@ async def clear_line_vty(c: Ctx) -> None:
 
 # --- access lists ----------------------------------------------------------------------------
 
+# [C] the layout of ntc-templates' IOS `show access-list` fixtures (router/access.py)
 @command("exec", "show access-lists [<1-2699>:n]", priv=USER, help=HELP)
 def show_access_lists(c: Ctx) -> None:
     c.session.emit(ra.show_access_lists(c.router, c.arg("n")))

@@ -32,6 +32,7 @@ SHOW_HELP = {
 }
 
 
+# [C] real captures and specs/ios-cli.md 3.4 (header: Router.config_comments)
 @command("exec", "show running-config", help=SHOW_HELP)
 def show_running(c: Ctx) -> None:
     c.session.emit(c.router.running_config())
@@ -42,20 +43,24 @@ def show_running_interface(c: Ctx) -> None:
     sec = c.router.interface(c.args["name"])
     if sec is None:
         c.out("                               ^")
-        c.out("% Invalid input detected at '^' marker.")
+        c.out("% Invalid input detected at '^' marker.")  # [C] spec 2.2
         return
     body = "!\n" + "\n".join(sec.render(0)) + "\nend\n"
     c.session.emit(f"Building configuration...\n\nCurrent configuration : {len(body)} bytes\n"
                    + body)
 
 
+# [C] `Using N out of M bytes`, real captures; `startup-config is not present` [M]
 @command("exec", "show startup-config", help=SHOW_HELP)
 def show_startup(c: Ctx) -> None:
     text = c.router.startup_config()
     if text is None:
         c.out("startup-config is not present")
         return
-    c.session.emit(f"Using {len(text)} out of {NVRAM_SIZE} bytes\n!\n" + text)
+    # a configuration IOS saved starts with its own `!` comment block; a hand-written one
+    # gets the `!` IOS puts after the `Using` line
+    head = "" if text.startswith("!") else "!\n"
+    c.session.emit(f"Using {len(text)} out of {NVRAM_SIZE} bytes\n{head}" + text)
 
 
 def uptime_text(seconds: float) -> str:
@@ -71,6 +76,7 @@ def uptime_text(seconds: float) -> str:
     return ", ".join(parts)
 
 
+# [C] ntc-templates' IOS fixtures and 12.4(24)T captures; the 2811's memory lines [M]
 @command("exec", "show version", priv=USER, help=SHOW_HELP)
 def show_version(c: Ctx) -> None:
     r = c.router
@@ -85,7 +91,7 @@ Compiled Mon 10-Sep-12 07:08 by prod_rel_team
 ROM: System Bootstrap, Version 12.4(13r)T, RELEASE SOFTWARE (fc1)
 
 {r.hostname} uptime is {uptime_text(time.time() - r.boot_time)}
-System returned to ROM by power-on
+System returned to ROM by {r.returned_to_rom}
 System image file is "flash:{router_mod.IOS_IMAGE}"
 
 
@@ -112,8 +118,6 @@ DRAM configuration is 64 bits wide with parity enabled.
 239K bytes of non-volatile configuration memory.
 250368K bytes of ATA CompactFlash (Read/Write)
 
-Cisco Unified Communications Manager Express {router_mod.CME_VERSION}
-
 Configuration register is 0x2102
 
 """)
@@ -124,6 +128,7 @@ def show_clock(c: Ctx) -> None:
     c.out(c.router.clock.show_clock())
 
 
+# [C] the layout of ntc-templates' IOS `show users` fixtures
 @command("exec", "show users", priv=USER, help=SHOW_HELP)
 def show_users(c: Ctx) -> None:
     c.out("    Line       User       Host(s)              Idle       Location")
@@ -132,8 +137,9 @@ def show_users(c: Ctx) -> None:
         user = "" if s.user in ("console",) else s.user
         location = s.remote_address or ""
         idle = time.strftime("%H:%M:%S", time.gmtime(max(0.0, time.time() - s.last_input)))
-        c.out(f"{mark}{s.line_number:>3} {s.line_name:<10} {user:<10} {'idle':<20} "
-              f"{idle}   {location}".rstrip())
+        # columns at 15 (User), 26 (Host(s)), 47 (Idle), as in ntc-templates' fixture
+        c.out(f"{mark}{s.line_number:>3} {s.line_name:<10}{user:<11}{'idle':<21}"
+              f"{idle} {location}".rstrip())
     c.out("")
     c.out("  Interface    User               Mode         Idle     Peer Address")
     c.out("")
@@ -148,21 +154,25 @@ def show_ip_int_brief(c: Ctx) -> None:
         shut = sec.shutdown
         status = "administratively down" if shut else "up"
         proto = "down" if shut else "up"
-        method = "manual" if addr else "unset"
-        c.out(f"{name:<27}{addr or 'unassigned':<16}YES {method:<7}{status:<22}{proto}")
+        method = sec.ip_method
+        # IOS pads the Protocol column too: `down    ` (a real GNS3 IOS 12.4 capture)
+        c.out(f"{name:<27}{addr or 'unassigned':<16}YES {method:<7}{status:<22}{proto:<8}")
 
 
+# [M] the last ten lines, two spaces in
 @command("exec", "show history", priv=USER, help=SHOW_HELP)
 def show_history(c: Ctx) -> None:
     for line in c.session.history[-10:]:
         c.out("  " + line)
 
 
+# [C] real captures: `Current privilege level is 15`
 @command("exec", "show privilege", priv=USER, help=SHOW_HELP)
 def show_privilege(c: Ctx) -> None:
     c.out(f"Current privilege level is {c.session.priv}")
 
 
+# [U] only the first lines of IOS's `show terminal`, from memory; IOS prints many more
 @command("exec", "show terminal", priv=USER, help=SHOW_HELP)
 def show_terminal(c: Ctx) -> None:
     s = c.session
@@ -172,6 +182,7 @@ def show_terminal(c: Ctx) -> None:
     c.out("Capabilities: none")
 
 
+# [M] IOS 12.4's header from memory; ntc-templates parses it into complete records
 @command("exec", "show logging", priv=USER, help=SHOW_HELP)
 def show_logging(c: Ctx) -> None:
     log = c.router.log
@@ -223,16 +234,33 @@ def _dir(c: Ctx) -> None:
     c.out(f"{FLASH_SIZE} bytes total ({FLASH_SIZE - used} bytes free)")
 
 
+# [C] specs/ios-cli.md 3.7 and ntc-templates' `dir` fixtures
 @command("exec", "dir [flash:]", help={"flash:": "Directory or file name"})
 def dir_flash(c: Ctx) -> None:
     _dir(c)
 
 
+FLASH_CLUSTER = 4096  # [M] a 256 MB FAT16 CompactFlash's cluster: what a file takes
+
+
 @command("exec", "show flash:", help=SHOW_HELP)
 def show_flash(c: Ctx) -> None:
-    _dir(c)
+    """The layout a 2811 prints for `show flash:`, not `dir`'s (a real CME 2811 capture:
+    `-#- --length-- -----date/time------ path`, then `N bytes available (M bytes used)`)."""
+    r = c.router
+    rows = [(50_938_004, r.boot_time - 86400 * 30, router_mod.IOS_IMAGE)]
+    for p in r.storage.flash_files():
+        rows.append((p.stat().st_size, p.stat().st_mtime,
+                     str(p.relative_to(r.storage.flash))))
+    c.out("-#- --length-- -----date/time------ path")
+    for i, (size, mtime, name) in enumerate(rows, start=1):
+        c.out(f"{i:<3}{size:>11} {r.clock.dir_stamp(mtime)} {name}")
+    c.out("")
+    used = sum(-(-size // FLASH_CLUSTER) * FLASH_CLUSTER for size, _, _ in rows)
+    c.out(f"{FLASH_SIZE - used} bytes available ({used} bytes used)")
 
 
+# [M] `%Error opening ... (No such file or directory)`
 @command("exec", "more FLASHFILE:file", help={"more": "Display the contents of a file"})
 def more_file(c: Ctx) -> None:
     try:
@@ -240,12 +268,13 @@ def more_file(c: Ctx) -> None:
     except FlashPathError:
         data = None
     if data is None:
-        c.out(f"%Error opening {c.args['file']} (No such file or directory)")
+        c.out(f"%Error opening {c.args['file']} (No such file or directory)")  # [M]
         return
     text = data.decode("utf-8", errors="replace")
     c.session.emit(text if text.endswith("\n") else text + "\n")
 
 
+# [M] the two questions and the error, from memory
 @command("exec", "delete FLASHFILE:file", help={"delete": "Delete a file"})
 async def delete_file(c: Ctx) -> None:
     name = c.args["file"].split(":", 1)[1]
@@ -259,7 +288,7 @@ async def delete_file(c: Ctx) -> None:
     except FlashPathError:
         ok = False
     if not ok:
-        c.out(f"%Error deleting flash:/{name} (No such file or directory)")
+        c.out(f"%Error deleting flash:/{name} (No such file or directory)")  # [M]
         return
     from cucme_lab.router.provisioning.cnf import republish_bindings
 

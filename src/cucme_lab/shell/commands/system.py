@@ -16,7 +16,12 @@ from cucme_lab.router.access_config import (
 from cucme_lab.router.config.access import AccessSettings
 from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.config.section import Section
-from cucme_lab.router.config.system import HttpAuthentication, HttpTimeoutPolicy, Timezone
+from cucme_lab.router.config.system import (
+    HttpAuthentication,
+    HttpTimeoutPolicy,
+    NtpServer,
+    Timezone,
+)
 from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
 
@@ -32,7 +37,7 @@ def hostname(c: Ctx) -> None:
         return
     name = c.args["name"]
     if not re.fullmatch(r"[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?", name):
-        c.out("% Hostname contains one or more illegal characters.")
+        c.out("% Hostname contains one or more illegal characters.")  # [M]
         return
     c.router.config.hostname = name
 
@@ -400,8 +405,21 @@ def clock_timezone(c: Ctx) -> None:
 setting("config", "clock summer-time WORD:zone recurring [LINE:rule]",
         help={"summer-time": "Configure summer (daylight savings) time",
               "recurring": "Configure recurring summer time"}, no="clock summer-time")
-setting("config", "ntp server A.B.C.D:addr [prefer]", key="ntp server {addr}",
-        help={"server": "Configure NTP server"}, no="ntp server A.B.C.D:addr")
+
+
+@command("config", "ntp server A.B.C.D:addr [prefer]", help={"server": "Configure NTP server"},
+         no="ntp server A.B.C.D:addr")
+def ntp_server(c: Ctx) -> None:
+    """One line per server; typing a server again replaces its line, `no` removes it."""
+    root = c.router.config
+    address = IPv4Address(c.args["addr"])
+    others = tuple(s for s in root.ntp_servers if s.address != address)
+    if c.no or c.default:
+        root.ntp_servers = others
+        return
+    root.ntp_servers = (*others, NtpServer(address, bool(c.args.get("prefer"))))
+
+
 setting("config", "ntp clock-period <0-4294967295>:period",
         help={"clock-period": "Length of hardware clock tick"})
 
@@ -425,7 +443,7 @@ typed_setting("config", RootConfig, "ip http secure-port <443-65535>:port", "htt
 
 
 def _bad_port(c: Ctx) -> bool:
-    c.out("% Invalid secure port number. Valid range is 443, 1025-65535")
+    c.out("% Invalid secure port number. Valid range is 443, 1025-65535")  # [M]
     return False
 
 

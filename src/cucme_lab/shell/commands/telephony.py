@@ -166,6 +166,7 @@ def _max_check(kind: str, key: str) -> Any:
     def check(c: Ctx) -> bool:
         tags = [s.ident[0] for s in c.router.config.sections(kind)]
         if tags and max(tags) > c.args["n"]:
+            # [U] no capture of CME's refusal was found
             c.out(f"% {key} {c.args['n']} is less than the highest {kind} tag "
                   f"({max(tags)}) configured.")
             return False

@@ -36,8 +36,9 @@ import dataclasses
 import hashlib
 import logging
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from functools import partial
+from ipaddress import IPv4Address
 from typing import TYPE_CHECKING, Any
 
 import trio
@@ -52,6 +53,7 @@ from cucme_lab.router.telephony.settings import telephony_service
 from cucme_lab.router.telephony.station import Close, Output, Station, TlsPeer
 from cucme_lab.services.guard import ConnectionCap, contained, describe
 from cucme_lab.services.manager import Binding
+from cucme_lab.services.media_relay import RouterMedia
 from cucme_lab.wire import sccp
 
 if TYPE_CHECKING:
@@ -90,8 +92,24 @@ class SccpService:
         listeners = await trio.open_tcp_listeners(port, host=host, backlog=1024)
         task_status.started((host, port))
         cap = self.cap(lab)
-        async with trio.open_nursery() as writers:
+        async with trio.open_nursery() as writers, self.router_media(lab, writers, host,
+                                                                     binding):
             await trio.serve_listeners(partial(self.handle, lab, writers, cap), listeners)
+
+    @contextlib.contextmanager
+    def router_media(self, lab: ServiceHost, nursery: trio.Nursery, host: str,
+                     binding: Binding) -> Iterator[RouterMedia]:
+        """The router's media party (music on hold, conferences) while the service runs;
+        its sockets close when it stops."""
+        calls = lab.router.phones.calls
+        media = RouterMedia(nursery, host, IPv4Address(str(binding.configured_address)),
+                            lab.addresses.to_loopback)
+        calls.attach_media(media)
+        try:
+            yield media
+        finally:
+            calls.detach_media(media)
+            media.close_all()
 
     def cap(self, lab: ServiceHost) -> ConnectionCap:
         """The connection limits of one listener (made anew each time it starts)."""
@@ -162,7 +180,8 @@ class SccpTlsService(SccpService):
         listener = tls_stream.listen(host, lab.addresses.port(binding.configured_port))
         task_status.started(listener.getsockname()[:2])
         cap = self.cap(lab)
-        async with trio.open_nursery() as writers:
+        async with trio.open_nursery() as writers, self.router_media(lab, writers, host,
+                                                                     binding):
             await tls_stream.serve(listener, partial(self.handle_tls, lab, writers, cap,
                                                      context, tp, crl_source))
 

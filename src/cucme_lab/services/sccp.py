@@ -92,9 +92,9 @@ class SccpService:
         listeners = await trio.open_tcp_listeners(port, host=host, backlog=1024)
         task_status.started((host, port))
         cap = self.cap(lab)
-        async with trio.open_nursery() as writers, self.router_media(lab, writers, host,
-                                                                     binding):
-            await trio.serve_listeners(partial(self.handle, lab, writers, cap), listeners)
+        async with trio.open_nursery() as writers:
+            with self.router_media(lab, writers, host, binding):
+                await trio.serve_listeners(partial(self.handle, lab, writers, cap), listeners)
 
     @contextlib.contextmanager
     def router_media(self, lab: ServiceHost, nursery: trio.Nursery, host: str,
@@ -180,10 +180,10 @@ class SccpTlsService(SccpService):
         listener = tls_stream.listen(host, lab.addresses.port(binding.configured_port))
         task_status.started(listener.getsockname()[:2])
         cap = self.cap(lab)
-        async with trio.open_nursery() as writers, self.router_media(lab, writers, host,
-                                                                     binding):
-            await tls_stream.serve(listener, partial(self.handle_tls, lab, writers, cap,
-                                                     context, tp, crl_source))
+        async with trio.open_nursery() as writers:
+            with self.router_media(lab, writers, host, binding):
+                await tls_stream.serve(listener, partial(self.handle_tls, lab, writers, cap,
+                                                         context, tp, crl_source))
 
     async def handle_tls(self, lab: ServiceHost, writers: trio.Nursery, cap: ConnectionCap,
                          context: SSL.Context, trustpoint: str, crl_source: Any,

@@ -15,6 +15,13 @@ ordinary commands:
     :dial N DIGITS              phone N lifts its handset and keys DIGITS
     :answer N                   phone N answers its ringing call
     :hangup N                   phone N hangs up
+    :hold N  :resume N          phone N holds its call (the other hears music on hold),
+                                or resumes it
+    :transfer N [DIGITS]        blind transfer to DIGITS (Trnsfer, dial, Trnsfer while it
+                                rings); without DIGITS, press Trnsfer once (start, or
+                                complete a consultation)
+    :conference N [DIGITS]      Confrn and dial DIGITS; once they answer, :conference N
+                                joins the three
     :calls                      every call: state, other party, security, media counters
     :mic-root                   the manufacturing CA's root certificate (PEM), to import
 N is the phone's position (1, 2, ...) or its MAC.
@@ -176,6 +183,16 @@ async def _dispatch(runtime: LabRuntime, verb: str, args: list[str]) -> str:
         return ""
     if verb == "hangup":
         await runtime.phone(args[0]).hang_up()
+        return ""
+    if verb in ("hold", "resume"):
+        p = runtime.phone(args[0])
+        await (p.hold() if verb == "hold" else p.resume())
+        return ""
+    if verb == "transfer":
+        await runtime.phone(args[0]).transfer(args[1] if len(args) > 1 else None)
+        return ""
+    if verb == "conference":
+        await runtime.phone(args[0]).conference(args[1] if len(args) > 1 else None)
         return ""
     if verb == "calls":
         return call_table(runtime)

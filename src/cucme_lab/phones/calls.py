@@ -86,6 +86,7 @@ class PhoneCall:
                           "lost": counters.lost if counters else 0,
                           "auth_failures": counters.auth_failures if counters else 0,
                           "srtp": counters.srtp if counters else False,
+                          "moh": counters.moh if counters else 0,
                           "signal_ok": counters.signal_ok if counters else False}}
 
 

@@ -68,13 +68,15 @@ class MediaCounters:
     auth_failures: int = 0  # SRTP packets that failed authentication: dropped
     replayed: int = 0  # SRTP packets the replay check refused: dropped
     malformed: int = 0  # not RTP at all
-    signal_errors: int = 0  # RTP whose payload is not the test signal
+    signal_errors: int = 0  # RTP whose payload is not the test signal (nor MOH, silence)
+    moh: int = 0  # packets of the router's music on hold (wire.rtp.MOH_FRAME)
+    silence: int = 0  # silent frames (a conference mix with nobody else speaking)
     srtp: bool = False  # keys in use (either direction)
 
     @property
     def signal_ok(self) -> bool:
-        """Packets arrived and every one decoded to the test signal."""
-        return self.received > 0 and self.signal_errors == 0
+        """The test signal arrived, and nothing but it, music on hold or silence."""
+        return self.received > self.moh + self.silence and self.signal_errors == 0
 
     def as_dict(self) -> dict[str, int | bool]:
         return {**asdict(self), "signal_ok": self.signal_ok}
@@ -245,9 +247,17 @@ class MediaStream:
                 return
             seq, payload = packet.sequence, packet.payload
         counters.received += 1
+        if self._tx_scope is None and counters.received % PROGRESS_EVERY == 0 and \
+                self.on_progress is not None:
+            self.on_progress()  # a stream that only receives (music on hold) reports too
         self._sequence(seq)
         if not rtp.signal_matches(payload):
-            counters.signal_errors += 1
+            if rtp.moh_matches(payload):
+                counters.moh += 1
+            elif payload == rtp.SILENCE_FRAME:
+                counters.silence += 1
+            else:
+                counters.signal_errors += 1
 
     def _sequence(self, seq: int) -> None:
         """Track the highest sequence number (RFC 3550 A.1, simplified) for the loss count."""

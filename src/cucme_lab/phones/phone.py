@@ -173,6 +173,22 @@ class Phone:
     async def hang_up(self, line: int | None = None, soft_key: bool = False) -> PhoneCall:
         return await self._client().hang_up(line, soft_key)
 
+    async def hold(self, line: int | None = None) -> PhoneCall:
+        return await self._client().hold(line)
+
+    async def resume(self, line: int | None = None) -> PhoneCall:
+        return await self._client().resume(line)
+
+    async def transfer(self, digits: str | None = None, line: int | None = None,
+                       blind: bool = True) -> PhoneCall:
+        return await self._client().transfer(digits, line, blind,
+                                             timeout=5 * max(self.time_scale, 1))
+
+    async def conference(self, digits: str | None = None, line: int | None = None
+                         ) -> PhoneCall:
+        return await self._client().conference(digits, line,
+                                               timeout=5 * max(self.time_scale, 1))
+
     # --- things a person does to the phone ---------------------------------------------
     def key_in_auth_string(self, digits: str) -> None:
         """The user types the CAPF authentication string on the keypad."""

@@ -501,6 +501,54 @@ class SccpPhone:
             else sccp.OnHook(call.line, call.ref))
         return call
 
+    async def soft_key(self, event: int, line: int | None = None) -> PhoneCall:
+        """Press a soft key on the call the handset holds (Hold, Resume, Trnsfer, Confrn)."""
+        self._need_registered()
+        call = self.plane.active_call(line)
+        if call is None:
+            raise CallError("no call")
+        await self._send_now(sccp.SoftKeyEvent(event, call.line, call.ref))
+        return call
+
+    async def hold(self, line: int | None = None) -> PhoneCall:
+        return await self.soft_key(sccp.SoftKeyEventType.HOLD, line)
+
+    async def resume(self, line: int | None = None) -> PhoneCall:
+        return await self.soft_key(sccp.SoftKeyEventType.RESUME, line)
+
+    async def transfer(self, digits: str | None = None, line: int | None = None,
+                       blind: bool = True, timeout: float = 5.0) -> PhoneCall:
+        """Trnsfer: with `digits`, press it, dial them and (`blind`) press it again once
+        the new call rings out; without, press it once (start, or complete a consultation)."""
+        return await self._feature(sccp.SoftKeyEventType.TRANSFER, digits, line, blind,
+                                   timeout)
+
+    async def conference(self, digits: str | None = None, line: int | None = None,
+                         timeout: float = 5.0) -> PhoneCall:
+        """Confrn: with `digits`, press it and dial them (the third party answers, then
+        `conference()` joins the three); without, press it once."""
+        return await self._feature(sccp.SoftKeyEventType.CONFRN, digits, line, False, timeout)
+
+    async def _feature(self, event: int, digits: str | None, line: int | None,
+                       complete: bool, timeout: float) -> PhoneCall:
+        call = await self.soft_key(event, line)
+        if not digits:
+            return call
+        old = call.ref
+        await self.wait_for(lambda p: (c := p.calls.get(call.line)) is not None
+                            and c.ref != old and c.state == "offhook", timeout)
+        new = self.plane.calls[call.line]
+        await self._send_now(*self.plane.keys(new, digits))
+        self.plane.changed()
+        if not complete:
+            return new
+        await self.wait_for(lambda p: (c := p.calls.get(call.line)) is None or c.ref != new.ref
+                            or c.state not in ("offhook", "dialing"), timeout)
+        if new.state not in ("ringout", "connected"):
+            raise CallError(f"the transfer target is {new.state}")
+        await self._send_now(sccp.SoftKeyEvent(event, new.line, new.ref))
+        return new
+
     async def unregister(self) -> None:
         """Unregister cleanly; `run` then returns."""
         if self._stream is None:

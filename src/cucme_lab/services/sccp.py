@@ -36,8 +36,9 @@ import dataclasses
 import hashlib
 import logging
 import socket
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from functools import partial
+from ipaddress import IPv4Address
 from typing import TYPE_CHECKING, Any
 
 import trio
@@ -52,6 +53,7 @@ from cucme_lab.router.telephony.settings import telephony_service
 from cucme_lab.router.telephony.station import Close, Output, Station, TlsPeer
 from cucme_lab.services.guard import ConnectionCap, contained, describe
 from cucme_lab.services.manager import Binding
+from cucme_lab.services.media_relay import RouterMedia
 from cucme_lab.wire import sccp
 
 if TYPE_CHECKING:
@@ -91,7 +93,23 @@ class SccpService:
         task_status.started((host, port))
         cap = self.cap(lab)
         async with trio.open_nursery() as writers:
-            await trio.serve_listeners(partial(self.handle, lab, writers, cap), listeners)
+            with self.router_media(lab, writers, host, binding):
+                await trio.serve_listeners(partial(self.handle, lab, writers, cap), listeners)
+
+    @contextlib.contextmanager
+    def router_media(self, lab: ServiceHost, nursery: trio.Nursery, host: str,
+                     binding: Binding) -> Iterator[RouterMedia]:
+        """The router's media party (music on hold, conferences) while the service runs;
+        its sockets close when it stops."""
+        calls = lab.router.phones.calls
+        media = RouterMedia(nursery, host, IPv4Address(str(binding.configured_address)),
+                            lab.addresses.to_loopback)
+        calls.attach_media(media)
+        try:
+            yield media
+        finally:
+            calls.detach_media(media)
+            media.close_all()
 
     def cap(self, lab: ServiceHost) -> ConnectionCap:
         """The connection limits of one listener (made anew each time it starts)."""
@@ -163,8 +181,9 @@ class SccpTlsService(SccpService):
         task_status.started(listener.getsockname()[:2])
         cap = self.cap(lab)
         async with trio.open_nursery() as writers:
-            await tls_stream.serve(listener, partial(self.handle_tls, lab, writers, cap,
-                                                     context, tp, crl_source))
+            with self.router_media(lab, writers, host, binding):
+                await tls_stream.serve(listener, partial(self.handle_tls, lab, writers, cap,
+                                                         context, tp, crl_source))
 
     async def handle_tls(self, lab: ServiceHost, writers: trio.Nursery, cap: ConnectionCap,
                          context: SSL.Context, trustpoint: str, crl_source: Any,

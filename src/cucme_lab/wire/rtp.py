@@ -162,3 +162,29 @@ def signal_matches(payload: bytes) -> bool:
     table = ULAW_TO_LINEAR
     return all(abs(table[b] - s) <= SIGNAL_TOLERANCE for b, s in zip(payload, SIGNAL_SAMPLES,
                                                                       strict=True))
+
+
+# ---- music on hold ----------------------------------------------------------------------------
+
+# The router's music on hold is a known pattern too, unlike the phones' signal so a phone can
+# tell which it hears: a 400 Hz tone at half the signal's level (160 samples are 8 periods, so
+# every frame is the same 160 bytes). It is always plain RTP (NSA guide 2: "music on hold is
+# not secure").
+MOH_HZ = 400
+MOH_AMPLITUDE = TONE_AMPLITUDE // 2
+MOH_SAMPLES: tuple[int, ...] = tuple(
+    round(MOH_AMPLITUDE * math.sin(2 * math.pi * MOH_HZ * n / SAMPLE_RATE))
+    for n in range(FRAME_SAMPLES))
+MOH_FRAME = encode_samples(MOH_SAMPLES)
+SILENCE_FRAME = bytes([ulaw_encode(0)]) * FRAME_SAMPLES
+
+
+def moh_matches(payload: bytes) -> bool:
+    """Does this payload decode to the router's music-on-hold pattern?"""
+    if payload == MOH_FRAME:
+        return True
+    if len(payload) != FRAME_SAMPLES:
+        return False
+    table = ULAW_TO_LINEAR
+    return all(abs(table[b] - s) <= SIGNAL_TOLERANCE for b, s in zip(payload, MOH_SAMPLES,
+                                                                      strict=True))

@@ -24,6 +24,19 @@ Security of a call (CallInfo.callSecurityStatus, specs/sccp.md 3.3 and 7): encry
 only when keys were generated for its media, authenticated (shield) when both ends are
 authenticated or encrypted devices over TLS, otherwise not authenticated.
 
+Hold, transfer and conference (NSA guide 2). Hold (the Hold soft key) closes both phones' media;
+the holding phone shows CallState Hold, the held one hears music on hold: the router opens a
+receive channel on it without keys and plays the MOH pattern to it from a router UDP socket
+(`RouterMedia`, run by the SCCP service), so it shows non-secure while it hears it. Resume
+reopens the direct media with fresh keys. Transfer and Confrn put the call on hold, set its leg
+aside (`Leg.held` on the new consultation leg) and give dial tone on the same line; pressed
+again, Transfer joins the held party to the party consulted (ringing: blind; connected:
+consultative), Confrn makes a three-way software conference mixed by the router in G.711,
+plain RTP and so non-secure; when a party leaves, the other two return to a direct call,
+secure again when both are encrypted (fresh keys). A phone hanging up in any of these ends its
+own legs; the other parties get on-hook, or a direct call, or (the consulted party gone) the
+held call back on the transferring phone's line.
+
 Message order and contents follow specs/sccp.md 6 (the probe's call); the lamp, soft-key and
 prompt messages it does not list, and the prompts' wording, are this lab's choice [U].
 """
@@ -62,6 +75,9 @@ PROMPT_RING_OUT = "Ring Out"
 PROMPT_CONNECTED = "Connected"
 PROMPT_BUSY = "Busy"
 PROMPT_UNKNOWN = "Unknown Number"
+PROMPT_HOLD = "Hold"  # [U]
+PROMPT_CONFERENCE = "Conference"  # [U]
+CONFERENCE_LABEL = "Conference"  # the other party a conference's CallInfo names [U]
 
 _KEYS = {**{i: str(i) for i in range(10)}, 0x0A: "A", 0x0B: "B", 0x0C: "C", 0x0D: "D",
          sccp.KeypadKey.STAR: "*", sccp.KeypadKey.POUND: "#", sccp.KeypadKey.PLUS: "+"}
@@ -75,6 +91,7 @@ class LegState(StrEnum):
     RINGOUT = "ringout"
     RINGIN = "ringin"
     CONNECTED = "connected"
+    HOLD = "hold"  # this phone put the call on hold
     BUSY = "busy"
     REORDER = "reorder"
 
@@ -101,6 +118,23 @@ class Endpoint(Protocol):
 
     def lines(self) -> list[int]:
         """The phone's buttons that hold a directory number, in order."""
+
+
+class RouterMedia(Protocol):
+    """The router as a media party (services/media_relay.py): music on hold and the software
+    conference's mixer, plain RTP from router UDP sockets. `owner` is the leg served."""
+
+    address: IPv4Address  # the configured address phones send a conference's audio to
+
+    def play(self, owner: object, dest: tuple[IPv4Address | IPv6Address, int]) -> None:
+        """Music on hold to the phone's receive address `dest`."""
+
+    def join(self, bridge: int, owner: object, dest: tuple[IPv4Address | IPv6Address, int]
+             ) -> int:
+        """A conference port for `owner` in `bridge`, sending the mix to `dest`; its port."""
+
+    def release(self, owner: object) -> None:
+        """Stop what plays for `owner` and close its socket."""
 
 
 class Directory(Protocol):
@@ -133,6 +167,16 @@ class Leg:
     rx_address: tuple[IPv4Address | IPv6Address, int] | None = None  # from its ack
     receiving: bool = False  # OpenReceiveChannel sent, not closed yet
     transmitting: bool = False  # StartMediaTransmission sent, not stopped yet
+    media: str = ""  # what its receive channel is for: "direct", "moh" or "bridge"
+    conference: Conference | None = None  # the software conference it is in
+    held: Leg | None = None  # on a consultation leg: this phone's call set aside
+    feature: str = ""  # and why: "transfer" or "conference"
+    consult: Leg | None = None  # on a leg set aside: the consultation leg
+    gone: bool = False  # cleared
+
+    @property
+    def aside(self) -> bool:
+        return self.consult is not None
 
 
 @dataclass(eq=False)
@@ -149,12 +193,24 @@ class Call:
 
     @property
     def security(self) -> sccp.CallSecurityStatus:
-        """What the phones show: encrypted only once its media has keys (specs/sccp.md 7)."""
+        """What the phones show: encrypted only once its media has keys (specs/sccp.md 7);
+        non-secure while one side hears music on hold (NSA guide 2)."""
+        if self.caller.media == "moh" or self.called.media == "moh":
+            return sccp.CallSecurityStatus.NOT_AUTHENTICATED
         if self.keys:
             return sccp.CallSecurityStatus.ENCRYPTED
         if self.caller.authenticated and self.called.authenticated:
             return sccp.CallSecurityStatus.AUTHENTICATED
         return sccp.CallSecurityStatus.NOT_AUTHENTICATED
+
+
+@dataclass(eq=False)
+class Conference:
+    """A three-way software conference: the router mixes the parties' plain RTP."""
+
+    ident: int
+    legs: list[Leg]
+    security = sccp.CallSecurityStatus.NOT_AUTHENTICATED  # never secure (NSA guide 2)
 
 
 class Sends:
@@ -202,6 +258,22 @@ class CallControl:
         self._refs = itertools.count(FIRST_REFERENCE)
         self._parties = itertools.count(FIRST_PARTY)
         self._idents = itertools.count(1)
+        self.conferences: dict[int, Conference] = {}
+        self._media: list[RouterMedia] = []  # the SCCP services' router media, newest last
+
+    # ---- the router's media party ---------------------------------------------------------
+
+    def attach_media(self, media: RouterMedia) -> None:
+        """A service offers the router's media (music on hold, conference mixing)."""
+        self._media.append(media)
+
+    def detach_media(self, media: RouterMedia) -> None:
+        if media in self._media:
+            self._media.remove(media)
+
+    @property
+    def media(self) -> RouterMedia | None:
+        return self._media[-1] if self._media else None
 
     # ---- finding the leg an event is for ---------------------------------------------------
 
@@ -379,7 +451,7 @@ class CallControl:
         if leg is None:
             return out
         call = leg.call
-        if call is None or not leg.receiving:
+        if (call is None and leg.conference is None) or not leg.receiving:
             st.debug("detail", "OpenReceiveChannelAck for no open channel, ignored")
             return out
         if msg.status != sccp.MediaStatus.OK:
@@ -392,11 +464,33 @@ class CallControl:
                      f"not the phone's ({reg.ip if reg else '-'}): call ended")
             self._end(leg, out, "a media address the phone does not own")
             return out
+        if msg.pass_thru_party_id and msg.pass_thru_party_id != leg.party_id:
+            st.debug("detail", f"OpenReceiveChannelAck for party {msg.pass_thru_party_id}, "
+                     "a channel since closed, ignored")
+            return out
         if leg.rx_address is not None:
             st.debug("detail", "second OpenReceiveChannelAck for the channel, ignored")
             return out
-        leg.rx_address = (msg.ip_addr, msg.port)
+        leg.rx_address = dest = (msg.ip_addr, msg.port)
+        media = self.media
+        if leg.media == "moh":
+            if media is not None:
+                media.play(leg, dest)
+            return out
+        if leg.media == "bridge":
+            if media is None or leg.conference is None:
+                return out
+            port = media.join(leg.conference.ident, leg, dest)
+            leg.transmitting = True
+            out.add(st, sccp.StartMediaTransmission(
+                conference_id=leg.conference.ident, pass_thru_party_id=leg.party_id,
+                remote_ip=media.address, remote_port=port, ms_packet_size=PACKET_MS,
+                compression_type=CODEC, call_reference=leg.ref, key_info=NO_KEY))
+            return out
+        assert call is not None
         other = call.other(leg)
+        if other.media != "direct":
+            return out  # the other side is held: its media come back on Resume
         other.transmitting = True
         out.add(other.station, sccp.StartMediaTransmission(
             conference_id=call.ident, pass_thru_party_id=other.party_id,
@@ -406,11 +500,90 @@ class CallControl:
         return out
 
     def station_gone(self, st: Endpoint) -> None:
-        """The phone's connection ended mid-call: every other party gets on-hook."""
+        """The phone's connection ended mid-call: every other party gets on-hook (or, from a
+        conference, a direct call)."""
         out = Sends()
         for leg in list(st.legs.values()):
             self._end(leg, out, "the phone left")
         out.reply(st)  # its own messages have nowhere to go
+
+    def hold(self, st: Endpoint, line: int | None, ref: int | None) -> Sends:
+        """The Hold soft key: the other party hears music on hold."""
+        out = Sends()
+        leg = self._event_leg(st, line, ref, "Hold")
+        if leg is None:
+            return out
+        call = leg.call
+        if call is None or leg.state is not LegState.CONNECTED:
+            st.debug("detail", f"Hold while {leg.state}"
+                     f"{' in a conference' if leg.conference else ''}, ignored")
+            return out
+        if call.other(leg).state is LegState.HOLD:
+            st.debug("detail", "Hold on a call the other side holds, ignored")
+            return out
+        self._hold(leg, out)
+        return out
+
+    def resume(self, st: Endpoint, line: int | None, ref: int | None) -> Sends:
+        """The Resume soft key: both phones back to direct media, with fresh keys."""
+        out = Sends()
+        leg = self._event_leg(st, line, ref, "Resume")
+        if leg is None:
+            return out
+        call = leg.call
+        if call is None or leg.state is not LegState.HOLD:
+            st.debug("detail", f"Resume while {leg.state}, ignored")
+            return out
+        other = call.other(leg)
+        self._close_media(leg, out)
+        self._close_media(other, out)
+        st.debug("detail", f"call {call.ident}: resumed")
+        self._connect(call, out)
+        return out
+
+    def feature(self, st: Endpoint, line: int | None, ref: int | None, kind: str,
+                directory: Directory) -> Sends:
+        """Transfer or Confrn ("transfer", "conference"): pressed on a call, it is held and set
+        aside and the line gets dial tone; pressed on the consultation, it completes."""
+        out = Sends()
+        what = "Transfer" if kind == "transfer" else "Confrn"
+        leg = self._event_leg(st, line, ref, what)
+        if leg is None:
+            return out
+        held = leg.held
+        if held is not None:
+            if leg.feature != kind:
+                st.debug("detail", f"{what} during a {leg.feature}, ignored")
+            elif kind == "transfer":
+                self._complete_transfer(leg, held, out)
+            else:
+                self._complete_conference(leg, held, out)
+            return out
+        call = leg.call
+        if call is None or leg.state not in (LegState.CONNECTED, LegState.HOLD) or \
+                (leg.state is LegState.CONNECTED and call.other(leg).state is LegState.HOLD):
+            st.debug("detail", f"{what} while {leg.state}"
+                     f"{' in a conference' if leg.conference else ''}, ignored")
+            return out
+        if leg.state is LegState.CONNECTED:
+            self._hold(leg, out)
+        del st.legs[leg.line]
+        consult = self._new_leg(st, leg.line, out, dial_tone=True)
+        if consult is None:  # the line lost its number meanwhile: back as it was
+            st.legs[leg.line] = leg
+            return out
+        consult.held, consult.feature, leg.consult = leg, kind, consult
+        st.debug("detail", f"{what}: call {call.ident} on hold, line {leg.line} dialling")
+        return out
+
+    def _event_leg(self, st: Endpoint, line: int | None, ref: int | None, what: str
+                   ) -> Leg | None:
+        leg = self._by_ref(st, ref, what) if ref else (
+            st.legs.get(line) if line else
+            next((x for x in st.legs.values() if x.state is not LegState.RINGIN), None))
+        if leg is None and not ref:
+            st.debug("detail", f"{what} with no call, ignored")
+        return leg
 
     # ---- steps ---------------------------------------------------------------------------------
 
@@ -478,37 +651,197 @@ class CallControl:
     def _answer(self, called: Leg, out: Sends) -> None:
         call = called.call
         assert call is not None
-        caller = call.caller
-        if caller.encrypting and called.encrypting:
-            call.keys = True
-            caller.rx_key, called.rx_key = new_key(), new_key()
-        for leg in (caller, called):
-            leg.state = LegState.CONNECTED
-            leg.party_id = next(self._parties)
-            leg.receiving = True
-        caller.station.debug("detail", f"call {call.ident}: connected, "
-                             f"{security_name(call.security)}")
         line, ref = called.line, called.ref
         out.add(called.station,
                 sccp.SetRinger(sccp.RingMode.RING_OFF, sccp.RingDuration.NORMAL, line, ref),
                 sccp.SetLamp(sccp.StimulusType.LINE, line, sccp.LampMode.ON),
                 sccp.CallState(sccp.CallStateCode.OFF_HOOK, line, ref),
-                sccp.ActivateCallPlane(line),
-                *self._connected(called, call))
-        self._stop_tone(caller, out)
+                sccp.ActivateCallPlane(line))
+        self._stop_tone(call.caller, out)
+        self._connect(call, out)
+
+    def _connect(self, call: Call, out: Sends) -> None:
+        """Both legs connected with direct media: fresh keys when both ends encrypt."""
+        caller, called = call.caller, call.called
+        call.keys = caller.encrypting and called.encrypting
+        for leg in (caller, called):
+            leg.rx_key = new_key() if call.keys else NO_KEY
+            leg.state = LegState.CONNECTED
+            leg.party_id = next(self._parties)
+            leg.receiving = True
+            leg.media = "direct"
+        caller.station.debug("detail", f"call {call.ident}: connected, "
+                             f"{security_name(call.security)}")
+        out.add(called.station, *self._connected(called, call))
         out.add(caller.station, *self._connected(caller, call))
 
     @staticmethod
     def _connected(leg: Leg, call: Call) -> Iterable[sccp.SccpMessage]:
         line, ref = leg.line, leg.ref
+        soft_keys = sccp.SoftKeySetIndex.CONNECTED_TRANSFERABLE if leg.held else \
+            sccp.SoftKeySetIndex.CONNECTED
         return (sccp.CallState(sccp.CallStateCode.CONNECTED, line, ref),
                 _call_info(leg, call),
-                sccp.SelectSoftKeys(line, ref, sccp.SoftKeySetIndex.CONNECTED),
+                sccp.SelectSoftKeys(line, ref, soft_keys),
                 sccp.DisplayPromptStatus(0, PROMPT_CONNECTED, line, ref),
                 sccp.OpenReceiveChannel(
                     conference_id=call.ident, pass_thru_party_id=leg.party_id,
                     ms_packet_size=PACKET_MS, compression_type=CODEC, call_reference=ref,
                     key_info=_key_for(leg, leg.rx_key)))
+
+    def _hold(self, leg: Leg, out: Sends) -> None:
+        """`leg`'s phone holds its call: media closed, the other side hears music on hold."""
+        call = leg.call
+        assert call is not None
+        other = call.other(leg)
+        self._close_media(leg, out)
+        self._close_media(other, out)
+        call.keys = False
+        leg.state = LegState.HOLD
+        leg.station.debug("detail", f"call {call.ident}: on hold, music on hold to "
+                          f"{other.number}")
+        line, ref = leg.line, leg.ref
+        out.add(leg.station, sccp.CallState(sccp.CallStateCode.HOLD, line, ref),
+                sccp.SelectSoftKeys(line, ref, sccp.SoftKeySetIndex.ON_HOLD),
+                sccp.DisplayPromptStatus(0, PROMPT_HOLD, line, ref))
+        self._music_on_hold(other, out)
+
+    def _music_on_hold(self, leg: Leg, out: Sends) -> None:
+        """A receive channel without keys on `leg`'s phone: the router plays MOH into it."""
+        call = leg.call
+        assert call is not None
+        leg.media = "moh"
+        out.add(leg.station, _call_info(leg, call))  # non-secure while it hears MOH
+        if self.media is None:
+            leg.station.debug("detail", "no music-on-hold source: the held party hears "
+                              "silence")
+            return
+        leg.party_id = next(self._parties)
+        leg.receiving = True
+        out.add(leg.station, sccp.OpenReceiveChannel(
+            conference_id=call.ident, pass_thru_party_id=leg.party_id,
+            ms_packet_size=PACKET_MS, compression_type=CODEC, call_reference=leg.ref,
+            key_info=NO_KEY))
+
+    def _close_media(self, leg: Leg, out: Sends) -> None:
+        """Close `leg`'s receive channel and stop its transmission; the router's part too."""
+        st = leg.station
+        conference = leg.conference.ident if leg.conference is not None else (
+            leg.call.ident if leg.call is not None else 0)
+        if leg.receiving:
+            out.add(st, sccp.CloseReceiveChannel(conference, leg.party_id, leg.ref,
+                                                 sccp.PortHandling.CLOSE_PORT))
+            leg.receiving = False
+        if leg.transmitting:
+            out.add(st, sccp.StopMediaTransmission(conference, leg.party_id, leg.ref,
+                                                   sccp.PortHandling.CLOSE_PORT))
+            leg.transmitting = False
+        if leg.media in ("moh", "bridge") and self.media is not None:
+            self.media.release(leg)
+        leg.media = ""
+        leg.rx_address = None
+        leg.rx_key = NO_KEY
+
+    # ---- transfer and conference ------------------------------------------------------------
+
+    def _complete_transfer(self, consult: Leg, held: Leg, out: Sends) -> None:
+        """Join the held party to the one consulted; the transferring phone leaves both."""
+        st = consult.station
+        if consult.state not in (LegState.RINGOUT, LegState.CONNECTED) or consult.call is None \
+                or held.call is None:
+            st.debug("detail", f"Transfer while the consultation is {consult.state}, ignored")
+            return
+        a_call, c_call = held.call, consult.call
+        b, c = a_call.other(held), c_call.other(consult)
+        st.debug("detail", f"transfer: {b.number} to {c.number} "
+                 f"({'consultative' if c.state is LegState.CONNECTED else 'blind'})")
+        for call in (a_call, c_call):
+            self.calls.pop(call.ident, None)
+        self._stop_tone(consult, out)
+        self._close_media(b, out)
+        self._close_media(c, out)
+        held.call = consult.call = None
+        self._clear(held, out)
+        self._clear(consult, out)
+        call = Call(next(self._idents), b, c)
+        b.call = c.call = call
+        self.calls[call.ident] = call
+        if c.state is LegState.RINGIN:
+            b.state = LegState.RINGOUT
+            line, ref = b.line, b.ref
+            out.add(b.station, sccp.CallState(sccp.CallStateCode.RING_OUT, line, ref),
+                    _call_info(b, call),
+                    sccp.SelectSoftKeys(line, ref, sccp.SoftKeySetIndex.RING_OUT),
+                    sccp.DisplayPromptStatus(0, PROMPT_RING_OUT, line, ref),
+                    sccp.StartTone(sccp.Tone.ALERTING, sccp.ToneDirection.USER, line, ref))
+            b.tone = sccp.Tone.ALERTING
+            out.add(c.station, _call_info(c, call),
+                    sccp.DisplayPromptStatus(0, _fit(f"From {b.number}", 32), c.line, c.ref))
+        else:
+            self._connect(call, out)
+
+    def _complete_conference(self, consult: Leg, held: Leg, out: Sends) -> None:
+        """The held call and the consultation become one three-way software conference."""
+        st = consult.station
+        if consult.state is not LegState.CONNECTED or consult.call is None or held.call is None:
+            st.debug("detail", f"Confrn while the consultation is {consult.state}, ignored")
+            return
+        if self.media is None:
+            st.debug("detail", "Confrn: no conference resource, ignored")
+            return
+        a_call, c_call = held.call, consult.call
+        b, c = a_call.other(held), c_call.other(consult)
+        for call in (a_call, c_call):
+            self.calls.pop(call.ident, None)
+        for leg in (consult, b, c):
+            self._close_media(leg, out)
+        held.call = None
+        self._clear(held, out)
+        consult.held, consult.feature = None, ""
+        conf = Conference(next(self._idents), [consult, b, c])
+        self.conferences[conf.ident] = conf
+        st.debug("detail", f"conference {conf.ident}: {consult.number}, {b.number}, "
+                 f"{c.number} (software, non-secure)")
+        for leg in conf.legs:
+            leg.call, leg.conference = None, conf
+            leg.state = LegState.CONNECTED
+            leg.party_id = next(self._parties)
+            leg.receiving = True
+            leg.media = "bridge"
+            line, ref = leg.line, leg.ref
+            out.add(leg.station, sccp.CallState(sccp.CallStateCode.CONNECTED, line, ref),
+                    _conference_info(leg),
+                    sccp.SelectSoftKeys(line, ref, sccp.SoftKeySetIndex.CONNECTED_CONFERENCE),
+                    sccp.DisplayPromptStatus(0, PROMPT_CONFERENCE, line, ref),
+                    sccp.OpenReceiveChannel(
+                        conference_id=conf.ident, pass_thru_party_id=leg.party_id,
+                        ms_packet_size=PACKET_MS, compression_type=CODEC, call_reference=ref,
+                        key_info=NO_KEY))
+
+    def _leave_conference(self, leg: Leg, out: Sends, why: str) -> None:
+        """`leg` leaves its conference; two left return to a direct call (fresh keys)."""
+        conf = leg.conference
+        assert conf is not None
+        self._clear(leg, out)
+        if leg in conf.legs:
+            conf.legs.remove(leg)
+        leg.station.debug("detail", f"conference {conf.ident}: {leg.number} left ({why})")
+        if len(conf.legs) > 2:
+            return
+        self.conferences.pop(conf.ident, None)
+        rest = list(conf.legs)
+        conf.legs.clear()
+        for other in rest:
+            self._close_media(other, out)
+            other.conference = None
+        if len(rest) == 2:
+            call = Call(next(self._idents), rest[0], rest[1])
+            rest[0].call = rest[1].call = call
+            self.calls[call.ident] = call
+            self._connect(call, out)
+        else:
+            for other in rest:
+                self._clear(other, out)
 
     def _busy(self, leg: Leg, out: Sends) -> None:
         leg.station.debug("detail", f"'{leg.digits}' is busy")
@@ -540,20 +873,52 @@ class CallControl:
             leg.tone = None
 
     def _end(self, leg: Leg, out: Sends, why: str) -> None:
-        """`leg` goes on-hook, and the other leg of its call with it."""
-        call = leg.call
+        """`leg` goes on-hook, and the other leg of its call with it; a conference goes on
+        without it; a phone's call set aside for a transfer or conference ends with it."""
+        if leg.gone:
+            return
+        if leg.conference is not None:
+            self._leave_conference(leg, out, why)
+            return
+        call, held = leg.call, leg.held
         self._clear(leg, out)
         if call is not None:
             self.calls.pop(call.ident, None)
             leg.station.debug("detail", f"call {call.ident} ended: {why}")
-            self._clear(call.other(leg), out)
+            other = call.other(leg)
+            other_held = other.held
+            self._clear(other, out)
+            if other_held is not None:  # the party consulted left: the held call comes back
+                self._restore(other_held, out)
+        if held is not None:
+            self._end(held, out, why)
+
+    def _restore(self, leg: Leg, out: Sends) -> None:
+        """A call set aside returns to its line, still on hold."""
+        st = leg.station
+        leg.consult = None
+        if leg.gone or leg.call is None or leg.line in st.legs:
+            return
+        st.legs[leg.line] = leg
+        line, ref = leg.line, leg.ref
+        out.add(st, sccp.CallState(sccp.CallStateCode.HOLD, line, ref), _call_info(leg, leg.call),
+                sccp.SelectSoftKeys(line, ref, sccp.SoftKeySetIndex.ON_HOLD),
+                sccp.DisplayPromptStatus(0, PROMPT_HOLD, line, ref))
 
     def _clear(self, leg: Leg, out: Sends) -> None:
-        """Tear one leg down on its phone: tones, ringer, media, then the idle line."""
+        """Tear one leg down on its phone: tones, ringer, media, then the idle line (a leg set
+        aside: its media and its call state only, the line being in use)."""
+        if leg.gone:
+            return
+        leg.gone = True
         st = leg.station
-        if st.legs.get(leg.line) is not leg:
-            return  # cleared already
-        del st.legs[leg.line]
+        aside = leg.consult is not None
+        if aside:
+            assert leg.consult is not None
+            leg.consult.held = None
+            leg.consult = None
+        elif st.legs.get(leg.line) is leg:
+            del st.legs[leg.line]
         if leg.state in _COLLECTING:
             st.arm_timer(None)
         line, ref = leg.line, leg.ref
@@ -561,20 +926,14 @@ class CallControl:
         if leg.state is LegState.RINGIN:
             out.add(st, sccp.SetRinger(sccp.RingMode.RING_OFF, sccp.RingDuration.NORMAL,
                                        line, ref))
-        conference = leg.call.ident if leg.call is not None else 0
-        if leg.receiving:
-            out.add(st, sccp.CloseReceiveChannel(conference, leg.party_id, ref,
-                                                 sccp.PortHandling.CLOSE_PORT))
-            leg.receiving = False
-        if leg.transmitting:
-            out.add(st, sccp.StopMediaTransmission(conference, leg.party_id, ref,
-                                                   sccp.PortHandling.CLOSE_PORT))
-            leg.transmitting = False
-        out.add(st, sccp.CallState(sccp.CallStateCode.ON_HOOK, line, ref),
-                sccp.SelectSoftKeys(line, ref, sccp.SoftKeySetIndex.ON_HOOK),
-                sccp.SetLamp(sccp.StimulusType.LINE, line, sccp.LampMode.OFF),
-                sccp.ClearPromptStatus(line, ref))
+        self._close_media(leg, out)
+        out.add(st, sccp.CallState(sccp.CallStateCode.ON_HOOK, line, ref))
+        if not aside:
+            out.add(st, sccp.SelectSoftKeys(line, ref, sccp.SoftKeySetIndex.ON_HOOK),
+                    sccp.SetLamp(sccp.StimulusType.LINE, line, sccp.LampMode.OFF),
+                    sccp.ClearPromptStatus(line, ref))
         leg.call = None
+        leg.conference = None
 
 
 def _encrypting(reg: Registration) -> bool:
@@ -603,3 +962,13 @@ def _call_info(leg: Leg, call: Call) -> sccp.CallInfo:
         original_called_party_name=_fit(called.name, 40),
         original_called_party=_fit(called.number, 24),
         call_instance=1, call_security_status=call.security)
+
+
+def _conference_info(leg: Leg) -> sccp.CallInfo:
+    """A conference party's CallInfo: the conference as the other party, non-secure."""
+    return sccp.CallInfo(
+        calling_party_name=_fit(leg.name, 40), calling_party=_fit(leg.number, 24),
+        called_party_name=CONFERENCE_LABEL, called_party=CONFERENCE_LABEL,
+        line_instance=leg.line, call_reference=leg.ref, call_type=sccp.CallType.OUTBOUND,
+        original_called_party_name=CONFERENCE_LABEL, original_called_party=CONFERENCE_LABEL,
+        call_instance=1, call_security_status=Conference.security)

@@ -17,13 +17,14 @@ through a table by message type (`_on`); a message without a handler gets the "X
 detail line and no answer.
 
 Calls (specs/sccp.md 6): the call-control messages (OffHook, KeypadButton, EnblocCall,
-SoftKeyEvent, OnHook, OpenReceiveChannelAck) go to the registry's CallControl (calls.py) with
-this Station as the phone's end of its legs (`legs`, by line) and as the Directory that
-resolves digits (the dial plan and the registered phones, from the registry). What the event
-means for another phone is pushed to that phone's Station, which writes it through its link
-(`PhoneLink.deliver`). The interdigit timeout is a timer the transport runs for the Station:
-`timer` seconds from when `timer_serial` last changed, then `timer_expired`. A connection that
-ends takes its calls down with it: the other parties go on-hook.
+SoftKeyEvent: Answer, EndCall, Hold, Resume, Transfer, Confrn; OnHook, OpenReceiveChannelAck)
+go to the registry's CallControl (calls.py) with this Station as the phone's end of its legs
+(`legs`, by line) and as the Directory that resolves digits (the dial plan and the registered
+phones, from the registry). What the event means for another phone is pushed to that phone's
+Station, which writes it through its link (`PhoneLink.deliver`). The interdigit timeout is a
+timer the transport runs for the Station: `timer` seconds from when `timer_serial` last
+changed, then `timer_expired`. A connection that ends takes its calls down with it: the other
+parties go on-hook (or, from a conference, back to a direct call).
 """
 
 from __future__ import annotations
@@ -518,6 +519,14 @@ class Station:
             return self._reply(calls.on_hook(self, line, ref, "EndCall"))
         if event == sccp.SoftKeyEventType.DIAL:  # dialling ends, as `#` does
             return self._reply(calls.keypad(self, sccp.KeypadKey.POUND, line, ref, self))
+        if event == sccp.SoftKeyEventType.HOLD:
+            return self._reply(calls.hold(self, line, ref))
+        if event == sccp.SoftKeyEventType.RESUME:
+            return self._reply(calls.resume(self, line, ref))
+        if event == sccp.SoftKeyEventType.TRANSFER:
+            return self._reply(calls.feature(self, line, ref, "transfer", self))
+        if event == sccp.SoftKeyEventType.CONFRN:
+            return self._reply(calls.feature(self, line, ref, "conference", self))
         self.debug("detail", f"SoftKeyEvent {event} not handled")
         return ()
 

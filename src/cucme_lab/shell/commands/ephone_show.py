@@ -59,7 +59,7 @@ def _suffix(reg: Registration) -> str:
 # A leg's state as the dn's channel shows it [U]: the names IOS prints for a dn's channel,
 # matched to the lab's leg states without a capture of each.
 CHANNEL_STATES = {"offhook": "SEIZE", "dialing": "SEIZE", "ringout": "ALERTING",
-                  "ringin": "RINGING", "connected": "CONNECTED", "busy": "SEIZE",
+                  "ringin": "RINGING", "connected": "CONNECTED", "hold": "HOLD", "busy": "SEIZE",
                   "reorder": "SEIZE"}
 
 

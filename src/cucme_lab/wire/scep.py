@@ -259,12 +259,19 @@ def _load_certificates(node: Tlv) -> list[x509.Certificate]:
     return certs
 
 
-def _octet_content(node: Tlv) -> bytes:
+# Levels of a constructed (BER) OCTET STRING: clients chunk their content once; a message
+# nesting thousands of levels ended scep.parse with RecursionError before this bound.
+MAX_OCTET_NESTING = 8
+
+
+def _octet_content(node: Tlv, depth: int = 0) -> bytes:
     """An OCTET STRING, primitive or (BER-style) constructed from chunks."""
     if node.tag in (der.OCTET_STRING, 0x80):
         return node.value
     if node.tag in (0x24, 0xA0):
-        return b"".join(_octet_content(c) for c in node.children())
+        if depth >= MAX_OCTET_NESTING:
+            raise ScepError(f"OCTET STRING nested more than {MAX_OCTET_NESTING} levels deep")
+        return b"".join(_octet_content(c, depth + 1) for c in node.children())
     raise ScepError(f"expected an OCTET STRING, found tag {node.tag:#x}")
 
 

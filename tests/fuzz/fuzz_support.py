@@ -2,7 +2,8 @@
 
 Every property here is deterministic (`derandomize=True`, no example database), so CI fails on
 the same input every run and a failure found once is found again. `CUCME_FUZZ_EXAMPLES` scales
-the number of examples for a longer local run (`CUCME_FUZZ_EXAMPLES=5000 pytest tests/fuzz`).
+the number of examples for a longer local run (`CUCME_FUZZ_EXAMPLES=5000 pytest tests/fuzz`),
+and `CUCME_FUZZ_RANDOM=1` draws new examples each run, for hunting rather than for CI.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ EXAMPLES = int(os.environ.get("CUCME_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
-    derandomize=True,
+    derandomize=os.environ.get("CUCME_FUZZ_RANDOM", "") != "1",
     database=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -67,3 +68,14 @@ def chunked(data: bytes, sizes: list[int]) -> list[bytes]:
 
 
 CHUNKS = st.lists(st.integers(1, 64), min_size=1, max_size=6)
+
+
+class Quiet:
+    """Holds a fixture's object (a router) so a falsifying example prints `<Router>`, not the
+    router's whole state, around the input that matters."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"<{type(self.value).__name__}>"

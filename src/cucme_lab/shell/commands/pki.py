@@ -1163,7 +1163,10 @@ class CertificatePaste:
         session.router.mark_changed(session.user)
 
 
-@command(CHAIN, "certificate [ca] HEX:serial", help=CHAIN_HELP)
+# `no certificate` names the certificate it removes: its `no` form takes the whole syntax, not
+# the leading keyword alone (which raised KeyError for the missing serial).
+@command(CHAIN, "certificate [ca] HEX:serial", help=CHAIN_HELP,
+         no="certificate [ca] HEX:serial")
 def chain_certificate(c: Ctx) -> None:
     """`certificate [ca] SERIAL` opens the hex paste; `no certificate ...` removes it."""
     chain: CertificateChainSection = c.target

@@ -106,7 +106,7 @@ def grammar_lines(draw: st.DrawFn, commands: CommandSet, mode: str) -> str:
     negated = mode != "exec" and draw(st.integers(0, 4)) == 0
     node = trees.negative.root if negated else trees.positive.root
     words = ["no"] if negated else []
-    for _ in range(draw(st.integers(1, 14))):
+    for _ in range(16):  # to a node where a command completes, mostly (truncated below)
         children = [c for c in node.children if c.element is not None
                     and c.element.keyword not in SLOW_KEYWORDS]
         if not children:
@@ -122,7 +122,7 @@ def grammar_lines(draw: st.DrawFn, commands: CommandSet, mode: str) -> str:
         else:
             words.append(draw(_values(child)))
         node = child
-        if node.commands and draw(st.integers(0, 3)) == 0:
+        if node.commands and draw(st.integers(0, 2)) == 0:
             break
     line = " ".join(words)
     extra = draw(st.integers(0, 9))

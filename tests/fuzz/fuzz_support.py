@@ -28,8 +28,9 @@ FUZZ = settings(
 
 
 def fewer(fraction: float) -> settings:
-    """The profile with a fraction of its examples, for properties that cost milliseconds each."""
-    return settings(FUZZ, max_examples=max(20, int(EXAMPLES * fraction)))
+    """The profile scaled by `fraction` (below 1: properties costing milliseconds an example),
+    with at least 200 examples, or all of them if the profile has fewer."""
+    return settings(FUZZ, max_examples=max(min(200, EXAMPLES), int(EXAMPLES * fraction)))
 
 
 @st.composite

@@ -149,6 +149,24 @@ def test_scep_signed_by_the_client_with_odd_attributes(values, digest, content) 
     assert isinstance(message.message_type, int) and isinstance(message.transaction_id, str)
 
 
+def unknown_string_type(der_bytes: bytes) -> bytes:
+    """The first commonName's value re-tagged 8, a string type cryptography cannot name: the
+    certificate still loads, and reading its subject or issuer raises KeyError."""
+    at = der_bytes.find(b"\x06\x03\x55\x04\x03") + 5
+    return der_bytes[:at] + b"\x08" + der_bytes[at + 1:]
+
+
+def test_a_signer_name_of_an_unknown_string_type_is_a_scep_error() -> None:
+    # Found by the campaign: KeyError(8) out of scep.parse, an HTTP 500 with a traceback.
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    message = scep.sign(scep.Attributes(scep.PKCS_REQ, "TX", b"n" * 16), None, CLIENT_CERT,
+                        CLIENT_KEY)
+    good = CLIENT_CERT.public_bytes(Encoding.DER)
+    with pytest.raises(scep.ScepError, match="KeyError"):
+        scep.parse(message.replace(good, unknown_string_type(good)))
+
+
 def test_nested_octet_strings_are_a_scep_error_not_a_recursion_error() -> None:
     # Found by fuzzing: a constructed OCTET STRING nested 3,000 deep as the eContent of a
     # pkiMessage raised RecursionError out of scep.parse (an HTTP 500 and a traceback).

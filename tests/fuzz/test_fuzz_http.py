@@ -190,6 +190,28 @@ def test_mutated_pki_operations_get_an_answer(ca_router, pki_messages, data, by_
     assert out.startswith(b"HTTP/1.1 "), out[:200]
 
 
+def test_a_csr_whose_subject_has_an_unknown_string_type_is_refused(ca_router) -> None:
+    """Found by the campaign: KeyError(8) from the CA reading the CSR's subject to issue, an
+    HTTP 500. The CSR is signed as it is, so only its subject's string type is wrong."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from test_fuzz_files import unknown_string_type
+
+    from cucme_lab.wire import der
+
+    router = ca_router.value
+    tbs, algorithm, _ = der.decode(CSR.public_bytes(serialization.Encoding.DER)).children()
+    odd_tbs = unknown_string_type(tbs.raw)
+    signature = CLIENT_KEY.sign(odd_tbs, padding.PKCS1v15(), hashes.SHA256())
+    csr = der.seq(odd_tbs, algorithm.raw, der.tlv(der.BIT_STRING, b"\0" + signature))
+    ca_cert = ca_for_request(router).ca_certificate()
+    message = scep.sign(scep.Attributes(scep.PKCS_REQ, "TX-ODD", b"n" * 16),
+                        scep.envelope(csr, ca_cert), CLIENT_CERT, CLIENT_KEY)
+    out = _exchange(router, _post(message), [65536])
+    assert out.startswith(b"HTTP/1.1 200 "), out[:300]  # a CertRep FAILURE, not a 500
+    assert router.log.contains("the request is not a PKCS#10 CSR")
+
+
 def test_the_good_pki_operations_are_answered(ca_router, pki_messages) -> None:
     for message in pki_messages:
         out = _exchange(ca_router.value, _post(message), [65536])

@@ -82,6 +82,11 @@ CA_CAPS = ("AES", "DES3", "GetNextCACert", "POSTPKIOperation", "SCEPStandard", "
            "SHA-256", "SHA-512")
 
 
+# What cryptography's parsers raise for a mangled certificate or key. Names are parsed lazily,
+# when first read, and an attribute value of an unknown string type raises KeyError there.
+_MALFORMED = (ValueError, IndexError, KeyError, TypeError, UnsupportedAlgorithm)
+
+
 class ScepError(ValueError):
     """A message that is not valid SCEP; `fail_info` is the failInfo a CA should answer."""
 
@@ -322,9 +327,9 @@ def parse(data: bytes, signer_hint: x509.Certificate | None = None) -> PkiMessag
         return _parse(data, signer_hint)
     except ScepError:
         raise
-    except (ValueError, IndexError, TypeError, UnsupportedAlgorithm) as exc:
+    except _MALFORMED as exc:
         # DerError, or cryptography's parsers meeting a mangled certificate or key
-        raise ScepError(f"malformed pkiMessage: {exc}") from None
+        raise ScepError(f"malformed pkiMessage: {type(exc).__name__} {exc}") from None
 
 
 def _parse(data: bytes, signer_hint: x509.Certificate | None) -> PkiMessage:
@@ -364,6 +369,7 @@ def _parse(data: bytes, signer_hint: x509.Certificate | None) -> PkiMessage:
                    and c.issuer.public_bytes() == sid[0].raw), None)
     if signer is None:
         raise ScepError("the signer's certificate is not in the message", BAD_CERT_ID)
+    signer.subject  # noqa: B018 - read now: the CA reads it later, outside this error handling
     digest_oid = der.decode_oid(info[2].expect(der.SEQUENCE).children()[0].value)
     if digest_oid not in DIGESTS:
         raise ScepError(f"unsupported digest algorithm {digest_oid}", BAD_ALG)
@@ -402,7 +408,7 @@ def decrypt(data: bytes, key: rsa.RSAPrivateKey) -> tuple[bytes, str]:
         return _decrypt(data, key)
     except ScepError:
         raise
-    except (ValueError, IndexError, TypeError, UnsupportedAlgorithm) as exc:
+    except _MALFORMED as exc:
         raise ScepError(f"malformed EnvelopedData: {exc}") from None
 
 
@@ -465,7 +471,7 @@ def read_degenerate(data: bytes) -> tuple[list[x509.Certificate],
         return certs, crls
     except ScepError:
         raise
-    except (ValueError, IndexError, TypeError, UnsupportedAlgorithm) as exc:
+    except _MALFORMED as exc:
         raise ScepError(f"malformed certs-only message: {exc}") from None
 
 

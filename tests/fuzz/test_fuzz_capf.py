@@ -183,10 +183,25 @@ def test_server_session_never_raises_on_phone_bytes(device, stage, data, sizes, 
     for piece in [*chunked(data, sizes), *([b""] if eof else [])]:
         step = server.receive_data(piece)
         assert isinstance(step.data, bytes)
-        if server.state is ServerState.AWAIT_ISSUE:
+        if any(isinstance(e, CertificateRequired) for e in step.events):
+            # what the service does with it: issue, which the session must then allow
+            assert server.state is ServerState.AWAIT_ISSUE, step.events
             server.issue_certificate(LSC.certificate_der)
     if server.closed:
         assert server.receive_data(b"junk").data == b""
+
+
+def test_a_key_with_more_bytes_behind_it_asks_for_no_certificate_it_cannot_take() -> None:
+    """Found by the campaign: KEY_GENERATE_RESPONSE and another message in one read gave
+    CertificateRequired and then ended the session (the second message is out of turn), so
+    the service's issue_certificate() raised CapfUsageError out of the connection."""
+    server = _server_at("install-null", "key")
+    key = encode(Message.build(Command.KEY_GENERATE_RESPONSE, SESSION_ID,
+                               public_key=public_key_der(RSA_KEY)))
+    step = server.receive_data(key + key)
+    assert server.closed
+    assert not any(isinstance(e, CertificateRequired) for e in step.events)
+    assert step.data  # END_SESSION 7 for the message out of turn
 
 
 # --- the client session (the simulated phone), in each state -----------------------------------

@@ -159,6 +159,11 @@ class CapfServerSession:
             self._finish(_protocol(exc.reason), out, events)
         except _End as end:
             self._finish(end, out, events)
+        if self._state is ServerState.CLOSED:
+            # A key followed by a message out of turn in the same read: the session ended
+            # after asking for the certificate, so the request is no longer the caller's to
+            # answer (issue_certificate would raise CapfUsageError).
+            events = [e for e in events if not isinstance(e, CertificateRequired)]
         return CapfStep(b"".join(out), tuple(events))
 
     def issue_certificate(self, certificate_der: bytes) -> CapfStep:

@@ -7,7 +7,10 @@ typed slots filled with edge values, pipes, `?`) reach the handlers.
 
 from __future__ import annotations
 
+import random
 import re
+from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 from hypothesis import strategies as st
 
@@ -44,6 +47,7 @@ MODE_ENTRY: dict[str, list[str]] = {
 
 # Keywords the walker does not step on: they wait on the network (copy tftp:, enrolment),
 # restart the router or generate large keys, which costs seconds and finds nothing new.
+T = TypeVar("T")
 SLOW_KEYWORDS = frozenset({"reload", "copy", "generate", "authenticate", "enroll"})
 
 WORDS = ["x", "FUZZTP", "FUZZCA", "CUCME-TP", "flash:", "flash:f.txt", "nvram:startup-config",
@@ -75,22 +79,68 @@ def _range_values(label: str) -> list[str]:
         ["0" * 12 + str(lo), "9" * 4400]
 
 
-def _values(node: Node) -> st.SearchStrategy[str]:
+class Picker(Protocol):
+    """Where a walk's choices come from: hypothesis's draws (tests), or random.Random
+    (benchmarks/fuzz_campaign.py, which types tens of thousands of lines)."""
+
+    def choice(self, options: Sequence[T]) -> T: ...
+
+    def integer(self, lo: int, hi: int) -> int: ...
+
+    def text(self, max_size: int) -> str: ...
+
+
+class DrawPicker:
+    def __init__(self, draw: st.DrawFn) -> None:
+        self.draw = draw
+
+    def choice(self, options: Sequence[T]) -> T:
+        return self.draw(st.sampled_from(options))
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self.draw(st.integers(lo, hi))
+
+    def text(self, max_size: int) -> str:
+        return self.draw(st.text(alphabet=st.characters(blacklist_categories=("Cs",)),
+                                 max_size=max_size))
+
+
+class RandomPicker:
+    # Characters a random token is made of: printable ASCII, controls and some of Unicode.
+    ALPHABET = [chr(c) for c in range(32, 127)] + ["\x00", "\x1b", "\x7f", "\u00e9",
+                                                   "\uff11", "\u0661", "\ufffd", "\u212a"]
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def choice(self, options: Sequence[T]) -> T:
+        return self.rng.choice(options)
+
+    def integer(self, lo: int, hi: int) -> int:
+        return self.rng.randint(lo, hi)
+
+    def text(self, max_size: int) -> str:
+        return "".join(self.rng.choices(self.ALPHABET, k=self.rng.randint(0, max_size)))
+
+
+def _value(node: Node, pick: Picker) -> str:
     element = node.element
     assert element is not None and element.argtype is not None
+    if element.argtype.rest_of_line:
+        return pick.choice(WORDS) if pick.integer(0, 1) else pick.text(40)
     label = element.argtype.label
     pool = TYPED.get(label, []) + _range_values(label)
-    if element.argtype.rest_of_line:
-        return st.one_of(st.sampled_from(WORDS), st.text(max_size=40))
-    token = st.text(alphabet=st.characters(blacklist_categories=("Cs",),
-                                           blacklist_characters=" \t\r\n"), max_size=12)
-    return st.one_of(st.sampled_from(pool or WORDS), st.sampled_from(WORDS), token)
+    kind = pick.integer(0, 3)
+    if kind == 3:
+        token = pick.text(12)
+        return "".join(ch for ch in token if ch not in " \t\r\n")
+    return pick.choice(pool or WORDS) if kind < 2 else pick.choice(WORDS)
 
 
-def _keyword(draw: st.DrawFn, word: str) -> str:
-    form = draw(st.sampled_from(["full", "full", "prefix", "upper"]))
+def _keyword(word: str, pick: Picker) -> str:
+    form = pick.choice(["full", "full", "prefix", "upper"])
     if form == "prefix":
-        return word[:draw(st.integers(1, len(word)))]
+        return word[:pick.integer(1, len(word))]
     return word.upper() if form == "upper" else word
 
 
@@ -99,11 +149,10 @@ PIPES = [" | include x", " | exclude ^ ", " | begin ephone", " | section ephone"
          " | i _", " |", " | redirect flash:x"]
 
 
-@st.composite
-def grammar_lines(draw: st.DrawFn, commands: CommandSet, mode: str) -> str:
+def walk_line(commands: CommandSet, mode: str, pick: Picker) -> str:
     """A line walked through `mode`'s command tree (its `no` form sometimes)."""
     trees = commands.trees(mode)
-    negated = mode != "exec" and draw(st.integers(0, 4)) == 0
+    negated = mode != "exec" and pick.integer(0, 4) == 0
     node = trees.negative.root if negated else trees.positive.root
     words = ["no"] if negated else []
     for _ in range(16):  # to a node where a command completes, mostly (truncated below)
@@ -111,28 +160,39 @@ def grammar_lines(draw: st.DrawFn, commands: CommandSet, mode: str) -> str:
                     and c.element.keyword not in SLOW_KEYWORDS]
         if not children:
             break
-        child = draw(st.sampled_from(children))
+        child = pick.choice(children)
         element = child.element
         assert element is not None
         if element.keyword == "do" and mode != "exec":  # an EXEC line, walked in its own tree
-            words += ["do", draw(grammar_lines(commands, "exec"))]
+            words += ["do", walk_line(commands, "exec", pick)]
             break
         if element.keyword is not None:
-            words.append(_keyword(draw, element.keyword))
+            words.append(_keyword(element.keyword, pick))
         else:
-            words.append(draw(_values(child)))
+            words.append(_value(child, pick))
         node = child
-        if node.commands and draw(st.integers(0, 2)) == 0:
+        if node.commands and pick.integer(0, 2) == 0:
             break
     line = " ".join(words)
-    extra = draw(st.integers(0, 9))
+    extra = pick.integer(0, 9)
     if extra == 0:
-        line += draw(st.sampled_from(PIPES))
+        line += pick.choice(PIPES)
     elif extra == 1:
-        line += draw(st.sampled_from(["?", " ?", "\t"]))
+        line += pick.choice(["?", " ?", "\t"])
     elif extra == 2 and words:
-        line = line[:draw(st.integers(0, len(line)))]
+        line = line[:pick.integer(0, len(line))]
     return line
+
+
+def random_bytes_line(rng: random.Random, max_size: int = 60) -> str:
+    """A line of random bytes as a vty decodes it (undecodable bytes become U+FFFD)."""
+    data = rng.randbytes(rng.randint(0, max_size)).replace(b"\r", b" ").replace(b"\n", b" ")
+    return data.decode("utf-8", "replace")
+
+
+@st.composite
+def grammar_lines(draw: st.DrawFn, commands: CommandSet, mode: str) -> str:
+    return walk_line(commands, mode, DrawPicker(draw))
 
 
 def random_lines() -> st.SearchStrategy[str]:

@@ -84,7 +84,9 @@ CA_CAPS = ("AES", "DES3", "GetNextCACert", "POSTPKIOperation", "SCEPStandard", "
 
 # What cryptography's parsers raise for a mangled certificate or key. Names are parsed lazily,
 # when first read, and an attribute value of an unknown string type raises KeyError there.
-_MALFORMED = (ValueError, IndexError, KeyError, TypeError, UnsupportedAlgorithm)
+# A version field other than v1/v3 raises InvalidVersion, which is not a ValueError.
+_MALFORMED = (ValueError, IndexError, KeyError, TypeError, UnsupportedAlgorithm,
+              x509.InvalidVersion)
 
 
 class ScepError(ValueError):
@@ -259,7 +261,7 @@ def _load_certificates(node: Tlv) -> list[x509.Certificate]:
             continue  # other certificate choices are not used by SCEP
         try:
             certs.append(x509.load_der_x509_certificate(item.raw))
-        except ValueError as exc:
+        except (ValueError, x509.InvalidVersion) as exc:
             raise ScepError(f"a certificate in the message does not parse: {exc}") from None
     return certs
 

@@ -809,7 +809,7 @@ async def crypto_pki_authenticate(c: Ctx) -> None:
         data = await _read_pem(c)
         try:
             cert = x509.load_der_x509_certificate(data or b"")
-        except ValueError:
+        except (ValueError, x509.InvalidVersion):  # InvalidVersion is not a ValueError
             c.out("% Error in receiving Certificate Authority certificate: status = FAIL, "
                   "cert length = 0")
             return
@@ -1154,7 +1154,7 @@ class CertificatePaste:
                 raise ValueError("odd number of hex digits")
             der = bytes.fromhex(text)
             x509.load_der_x509_certificate(der)
-        except ValueError:
+        except (ValueError, x509.InvalidVersion):  # InvalidVersion is not a ValueError
             session.emit("% Certificate data is not a valid certificate; "
                          f"certificate {self.serial} not stored.\n")
             return

@@ -281,7 +281,7 @@ class CapfServerSession:
         try:
             certificate = x509.load_der_x509_certificate(nested.der)
             key = certificate.public_key()
-        except (ValueError, UnsupportedAlgorithm):
+        except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion):
             return "unreadable certificate"
         if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
             return "certificate key is neither RSA nor EC"
@@ -297,7 +297,7 @@ class CapfServerSession:
         try:
             sudi_cert = x509.load_der_x509_certificate(sudi.certificate)
             sudi_key = sudi_cert.public_key()
-        except (ValueError, UnsupportedAlgorithm):
+        except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion):
             return "unreadable SUDI certificate"
         if not isinstance(sudi_key, rsa.RSAPublicKey):
             return ""  # the reference server checks only RSA SUDI certificates (§4.7)

@@ -15,11 +15,13 @@ after another, until `--count` inputs or `--seconds` pass:
   bytes, some Enters) on vty lines without login, so what is typed reaches a session;
 - capf: CAPF messages over TLS (3804) with the session id the server gave, after a good
   AUTH_RESPONSE half of the time;
-- cli: `--cli-lines` lines of random bytes and as many walked from the grammar, in every mode,
+- cli: `--cli-lines` lines of random bytes and as many walked from the grammar in every mode,
   through a `Session` on a router of its own (a grammar walk may type `no ip http server`,
   which would take a listener away from the checks that follow; tests/fuzz does the same).
 
-Printed per parser: inputs sent, connections, the rate, exceptions escaping (Python log records
+Printed per parser: inputs sent, how many got past the framing to the code behind it (SCCP
+messages the Station handled, HTTP requests dispatched, CAPF messages a session handled, CLI
+lines that ran a command), connections, the rate, exceptions escaping (Python log records
 at ERROR from the lab, and `%SYS-3-CONN_FAULT` / `%SYS-3-PROC_RESTART` lines in the router's
 log, which the services write for a fault they contained), service restarts
 (`lab.services.running[...].restarts`), and whether the service still answers a good request.
@@ -831,37 +833,53 @@ async def check_capf(lab: Lab, tp_cert: Any) -> bool:
 
 # --- the command line -----------------------------------------------------------------------------
 
+class CliLines:
+    """An endless mix of random-byte lines and grammar walks for one mode; `kind` says which
+    the last one was. A dialogue's answers are drawn from it too, as in a paste."""
+
+    def __init__(self, rng: random.Random, commands: Any, mode: str) -> None:
+        self.rng, self.commands, self.mode = rng, commands, mode
+        self.picker = RandomPicker(rng)
+        self.kind = ""
+
+    def __iter__(self) -> CliLines:
+        return self
+
+    def __next__(self) -> str:
+        if self.rng.random() < 0.5:
+            self.kind = "random"
+            return random_bytes_line(self.rng)
+        self.kind = "grammar"
+        return walk_line(self.commands, self.mode, self.picker)
+
+
 async def fuzz_cli(tally: Tally, lines_per_mode: int, rng: random.Random, seconds: float,
                    watch: Watch) -> None:
     """Random-byte lines and grammar walks in every mode, on a router of their own."""
     from cucme_lab.shell.commands import command_set
 
     commands = command_set()
-    picker = RandomPicker(rng)
     start = time.monotonic()
     per_mode_seconds = seconds / len(MODE_ENTRY)
     with tempfile.TemporaryDirectory() as tmp:
         router = Router.open(Path(tmp) / "lab", addresses=AddressPlan())
         await Shell(router).paste_config(CONFIG.split("crypto pki server")[0])
         for mode in MODE_ENTRY:
-            lines = [random_bytes_line(rng) for _ in range(lines_per_mode)] + \
-                [walk_line(commands, mode, picker) for _ in range(lines_per_mode)]
-            rng.shuffle(lines)
-            typed = await type_in_mode(router, commands, mode, lines, tally, watch,
+            typed = await type_in_mode(router, commands, mode, CliLines(rng, commands, mode),
+                                       lines_per_mode, tally, watch,
                                        time.monotonic() + per_mode_seconds)
-            tally.notes.append(f"{mode} {typed}")
+            tally.notes.append(f"{mode} {typed['random']}/{typed['grammar']}")
         session = Session(router, ScriptTerminal(["show version"]), commands, priv=15)
         await session.run()
         tally.answers = "yes" if "Cisco IOS Software" in session.terminal.output() else "NO"
     tally.seconds = time.monotonic() - start
 
 
-async def type_in_mode(router: Router, commands: Any, mode: str, lines: list[str],
-                       tally: Tally, watch: Watch, deadline: float) -> int:
-    """Each line typed in `mode` (re-entered when a line left it); dialogue answers come from
-    the lines after, as in a paste. Returns how many were typed."""
-    feed = iter(lines)
-    typed = 0
+async def type_in_mode(router: Router, commands: Any, mode: str, feed: CliLines, count: int,
+                       tally: Tally, watch: Watch, deadline: float) -> Counter[str]:
+    """Lines typed at `mode`'s prompt (re-entered when a line left it) until `count` of each
+    kind were, or the deadline; returns how many of each kind."""
+    typed: Counter[str] = Counter()
 
     def session() -> Session:
         terminal = ScriptTerminal(feed)
@@ -869,16 +887,16 @@ async def type_in_mode(router: Router, commands: Any, mode: str, lines: list[str
         return Session(router, terminal, commands, priv=15)
 
     current = session()
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and min(typed["random"], typed["grammar"]) < count:
         if current.closed or current.mode != mode:
             current.close()
             current = session()
             for line in MODE_ENTRY[mode]:
                 await current.handle(line)
-        line = next(feed, None)
-        if line is None:
-            break
-        typed += 1
+        line = next(feed)
+        if typed[feed.kind] >= count:
+            continue  # that kind is done: draw again
+        typed[feed.kind] += 1
         tally.sent += 1
         try:
             with trio.fail_after(10):
@@ -977,7 +995,7 @@ def report(tallies: list[Tally], watch: Watch, args: argparse.Namespace) -> None
                 print(f"  {t.name}: {note}")
     cli = next((t for t in tallies if t.name == "cli"), None)
     if cli is not None:
-        print("  cli lines typed per mode: " + ", ".join(cli.notes))
+        print("  cli lines typed per mode (random bytes/grammar walks): " + ", ".join(cli.notes))
     if watch.samples:
         print("\nFirst faults:")
         for sample in watch.samples:
@@ -991,7 +1009,7 @@ def main() -> None:
                         help="CAPF messages (each connection is a TLS handshake)")
     parser.add_argument("--seconds", type=float, default=150.0,
                         help="time budget per parser (the CLI gets twice this)")
-    parser.add_argument("--cli-lines", type=int, default=1_000,
+    parser.add_argument("--cli-lines", type=int, default=5_000,
                         help="lines of random bytes per mode, and as many grammar walks")
     parser.add_argument("--only", default="", help=f"comma-separated subset of {PARSERS}")
     parser.add_argument("--seed", type=int, default=16)

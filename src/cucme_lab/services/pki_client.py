@@ -171,7 +171,7 @@ async def get_ca_certificates(router: Router, enrollment_url: str, ca_name: str
             certs, _ = scep.read_degenerate(body)
             return certs
         return [x509.load_der_x509_certificate(body)]
-    except ValueError as exc:
+    except (ValueError, x509.InvalidVersion) as exc:
         raise HttpError(status, str(exc).encode()) from None
 
 

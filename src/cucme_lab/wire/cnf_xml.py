@@ -53,6 +53,13 @@ VOICE_VLAN_ACCESS_ENABLED, VOICE_VLAN_ACCESS_DISABLED = 0, 1  # per the NSA guid
 GARP_ENABLED, GARP_DISABLED = 0, 1  # per the NSA guide; polarity unverified (§6.11)
 
 
+# Digits of a number: every value of the file fits in 32 bits. Checked before int(), which
+# raised ValueError (not CnfFormatError) past 4,300 digits.
+MAX_DIGITS = 10
+_INTEGER = re.compile(rf"-?[0-9]{{1,{MAX_DIGITS}}}")
+_UNSIGNED = re.compile(rf"[0-9]{{1,{MAX_DIGITS}}}")
+
+
 class CnfFormatError(ValueError):
     """The bytes are not a usable `<device>` configuration."""
 
@@ -389,8 +396,8 @@ def _convert(element: ET.Element, kind: Any) -> Any:
         return text.lower() == "true"
     if text == "":
         return None
-    if not re.fullmatch(r"-?[0-9]+", text):
-        raise CnfFormatError(f"<{element.tag}> is not an integer: {text!r}")
+    if not _INTEGER.fullmatch(text):
+        raise CnfFormatError(f"<{element.tag}> is not an integer: {text[:20]!r}")
     number = int(text)
     if isinstance(kind, type) and issubclass(kind, IntEnum):
         try:
@@ -407,8 +414,8 @@ def _opt(parent: ET.Element, path: str, kind: Any) -> Any:
 
 def _priority(member: ET.Element) -> int:
     raw = member.get("priority", "0").strip()
-    if not re.fullmatch(r"[0-9]+", raw):
-        raise CnfFormatError(f"member priority is not a number: {raw!r}")
+    if not _UNSIGNED.fullmatch(raw):
+        raise CnfFormatError(f"member priority is not a number: {raw[:20]!r}")
     return int(raw)
 
 

@@ -149,7 +149,7 @@ class CtlRecord:
             raise CtlFormatError("record has no certificate")
         try:
             return x509.load_der_x509_certificate(self.certificate)
-        except ValueError as exc:
+        except (ValueError, x509.InvalidVersion) as exc:  # InvalidVersion: not a ValueError
             raise CtlFormatError(f"record certificate is not valid DER: {exc}") from None
 
     def encode(self) -> bytes:

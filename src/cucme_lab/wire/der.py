@@ -108,17 +108,27 @@ def oid(dotted: str) -> bytes:
     return tlv(OID, bytes(body))
 
 
+# Octets of one OID arc: 20 hold 140 bits, a UUID arc (2.25.<128 bits>) included. Longer arcs
+# name nothing SCEP uses, and one of 2,100 octets made more than the 4,300 digits str() allows.
+MAX_ARC_OCTETS = 20
+
+
 def decode_oid(value: bytes) -> str:
     if not value:
         raise DerError("empty OBJECT IDENTIFIER")
     parts = [min(value[0] // 40, 2)]
     parts.append(value[0] - 40 * parts[0])
     n = 0
+    octets = 0
     for i, b in enumerate(value[1:], 1):
         n = (n << 7) | (b & 0x7F)
+        octets += 1
+        if octets > MAX_ARC_OCTETS:
+            raise DerError(f"OBJECT IDENTIFIER arc longer than {MAX_ARC_OCTETS} octets")
         if not b & 0x80:
             parts.append(n)
             n = 0
+            octets = 0
         elif i == len(value) - 1:
             raise DerError("truncated OBJECT IDENTIFIER")
     return ".".join(str(p) for p in parts)

@@ -82,6 +82,13 @@ CA_CAPS = ("AES", "DES3", "GetNextCACert", "POSTPKIOperation", "SCEPStandard", "
            "SHA-256", "SHA-512")
 
 
+# What cryptography's parsers raise for a mangled certificate or key. Names are parsed lazily,
+# when first read, and an attribute value of an unknown string type raises KeyError there.
+# A version field other than v1/v3 raises InvalidVersion, which is not a ValueError.
+_MALFORMED = (ValueError, IndexError, KeyError, TypeError, UnsupportedAlgorithm,
+              x509.InvalidVersion)
+
+
 class ScepError(ValueError):
     """A message that is not valid SCEP; `fail_info` is the failInfo a CA should answer."""
 
@@ -254,17 +261,24 @@ def _load_certificates(node: Tlv) -> list[x509.Certificate]:
             continue  # other certificate choices are not used by SCEP
         try:
             certs.append(x509.load_der_x509_certificate(item.raw))
-        except ValueError as exc:
+        except (ValueError, x509.InvalidVersion) as exc:
             raise ScepError(f"a certificate in the message does not parse: {exc}") from None
     return certs
 
 
-def _octet_content(node: Tlv) -> bytes:
+# Levels of a constructed (BER) OCTET STRING: clients chunk their content once; a message
+# nesting thousands of levels ended scep.parse with RecursionError before this bound.
+MAX_OCTET_NESTING = 8
+
+
+def _octet_content(node: Tlv, depth: int = 0) -> bytes:
     """An OCTET STRING, primitive or (BER-style) constructed from chunks."""
     if node.tag in (der.OCTET_STRING, 0x80):
         return node.value
     if node.tag in (0x24, 0xA0):
-        return b"".join(_octet_content(c) for c in node.children())
+        if depth >= MAX_OCTET_NESTING:
+            raise ScepError(f"OCTET STRING nested more than {MAX_OCTET_NESTING} levels deep")
+        return b"".join(_octet_content(c, depth + 1) for c in node.children())
     raise ScepError(f"expected an OCTET STRING, found tag {node.tag:#x}")
 
 
@@ -315,9 +329,9 @@ def parse(data: bytes, signer_hint: x509.Certificate | None = None) -> PkiMessag
         return _parse(data, signer_hint)
     except ScepError:
         raise
-    except (ValueError, IndexError, TypeError, UnsupportedAlgorithm) as exc:
+    except _MALFORMED as exc:
         # DerError, or cryptography's parsers meeting a mangled certificate or key
-        raise ScepError(f"malformed pkiMessage: {exc}") from None
+        raise ScepError(f"malformed pkiMessage: {type(exc).__name__} {exc}") from None
 
 
 def _parse(data: bytes, signer_hint: x509.Certificate | None) -> PkiMessage:
@@ -357,6 +371,7 @@ def _parse(data: bytes, signer_hint: x509.Certificate | None) -> PkiMessage:
                    and c.issuer.public_bytes() == sid[0].raw), None)
     if signer is None:
         raise ScepError("the signer's certificate is not in the message", BAD_CERT_ID)
+    signer.subject  # noqa: B018 - read now: the CA reads it later, outside this error handling
     digest_oid = der.decode_oid(info[2].expect(der.SEQUENCE).children()[0].value)
     if digest_oid not in DIGESTS:
         raise ScepError(f"unsupported digest algorithm {digest_oid}", BAD_ALG)
@@ -395,7 +410,7 @@ def decrypt(data: bytes, key: rsa.RSAPrivateKey) -> tuple[bytes, str]:
         return _decrypt(data, key)
     except ScepError:
         raise
-    except (ValueError, IndexError, TypeError, UnsupportedAlgorithm) as exc:
+    except _MALFORMED as exc:
         raise ScepError(f"malformed EnvelopedData: {exc}") from None
 
 
@@ -458,7 +473,7 @@ def read_degenerate(data: bytes) -> tuple[list[x509.Certificate],
         return certs, crls
     except ScepError:
         raise
-    except (ValueError, IndexError, TypeError, UnsupportedAlgorithm) as exc:
+    except _MALFORMED as exc:
         raise ScepError(f"malformed certs-only message: {exc}") from None
 
 

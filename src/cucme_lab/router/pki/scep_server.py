@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from cucme_lab.router.pki.ca import CaError, CertificateServer, ca_for_request
@@ -125,9 +126,14 @@ def _operation(router: Router, ca: CertificateServer, msg: scep.PkiMessage, ca_k
         if req is None:
             try:
                 csr = x509.load_der_x509_csr(inner)
-            except ValueError:
+                # Read now what issuing reads (cryptography parses lazily): a subject with a
+                # string type it does not know raised KeyError out of the CA (an HTTP 500).
+                csr.subject, csr.public_key(), csr.extensions  # noqa: B018
+                signed = csr.is_signature_valid
+            except (ValueError, KeyError, TypeError, UnsupportedAlgorithm,
+                    x509.DuplicateExtension, x509.UnsupportedGeneralNameType):
                 raise ScepError("the request is not a PKCS#10 CSR") from None
-            if not csr.is_signature_valid:
+            if not signed:
                 raise ScepError("the PKCS#10 signature does not verify", scep.BAD_MESSAGE_CHECK)
             req = ca.submit(csr, msg.transaction_id, msg.signer, cipher, msg.digest)
         return _by_state(req, reply)

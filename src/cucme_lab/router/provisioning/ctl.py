@@ -90,7 +90,7 @@ def build(router: Router, sec: CtlClientBlock) -> CtlResult:
         try:
             cert = (x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data
                     else x509.load_der_x509_certificate(data))
-        except ValueError:
+        except (ValueError, x509.InvalidVersion):
             raise CtlError(f"{imported.file} is not a certificate") from None
         servers.append((IMPORT_ROLE, imported.description, None, cert))
     servers.sort(key=lambda item: item[0])

@@ -60,7 +60,10 @@ def _no_such_interface(c: Ctx) -> None:
                                              else len(c.line)))
 
 
+# `no ip address` alone, or with the whole address and mask: an address without its mask is
+# incomplete (it reached the handler and raised KeyError('mask')).
 @command([IF, SUBIF], "ip address A.B.C.D:addr MASK:mask [secondary]",
+         no="ip address [A.B.C.D:addr MASK:mask [secondary]]",
          help={"address": "Set the IP address of an interface", "addr": "IP address",
                "mask": "IP subnet mask", "secondary": "Make this IP address a secondary address"})
 def ip_address(c: Ctx) -> None:

@@ -819,7 +819,7 @@ async def crypto_pki_authenticate(c: Ctx) -> None:
         data = await _read_pem(c)
         try:
             cert = x509.load_der_x509_certificate(data or b"")
-        except ValueError:
+        except (ValueError, x509.InvalidVersion):  # InvalidVersion is not a ValueError
             # [C] spec 5.3
             c.out("% Error in receiving Certificate Authority certificate: status = FAIL, "
                   "cert length = 0")
@@ -1168,7 +1168,7 @@ class CertificatePaste:
                 raise ValueError("odd number of hex digits")
             der = bytes.fromhex(text)
             x509.load_der_x509_certificate(der)
-        except ValueError:
+        except (ValueError, x509.InvalidVersion):  # InvalidVersion is not a ValueError
             session.emit("% Certificate data is not a valid certificate; "  # [U]
                          f"certificate {self.serial} not stored.\n")
             return
@@ -1177,7 +1177,10 @@ class CertificatePaste:
         session.router.mark_changed(session.user)
 
 
-@command(CHAIN, "certificate [ca] HEX:serial", help=CHAIN_HELP)
+# `no certificate` names the certificate it removes: its `no` form takes the whole syntax, not
+# the leading keyword alone (which raised KeyError for the missing serial).
+@command(CHAIN, "certificate [ca] HEX:serial", help=CHAIN_HELP,
+         no="certificate [ca] HEX:serial")
 def chain_certificate(c: Ctx) -> None:
     """`certificate [ca] SERIAL` opens the hex paste; `no certificate ...` removes it."""
     chain: CertificateChainSection = c.target

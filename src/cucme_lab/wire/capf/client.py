@@ -308,7 +308,7 @@ class CapfClientSession:
             offered = certificate.public_key().public_bytes(
                 serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
             accepted = offered == public_key_der(self._sent_key)
-        except (ValueError, TypeError, UnsupportedAlgorithm):
+        except (ValueError, TypeError, UnsupportedAlgorithm, x509.InvalidVersion):
             accepted = False
         if accepted:
             private = self._sent_key if not isinstance(self._sent_key, PublicKey) else None

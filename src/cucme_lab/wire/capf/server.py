@@ -173,6 +173,11 @@ class CapfServerSession:
             self._finish(_protocol(exc.reason), out, events)
         except _End as end:
             self._finish(end, out, events)
+        if self._state is ServerState.CLOSED:
+            # A key followed by a message out of turn in the same read: the session ended
+            # after asking for the certificate, so the request is no longer the caller's to
+            # answer (issue_certificate would raise CapfUsageError).
+            events = [e for e in events if not isinstance(e, CertificateRequired)]
         return CapfStep(b"".join(out), tuple(events))
 
     def issue_certificate(self, certificate_der: bytes) -> CapfStep:
@@ -327,7 +332,7 @@ class CapfServerSession:
         try:
             certificate = x509.load_der_x509_certificate(nested.der)
             key = certificate.public_key()
-        except (ValueError, UnsupportedAlgorithm):
+        except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion):
             return "unreadable certificate"
         if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
             return "certificate key is neither RSA nor EC"
@@ -347,7 +352,7 @@ class CapfServerSession:
         try:
             sudi_cert = x509.load_der_x509_certificate(sudi.certificate)
             sudi_key = sudi_cert.public_key()
-        except (ValueError, UnsupportedAlgorithm):
+        except (ValueError, UnsupportedAlgorithm, x509.InvalidVersion):
             return "unreadable SUDI certificate"
         if not isinstance(sudi_key, rsa.RSAPublicKey):
             return ""  # the reference server checks only RSA SUDI certificates (§4.7)

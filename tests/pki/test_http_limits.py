@@ -17,6 +17,11 @@ interface Vlan10
 ip http server
 """
 PARTIAL = b"GET / HTTP/1.1\r\nHost: 1.2.3.4\r\nX-Slow: " + b"a" * 200
+# A request under way: its head has come, its body never ends.
+UPLOADING = (b"POST /cgi-bin/pkiclient.exe?operation=PKIOperation HTTP/1.1\r\n"
+             b"Host: 1.2.3.4\r\nContent-Length: 1000\r\n\r\n" + b"a" * 10)
+GET_CA_CAPS = (b"GET /cgi-bin/pkiclient.exe?operation=GetCACaps HTTP/1.1\r\n"
+               b"Host: 1.2.3.4\r\n\r\n")
 
 
 async def http_lab(lab, extra: str = "") -> tuple[Shell, tuple[str, int]]:
@@ -71,16 +76,16 @@ async def test_partial_data_does_not_reset_the_idle_time(lab):
     assert 0.8 < elapsed < 3, elapsed
 
 
-async def test_the_sixth_connection_is_refused_while_five_are_open(lab):
+async def test_the_sixth_connection_is_refused_while_five_serve_requests(lab):
     shell, address = await http_lab(lab)
     service = next(s for s in lab.services.services if isinstance(s, HttpService))
     held = []
     for _ in range(5):
         stream = await trio.open_tcp_stream(*address)
-        await stream.send_all(PARTIAL)  # a request that never ends holds its connection
+        await stream.send_all(UPLOADING)  # a request under way holds its connection
         held.append(stream)
     with trio.fail_after(5):
-        while service.active < 5:
+        while service.active < 5 or any(c.waiting for c in service.open):
             await trio.sleep(0.01)
         sixth = await trio.open_tcp_stream(*address)
         assert await read_until_closed(sixth) == b""
@@ -94,8 +99,7 @@ async def test_the_sixth_connection_is_refused_while_five_are_open(lab):
         while service.active > 4:
             await trio.sleep(0.01)
         client = await trio.open_tcp_stream(*address)
-        await client.send_all(b"GET /cgi-bin/pkiclient.exe?operation=GetCACaps HTTP/1.1\r\n"
-                              b"Host: 1.2.3.4\r\n\r\n")
+        await client.send_all(GET_CA_CAPS)
         reply = await read_until_closed(client)  # requests 1: the server closes after it
     assert reply.startswith(b"HTTP/1.1 ") and b"\r\nConnection: close\r\n" in reply
     await client.aclose()
@@ -104,7 +108,7 @@ async def test_the_sixth_connection_is_refused_while_five_are_open(lab):
     with trio.fail_after(5):
         for _ in range(2):
             stream = await trio.open_tcp_stream(*address)
-            await stream.send_all(PARTIAL)
+            await stream.send_all(UPLOADING)
             held.append(stream)
         while service.active < 6:
             await trio.sleep(0.01)
@@ -163,3 +167,26 @@ async def test_concurrent_crl_checks_share_one_fetch(lab, monkeypatch):
             for _ in range(20):
                 nursery.start_soon(check)
     assert fetched == [url] and len(got) == 20 and all(c is got[0] for c in got)
+
+
+async def test_silent_connections_make_room_for_a_client_with_a_request(lab):
+    """Five sockets that never send a request (or a head that never ends) do not lock clients
+    out until their idle time runs out: at max-connections the oldest waiting one is closed."""
+    _, address = await http_lab(lab)
+    service = next(s for s in lab.services.services if isinstance(s, HttpService))
+    silent = [await trio.open_tcp_stream(*address) for _ in range(3)]
+    for _ in range(2):
+        stream = await trio.open_tcp_stream(*address)
+        await stream.send_all(PARTIAL)
+        silent.append(stream)
+    with trio.fail_after(5):
+        while service.active < 5:
+            await trio.sleep(0.01)
+        client = await trio.open_tcp_stream(*address)
+        await client.send_all(GET_CA_CAPS)
+        reply = await read_until_closed(client)
+        assert await read_until_closed(silent[0]) == b""  # the oldest waiting one went
+    assert reply.startswith(b"HTTP/1.1 200 ")
+    assert (service.evicted, service.refused) == (1, 0)
+    for stream in [client, *silent]:
+        await stream.aclose()

@@ -111,6 +111,14 @@ def dispatch(router: Router, method: str, target: str, headers: list[tuple[bytes
     return _bad(router, peer, 404, f"no page {path[:80]!r}")
 
 
+@dataclass(eq=False)
+class _OpenConnection:
+    """One connection the HTTP service holds: its scope, and whether it only waits."""
+
+    scope: trio.CancelScope
+    waiting: bool = True  # no request under way (handshake, head arriving, idle)
+
+
 class HttpConnection:
     """One HTTP/1.1 server connection, sans I/O: `receive_data` returns bytes to send.
 
@@ -127,6 +135,11 @@ class HttpConnection:
         self.closed = False
         self._request: h11.Request | None = None
         self._body = bytearray()
+
+    @property
+    def in_request(self) -> bool:
+        """A request's head has come and its answer has not gone yet."""
+        return self._request is not None
 
     def receive_data(self, data: bytes) -> bytes:
         """Feed bytes from the client (b"" at end of stream); returns what to send back."""
@@ -216,9 +229,33 @@ class HttpService:
     name = "http"
 
     def __init__(self) -> None:
-        self.active = 0  # connections open now, HTTP and HTTPS together
-        self.refused = 0  # connections reset because `ip http max-connections` were open
+        self.open: list[_OpenConnection] = []  # HTTP and HTTPS together, oldest first
+        self.refused = 0  # connections reset because `ip http max-connections` were busy
+        self.evicted = 0  # connections waiting for a request, closed to make room
         self._full_logged = False  # the limit's log line is written once per episode
+
+    @property
+    def active(self) -> int:
+        """Connections open now, HTTP and HTTPS together."""
+        return len(self.open)
+
+    def _make_room(self, limit: int) -> bool:
+        """At `ip http max-connections`, close the oldest connection that is only waiting (no
+        request under way: a TLS handshake, a request head still arriving, or idle between
+        requests) to let a new one in; False when every open connection is serving a request.
+
+        Lab departure (docs/robustness.md): IOS keeps such a connection until its idle time
+        runs out, so a few silent sockets lock every client out for minutes.
+        """
+        if len(self.open) < limit:
+            return True
+        victim = next((c for c in self.open if c.waiting), None)
+        if victim is None:
+            return False
+        self.open.remove(victim)
+        victim.scope.cancel()
+        self.evicted += 1
+        return True
 
     def wanted(self, lab) -> list[Binding]:
         config = lab.router.config
@@ -260,7 +297,7 @@ class HttpService:
             await tcp.aclose()  # IOS drops a client its access-class denies
             return
         limit = router.config.http_connection_limit
-        if self.active >= limit:
+        if not self._make_room(limit):
             self.refused += 1
             if not self._full_logged:
                 self._full_logged = True
@@ -268,15 +305,19 @@ class HttpService:
                                f"max-connections); new connections are refused")  # [U] text
             reset(tcp.socket)
             return
-        self.active += 1
+        mine = _OpenConnection(trio.CancelScope())
+        self.open.append(mine)
         try:
-            await self._serve(router, tcp, peer, context)
+            with mine.scope:
+                await self._serve(router, tcp, peer, context, mine)
         finally:
-            self.active -= 1
+            if mine in self.open:
+                self.open.remove(mine)
             if self.active < router.config.http_connection_limit:
                 self._full_logged = False
 
-    async def _serve(self, router: Router, tcp: trio.SocketStream, peer: str, context) -> None:
+    async def _serve(self, router: Router, tcp: trio.SocketStream, peer: str, context,
+                     mine: _OpenConnection) -> None:
         """One connection under `ip http timeout-policy`: its life from now, its idle time from
         now and from each answer; bytes of a request still arriving extend neither."""
         policy = router.config.http_policy
@@ -296,8 +337,10 @@ class HttpService:
                         data = await stream.receive_some(16384)
                         answered = http.answered
                         out = http.receive_data(data)
+                        mine.waiting = not http.in_request
                         if out:
                             await stream.send_all(out)
+                        mine.waiting = not http.in_request
                     if idle.cancelled_caught or not data:
                         break
                     if http.answered != answered:  # a complete request was answered

@@ -74,7 +74,7 @@ from cucme_lab.services.tftp import tftp_service  # noqa: E402
 from cucme_lab.shell.session import Session  # noqa: E402
 from cucme_lab.shell.terminal import ScriptTerminal  # noqa: E402
 from cucme_lab.wire import capf, sccp, scep, telnet, tftp  # noqa: E402
-from cucme_lab.wire.sccp.fields import plan  # noqa: E402
+from cucme_lab.wire.sccp._fields import plan  # noqa: E402
 
 PARSERS = ("tftp", "sccp", "http", "telnet", "capf", "cli")
 TP, CA_TP = "CUCME-TP", "CAServer"
@@ -724,7 +724,7 @@ async def check_telnet(lab: Lab) -> bool:
 def capf_inputs(rng: random.Random) -> Callable[[int, int], list[bytes]]:
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from cucme_lab.wire.capf.crypto import public_key_der
+    from cucme_lab.wire.capf._crypto import public_key_der
 
     key_der = public_key_der(rsa.generate_private_key(65537, 1024))
     tags = list(capf.Tag)

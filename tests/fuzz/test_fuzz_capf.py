@@ -39,8 +39,8 @@ from cucme_lab.wire.capf import (
     decode_message,
     encode,
 )
-from cucme_lab.wire.capf.crypto import public_key_der
-from cucme_lab.wire.capf.messages import _KINDS, _Kind
+from cucme_lab.wire.capf._crypto import public_key_der
+from cucme_lab.wire.capf._messages import _KINDS, _Kind
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "phone-security"
 NAME = "SEP001122334455"

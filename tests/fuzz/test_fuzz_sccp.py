@@ -24,7 +24,7 @@ from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.router.router import Router
 from cucme_lab.router.telephony.station import Close, Station
 from cucme_lab.wire import sccp
-from cucme_lab.wire.sccp.fields import plan
+from cucme_lab.wire.sccp._fields import plan
 
 VERSIONS = st.sampled_from([0, 5, 11, 15, 16, 17, 18, 20, 21, 22])
 IDS = st.one_of(st.sampled_from(sorted(sccp.MESSAGE_TYPES)), st.integers(0, 0xFFFFFFFF))

@@ -58,7 +58,7 @@ from cucme_lab.wire.capf import (
     decode_message,
     encode,
 )
-from cucme_lab.wire.capf.crypto import auth_signed_input, public_key_der, sign, verify
+from cucme_lab.wire.capf._crypto import auth_signed_input, public_key_der, sign, verify
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "phone-security"
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cucme_lab.wire import sccp
-from cucme_lab.wire.sccp.fields import (
+from cucme_lab.wire.sccp._fields import (
     Chars,
     Dirnum,
     Int,
@@ -30,7 +30,7 @@ from cucme_lab.wire.sccp.fields import (
     Slots,
     layout,
 )
-from cucme_lab.wire.sccp.media import KeyInfoCodec
+from cucme_lab.wire.sccp._media import KeyInfoCodec
 
 VERSIONS = [0, 5, 10, 11, 15, 16, 17, 18, 20, 21, 22]
 

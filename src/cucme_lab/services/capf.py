@@ -37,7 +37,7 @@ from cucme_lab.services.https_tls import ENCRYPTING_CIPHERS
 from cucme_lab.services.manager import Binding
 from cucme_lab.services.vty_listener import reset
 from cucme_lab.wire import capf
-from cucme_lab.wire.capf.server import ServerState
+from cucme_lab.wire.capf import ServerState
 
 log = logging.getLogger(__name__)
 

@@ -1,15 +1,15 @@
 """CAPF (Certificate Authority Proxy Function, TCP 3804 over TLS), sans-I/O.
 
-One import point for the constants (:mod:`.constants`), the codec
-(:mod:`.messages`), the signature helpers
-(:mod:`.crypto`) and the two state machines (:mod:`.server`, :mod:`.client`).
+One import point for the constants (:mod:`._constants`), the codec
+(:mod:`._messages`), the signature helpers
+(:mod:`._crypto`) and the two state machines (:mod:`._server`, :mod:`._client`).
 TLS and sockets belong to the caller; everything here is bytes in, bytes and events out.
 """
 
 from __future__ import annotations
 
-from cucme_lab.wire.capf.client import CapfClientSession, ClientState
-from cucme_lab.wire.capf.constants import (
+from cucme_lab.wire.capf._client import CapfClientSession, ClientState
+from cucme_lab.wire.capf._constants import (
     DEFAULT_MAX_BODY_SIZE,
     HEADER_SIZE,
     PROTOCOL_ID,
@@ -24,8 +24,8 @@ from cucme_lab.wire.capf.constants import (
     Reason,
     Tag,
 )
-from cucme_lab.wire.capf.crypto import PrivateKey, PublicKey
-from cucme_lab.wire.capf.messages import (
+from cucme_lab.wire.capf._crypto import PrivateKey, PublicKey
+from cucme_lab.wire.capf._messages import (
     CLOSED,
     NEED_DATA,
     CapfDecoder,
@@ -40,8 +40,8 @@ from cucme_lab.wire.capf.messages import (
     encode,
     encode_elements,
 )
-from cucme_lab.wire.capf.server import CapfServerSession, ServerState
-from cucme_lab.wire.capf.session import (
+from cucme_lab.wire.capf._server import CapfServerSession, ServerState
+from cucme_lab.wire.capf._session import (
     AuthRequested,
     CapfDevice,
     CapfEvent,

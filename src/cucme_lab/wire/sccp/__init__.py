@@ -4,18 +4,18 @@ Sans-I/O, stdlib only. Messages are frozen dataclasses (``encode(version)`` give
 ``decode_message(id, payload, version)`` reads one back); SccpConnection frames a byte stream
 h11-style and keeps the negotiated protocol version consistent in both directions. Any
 malformed input raises SccpProtocolError and nothing else. The implementation is split by
-subject: fields (codecs), registration, device_config, callcontrol, media (the catalogue),
-messages (id lookup), connection (framing and version state) and enums (named field values of
-§4).
+subject in private modules: `_fields` (codecs), `_registration`, `_device_config`,
+`_callcontrol`, `_media` (the catalogue), `_messages` (id lookup), `_connection` (framing and
+version state) and `_enums` (named field values of §4); import from the package.
 """
 
 from __future__ import annotations
 
-from cucme_lab.wire.sccp.base import (
+from cucme_lab.wire.sccp._base import (
     SccpMessage,
     UnknownMessage,
 )
-from cucme_lab.wire.sccp.callcontrol import (
+from cucme_lab.wire.sccp._callcontrol import (
     ActivateCallPlane,
     CallInfo,
     CallState,
@@ -44,7 +44,7 @@ from cucme_lab.wire.sccp.callcontrol import (
     Stimulus,
     StopTone,
 )
-from cucme_lab.wire.sccp.connection import (
+from cucme_lab.wire.sccp._connection import (
     CONNECTION_CLOSED,
     DEFAULT_VERSION,
     HEADER_SIZE,
@@ -58,7 +58,7 @@ from cucme_lab.wire.sccp.connection import (
     encode_frame,
     header_version_for,
 )
-from cucme_lab.wire.sccp.device_config import (
+from cucme_lab.wire.sccp._device_config import (
     ButtonDefinition,
     ButtonTemplate,
     ButtonTemplateReq,
@@ -81,7 +81,7 @@ from cucme_lab.wire.sccp.device_config import (
     Version,
     VersionReq,
 )
-from cucme_lab.wire.sccp.enums import (
+from cucme_lab.wire.sccp._enums import (
     ButtonType,
     CallSecurityStatus,
     CallStateCode,
@@ -104,10 +104,10 @@ from cucme_lab.wire.sccp.enums import (
     ToneDirection,
     UnregisterStatus,
 )
-from cucme_lab.wire.sccp.fields import (
+from cucme_lab.wire.sccp._fields import (
     SccpProtocolError,
 )
-from cucme_lab.wire.sccp.media import (
+from cucme_lab.wire.sccp._media import (
     CloseReceiveChannel,
     MediaEncryptionKeyInfo,
     OpenReceiveChannel,
@@ -115,12 +115,12 @@ from cucme_lab.wire.sccp.media import (
     StartMediaTransmission,
     StopMediaTransmission,
 )
-from cucme_lab.wire.sccp.messages import (
+from cucme_lab.wire.sccp._messages import (
     ALL_MESSAGES,
     MESSAGE_TYPES,
     decode_message,
 )
-from cucme_lab.wire.sccp.registration import (
+from cucme_lab.wire.sccp._registration import (
     Alarm,
     CapabilitiesReq,
     CapabilitiesRes,

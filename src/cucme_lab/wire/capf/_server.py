@@ -20,7 +20,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from cucme_lab.wire.capf.constants import (
+from cucme_lab.wire.capf._constants import (
     DEFAULT_MAX_BODY_SIZE,
     PROTOCOL_VERSION,
     AuthType,
@@ -31,21 +31,21 @@ from cucme_lab.wire.capf.constants import (
     KeyType,
     Reason,
 )
-from cucme_lab.wire.capf.crypto import (
+from cucme_lab.wire.capf._crypto import (
     auth_signed_input,
     is_issued_by,
     key_matches,
     sudi_signed_input,
     verify,
 )
-from cucme_lab.wire.capf.messages import (
+from cucme_lab.wire.capf._messages import (
     CapfDecoder,
     Message,
     NestedCertificate,
     Sentinel,
     encode,
 )
-from cucme_lab.wire.capf.session import (
+from cucme_lab.wire.capf._session import (
     DEVICE_NAME_RE,
     CapfDevice,
     CapfEvent,

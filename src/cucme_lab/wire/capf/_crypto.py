@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from cucme_lab.wire.capf.constants import (
+from cucme_lab.wire.capf._constants import (
     Curve,
     KeyType,
 )

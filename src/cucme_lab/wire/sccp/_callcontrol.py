@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cucme_lab.wire.sccp.base import SccpMessage
-from cucme_lab.wire.sccp.fields import U32, Chars, Dirnum, wire
+from cucme_lab.wire.sccp._base import SccpMessage
+from cucme_lab.wire.sccp._fields import U32, Chars, Dirnum, wire
 
 # ---- phone to server ---------------------------------------------------------------------
 

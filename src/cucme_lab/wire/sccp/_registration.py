@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any, Self
 
-from cucme_lab.wire.sccp.base import SccpMessage
-from cucme_lab.wire.sccp.fields import (
+from cucme_lab.wire.sccp._base import SccpMessage
+from cucme_lab.wire.sccp._fields import (
     U8,
     U16,
     U32,

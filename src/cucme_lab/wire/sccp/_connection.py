@@ -19,10 +19,10 @@ import struct
 from collections.abc import Iterator
 from enum import Enum
 
-from cucme_lab.wire.sccp.base import SccpMessage
-from cucme_lab.wire.sccp.fields import SccpProtocolError
-from cucme_lab.wire.sccp.messages import decode_message
-from cucme_lab.wire.sccp.registration import (
+from cucme_lab.wire.sccp._base import SccpMessage
+from cucme_lab.wire.sccp._fields import SccpProtocolError
+from cucme_lab.wire.sccp._messages import decode_message
+from cucme_lab.wire.sccp._registration import (
     KeepAliveAck,
     Register,
     RegisterAck,

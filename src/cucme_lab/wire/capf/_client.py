@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 
-from cucme_lab.wire.capf.constants import (
+from cucme_lab.wire.capf._constants import (
     DEFAULT_MAX_BODY_SIZE,
     PROTOCOL_VERSION,
     AuthType,
@@ -27,7 +27,7 @@ from cucme_lab.wire.capf.constants import (
     KeyType,
     Reason,
 )
-from cucme_lab.wire.capf.crypto import (
+from cucme_lab.wire.capf._crypto import (
     PrivateKey,
     PublicKey,
     auth_signed_input,
@@ -36,7 +36,7 @@ from cucme_lab.wire.capf.crypto import (
     sign,
     sudi_signed_input,
 )
-from cucme_lab.wire.capf.messages import (
+from cucme_lab.wire.capf._messages import (
     CapfDecoder,
     HashedSignature,
     Message,
@@ -45,7 +45,7 @@ from cucme_lab.wire.capf.messages import (
     SudiData,
     encode,
 )
-from cucme_lab.wire.capf.session import (
+from cucme_lab.wire.capf._session import (
     DEVICE_NAME_RE,
     AuthRequested,
     CapfEvent,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from cucme_lab.wire.sccp.base import SccpMessage
-from cucme_lab.wire.sccp.fields import U8, U16, U32, Chars, Dirnum, Nested, Slots, wire
+from cucme_lab.wire.sccp._base import SccpMessage
+from cucme_lab.wire.sccp._fields import U8, U16, U32, Chars, Dirnum, Nested, Slots, wire
 
 
 @dataclass(frozen=True, slots=True)

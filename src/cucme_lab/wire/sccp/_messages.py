@@ -9,9 +9,12 @@ from __future__ import annotations
 import functools
 import struct
 
-from cucme_lab.wire.sccp import callcontrol, device_config, media, registration
-from cucme_lab.wire.sccp.base import SccpMessage, UnknownMessage
-from cucme_lab.wire.sccp.fields import SccpProtocolError
+from cucme_lab.wire.sccp import _callcontrol as callcontrol
+from cucme_lab.wire.sccp import _device_config as device_config
+from cucme_lab.wire.sccp import _media as media
+from cucme_lab.wire.sccp import _registration as registration
+from cucme_lab.wire.sccp._base import SccpMessage, UnknownMessage
+from cucme_lab.wire.sccp._fields import SccpProtocolError
 
 ALL_MESSAGES: tuple[type[SccpMessage], ...] = (
     *registration.MESSAGES,

@@ -11,8 +11,8 @@ import struct
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address
 
-from cucme_lab.wire.sccp.base import SccpMessage
-from cucme_lab.wire.sccp.fields import I32, U16, U32, IpAddr, Raw, pad, wire
+from cucme_lab.wire.sccp._base import SccpMessage
+from cucme_lab.wire.sccp._fields import I32, U16, U32, IpAddr, Raw, pad, wire
 
 LATENT_CAPS_FROM = 21  # §2: the 36-byte latentCapsInfo block appears from V21
 _KEY_INFO = struct.Struct("<IHH16s16sII")

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from cucme_lab.wire.capf.constants import (
+from cucme_lab.wire.capf._constants import (
     DEFAULT_MAX_BODY_SIZE,
     HEADER_SIZE,
     MAX_BODY_SIZE,

@@ -16,12 +16,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from cucme_lab.wire.capf.constants import (
+from cucme_lab.wire.capf._constants import (
     AuthType,
     Curve,
     KeyType,
 )
-from cucme_lab.wire.capf.crypto import PrivateKey, PublicKey
+from cucme_lab.wire.capf._crypto import PrivateKey, PublicKey
 
 DEVICE_NAME_RE = re.compile(r"SEP[0-9A-F]{12}")
 RSA_KEY_SIZES = (512, 1024, 2048, 3072, 4096)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
-from cucme_lab.wire.sccp.fields import pack_fields, unpack_fields
+from cucme_lab.wire.sccp._fields import pack_fields, unpack_fields
 
 
 class SccpMessage:

@@ -163,7 +163,9 @@ def test_a_signer_name_of_an_unknown_string_type_is_a_scep_error() -> None:
     message = scep.sign(scep.Attributes(scep.PKCS_REQ, "TX", b"n" * 16), None, CLIENT_CERT,
                         CLIENT_KEY)
     good = CLIENT_CERT.public_bytes(Encoding.DER)
-    with pytest.raises(scep.ScepError, match="KeyError"):
+    # (cryptography < 50 fails lazily with KeyError when the name is read, 50 and later with
+    # ValueError when the certificate is parsed: either way a ScepError, not an HTTP 500)
+    with pytest.raises(scep.ScepError):
         scep.parse(message.replace(good, unknown_string_type(good)))
 
 

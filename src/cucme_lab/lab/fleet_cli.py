@@ -316,6 +316,13 @@ async def _fleet(args: argparse.Namespace, progress) -> Outcome:
     return await attach(args, phone_specs, progress)
 
 
+def _single_cause(exc: BaseException) -> BaseException:
+    """The one exception an exception group (of groups) holds, else the group itself."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     tune_for_many_connections()
@@ -323,11 +330,19 @@ def main(argv: list[str] | None = None) -> int:
         return worker_main(args)
     if args.lab is None and args.labfile is None:
         args.lab = Path(os.environ.get("CUCME_LAB", Path.home() / ".cucme-lab" / "default"))
+    if 2 * args.calls > args.count:
+        print(f"cucme-phones: --calls {args.calls} needs at least {2 * args.calls} phones (-n)",
+              file=sys.stderr)
+        return 2
     started = time.monotonic()
     try:
         results, calls = trio.run(amain, args)
-    except (SchemaError, OSError, KeyError, ValueError) as exc:
-        print(f"cucme-phones: {exc}", file=sys.stderr)
+    except Exception as exc:
+        # trio wraps what fails inside a nursery (the lab's) in an exception group
+        cause = _single_cause(exc)
+        if not isinstance(cause, SchemaError | OSError | KeyError | ValueError):
+            raise
+        print(f"cucme-phones: {cause}", file=sys.stderr)
         return 2
     wall = time.monotonic() - started
     if not args.quiet:

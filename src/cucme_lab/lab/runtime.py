@@ -1,6 +1,6 @@
 """A whole lab running: the router with its services, and the lab's phones.
 
-This is where the router (`emulator`) and the phones (`phone_sim`) meet: phones get their
+This is where the router (`router`) and the phones (`phones`) meet: phones get their
 addresses from the lab's address plan, find the TFTP server the way DHCP option 150 would tell
 them (the router's `ip source-address`), and reach configured addresses through loopback.
 """

@@ -7,7 +7,7 @@ router only if the certificate served is the one its CTL lists for call control 
 CCM+TFTP record). A non-secure phone connects in plain TCP on the configured port.
 
 The registration follows specs/sccp.md section 5; the phone reports what its screen would show
-in `status`. It knows only what travels on the wire (emulator.wire), never the router.
+in `status`. It knows only what travels on the wire (cucme_lab.wire), never the router.
 
 Calls (specs/sccp.md 6): the call messages go to the phone's CallPlane (phones/calls.py), which
 also opens the media; `dial`, `answer` and `hang_up` are what a user's hands do, sent from the

@@ -1,7 +1,7 @@
 """The Router: sole owner of the emulated router's state.
 
 Shell sessions and network services call its methods; none keeps its own copy of configuration.
-The configuration is a tree of sections (see `emulator.config.section`); this class adds what a
+The configuration is a tree of sections (see `router.config.section`); this class adds what a
 real router keeps beside it: clock, event log, NVRAM and flash, hardware, and change tracking.
 """
 

@@ -133,17 +133,17 @@ async def cucme_lab_runtime(request: pytest.FixtureRequest, tmp_path: Path):
 
 @pytest.fixture
 def lab(cucme_lab_runtime):  # type: ignore[no-untyped-def]
-    """The running lab (`scenarios.runtime.LabRuntime`)."""
+    """The running lab (`cucme_lab.lab.runtime.LabRuntime`)."""
     return cucme_lab_runtime
 
 
 @pytest.fixture
 def router(cucme_lab_runtime):  # type: ignore[no-untyped-def]
-    """The running lab's router (`emulator.router.Router`)."""
+    """The running lab's router (`cucme_lab.router.router.Router`)."""
     return cucme_lab_runtime.router
 
 
 @pytest.fixture
 def phones(cucme_lab_runtime):  # type: ignore[no-untyped-def]
-    """The running lab's phones (`phone_sim.phone.Phone`), in lab-file order."""
+    """The running lab's phones (`cucme_lab.phones.phone.Phone`), in lab-file order."""
     return cucme_lab_runtime.phones

@@ -7,7 +7,7 @@ configured address (a denied client is disconnected without an answer, as IOS dr
 `ip http authentication enable|local|aaa|tacacs` guards the admin pages.
 
 Paths: `/cgi-bin/pkiclient.exe` is the CA's SCEP endpoint and CRL distribution point
-(`emulator.pki.scep_server`); `/`, `/level/...`, `/exec/...` are the admin pages.
+(`cucme_lab.router.pki.scep_server`); `/`, `/level/...`, `/exec/...` are the admin pages.
 
 Bounds, IOS's (docs/robustness.md): `ip http max-connections` (5) connections at once over HTTP
 and HTTPS together, a new one beyond them reset; `ip http timeout-policy idle I life L requests

@@ -5,7 +5,7 @@ router holds a TLS connection per phone, so the server runs here, in a process o
 keeps only a handful of descriptors. Run as
 `python -m cucme_lab.services.tftp_worker HOST PORT [DEADLINE MAX_TRANSFERS MAX_PER_PEER]`.
 
-Protocol with the router (`emulator.services.tftp`):
+Protocol with the router (`cucme_lab.services.tftp`):
 - stdin: frames `u32 length + TftpTable.encode()` bytes, each replacing the whole table; EOF
   (the router closed the pipe or died) ends the process.
 - stdout: JSON lines: `listening` (with the bound port) or `bind-error` first, then `table`

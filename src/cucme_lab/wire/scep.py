@@ -5,7 +5,7 @@ transactionID, senderNonce, recipientNonce, pkiStatus, failInfo) and whose conte
 is one, is an EnvelopedData holding the real payload (a PKCS#10 request, an IssuerAndSubject,
 or a degenerate certs-only SignedData with the issued certificate).
 
-Both sides use this module: the router's CA (`emulator.pki.scep_server`) and the router's own
+Both sides use this module: the router's CA (`router.pki.scep_server`) and the router's own
 enrolment client. Anything malformed raises `ScepError` with a reason a log line can show.
 """
 

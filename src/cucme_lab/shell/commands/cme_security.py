@@ -170,7 +170,7 @@ def ctl_server_remote_cme(c: Ctx) -> None:
 
 @command(CTL, "regenerate", no=False, help=CTL_HELP)
 def ctl_regenerate(c: Ctx) -> None:
-    """Build CTLFile.tlv, write it to flash and publish it on TFTP (emulator.provisioning.ctl)."""
+    """Build CTLFile.tlv, write it to flash and publish it on TFTP (router.provisioning.ctl)."""
     from cucme_lab.router.provisioning.ctl import regenerate
 
     error = regenerate(c.router)

@@ -1,9 +1,9 @@
 """PKI commands: RSA keys, the certificate server, trustpoints and certificate chains.
 
 Lines parse, validate and render as IOS does; the state is the router's config tree plus its key
-store (`emulator.keystore`). The CA is `emulator.pki.ca` (database on storage, CRL, requests);
+store (`router.pki.keystore`). The CA is `router.pki.ca` (database on storage, CRL, requests);
 `crypto pki authenticate`/`enroll` talk SCEP to the enrolment URL over real sockets
-(`emulator.services.pki_client`), so they fail exactly when nothing answers there.
+(`cucme_lab.services.pki_client`), so they fail exactly when nothing answers there.
 """
 
 from __future__ import annotations
@@ -378,7 +378,7 @@ async def cs_shutdown(c: Ctx) -> None:
 
     The first `no shutdown` creates the CA: its key pair (unless one of its label exists), the
     self-signed CA certificate in `crypto pki certificate chain NAME`, the database and the CRL
-    on storage (`emulator.pki.ca`)."""
+    on storage (`cucme_lab.router.pki.ca`)."""
     sec: CertificateServerSection = c.target
     server = CertificateServer(c.router, sec.name)
     if not (c.no or c.default):

@@ -2,7 +2,7 @@
 bindings, `show telephony-service tftp-bindings` and `debug ctl-client`.
 
 The CTL client's `regenerate` (cme_security.py) and `create cnf-files` / `load-cfg-file`
-(telephony.py) call `emulator.provisioning` directly. Texts marked [U] are this lab's choice.
+(telephony.py) call `router.provisioning` directly. Texts marked [U] are this lab's choice.
 """
 
 from __future__ import annotations

@@ -270,7 +270,7 @@ class PhoneRegistry:
         if ts.strict_match and not self._in_subnet(router, ts.source_address, req.ip):
             return Admission(False, reason=REJECT_STRICT, detail=f"IP {req.ip} is outside the "
                              f"strict-match subnet of {ts.source_address}")
-        limit = ts.max_ephones or self.capacity
+        limit = self.limit(ts)
         found = self._tag_by_mac(router, mac)
         ep = ephone(config, found) if found is not None else None
         if ep is None:
@@ -455,6 +455,10 @@ class PhoneRegistry:
             if reg is not None and reg.station is not None:
                 return reg, line
         return None
+
+    def limit(self, ts: TelephonyService | None) -> int:
+        """How many phones may register at once: `max-ephones`, else `capacity`."""
+        return (ts.max_ephones if ts is not None else None) or self.capacity
 
     def keepalive_interval(self, router: Router) -> int:
         """`keepalive <seconds>` of telephony-service, 30 when not configured."""

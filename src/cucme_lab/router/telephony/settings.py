@@ -181,11 +181,6 @@ class TelephonyService(ConfigBlock):
         """Seconds between a phone's keepalives: `keepalive`, 30 when not configured."""
         return self.keepalive or DEFAULT_KEEPALIVE
 
-    @property
-    def registration_limit(self) -> int:
-        """How many phones may register at once: `max-ephones`, else the most ephones allowed."""
-        return self.max_ephones or MAX_EPHONES
-
 
 @dataclass(eq=False)
 class Ephone(ConfigBlock):

@@ -185,7 +185,7 @@ def show_ephone_summary(c: Ctx) -> None:
         else:
             unregistered += 1
     ts = telephony_service(router.config)
-    limit = (ts.max_ephones if ts else None) or router.phones.capacity
+    limit = router.phones.limit(ts)
     out.append(f"Max {limit}, Registered {registered}, Unregistered {unregistered}, "
                f"Deceased 0, Sockets {router.phones.socket_count}")
     out += ["Max Conferences 8 with 0 active (8 allowed)", "Skinny Music On Hold Status",

@@ -96,9 +96,3 @@ class ConfigBlock(Section):
             # sort in `body` is stable).
             for text in spec.lines(getattr(self, name)):
                 yield Setting(spec.key, text, {}, (), seqs.get(name, 0))
-
-    def body(self) -> list[tuple[tuple, Setting | Section]]:
-        items = super().body()
-        items.extend((self._order(s), s) for s in self.typed_settings())
-        items.sort(key=lambda pair: pair[0])
-        return items

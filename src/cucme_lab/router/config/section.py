@@ -108,10 +108,16 @@ class Section:
         items: list[tuple[tuple, Setting | Section]] = []
         for s in self.settings.values():
             items.append((self._order(s), s))
+        for s in self.typed_settings():
+            items.append((self._order(s), s))
         for c in self.children.values():
             items.append(((rank_of(self.kind, c.kind), c.sort_key(), c.seq), c))
         items.sort(key=lambda pair: pair[0])
         return items
+
+    def typed_settings(self) -> Iterator[Setting]:
+        """Lines a typed block renders from its attributes (`config.model.ConfigBlock`)."""
+        return iter(())
 
     def extra_lines(self) -> Iterator[str]:
         """Lines a subclass renders itself after the settings (certificate hex, for one)."""

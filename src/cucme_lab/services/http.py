@@ -340,7 +340,6 @@ class HttpService:
                         mine.waiting = not http.in_request
                         if out:
                             await stream.send_all(out)
-                        mine.waiting = not http.in_request
                     if idle.cancelled_caught or not data:
                         break
                     if http.answered != answered:  # a complete request was answered

@@ -9,6 +9,7 @@ the type-7-like encoding CME uses.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from ipaddress import IPv4Address
 from typing import Any
 
@@ -252,19 +253,30 @@ typed_setting(CAPF, CSB, "cert-oper {upgrade|fetch|delete}:op all", "cert_oper",
               lambda a: CertOperation(a["op"]), help=CAPF_HELP)
 
 
-@command(CAPF, "cert-enroll-trustpoint WORD:tp password {0|1}:ptype WORD:pw", help=CAPF_HELP,
-         no="cert-enroll-trustpoint")
-def capf_enroll_trustpoint(c: Ctx) -> None:
-    """The CA trustpoint CAPF enrols phones with, and its password (shown as type 1)."""
-    sec: CapfServerBlock = c.target
-    if c.no or c.default:
-        sec.reset_setting("cert_enroll_trustpoint")
-        return
-    stored = stored_password(c, c.args["ptype"], c.args["pw"])
-    if stored is None:
-        return
-    shown, plain = stored
-    sec.cert_enroll_trustpoint = EnrollTrustpoint(c.args["tp"], plain, shown)
+def password_setting(mode: str, syntax: str, attr: str,
+                     make: Callable[[dict[str, Any], str, str], Any], *, no: str,
+                     help: dict[str, str]) -> None:
+    """A line holding a password typed as type 0 or 1 and shown as type 1: `make(args, clear,
+    shown)` builds the attribute's value. The type-1 text is made once (its seed is random)."""
+
+    def handler(c: Ctx) -> None:
+        if c.no or c.default:
+            c.target.reset_setting(attr)
+            return
+        stored = stored_password(c, c.args["ptype"], c.args["pw"])
+        if stored is not None:
+            shown, plain = stored
+            setattr(c.target, attr, make(c.args, plain, shown))
+
+    handler.__name__ = f"set_{attr}"
+    command(mode, syntax, help=help, no=no)(handler)
+
+
+# The CA trustpoint CAPF enrols phones with, and its password.
+password_setting(CAPF, "cert-enroll-trustpoint WORD:tp password {0|1}:ptype WORD:pw",
+                 "cert_enroll_trustpoint",
+                 lambda a, plain, shown: EnrollTrustpoint(a["tp"], plain, shown),
+                 no="cert-enroll-trustpoint", help=CAPF_HELP)
 
 
 @command(CAPF, f"auth-string generate {{all|<1-{MAX_EPHONES}>:tag}} [DIGITS:digits]", no=False,
@@ -343,19 +355,11 @@ typed_setting(CRED, CredentialsBlock, "ip source-address A.B.C.D:addr port <2000
 typed_setting(CRED, CredentialsBlock, "trustpoint WORD:tp", "trustpoint", help=CRED_HELP)
 
 
-@command(CRED, "ctl-service admin WORD:user secret {0|1}:ptype WORD:pw", help=CRED_HELP,
-         no="ctl-service admin")
-def cred_ctl_service(c: Ctx) -> None:
-    """The CTL client's login to this provider; the secret is shown as type 1."""
-    sec: CredentialsBlock = c.target
-    if c.no or c.default:
-        sec.reset_setting("ctl_service_admin")
-        return
-    stored = stored_password(c, c.args["ptype"], c.args["pw"])
-    if stored is None:
-        return
-    shown, plain = stored
-    sec.ctl_service_admin = CtlServiceAdmin(c.args["user"], plain, shown)
+# The CTL client's login to this provider.
+password_setting(CRED, "ctl-service admin WORD:user secret {0|1}:ptype WORD:pw",
+                 "ctl_service_admin",
+                 lambda a, plain, shown: CtlServiceAdmin(a["user"], plain, shown),
+                 no="ctl-service admin", help=CRED_HELP)
 
 
 def show_credentials_lines(router: Router) -> list[str]:

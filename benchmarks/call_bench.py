@@ -41,8 +41,13 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from benchmarks_support import fleet_ephones  # noqa: E402
 from cryptography import x509  # noqa: E402
-from cryptography.hazmat.primitives import serialization  # noqa: E402
-from sccp_bench import PHONE_NICENESS, SOURCE, TP, Settled, answer, make_pki  # noqa: E402
+from sccp_bench import (  # noqa: E402
+    PHONE_NICENESS,
+    Settled,
+    answer,
+    make_pki,
+    secure_sccp_router,
+)
 
 from cucme_lab.netio.runtime import tune_for_many_connections  # noqa: E402
 
@@ -228,18 +233,7 @@ def srtp_floor_seconds(samples: int = 20000) -> float:
 
 async def main(args) -> None:
     from cucme_lab.lab.router_lab import open_lab
-    from cucme_lab.router.pki.config import (
-        CHAIN_KIND,
-        TRUSTPOINT_KIND,
-        CertificateChainSection,
-        RevocationMethod,
-        TrustpointSection,
-    )
-    from cucme_lab.router.pki.keystore import RsaKey
     from cucme_lab.services.sccp import SccpService, SccpTlsService
-    from cucme_lab.shell.commands import command_set
-    from cucme_lab.shell.session import Session
-    from cucme_lab.shell.terminal import ScriptTerminal
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -252,29 +246,10 @@ async def main(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with open_lab(Path(tmp) / "lab",
                             services=[SccpService(), SccpTlsService()]) as lab:
-            router = lab.router
-            tp = router.config.section(TRUSTPOINT_KIND, (TP,), f"crypto pki trustpoint {TP}",
-                                       TrustpointSection)
-            tp.revocation_check = (RevocationMethod.NONE,)
-            chain = router.config.section(CHAIN_KIND, (TP,), f"crypto pki certificate chain "
-                                          f"{TP}", CertificateChainSection)
-            der = serialization.Encoding.DER
-            chain.set_der([router_cert.public_bytes(der)], [ca.public_bytes(der)])
-            router.keystore.add(RsaKey(TP, router_key))
-            config = ["telephony-service", f" ip source-address {SOURCE} port 2000",
-                      f" secure-signaling trustpoint {TP}", " keepalive 30",
-                      " device-security-mode encrypted", f" max-ephones {n}", f" max-dn {n}",
-                      *fleet_ephones(n, macs, model="7941")]
-            session = Session(router, ScriptTerminal([]), command_set(), priv=15)
-            session.enter_config()
-            for line in config:
-                await session.handle(line)
-            router.mark_changed()
-            router.phones.capacity = n + 10
-            with trio.fail_after(10):
-                while not any(e.name == "sccp-tls" for e in lab.services.entries()):
-                    await trio.sleep(0.01)
-            entry = next(e for e in lab.services.entries() if e.name == "sccp-tls")
+            entry = await secure_sccp_router(
+                lab, ca, router_cert, router_key,
+                [" keepalive 30", " device-security-mode encrypted", f" max-ephones {n}",
+                 f" max-dn {n}", *fleet_ephones(n, macs, model="7941")], n)
             phones = []
             for i, mac in enumerate(macs):
                 ip = f"10.2.{i // 250}.{i % 250 + 2}"

@@ -239,8 +239,10 @@ async def bare_tls_server(lab, task_status=trio.TASK_STATUS_IGNORED) -> None:
     await tls_stream.serve(listener, handle)
 
 
-async def main(args) -> None:
-    from cucme_lab.lab.router_lab import open_lab
+async def secure_sccp_router(lab, ca, router_cert, router_key, telephony: list[str],
+                             phones: int):
+    """Give the lab's router the secure-signaling trustpoint (certificate, chain, key) and a
+    telephony-service with `telephony` lines; the sccp-tls service entry once it listens."""
     from cucme_lab.router.pki.config import (
         CHAIN_KIND,
         TRUSTPOINT_KIND,
@@ -249,10 +251,35 @@ async def main(args) -> None:
         TrustpointSection,
     )
     from cucme_lab.router.pki.keystore import RsaKey
-    from cucme_lab.services.sccp import SccpService, SccpTlsService
     from cucme_lab.shell.commands import command_set
     from cucme_lab.shell.session import Session
     from cucme_lab.shell.terminal import ScriptTerminal
+
+    router = lab.router
+    tp = router.config.section(TRUSTPOINT_KIND, (TP,), f"crypto pki trustpoint {TP}",
+                               TrustpointSection)
+    tp.revocation_check = (RevocationMethod.NONE,)
+    chain = router.config.section(CHAIN_KIND, (TP,), f"crypto pki certificate chain {TP}",
+                                  CertificateChainSection)
+    der = serialization.Encoding.DER
+    chain.set_der([router_cert.public_bytes(der)], [ca.public_bytes(der)])
+    router.keystore.add(RsaKey(TP, router_key))
+    session = Session(router, ScriptTerminal([]), command_set(), priv=15)
+    session.enter_config()
+    for line in ["telephony-service", f" ip source-address {SOURCE} port 2000",
+                 f" secure-signaling trustpoint {TP}", *telephony]:
+        await session.handle(line)
+    router.mark_changed()
+    router.phones.capacity = phones + 10
+    with trio.fail_after(10):
+        while not any(e.name == "sccp-tls" for e in lab.services.entries()):
+            await trio.sleep(0.01)
+    return next(e for e in lab.services.entries() if e.name == "sccp-tls")
+
+
+async def main(args) -> None:
+    from cucme_lab.lab.router_lab import open_lab
+    from cucme_lab.services.sccp import SccpService, SccpTlsService
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -266,31 +293,12 @@ async def main(args) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         async with open_lab(Path(tmp) / "lab",
                             services=[SccpService(), SccpTlsService()]) as lab:
-            router = lab.router
-            tp = router.config.section(TRUSTPOINT_KIND, (TP,), f"crypto pki trustpoint {TP}",
-                                       TrustpointSection)
-            tp.revocation_check = (RevocationMethod.NONE,)
-            chain = router.config.section(CHAIN_KIND, (TP,), f"crypto pki certificate chain "
-                                          f"{TP}", CertificateChainSection)
-            der = serialization.Encoding.DER
-            chain.set_der([router_cert.public_bytes(der)], [ca.public_bytes(der)])
-            router.keystore.add(RsaKey(TP, router_key))
-            config = ["telephony-service", f" ip source-address {SOURCE} port 2000",
-                      f" secure-signaling trustpoint {TP}", f" keepalive {args.keepalive}",
-                      f" device-security-mode {args.mode}"]
+            telephony = [f" keepalive {args.keepalive}", f" device-security-mode {args.mode}"]
             if not args.auto_register:  # each phone an ephone with one line, as in a rollout
-                config += [f" max-ephones {n}", f" max-dn {n}",
-                           *fleet_ephones(n, macs, model="7941")]  # the phones' SccpPhone type
-            session = Session(router, ScriptTerminal([]), command_set(), priv=15)
-            session.enter_config()
-            for line in config:
-                await session.handle(line)
-            router.mark_changed()
-            router.phones.capacity = n + 10
-            with trio.fail_after(10):
-                while not any(e.name == "sccp-tls" for e in lab.services.entries()):
-                    await trio.sleep(0.01)
-            entry = next(e for e in lab.services.entries() if e.name == "sccp-tls")
+                telephony += [f" max-ephones {n}", f" max-dn {n}",
+                              *fleet_ephones(n, macs, model="7941")]  # the phones' SccpPhone type
+            router = lab.router
+            entry = await secure_sccp_router(lab, ca, router_cert, router_key, telephony, n)
             async with trio.open_nursery() as nursery:
                 await nursery.start(bare_tls_server, lab)
                 phones = []

@@ -31,48 +31,20 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "tests" / "ph
 
 from benchmarks_support import mutual_tls_handshake_seconds  # noqa: E402
 from phone_steps import type_lines  # noqa: E402
-from procedures import CA_AND_TRUSTPOINTS, CTL_CLIENT, enrol  # noqa: E402
+from procedures import fleet_security, fleet_startup  # noqa: E402
 
 from cucme_lab.lab.labfile import LabFile  # noqa: E402
 from cucme_lab.lab.runtime import run_lab  # noqa: E402
 from cucme_lab.netio.runtime import tune_for_many_connections  # noqa: E402
 
 
-def startup(phones: int) -> str:
-    lines = ["hostname CME", "interface Vlan20", " ip address 1.2.3.4 255.255.0.0",
-             "telephony-service", f" max-ephones {phones}", f" max-dn {phones}",
-             " ip source-address 1.2.3.4 port 2000", " cnf-file perphone"]
-    for i in range(1, phones + 1):
-        mac = f"{0x1001 + i - 1:012X}"
-        lines += [f"ephone {i}", f" mac-address {mac[:4]}.{mac[4:8]}.{mac[8:]}"]
-    return "\n".join(lines) + "\n"
-
-
-def security(bits: int) -> str:
-    return (CA_AND_TRUSTPOINTS + enrol("CUCME_CAPF_TFTP_SAST1") + enrol("SAST2") + f"""\
-capf-server
- auth-mode null-string
- cert-enroll-trustpoint CAServer password 0 lablablab
- trustpoint-label CUCME_CAPF_TFTP_SAST1
- source-addr 1.2.3.4
- phone-key-size {bits}
- cert-oper upgrade all
-""" + CTL_CLIENT + """\
-telephony-service
- secure-signaling trustpoint CUCME_CAPF_TFTP_SAST1
- tftp-server-credentials trustpoint CUCME_CAPF_TFTP_SAST1
- device-security-mode encrypted
- create cnf-files
-""")
-
-
 async def rollout(phones: int, bits: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         lab_dir = Path(tmp) / "lab"
-        labfile = LabFile("rollout", [], startup(phones))
+        labfile = LabFile("rollout", [], fleet_startup(phones))
         async with run_lab(lab_dir, labfile, boot_phones=False) as runtime:
             out = await type_lines(runtime.router, ["enable", "configure terminal",
-                                                    *security(bits).splitlines(), "end"])
+                                                    *fleet_security(bits).splitlines(), "end"])
             assert "% Invalid" not in out, out
             await runtime.lab.service("capf")
             await runtime.lab.service("sccp-tls")

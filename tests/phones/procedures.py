@@ -135,3 +135,35 @@ def appendix_c() -> list[str]:
 
 
 AUTH_STRINGS = ["1234", "2345", "3456", "4567"]
+
+
+def fleet_startup(phones: int, mac_start: int = 0x1001) -> str:
+    """A router for a fleet: one subnet, 1.2.3.4 its SCCP source, one ephone per phone with
+    the MACs `cucme-phones` numbers from 0000.0000.1001."""
+    lines = ["hostname CME", "interface Vlan20", " ip address 1.2.3.4 255.255.0.0",
+             "telephony-service", f" max-ephones {phones}", f" max-dn {phones}",
+             " ip source-address 1.2.3.4 port 2000", " cnf-file perphone"]
+    for i in range(1, phones + 1):
+        mac = f"{mac_start + i - 1:012X}"
+        lines += [f"ephone {i}", f" mac-address {mac[:4]}.{mac[4:8]}.{mac[8:]}"]
+    return "\n".join(lines) + "\n"
+
+
+def fleet_security(bits: int) -> str:
+    """The NSA guide's global rollout for a fleet: CAPF with null-string and `cert-oper
+    upgrade all`, phone keys of `bits`, every phone encrypted."""
+    return (CA_AND_TRUSTPOINTS + enrol("CUCME_CAPF_TFTP_SAST1") + enrol("SAST2") + f"""\
+capf-server
+ auth-mode null-string
+ cert-enroll-trustpoint CAServer password 0 lablablab
+ trustpoint-label CUCME_CAPF_TFTP_SAST1
+ source-addr 1.2.3.4
+ phone-key-size {bits}
+ cert-oper upgrade all
+""" + CTL_CLIENT + """\
+telephony-service
+ secure-signaling trustpoint CUCME_CAPF_TFTP_SAST1
+ tftp-server-credentials trustpoint CUCME_CAPF_TFTP_SAST1
+ device-security-mode encrypted
+ create cnf-files
+""")

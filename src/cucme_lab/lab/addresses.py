@@ -85,6 +85,15 @@ class AddressPlan:
             self.privileged_ok = can_bind_privileged()
         return configured if self.privileged_ok else configured + PRIVILEGED_OFFSET
 
+    def describe(self) -> dict:
+        """What lab.json says of the plan, for `cucme-phones` to rebuild it elsewhere."""
+        return {
+            "mode": "loopback",
+            "loopback_base": f"127.{self.base}.0.0/16",
+            "subnets": [str(n) for n in self.subnets],  # the k-th is 127.B.k.0/24
+            "privileged_ports_moved_by": self.port(69) - 69,
+        }
+
 
 def plan_for_lab(lab_dir: str) -> AddressPlan:
     """A stable loopback range per lab folder, so two labs on one machine do not collide."""

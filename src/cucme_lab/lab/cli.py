@@ -19,6 +19,7 @@ import trio
 from cucme_lab.lab.controls import run_control, toolbar
 from cucme_lab.lab.labfile import DEFAULT_LAB, load_lab
 from cucme_lab.lab.lock import LabInUse
+from cucme_lab.lab.real_addresses import RealAddresses
 from cucme_lab.lab.runtime import run_lab
 from cucme_lab.lab.yamlnodes import SchemaError
 from cucme_lab.netio.runtime import tune_for_many_connections
@@ -29,6 +30,7 @@ DEFAULT_LAB_DIR = Path.home() / ".cucme-lab" / "default"
 
 USAGE = """\
 cucme-lab [--lab DIR] [--labfile FILE] [--script FILE|-] [--serve] [--no-phones]
+                 [--real-addresses]
        cucme-lab scenario {run,check,list} ..."""
 
 DESCRIPTION = """\
@@ -58,6 +60,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="keep the lab running without a console until SIGINT/SIGTERM")
     p.add_argument("--no-phones", action="store_true",
                    help="do not power on the lab's phones at start")
+    p.add_argument("--real-addresses", action="store_true",
+                   help="bind the configured addresses as they are instead of loopback (they "
+                   "must exist on this host or namespace; see `python -m cucme_lab.lab.netns`)")
     return p.parse_args(argv)
 
 
@@ -65,7 +70,9 @@ async def amain(args: argparse.Namespace) -> int:
     labfile = load_lab(args.labfile)
     # listen for SIGTERM before anything starts, so a stop request is never lost
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async with run_lab(args.lab, labfile, boot_phones=not args.no_phones) as runtime:
+        addresses = RealAddresses() if args.real_addresses else None
+        async with run_lab(args.lab, labfile, boot_phones=not args.no_phones,
+                           addresses=addresses) as runtime:
             async def controls(line: str) -> str:
                 return await run_control(runtime, line)
 

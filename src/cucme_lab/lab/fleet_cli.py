@@ -5,6 +5,7 @@
     options: --mac-start 0000.0000.0001 --models 7965:3,7970:1 --until registered
              --timeout 120 --processes 2 --json out.json --quiet
              --calls N --call-seconds S    then N concurrent calls between pairs of phones
+             --remote SPEC                 phones on another host or namespace (execnet)
 
 Phones get consecutive MACs and addresses in the router's SCCP subnet; the progress bar counts
 phones by state; at the end a table gives each outcome and the timings of each boot stage. With
@@ -37,6 +38,9 @@ from pathlib import Path
 import trio
 
 from cucme_lab.lab.addresses import AddressPlan
+from cucme_lab.lab.manifest import read_manifest
+from cucme_lab.lab.real_addresses import RealAddresses
+from cucme_lab.lab.remote_fleet import run_remote
 from cucme_lab.lab.yamlnodes import SchemaError
 from cucme_lab.netio.runtime import tune_for_many_connections
 from cucme_lab.phones.fleet import Fleet, PhoneSpec, call_report, run_calls
@@ -50,17 +54,26 @@ class Plan:
     """Where things are, from a lab's manifest: its services, and its loopback address plan
     (the lab's own AddressPlan, rebuilt from what lab.json says of it)."""
 
-    addresses: AddressPlan
+    addresses: AddressPlan | RealAddresses
     services: list[dict]
 
     @classmethod
     def from_manifest(cls, lab_dir: Path) -> Plan:
-        data = json.loads((Path(lab_dir) / "lab.json").read_text())
+        return cls.from_dict(json.loads((Path(lab_dir) / "lab.json").read_text()))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Plan:
+        """The plan of a manifest read here or sent from another host (`--remote`)."""
         net = data.get("network", {})
-        addresses = AddressPlan(
-            base=int(net.get("loopback_base", "127.20.0.0/16").split(".")[1]),
-            subnets=[ipaddress.IPv4Network(s) for s in net.get("subnets", [])],
-            privileged_ok=not int(net.get("privileged_ports_moved_by", 0)))
+        privileged_ok = not int(net.get("privileged_ports_moved_by", 0))
+        addresses: AddressPlan | RealAddresses
+        if net.get("mode") == "real":
+            addresses = RealAddresses(privileged_ok=privileged_ok)
+        else:
+            addresses = AddressPlan(
+                base=int(net.get("loopback_base", "127.20.0.0/16").split(".")[1]),
+                subnets=[ipaddress.IPv4Network(s) for s in net.get("subnets", [])],
+                privileged_ok=privileged_ok)
         return cls(addresses, data.get("services", []))
 
     def route(self, address: str, port: int) -> tuple[str, int]:
@@ -187,8 +200,10 @@ def attached_network(plan: Plan):
 Outcome = tuple[list[dict], list[dict]]  # the phones' results, the calls'
 
 
-async def attach(args: argparse.Namespace, phone_specs: list[PhoneSpec], progress) -> Outcome:
-    plan = Plan.from_manifest(args.lab)
+async def attach(args: argparse.Namespace, phone_specs: list[PhoneSpec], progress,
+                 manifest: dict | None = None) -> Outcome:
+    """Run `phone_specs` against the lab of `args.lab`, or of `manifest` when it was sent."""
+    plan = Plan.from_dict(manifest) if manifest is not None else Plan.from_manifest(args.lab)
     folder = Path(args.store or tempfile.mkdtemp(prefix="cucme-phones-"))
     return await run_fleet(attached_network(plan), phone_specs, folder, args.until,
                            args.timeout, progress, args.calls, args.call_seconds)
@@ -206,6 +221,21 @@ def worker_main(args: argparse.Namespace) -> int:
     return 0
 
 
+def serve_channel(channel) -> None:
+    """A remote worker (`--remote`): its share of the phones, the manifest and the options come
+    over an execnet channel; progress and results go back as a local worker prints them."""
+    request = json.loads(channel.receive())
+    args = argparse.Namespace(**request["options"])
+    phone_specs = [PhoneSpec(**s) for s in request["phones"]]
+
+    def progress(counts: Counter) -> None:
+        channel.send(json.dumps({"progress": dict(counts)}))
+
+    tune_for_many_connections()
+    results, calls = trio.run(attach, args, phone_specs, progress, request["manifest"])
+    channel.send(json.dumps({"results": results, "calls": calls}))
+
+
 def call_shares(calls: int, shares: list[list[PhoneSpec]]) -> list[int]:
     """How many of `calls` each worker makes between its own phones (pairs within a share)."""
     out, left = [], calls
@@ -220,12 +250,22 @@ def call_shares(calls: int, shares: list[list[PhoneSpec]]) -> list[int]:
 
 async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], progress
                        ) -> Outcome:
-    """Split the fleet over worker processes attached to the lab's manifest."""
-    shares = [phone_specs[i::args.processes] for i in range(args.processes)]
+    """Split the fleet over worker processes attached to the lab's manifest, or over the
+    remote workers `--remote` names (each sent the manifest)."""
+    workers = len(args.remote) if args.remote else args.processes
+    shares = [phone_specs[i::workers] for i in range(workers)]
     calls_each = call_shares(args.calls, shares)
     counts: list[Counter] = [Counter() for _ in shares]
     results: list[dict] = []
     calls: list[dict] = []
+
+    def on_message(i: int, message: dict) -> None:
+        if "progress" in message:
+            counts[i] = Counter(message["progress"])
+            progress(sum(counts, Counter()))
+        else:
+            results.extend(message["results"])
+            calls.extend(message["calls"])
 
     async def worker(i: int, share: list[PhoneSpec]) -> None:
         argv = [sys.executable, "-m", "cucme_lab.lab.fleet_cli", "--worker", "--lab", str(args.lab),
@@ -242,17 +282,20 @@ async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], p
                 buffer += chunk
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
-                    message = json.loads(line)
-                    if "progress" in message:
-                        counts[i] = Counter(message["progress"])
-                        progress(sum(counts, Counter()))
-                    else:
-                        results.extend(message["results"])
-                        calls.extend(message["calls"])
+                    on_message(i, json.loads(line))
 
+    async def remote(i: int, share: list[PhoneSpec]) -> None:
+        options = {"lab": None, "until": args.until, "timeout": args.timeout,
+                   "calls": calls_each[i], "call_seconds": args.call_seconds,
+                   "store": str(Path(args.store) / f"r{i}") if args.store else None}
+        request = {"manifest": manifest, "options": options,
+                   "phones": [s.__dict__ for s in share]}
+        await run_remote(args.remote[i], request, partial(on_message, i))
+
+    manifest = read_manifest(args.lab) if args.remote else None
     async with trio.open_nursery() as nursery:
         for i, share in enumerate(shares):
-            nursery.start_soon(worker, i, share)
+            nursery.start_soon(remote if args.remote else worker, i, share)
     return results, calls
 
 
@@ -278,6 +321,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="once registered, N concurrent calls between pairs of phones")
     p.add_argument("--call-seconds", type=float, default=5.0, metavar="S",
                    help="how long each call is held with media (default 5)")
+    p.add_argument("--remote", action="append", metavar="SPEC",
+                   help="run a share of the phones in a Python execnet starts at SPEC, e.g. "
+                   "'popen//python=ip netns exec NS python3' or 'ssh=HOST//python=python3' "
+                   "(repeat for more; the lab must run on real addresses)")
     p.add_argument("--quiet", action="store_true")
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -307,11 +354,14 @@ async def amain(args: argparse.Namespace) -> Outcome:
 async def _fleet(args: argparse.Namespace, progress) -> Outcome:
     plan = Plan.from_manifest(args.lab)
     plan.tftp()  # refuse at once when there is nothing to boot from
+    if args.remote and not isinstance(plan.addresses, RealAddresses):
+        raise ValueError(f"the lab in {args.lab} serves loopback addresses, which phones on "
+                         "other hosts cannot reach: start it with `cucme-lab --real-addresses`")
     first = args.first_address or ".".join(plan.sccp_address().split(".")[:3]) + ".21"
     phone_specs = specs(args.count, args.mac_start, args.models, first)
     if 2 * args.calls > args.count:
         raise ValueError(f"--calls {args.calls} needs at least {2 * args.calls} phones (-n)")
-    if args.processes > 1:
+    if args.processes > 1 or args.remote:
         return await in_processes(args, phone_specs, progress)
     return await attach(args, phone_specs, progress)
 

@@ -19,6 +19,7 @@ import trio
 from cucme_lab.lab.addresses import AddressPlan, plan_for_lab
 from cucme_lab.lab.lock import lab_lock
 from cucme_lab.lab.manifest import Manifest
+from cucme_lab.lab.real_addresses import RealAddresses
 from cucme_lab.router.chassis import Chassis
 from cucme_lab.router.pki.validation import CrlSource
 from cucme_lab.router.router import Router
@@ -40,7 +41,7 @@ class Lab:
 
     lab_dir: Path
     router: Router
-    addresses: AddressPlan
+    addresses: AddressPlan | RealAddresses
     manifest: Manifest
     commands: CommandSet  # the shell's: every session on the lab's lines parses with it
     vty_frontend: Frontend  # the shell's, which SSH and telnet hand their lines to
@@ -61,17 +62,13 @@ class Lab:
         self.manifest.hostname = self.router.hostname
         self.manifest.services = self.services.entries() if self.services else []
         self.manifest.phones = [p.manifest_entry() for p in self.phones]
-        self.manifest.network = {
-            "loopback_base": f"127.{self.addresses.base}.0.0/16",
-            "subnets": [str(n) for n in self.addresses.subnets],  # the k-th is 127.B.k.0/24
-            "privileged_ports_moved_by": self.addresses.port(69) - 69,
-        }
+        self.manifest.network = self.addresses.describe()
         self.manifest.write()
 
 
 @asynccontextmanager
 async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
-                   addresses: AddressPlan | None = None) -> AsyncIterator[Lab]:
+                   addresses: AddressPlan | RealAddresses | None = None) -> AsyncIterator[Lab]:
     """Boot the router in `lab_dir` and run its services until the block ends.
 
     Raises `LabInUse` when another process runs a lab in that folder.

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cucme_lab.lab.labfile import DEFAULT_LAB, LabFile, load_lab
 from cucme_lab.lab.lock import lab_lock
+from cucme_lab.lab.real_addresses import RealAddresses
 from cucme_lab.lab.router_lab import Lab, open_lab
 from cucme_lab.phones.fleet import Fleet, PhoneSpec
 from cucme_lab.phones.manufacturing import ManufacturingCA
@@ -92,13 +93,15 @@ def _mic(manufacturing: ManufacturingCA):
 
 @asynccontextmanager
 async def run_lab(lab_dir: Path, labfile: LabFile | None = None, *, boot_phones: bool = True,
-                  time_scale: float = 1.0) -> AsyncIterator[LabRuntime]:
+                  time_scale: float = 1.0, addresses: RealAddresses | None = None
+                  ) -> AsyncIterator[LabRuntime]:
     """Start the router and the lab's phones; stop everything when the block ends.
 
     The lab file's start-up configuration is written to NVRAM when the lab folder has none
     yet (a new lab), so a saved configuration is never overwritten. The router boots from it
     and saves it at once, so NVRAM holds it as IOS writes a configuration (what `show
-    startup-config` shows), not as the lab file spells it.
+    startup-config` shows), not as the lab file spells it. With `addresses` (real addresses)
+    the services bind the configured addresses themselves instead of the lab's loopback range.
     """
     lab_dir = Path(lab_dir)
     labfile = labfile or load_lab(DEFAULT_LAB)
@@ -111,7 +114,7 @@ async def run_lab(lab_dir: Path, labfile: LabFile | None = None, *, boot_phones:
             nvram.write_text(labfile.startup_config)
         if labfile.chassis and not (lab_dir / "chassis.json").exists():
             (lab_dir / "chassis.json").write_text(json.dumps(labfile.chassis))
-        lab = await stack.enter_async_context(open_lab(lab_dir))
+        lab = await stack.enter_async_context(open_lab(lab_dir, addresses=addresses))
         if seeded:
             lab.router.write_memory("")
         manufacturing = ManufacturingCA.load_or_create(lab_dir)

@@ -1,22 +1,18 @@
-"""The phone's TFTP client: tftpy in a worker thread, a bounded number at once.
+"""The phone's TFTP client: the wire's read machine on a trio socket, no thread per download.
 
-tftpy is blocking, so each download runs through `trio.to_thread.run_sync` under one capacity
-limiter for the whole process (DESIGN.md section 4); the socket is bound to the phone's own
-loopback address, so the router sees the phone's address.
+The socket is bound to the phone's own address, so the router sees the phone's address; a
+fleet's downloads are datagrams on the phone process's event loop (before, tftpy in worker
+threads cost a thread hand-off per file and held the GIL against the loop).
 """
 
 from __future__ import annotations
 
-import io
-import logging
+from cucme_lab.netio.lockstep import LockstepTimeout, run_lockstep
+from cucme_lab.wire.tftp import ErrorCode
+from cucme_lab.wire.tftp_read import ReadTransfer, TransferError
 
-import tftpy
-import trio
-
-LIMITER = trio.CapacityLimiter(32)
 BLKSIZE = 1468  # 1.4 to 2.5 times faster than 512 on loopback (DESIGN.md section 10)
-
-logging.getLogger("tftpy").setLevel(logging.CRITICAL)  # the phone reports failures itself
+RETRIES = 2
 
 
 class TftpFailure(Exception):
@@ -28,26 +24,16 @@ class TftpFailure(Exception):
         self.detail = detail
 
 
-def _download(host: str, port: int, name: str, local_address: str, timeout: float) -> bytes:
-    out = io.BytesIO()
-    client = tftpy.TftpClient(host, port, options={"blksize": BLKSIZE}, localip=local_address)
-    try:
-        client.download(name, out, timeout=timeout, retries=2)
-    except tftpy.TftpFileNotFoundError:
-        raise TftpFailure("TFTP file not found", name) from None
-    except tftpy.TftpTimeout:
-        raise TftpFailure("TFTP timeout", name) from None
-    except tftpy.TftpException as exc:
-        text = str(exc)
-        if "not found" in text.lower():
-            raise TftpFailure("TFTP file not found", name) from None
-        raise TftpFailure("TFTP access error", text) from None
-    except OSError as exc:
-        raise TftpFailure("TFTP timeout", str(exc)) from None
-    return out.getvalue()
-
-
 async def download(host: str, port: int, name: str, *, local_address: str = "",
                    timeout: float = 2.0) -> bytes:
-    return await trio.to_thread.run_sync(_download, host, port, name, local_address, timeout,
-                                         limiter=LIMITER)
+    try:
+        return await run_lockstep(ReadTransfer(name, BLKSIZE), (host, port),
+                                  bind_host=local_address, timeout=timeout, retries=RETRIES)
+    except TransferError as exc:
+        if exc.code == ErrorCode.FILE_NOT_FOUND or "not found" in exc.message.lower():
+            raise TftpFailure("TFTP file not found", name) from None
+        raise TftpFailure("TFTP access error", exc.message) from None
+    except LockstepTimeout:
+        raise TftpFailure("TFTP timeout", name) from None
+    except OSError as exc:
+        raise TftpFailure("TFTP timeout", str(exc)) from None

@@ -11,19 +11,18 @@ import socket
 
 import trio
 
+from cucme_lab.netio.lockstep import LockstepTimeout, run_lockstep
 from cucme_lab.wire.tftp import (
     Ack,
     Data,
     ErrorCode,
     ErrorPacket,
     Opcode,
-    OptionAck,
     Request,
     TftpFormatError,
     decode,
 )
-
-DEFAULT_BLKSIZE = 512
+from cucme_lab.wire.tftp_read import DEFAULT_BLKSIZE, ReadTransfer, TransferError
 
 
 class TftpError(Exception):
@@ -60,33 +59,13 @@ async def download(host: str, port: int, filename: str, *, blksize: int = DEFAUL
                    timeout: float = 1.0, retries: int = 5, bind_host: str | None = None
                    ) -> bytes:
     """RRQ `filename` in octet mode; returns the file's bytes."""
-    options = {} if blksize == DEFAULT_BLKSIZE else {"blksize": str(blksize)}
-    sock = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    with sock:
-        await sock.bind((bind_host or "0.0.0.0", 0))
-        packet, peer = await _exchange(sock, Request(Opcode.RRQ, filename, "octet", options)
-                                       .encode(), None, (host, port), timeout, retries)
-        size = DEFAULT_BLKSIZE
-        chunks: list[bytes] = []
-        expected = 1
-        while True:
-            if isinstance(packet, ErrorPacket):
-                raise TftpError(packet.code, packet.message)
-            if isinstance(packet, OptionAck):
-                size = int(packet.options.get("blksize", size))
-                packet, _ = await _exchange(sock, Ack(0).encode(), peer, (host, port),
-                                            timeout, retries)
-                continue
-            if not isinstance(packet, Data):
-                raise TftpError(ErrorCode.ILLEGAL_OPERATION, "unexpected packet")
-            if packet.block == expected & 0xFFFF:
-                chunks.append(packet.payload)
-                expected += 1
-                if len(packet.payload) < size:
-                    await sock.sendto(Ack(packet.block).encode(), peer)
-                    return b"".join(chunks)
-            packet, _ = await _exchange(sock, Ack(packet.block).encode(), peer, (host, port),
-                                        timeout, retries)
+    try:
+        return await run_lockstep(ReadTransfer(filename, blksize), (host, port),
+                                  bind_host=bind_host or "", timeout=timeout, retries=retries)
+    except TransferError as exc:
+        raise TftpError(exc.code, exc.message) from None
+    except LockstepTimeout:
+        raise TftpError(None, "Timed out") from None
 
 
 async def upload(host: str, port: int, filename: str, data: bytes, *, timeout: float = 1.0,

@@ -98,6 +98,7 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
                 yield lab
                 nursery.cancel_scope.cancel()
         finally:
+            router.pki_runtime.release_reservations()
             router.change_listeners.remove(manager.poke)
             lab.services = None
             lab.manifest.state = "stopped"

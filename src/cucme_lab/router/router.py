@@ -106,6 +106,8 @@ class Router:
         private = self.storage.read_nvram("private-config")
         self.keystore = load_pem(private) if private else KeyStore()  # unsaved keys are lost
         # sessions and counters do not survive a power cycle
+        if hasattr(self, "pki_runtime"):
+            self.pki_runtime.release_reservations()  # the CA's exact serial, kept as IOS does
         self.pki_runtime = PkiRuntime()
         self.capf = CapfState()
         self.provisioning = ProvisioningState(self.storage, self.notify)

@@ -34,14 +34,19 @@ def private_temporary(path: Path) -> tuple[int, str]:
     return fd, tmp
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Replace `path` with `data`: a reader sees the old file or the new, never half of one.
+    `durable` syncs the data before the rename; without it a power cut may bring the old
+    file back (for records whose loss costs nothing that matters, such as the CA database's
+    copy of a certificate it issued: its serial was made durable before)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = private_temporary(path)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         # The rename is not fsync'd through the folder: after a power cut the old file may
         # come back, never a torn one (DESIGN 6), and a CA issuing a fleet's LSCs wrote each
         # serial and certificate twice as slowly with it.

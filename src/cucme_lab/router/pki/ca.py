@@ -45,6 +45,7 @@ SIGNATURE_HASH = hashes.SHA256  # IOS 12.4 signs with SHA-1/MD5; SHA-256 keeps O
 DEFAULT_CERT_DAYS = 365
 DEFAULT_CA_DAYS = 1095
 DEFAULT_CRL_HOURS = 168
+SERIAL_BLOCK = 64  # serials reserved on disk at once: one fsync per 64 certificates
 BACKDATE = timedelta(minutes=0)
 
 # Attribute types IOS puts in router subject names, with the names `show` prints for them.
@@ -163,7 +164,17 @@ class CertificateServer:
                      (json.dumps(db, sort_keys=True, indent=1) + "\n").encode())
 
     def last_serial(self) -> int:
-        return int(self.load_db()["serial"])
+        """The highest serial spent (after a reload: the top of the last reserved block)."""
+        return self._serials().next_serial - 1
+
+    def _serials(self) -> CaRuntime:
+        runtime = self.requests()
+        path = str(self._path(f"{self.name}.ser"))
+        if runtime.serial_file != path:  # first use since boot, or `database url` moved
+            db = self.load_db()
+            top = max(int(db["serial"]), int(db.get("reserved", 0)))
+            runtime.serial_file, runtime.next_serial, runtime.reserved_upto = path, top + 1, top
+        return runtime
 
     # --- keys and certificates -----------------------------------------------------------
     def key(self) -> rsa.RSAPrivateKey:
@@ -192,8 +203,8 @@ class CertificateServer:
     def create(self) -> x509.Certificate:
         """The first `no shutdown`: self-signed CA certificate (serial 1), database, CRL."""
         key = self.key()
-        db = self.load_db()
-        serial = max(1, int(db["serial"]) + 1) if db["serial"] else 1
+        self.requests().serial_file = None  # read the database afresh: it may be new
+        serial = self.allocate_serial()
         now = self.now()
         days = self.section.lifetime_ca_certificate or DEFAULT_CA_DAYS
         name = self.issuer_name
@@ -208,8 +219,6 @@ class CertificateServer:
                 .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(
                     ski), critical=False)
                 .sign(key, SIGNATURE_HASH()))
-        db["serial"] = serial
-        self.save_db(db)
         from cryptography.hazmat.primitives.serialization import Encoding
 
         self.chain(create=True).set_der(ca_certs=[cert.public_bytes(Encoding.DER)])
@@ -236,12 +245,35 @@ class CertificateServer:
         return f"http://{host}/cgi-bin/pkiclient.exe?operation=GetCRL"
 
     def allocate_serial(self) -> int:
-        """The next serial number, spent (saved) before any certificate carries it."""
-        db = self.load_db()
-        serial = int(db["serial"]) + 1
-        db["serial"] = serial
-        self.save_db(db)
+        """The next serial number, spent before any certificate carries it.
+
+        Group commit: serials are reserved on disk SERIAL_BLOCK at a time (one fsync a block,
+        not one a certificate), and a CA that boots starts above the last reserved block. A
+        crash or reload may skip serials; no serial is ever given twice.
+        """
+        runtime = self._serials()
+        if runtime.next_serial > runtime.reserved_upto:
+            db = self.load_db()
+            db["serial"] = runtime.next_serial - 1
+            db["reserved"] = runtime.next_serial + SERIAL_BLOCK - 1
+            self.save_db(db)
+            runtime.reserved_upto = db["reserved"]
+            runtime.release = self._release_reservation
+        serial = runtime.next_serial
+        runtime.next_serial += 1
         return serial
+
+    def _release_reservation(self) -> None:
+        runtime = self.requests()
+        try:
+            if runtime.serial_file != str(self._path(f"{self.name}.ser")):
+                return
+        except CaError:  # no longer configured: its block stays reserved (skipped, not reused)
+            return
+        db = self.load_db()
+        db["serial"] = db["reserved"] = runtime.next_serial - 1
+        self.save_db(db)
+        runtime.reserved_upto, runtime.release = runtime.next_serial - 1, None
 
     def issue(self, csr: x509.CertificateSigningRequest) -> x509.Certificate:
         """Sign `csr`: the next serial, the CA's lifetimes, the CRL distribution point."""
@@ -290,11 +322,12 @@ class CertificateServer:
         level = self.section.level
         serial = f"{cert.serial_number:X}"
         if level is DatabaseLevel.COMPLETE:
-            atomic_write(self._path(f"{serial}.cer"), cert.public_bytes(Encoding.DER))
+            atomic_write(self._path(f"{serial}.cer"), cert.public_bytes(Encoding.DER),
+                         durable=False)
         elif level is DatabaseLevel.NAMES:
             text = (f"subjectname_str = {dn_text(cert.subject)}\n"
                     f"expiration = {self.router.clock.cert_stamp(cert.not_valid_after_utc)}\n")
-            atomic_write(self._path(f"{serial}.cnm"), text.encode())
+            atomic_write(self._path(f"{serial}.cnm"), text.encode(), durable=False)
 
     def issued_certificates(self) -> list[x509.Certificate]:
         """What the database holds (only `complete` keeps whole certificates)."""
@@ -310,9 +343,9 @@ class CertificateServer:
 
     # --- revocation ----------------------------------------------------------------------
     def revoke(self, serial: int) -> None:
-        db = self.load_db()
-        if serial < 1 or serial > int(db["serial"]):
+        if serial < 1 or serial > self.last_serial():
             raise CaError(f"serial {serial:X} was not issued by {self.name}")
+        db = self.load_db()
         if str(serial) in db["revoked"]:
             raise CaError(f"serial {serial:X} is already revoked")
         db["revoked"][str(serial)] = self.now().isoformat()

@@ -42,6 +42,12 @@ class CaRuntime:
 
     requests: list[Request] = field(default_factory=list)
     next_id: int = 1
+    # serials are reserved on disk a block at a time (`CertificateServer.allocate_serial`):
+    # the database file they were reserved in, the next serial to give, the last one reserved
+    serial_file: str | None = None
+    next_serial: int = 0
+    reserved_upto: int = 0
+    release: Callable[[], None] | None = None  # gives back the unused rest of the block
 
 
 @dataclass
@@ -53,3 +59,13 @@ class PkiRuntime:
     crl_fetching: dict[str, object] = field(default_factory=dict)  # URL -> its fetch's Event
     enrolments: dict[str, object] = field(default_factory=dict)  # trustpoint -> poll state
     listeners: list[Callable[[], None]] = field(default_factory=list)  # a request changed
+
+    def release_reservations(self) -> None:
+        """On an orderly reload or stop: each CA records its exact last serial, so the next
+        boot goes on from it as IOS does (only a crash skips the rest of a reserved block)."""
+        for runtime in self.cas.values():
+            if runtime.release is not None:
+                try:
+                    runtime.release()
+                except OSError:
+                    pass  # the block stays reserved: serials are skipped, never reused

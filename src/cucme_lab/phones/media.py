@@ -31,7 +31,6 @@ import trio
 from cucme_lab.wire import rtp, sccp
 
 RECEIVE_SIZE = 2048
-CAPTURE_LIMIT = 1000  # packets kept of what the phone sent, when asked to (tests)
 PROGRESS_EVERY = 50  # packets sent between progress reports: one second of audio
 BEHIND_LIMIT = 0.2  # seconds late after which the sender skips ahead instead of bursting
 _Alg, _Policy = sccp.EncryptionAlgorithm, pylibsrtp.Policy
@@ -90,13 +89,11 @@ class MediaStream:
     sending from `start` until `stop` or `close`."""
 
     def __init__(self, bind_address: str, route: Route | None = None, *,
-                 on_progress: Callable[[], None] | None = None, capture: bool = False) -> None:
+                 on_progress: Callable[[], None] | None = None) -> None:
         self.bind_address = bind_address
         self.route = route or (lambda host, port: (host, port))
         self.on_progress = on_progress
         self.counters = MediaCounters()
-        # the packets as this phone put them on the wire (after SRTP), when asked (tests)
-        self.captured: list[bytes] | None = [] if capture else None
         self.port = 0
         self.remote: tuple[str, int] | None = None  # configured address the router named
         self.closed = False
@@ -190,8 +187,6 @@ class MediaStream:
                     pass  # nobody there (yet), or libsrtp refused: the packet is lost
                 else:
                     counters.sent += 1
-                    if self.captured is not None and len(self.captured) < CAPTURE_LIMIT:
-                        self.captured.append(packet)
                     if counters.sent % PROGRESS_EVERY == 0 and self.on_progress is not None:
                         self.on_progress()
                 marker = False

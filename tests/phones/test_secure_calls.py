@@ -10,6 +10,8 @@ decrypt to the test signal, and another call's keys do not decrypt them.
 
 from __future__ import annotations
 
+import base64
+
 import trio
 from capture import capturing, needs_dumpcap, udp_datagrams
 from phone_steps import (
@@ -94,9 +96,16 @@ async def test_encrypted_call_after_appendix_b_is_srtp_only_its_keys_open(runtim
         garbled = rtp.RtpPacket.decode(wrong.unprotect(sent[0], verify=False)).payload
         assert not rtp.signal_matches(garbled)
     # the router says so too
-    out = await type_lines(runtime.router, ["enable", "show ephone 1"])
-    assert "Call security: encrypted (SRTP AES_CM_128_HMAC_SHA1_32)" in out
+    out = await type_lines(runtime.router, ["enable", "show ephone 1", "show ephone-dn 2"])
     assert "+ Authentication + Encryption" in out
+    assert "Active Secure Call on DN 1 chan 1 :7001 " in out
+    # CME 12.6 prints both keys: this phone's (it decrypts with) and the other's
+    keys = [base64.b64encode(k.key + k.salt).decode() for k in (c1.rx_key, c2.rx_key)]
+    assert (f"SRTP cipher: AES_CM_128_HMAC_SHA1_32\n  local key: {keys[0]}\n"
+            f"  remote key: {keys[1]}\nTx Pkts 0 bytes 0 Rx Pkts 0 bytes 0 Lost 0\n") in out
+    assert "50/0/2 CH1 CONNECTED " in out
+    assert " Call Ref " in out and "called 7002, calling 7001" in out
+    assert " Call security: encrypted (SRTP AES_CM_128_HMAC_SHA1_32)" in out
     # packets with a wrong key, or replayed, are dropped and counted by the phone
     target = c2.media
     before = target.counters.received

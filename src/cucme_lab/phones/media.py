@@ -70,8 +70,8 @@ class MediaCounters:
     sent: int = 0
     received: int = 0
     lost: int = 0
-    auth_failures: int = 0  # SRTP packets that failed authentication: dropped
-    replayed: int = 0  # SRTP packets the replay check refused: dropped
+    auth_failures: int = 0  # SRTP packets that failed authentication or replay check: dropped
+    replayed: int = 0  # of which the replay check refused (RFC 3711 3.3.2)
     malformed: int = 0  # not RTP at all
     signal_errors: int = 0  # RTP whose payload is not the test signal (nor MOH, silence)
     moh: int = 0  # packets of the router's music on hold (wire.rtp.MOH_FRAME)
@@ -286,10 +286,9 @@ class MediaStream:
             try:
                 data = self._rx.unprotect(data)
             except pylibsrtp.Error as exc:
+                counters.auth_failures += 1
                 if "replay" in str(exc):
                     counters.replayed += 1
-                else:
-                    counters.auth_failures += 1
                 return
             except ValueError:
                 counters.malformed += 1

@@ -1,0 +1,33 @@
+"""Loopback ranges claimed by running labs: labs at once on one machine never share one."""
+
+from __future__ import annotations
+
+import trio
+
+from cucme_lab.lab import ranges
+from cucme_lab.lab.router_lab import open_lab
+
+
+def test_a_lab_keeps_its_preferred_range_unless_another_holds_it(tmp_path, monkeypatch):
+    monkeypatch.setenv(ranges.ENV_DIR, str(tmp_path / "claims"))
+    lab = tmp_path / "lab"
+    preferred = ranges.preferred_base(lab)
+    with ranges.claimed_plan(lab) as first:
+        assert first.base == preferred
+        with ranges.claimed_plan(lab) as second, ranges.claimed_plan(tmp_path / "x") as third:
+            assert len({first.base, second.base, third.base}) == 3
+            assert all(20 <= p.base < 220 for p in (first, second, third))
+    with ranges.claimed_plan(lab) as again:  # released: the lab's own range again
+        assert again.base == preferred
+    assert (tmp_path / "claims" / f"range-127.{preferred}.lock").exists()
+
+
+async def test_two_labs_whose_folders_hash_alike_run_at_once(tmp_path, monkeypatch):
+    monkeypatch.setenv(ranges.ENV_DIR, str(tmp_path / "claims"))
+    monkeypatch.setattr(ranges, "preferred_base", lambda lab_dir: 100)
+    with trio.fail_after(60):
+        async with open_lab(tmp_path / "a") as a, open_lab(tmp_path / "b") as b:
+            assert (a.addresses.base, b.addresses.base) == (100, 101)
+            bound = {(e.bound_address, e.bound_port) for lab in (a, b)
+                     for e in lab.services.entries()}
+            assert len(bound) == len(a.services.entries()) + len(b.services.entries())

@@ -7,6 +7,10 @@ pytest-xdist), would otherwise bind the same addresses. A claim is an exclusive 
 preferred range held takes the next free one. The lock lives as long as the open file: it is
 released when the lab stops, and by the kernel when its process dies, so no claim outlives
 its lab. Locks conflict between open files, within one process too.
+
+Labs that claim nothing (an older cucme-lab, another user's, a lab given its own plan) still
+bind addresses: a range where the kernel lists any socket bound (/proc/net/tcp, udp) is passed
+over as well, so a new lab does not land on a running one's addresses.
 """
 
 from __future__ import annotations
@@ -48,6 +52,30 @@ def preferred_base(lab_dir: Path | str) -> int:
     return plan_for_lab(str(lab_dir)).base
 
 
+PROC_TABLES = ("/proc/net/tcp", "/proc/net/udp")
+TCP_LISTEN = "0A"
+
+
+def bases_in_use() -> set[int]:
+    """The second octets of 127.B.x.y addresses some listening TCP or any UDP socket on this
+    host is bound to (Linux lists local addresses as little-endian hex, 127.B.x.y as
+    YYXXBB7F); empty where there is no /proc."""
+    used: set[int] = set()
+    for table in PROC_TABLES:
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split(maxsplit=4)
+            if len(fields) < 4 or (table.endswith("tcp") and fields[3] != TCP_LISTEN):
+                continue  # a TCP socket counts while it listens (not in TIME_WAIT after a lab)
+            address = fields[1]
+            if len(address) >= 8 and address[6:8] == "7F":
+                used.add(int(address[4:6], 16))
+    return used
+
+
 def _try_claim(folder: Path, base: int):  # type: ignore[no-untyped-def]
     f = open(folder / f"range-127.{base}.lock", "a+")  # noqa: SIM115 - held while claimed
     try:
@@ -67,8 +95,11 @@ def claimed_plan(lab_dir: Path | str) -> Iterator[AddressPlan]:
     """The lab's address plan on a range no other running lab holds, for the block's length."""
     folder = runtime_dir()
     start = preferred_base(lab_dir) - FIRST_BASE
+    busy = bases_in_use()
     for step in range(RANGES):
         base = FIRST_BASE + (start + step) % RANGES
+        if base in busy:
+            continue
         held = _try_claim(folder, base)
         if held is not None:
             break

@@ -25,11 +25,13 @@ def test_a_lab_keeps_its_preferred_range_unless_another_holds_it(tmp_path, monke
 
 async def test_two_labs_whose_folders_hash_alike_run_at_once(tmp_path, monkeypatch):
     monkeypatch.setenv(ranges.ENV_DIR, str(tmp_path / "claims"))
-    monkeypatch.setattr(ranges, "preferred_base", lambda lab_dir: 100)
+    busy = ranges.bases_in_use()  # other labs on this host: keep clear of them
+    base = next(b for b in range(20, 218) if b not in busy and b + 1 not in busy)
+    monkeypatch.setattr(ranges, "preferred_base", lambda lab_dir: base)
     monkeypatch.setattr(ranges, "bases_in_use", set)
     with trio.fail_after(60):
         async with open_lab(tmp_path / "a") as a, open_lab(tmp_path / "b") as b:
-            assert (a.addresses.base, b.addresses.base) == (100, 101)
+            assert (a.addresses.base, b.addresses.base) == (base, base + 1)
             bound = {(e.bound_address, e.bound_port) for lab in (a, b)
                      for e in lab.services.entries()}
             assert len(bound) == len(a.services.entries()) + len(b.services.entries())

@@ -24,7 +24,7 @@ CALL_MESSAGES = {"OffHook", "KeypadButton", "CallState", "CallInfo", "StartTone"
                  "SetRinger", "SelectSoftKeys", "DisplayPromptStatus", "ActivateCallPlane",
                  "DialedNumber", "OpenReceiveChannel", "OpenReceiveChannelAck",
                  "StartMediaTransmission", "StopMediaTransmission", "CloseReceiveChannel",
-                 "OnHook"}
+                 "OnHook", "SoftKeyEvent"}
 
 
 def validate(pcap: Path) -> str:
@@ -54,6 +54,12 @@ async def test_a_non_secure_call_decodes_in_tshark_signalling_and_media(runtime,
         await connect(runtime, 1, 2, "7002")  # keyed digit by digit, answered
         for phone in (p1, p2):
             await until(phone, media_flowing(10), timeout=10)
+        await control(runtime, "hold 1")  # phone 2 hears the router's music on hold
+        await control(runtime, "wait 1 hold 5")
+        await until(p2, lambda p: p.calls and p.calls[0].media is not None
+                    and p.calls[0].media.counters.moh >= 5, timeout=10)
+        await control(runtime, "resume 1")
+        await control(runtime, "wait 1 connected 5")
         await control(runtime, "hangup 2")
         await control(runtime, "wait all idle 5")
     decoded = await trio.to_thread.run_sync(validate, pcap)
@@ -62,7 +68,9 @@ async def test_a_non_secure_call_decodes_in_tshark_signalling_and_media(runtime,
     assert not missing, (missing, decoded)
     frames = await trio.to_thread.run_sync(tshark_fields, pcap, "rtp", "ip.src", "rtp.p_type")
     assert len(frames) >= 20
-    assert {src for src, _ in frames} == {p.network.local_address for p in (p1, p2)}
+    router = runtime.lab.addresses.to_loopback("1.2.3.4")  # music on hold comes from it
+    phones = {p.network.local_address for p in (p1, p2)}
+    assert phones <= {src for src, _ in frames} <= phones | {router}
     assert {p_type for _, p_type in frames} == {"0"}  # PCMU
     bad = await trio.to_thread.run_sync(tshark_fields, pcap, "_ws.malformed || "
                                         "_ws.expert.severity == error", "frame.number")

@@ -15,7 +15,10 @@ Figures, each beside its floor measured in the same run:
   call logic.
 - concurrent secure calls held `--hold` seconds with 50 packets per second each way (SRTP,
   AES_CM_128_HMAC_SHA1_32): loss %, auth failures. Floor: bare SRTP protect+unprotect per
-  packet with pylibsrtp, and the calls that CPU alone would allow on the phones' cores.
+  packet with pylibsrtp, and the calls that CPU alone would allow on the phones' cores. Each
+  phone process sends and receives all its streams from one media clock (phones/media.py:
+  one 20 ms tick, sendto in a loop, non-blocking drains), so the phones' CPU per packet is
+  printed beside the floor's.
 Targets (issue 17, 2 cores): >= 200 secure call setups/s; 200 concurrent secure calls with live
 media under 1% loss.
 

@@ -45,8 +45,13 @@ async def test_a_non_secure_call_carries_the_signal_both_ways_and_ends_for_both(
         [(1, "connected", "7002", "non-secure")]
     assert listed[0]["media"]["received"] > 0 and listed[0]["media"]["srtp"] is False
     assert set(listed[0]["media"]) >= {"sent", "received", "lost", "auth_failures", "srtp"}
-    out = await type_lines(runtime.router, ["enable", "show ephone 1"])
+    out = await type_lines(runtime.router, ["enable", "show ephone 1", "show ephone-dn"])
     assert "CONNECTED" in out and "7002" in out
+    assert "Active Call on DN 1 chan 1 :7001 " in out and "SRTP" not in out
+    assert "G711Ulaw64k 160 bytes no vad\nTx Pkts 0 bytes 0 Rx Pkts 0 bytes 0 Lost 0\n" in out
+    assert "50/0/1 CH1 CONNECTED " in out and "50/0/3 CH1 IDLE " in out
+    assert " Station name None, Station number 7001\n" in out
+    assert "called 7002, calling 7001" in out and " Call security: non-secure\n" in out
     # one hangs up: both phones are idle, every media socket is closed
     await control(runtime, "hangup 1")
     await control(runtime, "wait all idle 5")

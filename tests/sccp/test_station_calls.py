@@ -387,6 +387,10 @@ def test_two_encrypted_phones_get_fresh_srtp_keys_and_the_lock(configured):
     infos = [m for m in msgs if isinstance(m, S.CallInfo)]
     # ringing is authenticated at most; once keys went out with the media, encrypted
     assert [i.call_security_status for i in infos] == [2, 2, 3, 3]
+    # no secure indication tone: a CUCM feature for "protected" phones (off by default
+    # there), which CME's security chapter does not have; the lock says it
+    assert not [m for m in msgs if isinstance(m, S.StartTone) and
+                m.tone in (S.Tone.SECURE_WARNING, S.Tone.NON_SECURE_WARNING)]
     # the next call gets keys of its own
     a.send(S.OnHook(1, 0))
     b.pushed()
@@ -466,6 +470,27 @@ def test_an_ack_with_an_address_the_phone_does_not_own_ends_the_call(phones, con
     assert S.CallState(S.CallStateCode.ON_HOOK, 1, rb) in out
     assert "StartMediaTransmission" not in kinds(a.pushed())
     assert configured.log.contains("OpenReceiveChannelAck with address 10.9.9.9")
+
+
+def test_a_phone_hanging_up_mid_setup_leaves_no_call(phones, configured):
+    """The caller hangs up after the answer, before the media is set up: the called phone
+    goes on-hook, and its late OpenReceiveChannelAck finds no call and is ignored."""
+    a, b, _ = phones
+    cli(configured, "debug ephone detail")
+    dial(a, "7002")
+    rb = b.pushed()[0].call_reference
+    orc_b = b.send(S.OffHook(1, rb))[-1]
+    assert isinstance(orc_b, S.OpenReceiveChannel)
+    a.pushed()
+    a.send(S.OnHook(1, a.leg().ref))
+    out = b.pushed()
+    assert S.CallState(S.CallStateCode.ON_HOOK, 1, rb) in out
+    assert "CloseReceiveChannel" in kinds(out)  # the channel it was asked to open
+    assert b.send(S.OpenReceiveChannelAck(0, IPv4Address(IP2), 30002,
+                                          orc_b.pass_thru_party_id, rb)) == []
+    assert configured.log.contains(f"OpenReceiveChannelAck for unknown call reference {rb}")
+    assert a.pushed() == [] and not a.station.legs and not b.station.legs
+    assert not configured.phones.calls.calls
 
 
 def test_messages_before_register_and_after_close_do_nothing(configured):

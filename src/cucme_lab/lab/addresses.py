@@ -96,7 +96,8 @@ class AddressPlan:
 
 
 def plan_for_lab(lab_dir: str) -> AddressPlan:
-    """A stable loopback range per lab folder, so two labs on one machine do not collide."""
+    """A lab folder's preferred loopback range, from its path: stable from run to run. Two
+    labs at once may hash alike: a running lab claims its range (lab/ranges.py)."""
     import zlib
 
     return AddressPlan(base=20 + zlib.crc32(os.path.abspath(lab_dir).encode()) % 200)

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import trio
 
-from cucme_lab.lab.addresses import AddressPlan, plan_for_lab
+from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.lab.lock import lab_lock
 from cucme_lab.lab.manifest import Manifest
+from cucme_lab.lab.ranges import claimed_plan
 from cucme_lab.lab.real_addresses import RealAddresses
 from cucme_lab.router.chassis import Chassis
 from cucme_lab.router.pki.validation import CrlSource
@@ -81,8 +82,9 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
     from cucme_lab.shell.vty import VtyFrontend
 
     lab_dir = Path(lab_dir)
-    with lab_lock(lab_dir):  # LabInUse before anything in the folder is read or written
-        plan = addresses or plan_for_lab(str(lab_dir))
+    with lab_lock(lab_dir), ExitStack() as claims:  # LabInUse before anything in
+        # the folder is read or written; the loopback range is this lab's while it runs
+        plan = addresses or claims.enter_context(claimed_plan(lab_dir))
         router = Router.open(lab_dir, addresses=plan, chassis=load_chassis(lab_dir))
         commands = command_set()
         await reload_router(router, commands)

@@ -18,6 +18,11 @@ class SchemaError(ValueError):
         super().__init__(f"{file}:{line}: {field}: {message}")
         self.file, self.line, self.field, self.message = file, line, field, message
 
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        """Pickled with its four fields (a parallel scenario run sends results between
+        processes)."""
+        return type(self), (self.file, self.line, self.field, self.message)
+
 
 @dataclass
 class Node:

@@ -419,6 +419,12 @@ class TlsStream:
     def version(self) -> str | None:
         return self._conn.get_protocol_version_name()
 
+    @property
+    def close_notify_received(self) -> bool:
+        """The peer ended the TLS session with close_notify (after receive_some's b"": else
+        its socket just ended, as a peer that vanished or was cut off)."""
+        return bool(self._conn.get_shutdown() & SSL.RECEIVED_SHUTDOWN)
+
     # ---- the socket side ----------------------------------------------------------------------
 
     def _take_outgoing(self) -> bytes:

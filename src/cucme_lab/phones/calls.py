@@ -95,12 +95,11 @@ class CallPlane:
     give the messages to send. Media streams run in `nursery` (the phone's), if it has one."""
 
     def __init__(self, station_ip: str, bind_address: str | None, route: Route | None,
-                 on_change: Callable[[], None] | None = None, capture: bool = False) -> None:
+                 on_change: Callable[[], None] | None = None) -> None:
         self.station_ip = station_ip
         self.bind_address = bind_address or "127.0.0.1"
         self.route = route
         self.on_change = on_change
-        self.capture = capture
         self.calls: dict[int, PhoneCall] = {}
         self.nursery: trio.Nursery | None = None
         self.lines: list[int] = []  # the phone's line buttons
@@ -196,8 +195,7 @@ class CallPlane:
             call.rx_key, call.conference_id = msg.key_info, msg.conference_id
             call.party_id = msg.pass_thru_party_id
             self._close_media(call)
-            stream = MediaStream(self.bind_address, self.route, on_progress=self.changed,
-                                 capture=self.capture)
+            stream = MediaStream(self.bind_address, self.route, on_progress=self.changed)
             try:
                 port = await stream.open(self.nursery, msg.key_info)
             except MediaKeyError:

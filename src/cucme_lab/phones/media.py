@@ -13,9 +13,15 @@ libsrtp (pylibsrtp): the OpenReceiveChannel's key decrypts what arrives, the
 StartMediaTransmission's key encrypts what leaves. A packet that fails authentication (a wrong
 key, plain RTP, tampering) or the replay check is dropped and counted.
 
-Each stream runs in the nursery it is given (the phone's registration nursery), in a nursery of
-its own, so `close` (hang-up) or the phone's power-off ends its tasks; its socket is closed
-when it closes, whatever ended it.
+The packets of every stream in a process are sent and received in batches by one media clock
+(`MediaClock`, one per trio run): every 20 ms it drains each stream's socket (non-blocking
+`recv` until nothing is left) and sends each sending stream's due packets with `sendto` in a
+loop, so 200 calls cost one timer wake-up per tick rather than 800 task switches. The clock is
+a trio system task that exists while streams do: no stream, no task.
+
+Each stream also holds a task in the nursery it is given (the phone's registration nursery),
+so `close` (hang-up) or the phone's power-off ends it; its socket is closed and it leaves the
+clock when it closes, whatever ended it.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from __future__ import annotations
 import secrets
 import socket
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import pylibsrtp
 import trio
@@ -31,7 +37,6 @@ import trio
 from cucme_lab.wire import rtp, sccp
 
 RECEIVE_SIZE = 2048
-CAPTURE_LIMIT = 1000  # packets kept of what the phone sent, when asked to (tests)
 PROGRESS_EVERY = 50  # packets sent between progress reports: one second of audio
 BEHIND_LIMIT = 0.2  # seconds late after which the sender skips ahead instead of bursting
 _Alg, _Policy = sccp.EncryptionAlgorithm, pylibsrtp.Policy
@@ -65,8 +70,8 @@ class MediaCounters:
     sent: int = 0
     received: int = 0
     lost: int = 0
-    auth_failures: int = 0  # SRTP packets that failed authentication: dropped
-    replayed: int = 0  # SRTP packets the replay check refused: dropped
+    auth_failures: int = 0  # SRTP packets that failed authentication or replay check: dropped
+    replayed: int = 0  # of which the replay check refused (RFC 3711 3.3.2)
     malformed: int = 0  # not RTP at all
     signal_errors: int = 0  # RTP whose payload is not the test signal (nor MOH, silence)
     moh: int = 0  # packets of the router's music on hold (wire.rtp.MOH_FRAME)
@@ -83,6 +88,70 @@ class MediaCounters:
 
 
 Route = Callable[[str, int], tuple[str, int]]
+DRAIN_LIMIT = 64  # datagrams taken from one socket per tick at most (a flood waits its turn)
+
+
+class MediaClock:
+    """The process's media timer: one task that, every PACKET_MS, receives what every stream's
+    socket holds and sends every sending stream's due packets."""
+
+    def __init__(self) -> None:
+        self.streams: dict[MediaStream, None] = {}  # insertion-ordered set
+        self.ticks = 0
+
+    @staticmethod
+    def join(stream: MediaStream) -> None:
+        """Add a stream to this run's clock, starting the clock if it is not running."""
+        clock = _CLOCK.get()
+        if clock is None:
+            clock = MediaClock()
+            _CLOCK.set(clock)
+            trio.lowlevel.spawn_system_task(clock._run, name="media clock")
+        clock.streams[stream] = None
+
+    @staticmethod
+    def leave(stream: MediaStream) -> None:
+        clock = _CLOCK.get()
+        if clock is not None:
+            clock.streams.pop(stream, None)
+
+    async def _run(self) -> None:
+        step = rtp.PACKET_MS / 1000
+        tick = trio.current_time()
+        try:
+            while self.streams:
+                now = trio.current_time()
+                for stream in list(self.streams):
+                    try:
+                        stream.tick(now)
+                    except Exception as exc:  # noqa: BLE001 - one stream's fault ends it only
+                        stream.failure = f"{type(exc).__name__}: {exc}"
+                        stream.close()
+                self.ticks += 1
+                tick += step
+                if tick < now:
+                    tick = now + step  # a late tick: the streams catch up by their own clocks
+                await trio.sleep_until(tick)
+        finally:
+            if _CLOCK.get() is self:
+                _CLOCK.set(None)
+
+
+_CLOCK: trio.lowlevel.RunVar[MediaClock | None] = trio.lowlevel.RunVar("media_clock",
+                                                                        default=None)
+
+
+@dataclass
+class _Sender:
+    """Where and how one stream sends: its RTP header fields advance by one frame a packet."""
+
+    dest: tuple[str, int]
+    session: pylibsrtp.Session | None
+    due: float
+    ssrc: int = field(default_factory=lambda: secrets.randbits(32))
+    seq: int = field(default_factory=lambda: secrets.randbits(16))
+    stamp: int = field(default_factory=lambda: secrets.randbits(32))
+    marker: bool = True
 
 
 class MediaStream:
@@ -90,19 +159,18 @@ class MediaStream:
     sending from `start` until `stop` or `close`."""
 
     def __init__(self, bind_address: str, route: Route | None = None, *,
-                 on_progress: Callable[[], None] | None = None, capture: bool = False) -> None:
+                 on_progress: Callable[[], None] | None = None) -> None:
         self.bind_address = bind_address
         self.route = route or (lambda host, port: (host, port))
         self.on_progress = on_progress
         self.counters = MediaCounters()
-        # the packets as this phone put them on the wire (after SRTP), when asked (tests)
-        self.captured: list[bytes] | None = [] if capture else None
         self.port = 0
         self.remote: tuple[str, int] | None = None  # configured address the router named
         self.closed = False
-        self._sock: trio.socket.SocketType | None = None
-        self._inner: trio.Nursery | None = None
-        self._tx_scope: trio.CancelScope | None = None
+        self.failure = ""  # why the media clock ended the stream, if it did
+        self._sock: socket.socket | None = None
+        self._holder: trio.CancelScope | None = None
+        self._sender: _Sender | None = None
         self._rx: pylibsrtp.Session | None = None
         self._first: int | None = None  # first sequence number received
         self._highest = 0  # highest sequence number received, with its wrap count
@@ -115,25 +183,28 @@ class MediaStream:
         no socket can be had, MediaKeyError for a key it cannot use."""
         self._rx = srtp_session(key, outbound=False)
         self.counters.srtp = self.counters.srtp or self._rx is not None
-        sock = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
-            await sock.bind((self.bind_address, 0))
+            sock.setblocking(False)
+            sock.bind((self.bind_address, 0))  # a local address: binding never waits
         except BaseException:
             sock.close()
             raise
         self._sock = sock
         self.port = sock.getsockname()[1]
-        await nursery.start(self._run)
+        await nursery.start(self._hold)
         return self.port
 
-    async def _run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+    async def _hold(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+                    ) -> None:
+        """The stream's place in its nursery: while it waits here the clock serves it."""
         try:
-            async with trio.open_nursery() as inner:
-                self._inner = inner
-                inner.start_soon(self._receive)
+            with trio.CancelScope() as self._holder:
+                MediaClock.join(self)
                 task_status.started()
+                await trio.sleep_forever()
         finally:
-            self._close_socket()
+            self.close()
 
     def start(self, remote_host: str, remote_port: int, key: sccp.MediaEncryptionKeyInfo
               ) -> None:
@@ -141,82 +212,72 @@ class MediaStream:
         for a key it cannot use)."""
         session = srtp_session(key, outbound=True)
         self.stop()
-        if self.closed or self._inner is None:
+        if self.closed or self._sock is None:
             return
         self.counters.srtp = self.counters.srtp or session is not None
         self.remote = (remote_host, remote_port)
-        scope = self._tx_scope = trio.CancelScope()
-        self._inner.start_soon(self._send, scope, self.route(remote_host, remote_port), session)
+        self._sender = _Sender(self.route(remote_host, remote_port), session,
+                               trio.current_time())
 
     def stop(self) -> None:
         """Stop sending (StopMediaTransmission); the port stays open."""
-        if self._tx_scope is not None:
-            self._tx_scope.cancel()
-            self._tx_scope = None
+        self._sender = None
 
     def close(self) -> None:
-        """End the stream: its tasks are cancelled and its socket closed now."""
+        """End the stream: it leaves the clock, its task ends and its socket closes now."""
         self.closed = True
         self.stop()
-        if self._inner is not None:
-            self._inner.cancel_scope.cancel()
-        self._close_socket()
-
-    def _close_socket(self) -> None:
+        MediaClock.leave(self)
+        if self._holder is not None:
+            self._holder.cancel()
         if self._sock is not None:
-            self._sock.close()  # wakes a task waiting on it with ClosedResourceError
+            self._sock.close()
             self._sock = None
 
-    # ---- sending ----------------------------------------------------------------------------
+    # ---- one tick of the media clock ----------------------------------------------------------
 
-    async def _send(self, scope: trio.CancelScope, dest: tuple[str, int],
-                    session: pylibsrtp.Session | None) -> None:
+    def tick(self, now: float) -> None:
+        """Take what arrived, then send what is due by `now` (skipping ahead, not bursting,
+        when more than BEHIND_LIMIT late)."""
         sock = self._sock
         if sock is None:
             return
-        counters, frame = self.counters, rtp.SIGNAL_FRAME
-        ssrc, seq, stamp = secrets.randbits(32), secrets.randbits(16), secrets.randbits(32)
-        step = rtp.PACKET_MS / 1000
-        marker = True
-        with scope:
-            due = trio.current_time()
-            while True:
-                packet = rtp.pack_rtp(seq, stamp, ssrc, frame, marker)
-                try:
-                    if session is not None:
-                        packet = session.protect(packet)
-                    await sock.sendto(packet, dest)
-                except (OSError, pylibsrtp.Error):
-                    pass  # nobody there (yet), or libsrtp refused: the packet is lost
-                else:
-                    counters.sent += 1
-                    if self.captured is not None and len(self.captured) < CAPTURE_LIMIT:
-                        self.captured.append(packet)
-                    if counters.sent % PROGRESS_EVERY == 0 and self.on_progress is not None:
-                        self.on_progress()
-                marker = False
-                seq = (seq + 1) & 0xFFFF
-                stamp = (stamp + rtp.FRAME_SAMPLES) & 0xFFFFFFFF
-                due += step
-                now = trio.current_time()
-                if due < now - BEHIND_LIMIT:
-                    due = now  # fell far behind (a busy host): skip ahead, do not burst
-                await trio.sleep_until(due)
-
-    # ---- receiving --------------------------------------------------------------------------
-
-    async def _receive(self) -> None:
-        sock = self._sock
-        if sock is None:
-            return
-        while True:
+        for _ in range(DRAIN_LIMIT):
             try:
-                data = await sock.recv(RECEIVE_SIZE)
-            except trio.ClosedResourceError:
-                return
+                data = sock.recv(RECEIVE_SIZE)
+            except BlockingIOError:
+                break
             except OSError:
                 continue  # an ICMP error reported on the socket: not a packet
             self.take(data)
+        sender = self._sender
+        if sender is None:
+            return
+        step = rtp.PACKET_MS / 1000
+        if sender.due < now - BEHIND_LIMIT:
+            sender.due = now  # fell far behind (a busy host): skip ahead, do not burst
+        while sender.due <= now:
+            self._send_one(sock, sender)
+            sender.due += step
+
+    def _send_one(self, sock: socket.socket, sender: _Sender) -> None:
+        counters = self.counters
+        packet = rtp.pack_rtp(sender.seq, sender.stamp, sender.ssrc, rtp.SIGNAL_FRAME,
+                              sender.marker)
+        sender.marker = False
+        sender.seq = (sender.seq + 1) & 0xFFFF
+        sender.stamp = (sender.stamp + rtp.FRAME_SAMPLES) & 0xFFFFFFFF
+        try:
+            if sender.session is not None:
+                packet = sender.session.protect(packet)
+            sock.sendto(packet, sender.dest)
+        except (OSError, pylibsrtp.Error):
+            return  # nobody there (yet), a full buffer, or libsrtp refused: the packet is lost
+        counters.sent += 1
+        if counters.sent % PROGRESS_EVERY == 0 and self.on_progress is not None:
+            self.on_progress()
+
+    # ---- receiving --------------------------------------------------------------------------
 
     def take(self, data: bytes) -> None:
         """One datagram as it arrived: unprotect, check, count."""
@@ -225,10 +286,9 @@ class MediaStream:
             try:
                 data = self._rx.unprotect(data)
             except pylibsrtp.Error as exc:
+                counters.auth_failures += 1
                 if "replay" in str(exc):
                     counters.replayed += 1
-                else:
-                    counters.auth_failures += 1
                 return
             except ValueError:
                 counters.malformed += 1
@@ -247,7 +307,7 @@ class MediaStream:
                 return
             seq, payload = packet.sequence, packet.payload
         counters.received += 1
-        if self._tx_scope is None and counters.received % PROGRESS_EVERY == 0 and \
+        if self._sender is None and counters.received % PROGRESS_EVERY == 0 and \
                 self.on_progress is not None:
             self.on_progress()  # a stream that only receives (music on hold) reports too
         self._sequence(seq)

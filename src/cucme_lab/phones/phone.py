@@ -95,7 +95,6 @@ class Phone:
         self._power: trio.CancelScope | None = None
         self._reboot = False
         self.clock_offset = 0.0  # lab hook (scenarios' `set-clock`): the phone's clock error
-        self.capture_media = False  # test hook: keep the media packets the phone sends
 
     def now(self) -> datetime.datetime:
         """The phone's own clock (local time): host time plus `clock_offset` seconds."""

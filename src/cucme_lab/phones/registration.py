@@ -51,8 +51,7 @@ async def register_and_stay(phone: Phone, config: DeviceConfig, ctl: CtlFile | N
                        certificate=cert, key=key, ctl=ctl, time_scale=phone.time_scale,
                        lines=phone.model.lines,
                        dropped=lambda: phone.network.blocked,
-                       route=phone.network.route, on_change=phone.calls_changed,
-                       capture_media=phone.capture_media)
+                       route=phone.network.route, on_change=phone.calls_changed)
     phone.registration = client
     phone.set_state("registering")
     while True:

@@ -90,11 +90,10 @@ class SccpPhone:
     # lab fault hook (scenarios' `drop-traffic`): while it returns True, nothing is sent and
     # whatever arrives is lost, as when the network drops the phone's packets
     dropped: Callable[[], bool] | None = None
-    # calls: how a configured address is reached (the lab's mapping), who to tell when a call
-    # changes, and whether to keep the media packets the phone sends (tests)
+    # calls: how a configured address is reached (the lab's mapping), and who to tell when a
+    # call changes
     route: Route | None = None
     on_change: Callable[[], None] | None = None
-    capture_media: bool = False
 
     def __post_init__(self) -> None:
         self.mac = self.mac.replace(".", "").replace(":", "").upper()
@@ -106,8 +105,7 @@ class SccpPhone:
         self._pending: list[bytes] = []
         self._writing = False  # a task is in send_all: frames queued meanwhile are its to send
         self._register: tuple[tuple, sccp.Register] | None = None  # (what it says, message)
-        self.plane = CallPlane(self.station_ip, self.local_address, self.route, self.on_change,
-                               self.capture_media)
+        self.plane = CallPlane(self.station_ip, self.local_address, self.route, self.on_change)
 
     @property
     def calls(self) -> dict[int, PhoneCall]:

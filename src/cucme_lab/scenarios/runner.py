@@ -1,11 +1,13 @@
 """`cucme-lab scenario run FILE...`: run scenarios, print their timelines, write reports.
 
     cucme-lab scenario run [--json OUT] [--junit OUT] [--run-drafts] [--keep-labs DIR]
-                           [--quiet] FILE|DIR...
+                           [--quiet] [-j N] FILE|DIR...
     cucme-lab scenario check FILE|DIR...      (validate only)
     cucme-lab scenario list [DIR]             (the library, or DIR's scenarios)
 
-Each scenario runs in a fresh lab folder of its own. The exit code is 0 when every expectation
+Each scenario runs in a fresh lab folder of its own; with `-j N`, N at a time in worker
+processes, each lab on a loopback range of its own (lab/ranges.py), the timelines printed in
+file order as a serial run prints them. The exit code is 0 when every expectation
 of every scenario held (drafts are skipped and do not fail the run), 1 when any expectation
 failed or a step could not be carried out, 2 when any scenario file is invalid (schema error,
 with file, line and field) or the command line is wrong.
@@ -312,11 +314,37 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     run.add_argument("--keep-labs", metavar="DIR", type=Path,
                      help="run each scenario's lab in DIR/<name> and keep it afterwards")
     run.add_argument("--quiet", "-q", action="store_true", help="print one line per scenario")
+    run.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                     help="run N scenarios at once, each in its own process (0: one per CPU)")
     check = sub.add_parser("check", help="validate scenario files without running them")
     check.add_argument("files", nargs="+", metavar="FILE")
     lst = sub.add_parser("list", help="list scenarios (default: the library)")
     lst.add_argument("folder", nargs="?", default=str(LIBRARY))
     return p.parse_args(argv)
+
+
+def run_reported(path: Path, *, lab_root: Path | None, run_drafts: bool, quiet: bool,
+                 write: Callable[[str], None]) -> ScenarioResult:
+    """Run one scenario, writing its timeline (or its one line, `quiet`) line by line."""
+    headed: list[bool] = []
+
+    def printer(res: ScenarioResult, step: StepResult) -> None:
+        if quiet:
+            return
+        if not headed:
+            headed.append(True)
+            write(format_header(res))
+        write(format_step(step))
+
+    r = run_file(path, lab_root=lab_root, run_drafts=run_drafts, on_step=printer)
+    if quiet:
+        write(f"{r.status.upper():8} {r.file}: {r.name} ({r.duration:.2f}s)"
+              + (f" - {r.reason}" if r.reason else ""))
+    else:
+        if not headed:
+            write(format_header(r))
+        write(format_footer(r))
+    return r
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -334,27 +362,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return _check(files)
     results: list[ScenarioResult] = []
-    for path in files:
-        headed: list[bool] = []
+    if args.jobs != 1 and len(files) > 1:
+        from cucme_lab.scenarios.parallel import run_parallel
 
-        def printer(res: ScenarioResult, step: StepResult, headed: list[bool] = headed) -> None:
-            if args.quiet:
-                return
-            if not headed:
-                headed.append(True)
-                print(format_header(res), flush=True)
-            print(format_step(step), flush=True)
-
-        r = run_file(path, lab_root=args.keep_labs, run_drafts=args.run_drafts,
-                     on_step=printer)
-        results.append(r)
-        if args.quiet:
-            print(f"{r.status.upper():8} {r.file}: {r.name} ({r.duration:.2f}s)"
-                  + (f" - {r.reason}" if r.reason else ""), flush=True)
-        else:
-            if not headed:
-                print(format_header(r), flush=True)
-            print(format_footer(r), flush=True)
+        for r, text in run_parallel(files, args.jobs, lab_root=args.keep_labs,
+                                    run_drafts=args.run_drafts, quiet=args.quiet):
+            results.append(r)
+            print(text, end="", flush=True)
+    else:
+        for path in files:
+            results.append(run_reported(path, lab_root=args.keep_labs,
+                                        run_drafts=args.run_drafts, quiet=args.quiet,
+                                        write=lambda text: print(text, flush=True)))
     code = exit_code(results)
     counts = {s: sum(1 for r in results if r.status == s)
               for s in ("passed", "failed", "error", "invalid", "skipped")}

@@ -382,7 +382,10 @@ class PhoneConnection:
             finally:
                 self._in_reader = False
             if not data:
-                station.peer_closed()
+                stream = self.stream
+                cut = isinstance(stream, tls_stream.TlsStream) and \
+                    not stream.close_notify_received
+                station.peer_closed("TLS session ended without close_notify" if cut else "")
                 return
             if messages:
                 # Only a whole message counts as a sign of life: bytes of a frame not yet

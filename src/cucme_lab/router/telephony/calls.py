@@ -22,7 +22,14 @@ all-zero block (algorithm 0).
 
 Security of a call (CallInfo.callSecurityStatus, specs/sccp.md 3.3 and 7): encrypted (lock)
 only when keys were generated for its media, authenticated (shield) when both ends are
-authenticated or encrypted devices over TLS, otherwise not authenticated.
+authenticated or encrypted devices over TLS, otherwise not authenticated. No secure or
+non-secure indication tone is played: that is Unified CM's Secure Tone feature for "protected"
+phones (its service parameter off by default); neither CME's security chapter nor the NSA guide
+has it, so the lock and shield are the only indication, as on CME.
+
+A call nobody answers rings until the caller hangs up or one side's connection ends: without
+`call-forward noan` CME does not end it (the ephone-dn's virtual voice port shows "Ringing Time
+Out is set to 180 s", which this lab does not apply [U]).
 
 Hold, transfer and conference (NSA guide 2). Hold (the Hold soft key) closes both phones' media;
 the holding phone shows CallState Hold, the held one hears music on hold: the router opens a

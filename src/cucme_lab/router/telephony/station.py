@@ -249,9 +249,10 @@ class Station:
         self.debug("register", f"bad SCCP frame ({reason}), closing")
         self.state = StationState.CLOSING
 
-    def peer_closed(self) -> None:
-        """The phone closed its side (end of stream)."""
-        self.debug("detail", "connection closed by the phone")
+    def peer_closed(self, how: str = "") -> None:
+        """The phone closed its side (end of stream); `how`, when the transport knows more
+        (a TLS session that ended without close_notify)."""
+        self.debug("detail", "connection closed by the phone" + (f" ({how})" if how else ""))
         self.state = StationState.CLOSING
 
     def connection_lost(self, cause: str) -> None:

@@ -13,6 +13,7 @@ from cucme_lab.shell.commands import (
     access,
     cme_security,
     common,
+    ephone_dn_show,
     ephone_show,
     exec_cmds,
     interfaces,
@@ -28,7 +29,7 @@ from cucme_lab.shell.commands import (
 from cucme_lab.shell.declarations import CommandSet
 
 MODULES = (common, access, telephony, cme_security, ephone_show, exec_cmds, interfaces, system,
-           lines, pki, provisioning, remote, show_cmds, voice)
+           lines, pki, provisioning, remote, show_cmds, voice, ephone_dn_show)
 
 
 @functools.cache

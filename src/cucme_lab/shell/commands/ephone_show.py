@@ -8,8 +8,10 @@ suite is this lab's addition [U], so a trainee can see NULL-SHA against an encry
 
 from __future__ import annotations
 
+import base64
+
 from cucme_lab.router.router import Router
-from cucme_lab.router.telephony.calls import Leg, security_name
+from cucme_lab.router.telephony.calls import Leg
 from cucme_lab.router.telephony.registrations import Registration
 from cucme_lab.router.telephony.settings import (
     MAX_EPHONES,
@@ -79,13 +81,32 @@ def _button_lines(router: Router, ep: Ephone | None, reg: Registration | None) -
             ch1 = CHANNEL_STATES.get(leg.state, "IDLE") if leg is not None and i == 0 else "IDLE"
             state = f"CH1   {ch1}" + ("         CH2   IDLE" if dn and dn.dual_line else "")
             lines.append(f"  dn {tag}  number {number} {state}")
-            if leg is not None and i == 0:
-                lines += _active_call(tag, leg)
     return lines
 
 
-def _active_call(dn: int, leg: Leg) -> list[str]:
-    """IOS's "Active Call" lines [U], and the call's security (this lab's addition [U])."""
+def active_calls(ep: Ephone | None, reg: Registration | None) -> list[str]:
+    """The "Active Call" lines of each connected line, after `Lpcor Type:`."""
+    legs = _legs(reg)
+    lines: list[str] = []
+    for b in sorted(ep.buttons if ep else [], key=lambda b: b.index):
+        leg = legs.get(b.index)
+        if leg is not None and b.dns:
+            lines += active_call_lines(b.dns[0], leg)
+    return lines
+
+
+def _srtp_key(leg: Leg) -> str:
+    """The master key and salt `leg`'s phone decrypts with, as CME prints them (base64)."""
+    return base64.b64encode(leg.rx_key.key + leg.rx_key.salt).decode()
+
+
+def active_call_lines(dn: int, leg: Leg) -> list[str]:
+    """A connected leg's call as CME 12.6 prints it in `show ephone` (the Cisco Unified CME
+    command reference, `show ephone offhook`, secure and non-secure samples): its media
+    addresses, codec, SRTP cipher and both keys when the media is encrypted, and counters the
+    router does not see (the phones report none during a call, so 0 as in the samples).
+    That `local key` is the one this phone decrypts with (its OpenReceiveChannel's) and
+    `remote key` the other phone's is this lab's reading of the sample [U]."""
     call = leg.call
     if call is None or leg.state != "connected":
         return []
@@ -93,11 +114,16 @@ def _active_call(dn: int, leg: Leg) -> list[str]:
     here = f"{leg.rx_address[0]} {leg.rx_address[1]}" if leg.rx_address else "0.0.0.0 0"
     there = f"{other.rx_address[0]} {other.rx_address[1]}" if other.rx_address else "0.0.0.0 0"
     via = str(other.rx_address[0]) if other.rx_address else "0.0.0.0"
-    security = security_name(call.security)
-    media = " (SRTP AES_CM_128_HMAC_SHA1_32)" if call.keys else ""
-    return [f"Active Call on DN {dn} chan 1 :{leg.number} {here} to {there} via {via}",
-            "        G711Ulaw64k 160 bytes (20ms) 0 0",
-            f"        Call security: {security}{media}, other party {other.number}"]
+    secure = call.keys and leg.rx_key.algorithm_id != 0
+    lines = [f"Active {'Secure ' if secure else ''}Call on DN {dn} chan 1 :{leg.number} "
+             f"{here} to {there} via {via}",
+             "G711Ulaw64k 160 bytes no vad"]
+    if secure:
+        lines += ["SRTP cipher: AES_CM_128_HMAC_SHA1_32",
+                  f"  local key: {_srtp_key(leg)}",
+                  f"  remote key: {_srtp_key(other)}"]
+    return lines + ["Tx Pkts 0 bytes 0 Rx Pkts 0 bytes 0 Lost 0",
+                    "Jitter 0 Latency 0 callingDn -1 calledDn -1"]
 
 
 def ephone_block(router: Router, ep: Ephone | None, reg: Registration | None) -> list[str]:
@@ -129,6 +155,7 @@ def ephone_block(router: Router, ep: Ephone | None, reg: Registration | None) ->
              ip]
     lines += _button_lines(router, ep, reg)
     lines += [f"Preferred Codec: {codec}", "Lpcor Type: none"]
+    lines += active_calls(ep, reg)
     if reg is not None and reg.transport == "TLS":
         lines.append(f"Signaling: TLS {reg.tls_version} cipher {reg.cipher}")
     return lines

@@ -1,0 +1,73 @@
+"""Scenarios run in parallel: `cucme-lab scenario run -j N` and the pytest plugin under
+pytest-xdist give the serial run's output, reports and exit code; each lab runs in its own
+folder on a loopback range of its own."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cucme_lab.scenarios.runner import main
+
+NETWORK_LAB = ('lab: {phones: [], startup-config: "hostname CME"}\n'
+               "settings: {network: true, timeout: 20}\n")
+GOOD = NETWORK_LAB + """\
+steps:
+  - cli: |
+      configure terminal
+      hostname R1
+      end
+  - expect: {running-config: "hostname R1"}
+"""
+BAD = NETWORK_LAB + "steps:\n  - expect: {syslog: zzz}\n"
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def timeless(text: str) -> str:
+    """The printed timeline without its times, which differ from run to run."""
+    return re.sub(r"\d+\.\d+s", "_s", text)
+
+
+def test_jobs_print_report_and_exit_as_the_serial_run(tmp_path, capsys):
+    files = [str(write(tmp_path, f"good{i}.yaml", GOOD)) for i in range(3)]
+    files.insert(1, str(write(tmp_path, "bad.yaml", BAD)))
+    files.append(str(write(tmp_path, "invalid.yaml", "steps:\n  - dance: {}\n")))
+    runs = {}
+    for jobs in ("1", "3"):
+        report = tmp_path / f"report-{jobs}.json"
+        code = main(["run", "-j", jobs, "--json", str(report), *files])
+        runs[jobs] = (code, timeless(capsys.readouterr().out), json.loads(report.read_text()))
+    (code1, out1, rep1), (code3, out3, rep3) = runs["1"], runs["3"]
+    assert code1 == code3 == 2
+    assert out1 == out3
+    assert "FAIL syslog contains" in out3 and "summary: 3 passed, 1 failed, 1 invalid" in out3
+    assert rep1["summary"] == rep3["summary"] and rep1["exit_code"] == rep3["exit_code"]
+    assert [s["status"] for s in rep1["scenarios"]] == [s["status"] for s in rep3["scenarios"]]
+    # quiet: one line per scenario, in file order
+    assert main(["run", "-q", "-j", "2", *files[:2]]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines[:2]] == ["PASSED", "FAILED"]
+
+
+def test_the_plugin_runs_scenarios_under_xdist(tmp_path):
+    pytest.importorskip("xdist")
+    for i in range(3):
+        write(tmp_path, f"scenario_good{i}.yaml", GOOD)
+    write(tmp_path, "scenario_bad.yaml", BAD)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2",
+                           str(tmp_path)], capture_output=True, text=True, timeout=240,
+                          cwd=tmp_path)
+    out = proc.stdout
+    assert proc.returncode == 1, out + proc.stderr
+    assert "1 failed, 3 passed" in out
+    assert "FAIL syslog contains" in out and "expected: zzz" in out

@@ -144,7 +144,8 @@ async def test_dial_peer_type_specific_commands(shell, router):
         " session target ipv4:1.1.1.1", " description To the PSTN gateway", " max-conn 4",
         " srtp", "dial-peer voice 5 pots", "dial-peer voice 6 pots", " srtp fallback",
         " session target ras", " forward-digits 4", " port 1/0/0", " port 2/1", " port 1",
-        " dest 9T", " no dest", " desc  Trunk  one", "dial-peer voice 0 pots", "dial-peer voice 7 mmoip")
+        " dest 9T", " no dest", " desc  Trunk  one", "dial-peer voice 0 pots",
+        "dial-peer voice 7 mmoip")
     assert [(line, msg[:7]) for line, msg in rejected(out)] == [
         ("port 1/0", "% Inval"), ("prefix 9", "% Inval"), ("forward-digits all", "% Inval"),
         ("dial-peer voice 5 pots", "% Dial-"), ("srtp fallback", "% Inval"),

@@ -221,8 +221,9 @@ class PeerTable:
         if not digits:
             return NO_ROUTE
         candidates = self._candidates(digits)
-        more = self._longer_prefix(digits) or any(
-            p.pattern.could_extend(digits) for p in candidates)
+        # whether to wait for more digits: moot once dialling has ended
+        more = not final and (self._longer_prefix(digits) or any(
+            p.pattern.could_extend(digits) for p in candidates))
         best: Peer | None = None
         for peer in candidates:
             if peer.pattern.variable and not final and peer.pattern.full(digits):

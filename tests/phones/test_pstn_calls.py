@@ -1,0 +1,72 @@
+"""Calls to the simulated PSTN behind the voice ports, end to end on real sockets: the lab
+file's number rules (answer after a delay, busy, never answers), the test signal from the far
+end, `lab.json`'s `pstn.calls`, and no call left behind when the caller gives up."""
+
+from __future__ import annotations
+
+import json
+
+import trio
+from phone_steps import all_registered, control, media_flowing, type_lines, until
+
+from cucme_lab.lab.labfile import DEFAULT_LAB, load_lab, parse_lab
+from cucme_lab.lab.runtime import run_lab
+from cucme_lab.lab.yamlnodes import load
+
+PEERS = ["enable", "configure terminal", "dial-peer voice 9 pots",
+         "destination-pattern 9T", "port 1/0", "end"]
+PSTN = """\
+lab:
+  pstn:
+    answer-delay: 0.2
+    numbers:
+      - {digits: "555....", result: busy}
+      - {digits: "666T", result: no-answer}
+"""
+
+
+def labfile(tmp_path):
+    lab = load_lab(DEFAULT_LAB)
+    (tmp_path / "pstn.yaml").write_text(PSTN)
+    lab.pstn = parse_lab(load(tmp_path / "pstn.yaml").mapping({"lab"})["lab"]).pstn
+    return lab
+
+
+async def test_pstn_numbers_answer_are_busy_or_ring_as_the_lab_file_says(tmp_path):
+    with trio.fail_after(60):
+        async with run_lab(tmp_path / "lab", labfile(tmp_path), time_scale=0.1) as runtime:
+            await all_registered(runtime)
+            out = await type_lines(runtime.router, PEERS)
+            assert "% " not in out, out
+            p1 = runtime.phones[0]
+            # every other number answers, after the delay, with the far end's test signal
+            await control(runtime, "dial 1 9123#")
+            await control(runtime, "wait 1 connected 5")
+            await until(p1, media_flowing(20), timeout=10)
+            call = p1.calls[0]
+            assert (call.security, call.other_number) == ("non-secure", "123")
+            await control(runtime, "hangup 1")
+            await control(runtime, "wait all idle 5")
+            # a busy number: busy tone at the phone
+            await control(runtime, "dial 1 95551234#")
+            await control(runtime, "wait 1 busy 5")
+            await control(runtime, "hangup 1")
+            await control(runtime, "wait all idle 5")
+            # a number that never answers rings until the caller gives up; nothing stays
+            await control(runtime, "dial 1 9666#")
+            await control(runtime, "wait 1 ringout 5")
+            await control(runtime, "hangup 1")
+            await control(runtime, "wait all idle 5")
+            assert not runtime.router.phones.calls.calls
+            assert runtime.router.phones.voice_ports.endpoints["1/0"].legs == {}
+            runtime.lab.write_manifest()
+            manifest = json.loads((runtime.lab.lab_dir / "lab.json").read_text())
+            calls = manifest["pstn"]["calls"]
+            assert [(c["port"], c["digits"], c["result"]) for c in calls] == [
+                ("1/0", "123", "answered"), ("1/0", "5551234", "busy"),
+                ("1/0", "666", "no-answer")]
+            assert calls[0]["media"]["sent"] > 0 and calls[0]["media"]["received"] > 0
+            assert calls[0]["media"]["signal"] > 0  # the phone's test signal reached it
+            history = await type_lines(runtime.router, ["enable",
+                                                        "show call history voice brief"])
+            assert "11 (user busy (17))" in history

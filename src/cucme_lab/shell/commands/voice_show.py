@@ -16,6 +16,8 @@ from datetime import datetime
 
 from cucme_lab.router.router import Router
 from cucme_lab.router.telephony.history import CAUSE_TEXT, Cause, LegRecord
+from cucme_lab.router.telephony.settings import ephone_dns
+from cucme_lab.router.telephony.tollplan import EPHONE_DN_PEER_BASE
 from cucme_lab.router.telephony.voice_config import DialPeer, dial_peers, voice_ports
 from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.session import Ctx
@@ -62,9 +64,22 @@ def summary_row(router: Router, peer: DialPeer) -> str:
     return row.rstrip()
 
 
+def ephone_dn_rows(router: Router) -> list[str]:
+    """CME's own pots peers, one per ephone-dn number: tag 20000 + dn, `NUMBER$`, port
+    50/0/DN (as CME captures list them, after the configured peers)."""
+    rows = []
+    for dn in ephone_dns(router.config):
+        if dn.number:
+            row = (f"{EPHONE_DN_PEER_BASE + dn.tag:<7}{'pots':<6}{'up':<5}{'up':<5}{'':<10}"
+                   f"{dn.number + '$':<18}{0:>2}  {'':<4} {'':<15}{'':<5}50/0/{dn.tag}")
+            rows.append(row)
+    return rows
+
+
 @command("exec", "show dial-peer voice summary", help=HELP)
 def show_dial_peer_summary(c: Ctx) -> None:
-    lines = [*SUMMARY_HEAD, *(summary_row(c.router, p) for p in dial_peers(c.router.config))]
+    lines = [*SUMMARY_HEAD, *(summary_row(c.router, p) for p in dial_peers(c.router.config)),
+             *ephone_dn_rows(c.router)]
     c.out("\n".join(lines))
 
 

@@ -1,0 +1,41 @@
+"""`show dial-peer voice summary` and `show voice port summary` in IOS's layout: rows checked
+byte for byte against published captures (Cisco's command reference: `8880   pots  up   up
+8880 ... up   2/0/0`; a CME capture: `20001  pots  up   up  1001$ ... 50/0/1`)."""
+
+from __future__ import annotations
+
+# Cisco IOS Voice Command Reference, show dial-peer voice summary (port 2/0/0 there: this
+# chassis' ports are slot/port)
+REFERENCE_POTS = "8880   pots  up   up             8880               0                      up   1/0"
+CME_EPHONE_DN = ("20001  pots  up   up             1001$              0                        "
+                 "   50/0/1")
+HEAD = ("dial-peer hunt 0\n"
+        "             AD                                    PRE PASS                OUT\n"
+        "TAG    TYPE  MIN  OPER PREFIX    DEST-PATTERN      FER THRU SESS-TARGET    STAT PORT"
+        "    KEEPALIVE\n")
+
+
+async def test_dial_peer_summary_rows_match_the_captures(shell):
+    out = await shell.type("conf t", "dial-peer voice 8880 pots", "destination-pattern 8880",
+                           "port 1/0", "ephone-dn 1", "number 1001", "end",
+                           "show dial-peer voice summary")
+    assert HEAD + REFERENCE_POTS + "\n" + CME_EPHONE_DN + "\n" in out
+
+
+async def test_a_peer_on_a_shut_voice_port_is_out_of_service(shell):
+    out = await shell.type("conf t", "dial-peer voice 9 pots", "destination-pattern 9T",
+                           "port 2/0", "prefix 1", "voice-port 2/0", "shutdown", "end",
+                           "show dial-peer voice summary", "show voice port summary",
+                           "show dial-peer voice 9")
+    assert "9      pots  up   up   1         9T                 0                      down 2/0\n" \
+        in out
+    assert "2/0             --  fxo-ls      down  down idle     on-hook  y\n" in out
+    assert "        outgoing COR list:minimum\n" in out and "voice-port = `2/0'" in out
+
+
+async def test_voice_ports_the_chassis_lacks_and_dates_ios_refuses_get_the_caret(shell):
+    out = await shell.type("conf t", "voice-port 3/0", "telephony-service",
+                           "after-hours date Feb 30 00:00 23:59", "after-hours date Feb 29 "
+                           "00:00 23:59", "end", "show running-config | include after-hours")
+    assert out.count("% Invalid input detected at '^' marker.") == 2
+    assert " after-hours date Feb 29 00:00 23:59" in out

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 # Cisco IOS Voice Command Reference, show dial-peer voice summary (port 2/0/0 there: this
 # chassis' ports are slot/port)
-REFERENCE_POTS = "8880   pots  up   up             8880               0                      up   1/0"
+REFERENCE_POTS = ("8880   pots  up   up             8880               0                      "
+                  "up   1/0")
 CME_EPHONE_DN = ("20001  pots  up   up             1001$              0                        "
                  "   50/0/1")
 HEAD = ("dial-peer hunt 0\n"

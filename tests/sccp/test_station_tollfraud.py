@@ -183,3 +183,31 @@ def test_a_busy_number_gives_the_caller_busy(lab):
     a.send(S.OnHook(1, a.leg().ref))
     assert any("DisconnectCause 11  , DisconnectText user busy (17)" in line
                for line in router.log.lines)
+
+
+def test_call_forward_no_answer_is_judged_as_the_callers_own_call(lab):
+    router, exchange, a, b = lab
+    cli(router, "ephone-dn 2", "call-forward noan 9011441234 timeout 5", config=True)
+    dial(a, "2001")
+    assert b.leg().state is LegState.RINGIN and a.leg().state is LegState.RINGOUT
+    assert a.station.timer == pytest.approx(5 * router.phones.time_scale)
+    out = list(a.station.timer_expired())  # nobody answered in time
+    assert a.leg().state is LegState.REORDER
+    assert S.StartTone(S.Tone.REORDER, S.ToneDirection.USER, 1, a.leg().ref) in out
+    assert 1 not in b.station.legs  # its ringing stopped
+    assert "CallState" in kinds(b.pushed())
+    assert any("no answer on 2001: forwarded to 9011441234" in line for line in router.log.lines)
+    assert any("call to '9011441234' from 2000 refused by COR" in line
+               for line in router.log.lines)
+    assert any("DisconnectCause 13  , DisconnectText no answer (19)" in line
+               for line in router.log.lines)
+    assert exchange.take() == []
+
+
+def test_call_forward_busy_and_all(lab):
+    router, exchange, a, b = lab
+    cli(router, "ephone-dn 1", "call-forward all 95123", config=True)
+    dial(b, "2000")  # 2001 (no COR list) calls 2000, forwarded out of 1/1
+    assert b.leg().state is LegState.RINGOUT
+    [(port, offered)] = exchange.take()
+    assert (port, offered[1].called_party) == ("1/1", "123")

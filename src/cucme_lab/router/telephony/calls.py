@@ -72,6 +72,7 @@ SRTP_KEY_BYTES, SRTP_SALT_BYTES = 16, 14
 FIRST_REFERENCE = 0x01000001  # CME's call references look like this [U]
 FIRST_PARTY = 0x01000001
 EPHONE_DN_PEER_BASE = 20000  # CME's dial-peer for ephone-dn N: 20000 + N
+NOAN_SECONDS = 20  # `call-forward noan` without `timeout`: CME rings 20 seconds
 
 # Prompts (DisplayPromptStatus text). Plain text, like the idle screen's; the words are the
 # phones' own labels (Wireshark's DisplayLabels table). "Unknown Number" for a number nothing
@@ -189,6 +190,7 @@ class Leg:
     consult: Leg | None = None  # on a leg set aside: the consultation leg
     gone: bool = False  # cleared
     peer: int = 0  # the dial-peer tag a call through a voice port went out by
+    noan: str = ""  # ringing: where `call-forward noan` sends the call when the timer ends
     cause: Cause = Cause.NORMAL  # why it ends, for the call history
 
     @property
@@ -453,6 +455,18 @@ class CallControl:
             st.debug("detail", f"interdigit timeout on line {leg.line} after "
                      f"'{leg.digits}'")
             self._route(leg, out, directory, final=True)
+            return out
+        # the caller's phone runs the ring-no-answer timer of the line it rings
+        caller = next((x for x in st.legs.values() if x.state is LegState.RINGOUT
+                       and x.call is not None and x.call.called.noan), None)
+        if caller is not None and caller.call is not None:
+            ringing = caller.call.called
+            st.debug("detail", f"no answer on {ringing.number}: forwarded to {ringing.noan}")
+            self.calls.pop(caller.call.ident, None)
+            caller.call = None
+            ringing.cause = Cause.NO_ANSWER
+            self._clear(ringing, out)
+            self._forward(caller, ringing.noan, out, directory, 1)
         return out
 
     def channel_ack(self, st: Endpoint, msg: sccp.OpenReceiveChannelAck) -> Sends:
@@ -686,6 +700,9 @@ class CallControl:
         called = Leg(far, far_line, next(self._refs), label[0], label[1],
                      encrypting=_encrypting(far_reg), authenticated=_authenticated(far_reg),
                      state=LegState.RINGIN)
+        if policy is not None and policy.forward_noan is not None and forwarded < 3:
+            called.noan = policy.forward_noan.number
+            st.arm_timer(policy.forward_noan.timeout or NOAN_SECONDS)
         self._ring(leg, called, out, directory, EPHONE_DN_PEER_BASE + dn,
                    f"50/0/{dn}")
 
@@ -799,6 +816,9 @@ class CallControl:
     def _answer(self, called: Leg, out: Sends) -> None:
         call = called.call
         assert call is not None
+        if called.noan:  # answered in time: no forward
+            called.noan = ""
+            call.caller.station.arm_timer(None)
         line, ref = called.line, called.ref
         out.add(called.station,
                 sccp.SetRinger(sccp.RingMode.RING_OFF, sccp.RingDuration.NORMAL, line, ref),

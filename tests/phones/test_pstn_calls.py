@@ -22,6 +22,7 @@ lab:
     numbers:
       - {digits: "555....", result: busy}
       - {digits: "666T", result: no-answer}
+      - {digits: "777", result: no-answer, delay: 5}
 """
 
 
@@ -57,6 +58,11 @@ async def test_pstn_numbers_answer_are_busy_or_ring_as_the_lab_file_says(tmp_pat
             await control(runtime, "wait 1 ringout 5")
             await control(runtime, "hangup 1")
             await control(runtime, "wait all idle 5")
+            # one the network gives up on after its delay: reorder at the phone
+            await control(runtime, "dial 1 9777#")
+            await control(runtime, "wait 1 reorder 5")
+            await control(runtime, "hangup 1")
+            await control(runtime, "wait all idle 5")
             assert not runtime.router.phones.calls.calls
             assert runtime.router.phones.voice_ports.endpoints["1/0"].legs == {}
             runtime.lab.write_manifest()
@@ -64,9 +70,10 @@ async def test_pstn_numbers_answer_are_busy_or_ring_as_the_lab_file_says(tmp_pat
             calls = manifest["pstn"]["calls"]
             assert [(c["port"], c["digits"], c["result"]) for c in calls] == [
                 ("1/0", "123", "answered"), ("1/0", "5551234", "busy"),
-                ("1/0", "666", "no-answer")]
+                ("1/0", "666", "no-answer"), ("1/0", "777", "no-answer")]
             assert calls[0]["media"]["sent"] > 0 and calls[0]["media"]["received"] > 0
             assert calls[0]["media"]["signal"] > 0  # the phone's test signal reached it
+            assert "1/0    5551234                  busy" in await control(runtime, "pstn")
             history = await type_lines(runtime.router, ["enable",
                                                         "show call history voice brief"])
             assert "11 (user busy (17))" in history

@@ -133,6 +133,10 @@ def test_cor_refuses_with_reorder_a_debug_line_and_a_cdr(lab):
     assert a.leg().state is LegState.REORDER
     assert S.StartTone(S.Tone.REORDER, S.ToneDirection.USER, 1, a.leg().ref) in out
     assert exchange.take() == []
+    detail = cli(router, "show call history voice")
+    assert ("PeerAddress=2000\nPeerSubAddress=\nPeerId=20001\nDisconnectCause=15  \n"
+            "DisconnectText=call rejected (21)\n") in detail
+    assert "Port=50/0/1 (1)" in detail and "Total call-legs: 1" in detail
     assert any("call to '9011441234' from 2000 refused by COR: dial-peer 11 outgoing list "
                "callint needs int-call, not in incoming list user" in line
                for line in router.log.lines)

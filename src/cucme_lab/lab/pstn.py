@@ -15,8 +15,10 @@ lab:
     answer-delay: 0.3          # seconds of ringing before a number answers
     numbers:
       - {digits: "1900.......", result: busy}      # `.` is any digit; first match wins
-      - {digits: "011T", result: no-answer}        # `T`: any number of further digits
+      - {digits: "011T", result: no-answer, delay: 30}  # `T`: any further digits
 ```
+A number that does not answer rings until the caller gives up or, after `delay` seconds
+(default 60), the network does: the caller then hears reorder.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from cucme_lab.wire import rtp, sccp
 
 RESULTS = ("answer", "busy", "no-answer")
 DEFAULT_ANSWER_DELAY = 0.3
+DEFAULT_NO_ANSWER_GIVE_UP = 60.0  # seconds a number rings unanswered before the network quits
 STEP = rtp.PACKET_MS / 1000
 
 
@@ -186,6 +189,20 @@ class Pstn:
             assert self._nursery is not None
             self._nursery.start_soon(self._answer, endpoint, line, ref,
                                      delay * self.time_scale)
+        else:
+            delay = DEFAULT_NO_ANSWER_GIVE_UP if rule.delay is None else rule.delay
+            assert self._nursery is not None
+            self._nursery.start_soon(self._give_up, endpoint, line, ref,
+                                     delay * self.time_scale)
+
+    async def _give_up(self, endpoint: VoicePortEndpoint, line: int, ref: int, delay: float
+                       ) -> None:
+        await trio.sleep(delay)
+        leg = endpoint.legs.get(line)
+        if leg is None or leg.ref != ref:
+            return  # the caller gave up first
+        self._reply(endpoint, self.router.phones.calls.far_end(endpoint, ref,
+                                                               Cause.NO_ANSWER))
 
     async def _answer(self, endpoint: VoicePortEndpoint, line: int, ref: int, delay: float
                       ) -> None:

@@ -538,13 +538,17 @@ class CallControl:
         if leg is None or leg.gone:
             return out
         call = leg.call
-        if cause is Cause.BUSY and call is not None and leg.state is LegState.RINGIN:
+        if call is not None and leg.state is LegState.RINGIN:
+            # refused before an answer: busy tone, or reorder when the network gave up
             caller = call.other(leg)
             self.calls.pop(call.ident, None)
-            leg.cause = Cause.BUSY
+            leg.cause = cause
             caller.call = None
             self._clear(leg, out)
-            self._busy(caller, out)
+            if cause is Cause.BUSY:
+                self._busy(caller, out)
+            else:
+                self._reorder(caller, out)
             return out
         leg.cause = cause
         self._end(leg, out, f"the far end released ({cause.name.lower()})")

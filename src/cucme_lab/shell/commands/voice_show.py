@@ -173,29 +173,58 @@ def brief_record(r: LegRecord, now: datetime, active: bool) -> list[str]:
             f" dur {_dur(r, now)} {tx} {cause:X} ({CAUSE_TEXT[cause]})", tele]
 
 
+def detail_record(r: LegRecord, now: datetime, active: bool) -> list[str]:
+    """One leg as `show call active/history voice` prints it (GENERIC and TELE fields in the
+    command reference's order, those the lab models)."""
+    words = " ".join(f"0x{w:08X}" for w in r.connection_id)
+    connect = r.setup_uptime_ms + _ms(r.setup, r.connect) if r.connect else 0
+    lines = ["GENERIC:", f"SetupTime={r.setup_uptime_ms} ms", f"Index={r.ident}",
+             f"PeerAddress={r.peer_address}", "PeerSubAddress=", f"PeerId={r.peer_id}"]
+    if not active:
+        cause = r.cause if r.cause is not None else Cause.NORMAL
+        lines += [f"DisconnectCause={cause:<4X}", f"DisconnectText={CAUSE_TEXT[cause]}"]
+    lines += [f"ConnectTime={connect // 10}"]
+    if not active:
+        disconnect = r.setup_uptime_ms + _ms(r.setup, r.disconnect)
+        lines += [f"DisconnectTime={disconnect // 10}"]
+    lines += [f"CallDuration={_dur(r, now)}"]
+    lines += [f"CallState={4 if r.connect else 2}"] if active else []
+    lines += [f"CallOrigin={2 if r.originate else 1}"]
+    lines += [] if active else ["ReleaseSource=1"]
+    lines += ["ChargedUnits=0", "InfoType=2" if active else "InfoType=speech",
+              f"TransmitPackets={r.tx_packets}", f"TransmitBytes={r.tx_packets * 160}",
+              f"ReceivePackets={r.rx_packets}", f"ReceiveBytes={r.rx_packets * 160}",
+              "TELE:", f"ConnectionId=[{words}]", f"IncomingConnectionId=[{words}]",
+              f"CallID={r.ident}", f"Port={r.port} ({r.ident})"]
+    return lines
+
+
 def _history(c: Ctx):
     history = c.router.phones.calls.history
     assert history is not None
     return history
 
 
+def _table(c: Ctx, active: bool) -> str:
+    history = _history(c)
+    records = list(history.active.values()) if active else history.recent()
+    now = history.now()
+    if c.args.get("brief"):
+        lines = [*(LEGEND_ACTIVE if active else LEGEND_HISTORY), *_counts(len(records))]
+        for r in records:
+            lines += brief_record(r, now, active)
+        return "\n".join(lines)
+    lines = _counts(len(records))
+    for r in records:
+        lines += detail_record(r, now, active)
+    return "\n".join(lines)
+
+
 @command("exec", "show call active voice [brief]", help=HELP)
 def show_call_active(c: Ctx) -> None:
-    history = _history(c)
-    records = list(history.active.values())
-    now = history.now()
-    lines = [*LEGEND_ACTIVE, *_counts(len(records))]
-    for r in records:
-        lines += brief_record(r, now, active=True)
-    c.out("\n".join(lines))
+    c.out(_table(c, active=True))
 
 
 @command("exec", "show call history voice [brief]", help=HELP)
 def show_call_history(c: Ctx) -> None:
-    history = _history(c)
-    records = history.recent()
-    now = history.now()
-    lines = [*LEGEND_HISTORY, *_counts(len(records))]
-    for r in records:
-        lines += brief_record(r, now, active=False)
-    c.out("\n".join(lines))
+    c.out(_table(c, active=False))

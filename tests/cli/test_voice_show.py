@@ -40,3 +40,48 @@ async def test_voice_ports_the_chassis_lacks_and_dates_ios_refuses_get_the_caret
                            "00:00 23:59", "end", "show running-config | include after-hours")
     assert out.count("% Invalid input detected at '^' marker.") == 2
     assert " after-hours date Feb 29 00:00 23:59" in out
+
+
+PEER_BLOCK = """\
+dial-peer voice 9 pots
+ corlist incoming callld
+ corlist outgoing callld
+ preference 2
+ destination-pattern 91.....
+ port 1/0
+ no digit-strip
+ forward-digits 7
+ prefix 1
+ max-conn 2
+"""
+
+
+async def test_every_dial_peer_and_accounting_setting_is_typed_and_prints_back(shell, router):
+    from cucme_lab.router.config.model import typed_fields
+    from cucme_lab.router.telephony.voice_config import DialPeer, VoicePort, dial_peers
+
+    await shell.paste_config("dial-peer cor custom\n name ld-call\n"
+                             "dial-peer cor list callld\n member ld-call\n" + PEER_BLOCK
+                             + "voice-port 1/0\n description to the exchange\n shutdown\n"
+                             "dial-control-mib retain-timer 10080\ndial-control-mib max-size 500\n"
+                             "gw-accounting syslog\n")
+    running = router.running_config()
+    assert PEER_BLOCK in running
+    assert "voice-port 1/0\n description to the exchange\n shutdown\n" in running
+    assert "dial-control-mib retain-timer 10080\ndial-control-mib max-size 500\n" in running
+    [peer] = dial_peers(router.config)
+    unset = [name for name in typed_fields(DialPeer) if getattr(peer, name) in (None, True)]
+    assert unset == [], "each typed setting is written by a declaration"
+    port = router.config.find("voice-port", ("1/0",))
+    assert isinstance(port, VoicePort) and port.shutdown and port.description
+    config = router.config
+    assert (config.history_retain_minutes, config.history_max_size, config.gw_accounting) == \
+        (10080, 500, ("syslog",))
+    await shell.type("conf t", "dial-peer voice 9 pots", "no preference", "digit-strip",
+                     "no corlist incoming", "no max-conn", "voice-port 1/0", "no shutdown",
+                     "no dial-control-mib max-size", "no gw-accounting syslog", "end")
+    assert (peer.preference, peer.digit_strip, peer.corlist_incoming, peer.max_conn) == \
+        (None, True, None, None)
+    assert not port.shutdown
+    assert (config.history_max_size, config.gw_accounting) == (50, ())
+    assert "gw-accounting" not in router.running_config()

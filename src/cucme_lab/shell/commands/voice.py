@@ -270,8 +270,17 @@ typed_setting(DP, DialPeer, "forward-digits <0-32>:count", "forward_digits",
               check=_only("pots"), help=DP_HELP)
 typed_setting(DP, DialPeer, "forward-digits {all|extra}:count", "forward_digits",
               check=_only("pots"), help=DP_HELP)
-typed_setting(DP, DialPeer, "digit-strip", "digit_strip", lambda a: True, check=_only("pots"),
-              help=DP_HELP)
+
+
+@command(DP, "digit-strip", help=DP_HELP)
+def digit_strip(c: Ctx) -> None:
+    """On by default for pots peers; IOS prints `no digit-strip` when it is turned off."""
+    if not _only("pots")(c):
+        return
+    peer: DialPeer = c.target
+    peer.digit_strip = not c.no or c.default
+
+
 typed_setting(DP, DialPeer, "max-conn <1-2147483647>:n", "max_conn", help=DP_HELP)
 setting(DP, "session target WORD:target", key="session target",
         check=_only("voip"), help=DP_HELP)

@@ -157,7 +157,7 @@ def _dur(r: LegRecord, now: datetime) -> str:
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def brief_record(r: LegRecord, now: datetime, active: bool) -> list[str]:
+def brief_record(r: LegRecord, now: datetime, active: bool, stamp=str) -> list[str]:
     direction = "Originate" if r.originate else "Answer"
     head = f"{r.connection_id[0] & 0xFFFF:<4X} : {r.ident} {r.setup_uptime_ms}ms.1 "
     connect = f"+{_ms(r.setup, r.connect)}"
@@ -165,7 +165,8 @@ def brief_record(r: LegRecord, now: datetime, active: bool) -> list[str]:
     tele = f" Telephony {r.port} ({r.ident}) [{r.port}] tx:0/0/0ms g711ulaw noise:0dBm acom:0dBm"
     if active:
         state = "active" if r.connect else "alerting"
-        return [head + f"{connect} pid:{r.peer_id} {direction} {r.peer_address} {state}",
+        return [head + f"({stamp(r.setup)}) {connect} pid:{r.peer_id} {direction} "
+                f"{r.peer_address} {state}",
                 f" dur {_dur(r, now)} {tx}", tele]
     cause = r.cause if r.cause is not None else Cause.NORMAL
     return [head + f"{connect} +{_ms(r.setup, r.disconnect)} pid:{r.peer_id} {direction} "
@@ -212,7 +213,7 @@ def _table(c: Ctx, active: bool) -> str:
     if c.args.get("brief"):
         lines = [*(LEGEND_ACTIVE if active else LEGEND_HISTORY), *_counts(len(records))]
         for r in records:
-            lines += brief_record(r, now, active)
+            lines += brief_record(r, now, active, history.stamp)
         return "\n".join(lines)
     lines = _counts(len(records))
     for r in records:

@@ -4,7 +4,7 @@ The router's configuration holds 1,000 pots dial-peers (distinct 9NXX..... area-
 each with an outgoing COR list, in several COR classes), the chapter's COR lists, the chapter's
 24 after-hours block patterns with its `after-hours day ... 00:00 23:59` window, and an
 ephone-dn with `cor incoming user`. Each call is what call control does when dialling ends:
-`PeerTable.route` (which peer the digits reach, the digits the port sends) and
+the ephone-dn numbers (`DialPlan.match`), then `PeerTable.route` (which peer the digits reach, the digits the port sends) and
 `TollPlan.judge` (after-hours at the router's local time, then COR of the calling line against
 the peer's outgoing list). The numbers mix allowed, COR-refused and after-hours-blocked calls.
 
@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from cucme_lab.router.config.root import RootConfig  # noqa: E402
+from cucme_lab.router.telephony.dialplan import DialPlan  # noqa: E402
 from cucme_lab.router.telephony.settings import (  # noqa: E402
     EPHONE_DN,
     TELEPHONY,
@@ -37,7 +38,6 @@ from cucme_lab.router.telephony.settings import (  # noqa: E402
     EphoneDn,
     TelephonyService,
 )
-from cucme_lab.router.telephony.tollplan import TollPlan  # noqa: E402
 from cucme_lab.router.telephony.voice_config import (  # noqa: E402
     COR_CUSTOM,
     COR_LIST,
@@ -99,12 +99,16 @@ def main() -> None:
     args = parser.parse_args()
     config = build_config(args.peers)
     t0 = time.perf_counter()
-    plan = TollPlan.from_config(config)
+    dial_plan = DialPlan.from_config(config)
+    plan = dial_plan.toll
+    assert plan is not None
     build_ms = (time.perf_counter() - t0) * 1000
     dialled = numbers(args.peers, args.calls)
     now = datetime(2024, 6, 3, 12, 0)
 
     def judge(digits: str) -> object:
+        if dial_plan.match(digits).dn is not None:  # an ephone-dn first, as call control does
+            return None
         route = plan.peers.route(digits, final=True)
         peer = route.peer
         return plan.judge(digits, "2000", peer.corlist_outgoing if peer else None, now,

@@ -6,7 +6,8 @@ each with an outgoing COR list, in several COR classes), the chapter's COR lists
 ephone-dn with `cor incoming user`. Each call is what call control does when dialling ends:
 the ephone-dn numbers (`DialPlan.match`), then `PeerTable.route` (which peer the digits
 reach, the digits the port sends) and `TollPlan.judge` (after-hours at the router's local
-time, then COR of the calling line against the peer's outgoing list). The numbers mix allowed, COR-refused and after-hours-blocked calls.
+time, then COR of the calling line against the peer's outgoing list). The numbers mix
+allowed, COR-refused and after-hours-blocked calls.
 
 Floor, measured in the same run: a bare dictionary lookup of the same dialled numbers (what
 any routing of a known number costs in Python). Target (issue 18): under 50 us per call.

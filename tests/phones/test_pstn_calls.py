@@ -77,3 +77,35 @@ async def test_pstn_numbers_answer_are_busy_or_ring_as_the_lab_file_says(tmp_pat
             history = await type_lines(runtime.router, ["enable",
                                                         "show call history voice brief"])
             assert "11 (user busy (17))" in history
+
+
+async def test_a_pstn_call_holds_resumes_and_transfers_to_another_phone(tmp_path):
+    with trio.fail_after(90):
+        async with run_lab(tmp_path / "lab", labfile(tmp_path), time_scale=0.1) as runtime:
+            await all_registered(runtime)
+            out = await type_lines(runtime.router, PEERS)
+            assert "% " not in out, out
+            p1, p2 = runtime.phones[:2]
+            await control(runtime, "dial 1 9123#")
+            await control(runtime, "wait 1 connected 5")
+            await until(p1, media_flowing(20), timeout=10)
+            # hold: the far end hears the router's music on hold; resume: the signal again
+            await control(runtime, "hold 1")
+            await control(runtime, "wait 1 hold 5")
+            await control(runtime, "resume 1")
+            await control(runtime, "wait 1 connected 5")
+            await until(p1, media_flowing(20), timeout=10)
+            # blind transfer of the PSTN call to 7002 (no COR configured: allowed)
+            await control(runtime, "transfer 1 7002")
+            await control(runtime, "wait 2 ringin 5")
+            await control(runtime, "answer 2")
+            await control(runtime, "wait 2 connected 5")
+            await until(p2, media_flowing(20), timeout=10)
+            assert p2.calls[0].other_number == "123"  # the PSTN party, as its digits went out
+            assert not p1.calls
+            pstn = runtime.lab.pstn
+            assert [c.result for c in pstn.calls] == ["answered"]
+            await control(runtime, "hangup 2")
+            await control(runtime, "wait all idle 5")
+            assert not runtime.router.phones.calls.calls
+            assert runtime.router.phones.voice_ports.endpoints["1/0"].legs == {}

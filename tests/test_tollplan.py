@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.telephony.afterhours import AfterHours
@@ -172,3 +174,20 @@ def test_the_history_keeps_max_size_entries_for_retain_timer_minutes():
     assert [r.peer_address for r in calls.recent()] == ["1", "2"] and log == []
     clock[0] += timedelta(minutes=16)
     assert calls.recent() == []
+
+
+def test_an_empty_digit_class_is_refused_and_never_matches():
+    assert not valid_destination_pattern("9[9-1]..")
+    assert not Pattern.compile("9[9-1]").full("95")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789.T+[]^-*#", min_size=1, max_size=12),
+       st.text(alphabet="0123456789*#", max_size=16))
+def test_any_pattern_the_cli_accepts_compiles_and_routes_without_raising(pattern, digits):
+    if not valid_destination_pattern(pattern):
+        return
+    peers = table((1, pattern, "9", {}))
+    for final in (False, True):
+        route = peers.route(digits, final=final)
+        assert route.peer is None or route.outpulse.startswith("9")

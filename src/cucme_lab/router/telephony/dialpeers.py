@@ -30,8 +30,11 @@ _VALID = re.compile(r"\+?(?:(?:[0-9*#.]|\[\^?[0-9*#-]+\])\+?)*T?")
 
 
 def valid_destination_pattern(text: str) -> bool:
-    """Whether IOS would take `text` as a destination-pattern."""
-    return bool(text) and bool(_VALID.fullmatch(text)) and text not in ("+", "T")
+    """Whether IOS would take `text` as a destination-pattern (a class with no digit, such as
+    `[9-1]`, is refused here)."""
+    if not text or not _VALID.fullmatch(text) or text in ("+", "T"):
+        return False
+    return all(_class(c) for c in re.findall(r"\[\^?[0-9*#-]+\]", text))
 
 
 def _class(spec: str) -> frozenset[str]:
@@ -88,8 +91,9 @@ class Pattern:
             if tok == ".":
                 chars, literal, part = ANY, False, "[0-9]"
             elif tok.startswith("["):
-                chars = _class(tok)
-                literal, part = False, "[" + re.escape("".join(sorted(chars))) + "]"
+                chars = _class(tok)  # `[9-1]` is empty: it matches nothing
+                literal = False
+                part = "[" + re.escape("".join(sorted(chars))) + "]" if chars else "(?!)"
             else:
                 chars, literal, part = frozenset(tok), True, re.escape(tok)
             elements.append(Element(chars, repeat, literal))

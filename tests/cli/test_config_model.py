@@ -68,6 +68,7 @@ ephone  1
  codec g729r8 dspfarm-assist
  type 7970
  mtp
+ after-hour exempt
  button  1:1 2:2
 """
 

@@ -612,7 +612,7 @@ async def test_question_mark_help_in_telephony_modes(shell):
     assert ("  auth-string  Authenticate with an authentication string\n"
             "  LSC          Authenticate with the locally significant certificate\n") in out
     assert "7940  7941  7941GE  7942  7945  \n" in out
-    assert "Ephone configuration commands:\n  button " in out
+    assert "Ephone configuration commands:\n  after-hour " in out and "\n  button " in out
     assert "  capf-auth-str         CAPF authentication string\n" in out
 
 

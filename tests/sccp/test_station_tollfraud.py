@@ -160,6 +160,10 @@ def test_after_hours_blocks_inside_the_window_only(lab):
     assert b.leg().state is LegState.REORDER
     assert any("refused by after-hours block pattern 1 9011" in line
                for line in router.log.lines)
+    b.send(S.OnHook(1, b.leg().ref))
+    cli(router, "ephone 2", "after-hour exempt", config=True)  # the exempt phone calls out
+    dial(b, "9011441234#")
+    assert b.leg().state is LegState.RINGOUT
 
 
 def test_a_port_out_of_service_or_without_a_pstn_fails_cleanly(lab):

@@ -670,7 +670,7 @@ class CallControl:
         plan = directory.toll()
         policy = plan.by_tag.get(dn)
         refusal = plan.judge(leg.digits, leg.number, policy.cor_outgoing if policy else None,
-                             directory.now(), f"ephone-dn {dn}")
+                             directory.now(), f"ephone-dn {dn}", _ephone_of(leg))
         if refusal is not None:
             self._refuse(leg, out, refusal, directory)
             return
@@ -734,7 +734,7 @@ class CallControl:
         assert peer is not None
         plan = directory.toll()
         refusal = plan.judge(leg.digits, leg.number, peer.corlist_outgoing, directory.now(),
-                             f"dial-peer {peer.tag}")
+                             f"dial-peer {peer.tag}", _ephone_of(leg))
         if refusal is not None:
             self._refuse(leg, out, refusal, directory)
             return
@@ -978,10 +978,11 @@ class CallControl:
         if c.peer:
             peer = plan.peers_by_tag.get(c.peer)
             return plan.judge(digits, b.number, peer.corlist_outgoing if peer else None,
-                              directory.now(), f"dial-peer {c.peer}")
+                              directory.now(), f"dial-peer {c.peer}", _ephone_of(b))
         policy = plan.by_number.get(c.number)
         return plan.judge(digits, b.number, policy.cor_outgoing if policy else None,
-                          directory.now(), f"ephone-dn {policy.tag if policy else c.number}")
+                          directory.now(), f"ephone-dn {policy.tag if policy else c.number}",
+                          _ephone_of(b))
 
     def _complete_conference(self, consult: Leg, held: Leg, out: Sends) -> None:
         """The held call and the consultation become one three-way software conference."""
@@ -1139,6 +1140,13 @@ class CallControl:
                     sccp.ClearPromptStatus(line, ref))
         leg.call = None
         leg.conference = None
+
+
+def _ephone_of(leg: Leg) -> int | None:
+    """The ephone tag of a phone's leg (None for a voice port's)."""
+    reg = leg.station.reg
+    tag = getattr(reg, "tag", 0)
+    return tag or None
 
 
 def _encrypting(reg: Registration) -> bool:

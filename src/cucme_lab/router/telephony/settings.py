@@ -220,6 +220,8 @@ class Ephone(ConfigBlock):
         "codec", lambda c: f"codec {c.name}" + (" dspfarm-assist" if c.dspfarm_assist else ""))
     type: str | None = line("type")
     mtp: bool = line("mtp", lambda on: "mtp" if on else None, default=False)
+    after_hour_exempt: bool = line("after-hour exempt",
+                                   lambda on: "after-hour exempt" if on else None, default=False)
     buttons: list[Button] = line(
         "button", lambda bs: "button  " + " ".join(map(str, bs)) if bs else None,
         default_factory=list)

@@ -19,7 +19,12 @@ from cucme_lab.router.config.section import Section
 from cucme_lab.router.telephony.afterhours import AfterHours
 from cucme_lab.router.telephony.cor import CorTable
 from cucme_lab.router.telephony.dialpeers import Peer, PeerTable
-from cucme_lab.router.telephony.settings import CallForward, ephone_dns, telephony_service
+from cucme_lab.router.telephony.settings import (
+    CallForward,
+    ephone_dns,
+    ephones,
+    telephony_service,
+)
 
 EPHONE_DN_PEER_BASE = 20000  # CME's dial-peer tag for ephone-dn N is 20000 + N
 
@@ -48,6 +53,7 @@ class TollPlan:
     by_number: dict[str, DnPolicy]
     by_tag: dict[int, DnPolicy]
     peers_by_tag: dict[int, Peer]
+    exempt: frozenset[int] = frozenset()  # ephones with `after-hour exempt`
 
     @classmethod
     def from_config(cls, config: Section) -> TollPlan:
@@ -63,17 +69,19 @@ class TollPlan:
         peers = PeerTable.from_config(config)
         return cls(peers, CorTable.from_config(config),
                    AfterHours.from_service(telephony_service(config)), by_number, by_tag,
-                   {p.tag: p for p in peers.peers})
+                   {p.tag: p for p in peers.peers},
+                   frozenset(ep.tag for ep in ephones(config) if ep.after_hour_exempt))
 
     def incoming_list(self, number: str) -> str | None:
         policy = self.by_number.get(number)
         return None if policy is None else policy.cor_incoming
 
     def judge(self, digits: str, caller_number: str, outgoing: str | None, now: datetime,
-              target: str) -> Refusal | None:
-        """May the line `caller_number` make a call dialled as `digits`, to a side whose
-        outgoing COR list is `outgoing` (`target` names it: "dial-peer 11")?"""
-        blocking = self.after_hours.blocking(digits, now)
+              target: str, ephone: int | None = None) -> Refusal | None:
+        """May the line `caller_number` (on ephone `ephone`) make a call dialled as `digits`,
+        to a side whose outgoing COR list is `outgoing` (`target` names it: "dial-peer 11")?
+        An ephone with `after-hour exempt` is not blocked after hours; COR still holds."""
+        blocking = None if ephone in self.exempt else self.after_hours.blocking(digits, now)
         if blocking is not None:
             return Refusal("after-hours", f"after-hours block pattern {blocking} "
                            f"{self.after_hours.texts.get(blocking, '')}".rstrip())

@@ -1,6 +1,7 @@
 """Commands of the toll-fraud controls that the telephony module did not have: `after-hours
-date` and `after-hours override-code` in telephony-service, and `call-forward` on an
-ephone-dn. Each writes a typed attribute the router's call control reads (tollplan.py).
+date` and `after-hours override-code` in telephony-service, `after-hour exempt` on an ephone,
+and `call-forward` on an ephone-dn. Each writes a typed attribute the router's call control
+reads (tollplan.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import calendar
 from cucme_lab.router.telephony.settings import (
     AfterHoursDate,
     CallForward,
+    Ephone,
     EphoneDn,
     TelephonyService,
 )
@@ -37,6 +39,8 @@ HELP = {
     "number": "E.164 telephone number to forward to",
     "timeout": "Set timeout for call-forward no answer",
     "seconds": "Ringing no answer timeout duration in seconds",
+    "after-hour": "Exempt this phone from after-hours call blocking",
+    "exempt": "Exempt from after-hours call blocking",
 }
 
 
@@ -59,6 +63,9 @@ def after_hours_date(c: Ctx) -> None:
 
 typed_setting(TS, TelephonyService, "after-hours override-code DIGITS(1,16):code",
               "after_hours_override", help=HELP)
+
+typed_setting("config-ephone", Ephone, "after-hour exempt", "after_hour_exempt",
+              lambda a: True, help=HELP)
 
 DN = "config-ephone-dn"
 typed_setting(DN, EphoneDn, "call-forward all PATTERN:number", "forward_all",

@@ -85,3 +85,27 @@ async def test_every_dial_peer_and_accounting_setting_is_typed_and_prints_back(s
     assert not port.shutdown
     assert (config.history_max_size, config.gw_accounting) == (50, ())
     assert "gw-accounting" not in router.running_config()
+
+
+async def test_the_toll_fraud_configuration_survives_a_reload(shell, router, tmp_path):
+    from cucme_lab.lab.addresses import AddressPlan
+    from cucme_lab.router.router import Router
+    from cucme_lab.shell.boot import apply_config
+    from cucme_lab.shell.commands import command_set
+
+    from .test_telephony_cmds import rejected
+    from .test_voice_cmds import doc_block
+
+    await shell.paste_config(doc_block("dial-peer cor custom", "cor incoming superuser", 1))
+    await shell.paste_config(
+        "voice-port 2/0\n description international\ndial-control-mib retain-timer 10080\n"
+        "gw-accounting syslog\ntelephony-service\n after-hours block pattern 1 .1900\n"
+        " after-hours day Mon 19:00 07:00\n after-hours date Dec 25 00:00 23:59\n"
+        "ephone 1\n after-hour exempt\nephone-dn 2\n call-forward busy 2000\n"
+        " call-forward noan 9011441234 timeout 5\n" + PEER_BLOCK.replace("voice 9", "voice 8"))
+    text = router.startup_config_text()
+    other = Router.open(tmp_path / "other", addresses=AddressPlan())
+    out = await apply_config(other, text, command_set())
+    assert rejected(out) == []
+    assert other.running_config(header=False) == router.running_config(header=False)
+    assert "call-forward noan 9011441234 timeout 5" in other.running_config()

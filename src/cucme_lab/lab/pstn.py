@@ -23,6 +23,7 @@ A number that does not answer rings until the caller gives up or, after `delay` 
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import secrets
@@ -38,6 +39,7 @@ from cucme_lab.router.telephony.mixing import RtpSender, payload_of
 from cucme_lab.router.telephony.trunks import VoicePortEndpoint
 from cucme_lab.wire import rtp, sccp
 
+LOG = logging.getLogger(__name__)
 RESULTS = ("answer", "busy", "no-answer")
 DEFAULT_ANSWER_DELAY = 0.3
 DEFAULT_NO_ANSWER_GIVE_UP = 60.0  # seconds a number rings unanswered before the network quits
@@ -136,9 +138,8 @@ class Pstn:
                 async for endpoint, messages in self._receive:
                     try:
                         self._handle(endpoint, messages)
-                    except Exception as exc:  # one call's fault ends that call only
-                        self.router.log.log(f"PSTN: call on voice-port {endpoint.name} "
-                                            f"failed: {exc!r}")
+                    except Exception:  # one call's fault is that call's only
+                        LOG.exception("PSTN: a call on voice-port %s failed", endpoint.name)
         finally:
             ports.attach(None)
             for call in self.calls:

@@ -147,6 +147,14 @@ class Pstn:
 
     # ---- what the far end does -------------------------------------------------------------
 
+    @staticmethod
+    async def _contained(fn, *args) -> None:
+        """A far end's task: its failure ends that call's part only, never the lab."""
+        try:
+            await fn(*args)
+        except Exception:
+            LOG.exception("PSTN: a far-end task failed")
+
     def _reply(self, endpoint: VoicePortEndpoint, sends) -> None:
         mine = sends.reply(endpoint)
         if mine:
@@ -188,12 +196,12 @@ class Pstn:
         elif rule.result == "answer":
             delay = self.plan.answer_delay if rule.delay is None else rule.delay
             assert self._nursery is not None
-            self._nursery.start_soon(self._answer, endpoint, line, ref,
+            self._nursery.start_soon(self._contained, self._answer, endpoint, line, ref,
                                      delay * self.time_scale)
         else:
             delay = DEFAULT_NO_ANSWER_GIVE_UP if rule.delay is None else rule.delay
             assert self._nursery is not None
-            self._nursery.start_soon(self._give_up, endpoint, line, ref,
+            self._nursery.start_soon(self._contained, self._give_up, endpoint, line, ref,
                                      delay * self.time_scale)
 
     async def _give_up(self, endpoint: VoicePortEndpoint, line: int, ref: int, delay: float
@@ -231,7 +239,7 @@ class Pstn:
             return
         call.media = _Media(trio.socket.from_stdlib_socket(raw))
         assert self._nursery is not None
-        self._nursery.start_soon(self._listen, call.media)
+        self._nursery.start_soon(self._contained, self._listen, call.media)
         ack = sccp.OpenReceiveChannelAck(sccp.MediaStatus.OK, IPv4Address(reg.ip),
                                          call.media.sock.getsockname()[1],
                                          msg.pass_thru_party_id, msg.call_reference)
@@ -244,7 +252,7 @@ class Pstn:
             return
         dest = (self.to_loopback(str(msg.remote_ip)), msg.remote_port)
         assert self._nursery is not None
-        self._nursery.start_soon(self._play, call.media, dest)
+        self._nursery.start_soon(self._contained, self._play, call.media, dest)
 
     def _stop_media(self, call: PstnCall) -> None:
         media = call.media

@@ -14,7 +14,7 @@ from cucme_lab.lab.runtime import run_lab
 from cucme_lab.lab.yamlnodes import load
 
 PEERS = ["enable", "configure terminal", "dial-peer voice 9 pots",
-         "destination-pattern 9T", "port 1/0", "end"]
+         "destination-pattern 9T", "port 1/0", "gw-accounting syslog", "end"]
 PSTN = """\
 lab:
   pstn:
@@ -77,6 +77,9 @@ async def test_pstn_numbers_answer_are_busy_or_ring_as_the_lab_file_says(tmp_pat
             history = await type_lines(runtime.router, ["enable",
                                                         "show call history voice brief"])
             assert "11 (user busy (17))" in history
+            cdr = next(line for line in runtime.router.log.lines
+                       if "VOIP_CALL_HISTORY" in line and "PeerAddress 123," in line)
+            assert "TransmitPackets 0," not in cdr  # the far end's media were counted
 
 
 async def test_a_pstn_call_holds_resumes_and_transfers_to_another_phone(tmp_path):

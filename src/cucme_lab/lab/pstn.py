@@ -91,13 +91,21 @@ class PstnCall:
     result: str
     ref: int
     media: _Media | None = None
+    sent: int = 0  # over the call's media streams so far (hold and resume open new ones)
+    received: int = 0
 
     def as_dict(self) -> dict:
         out = {"port": self.port, "digits": self.digits, "result": self.result}
         if self.media is not None:
-            out["media"] = {"sent": self.media.sent, "received": self.media.received,
-                            "signal": self.media.signal}
+            sent, received = self.packets()
+            out["media"] = {"sent": sent, "received": received, "signal": self.media.signal}
         return out
+
+    def packets(self) -> tuple[int, int]:
+        media = self.media
+        if media is None or media.closed:
+            return self.sent, self.received
+        return self.sent + media.sent, self.received + media.received
 
 
 class Pstn:
@@ -133,7 +141,7 @@ class Pstn:
         try:
             async with trio.open_nursery() as nursery:
                 self._nursery = nursery
-                ports.attach(self.deliver)
+                ports.attach(self.deliver, self.packets)
                 task_status.started()
                 async for endpoint, messages in self._receive:
                     try:
@@ -159,6 +167,11 @@ class Pstn:
         mine = sends.reply(endpoint)
         if mine:
             self.deliver(endpoint, mine)
+
+    def packets(self, ref: int) -> tuple[int, int]:
+        """Packets the far end sent and received on call `ref` (the call history's)."""
+        call = self._call(ref)
+        return (0, 0) if call is None else call.packets()
 
     def _call(self, ref: int) -> PstnCall | None:
         return next((c for c in reversed(self.calls) if c.ref == ref), None)
@@ -257,6 +270,8 @@ class Pstn:
     def _stop_media(self, call: PstnCall) -> None:
         media = call.media
         if media is not None and not media.closed:
+            call.sent += media.sent
+            call.received += media.received
             media.closed = True
             for scope in media.scopes:
                 scope.cancel()

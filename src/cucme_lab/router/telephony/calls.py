@@ -1117,7 +1117,9 @@ class CallControl:
         leg.gone = True
         st = leg.station
         if self.history is not None:
-            self.history.end(leg, Cause.BUSY if leg.state is LegState.BUSY else leg.cause)
+            packets = getattr(st, "packets", None)  # a voice port's media cross the router
+            self.history.end(leg, Cause.BUSY if leg.state is LegState.BUSY else leg.cause,
+                             packets(leg.ref) if packets is not None else None)
         aside = leg.consult is not None
         if aside:
             assert leg.consult is not None

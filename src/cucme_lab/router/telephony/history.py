@@ -107,10 +107,14 @@ class CallHistory:
         if record is not None and record.connect is None:
             record.connect = self.now()
 
-    def end(self, owner: object, cause: Cause) -> LegRecord | None:
+    def end(self, owner: object, cause: Cause, packets: tuple[int, int] | None = None
+            ) -> LegRecord | None:
+        """The leg ends; `packets` (sent, received) when its media crossed the router."""
         record = self.active.pop(owner, None)
         if record is None:
             return None
+        if packets is not None:
+            record.tx_packets, record.rx_packets = packets
         record.disconnect = self.now()
         record.cause = cause
         record.state = "disconnected"

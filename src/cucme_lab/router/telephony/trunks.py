@@ -43,6 +43,7 @@ class PortRegistration:
 
 
 Deliver = Callable[["VoicePortEndpoint", Sequence[sccp.SccpMessage]], None]
+Counters = Callable[[int], tuple[int, int]]  # call reference -> (packets sent, received)
 
 
 @dataclass(eq=False)
@@ -54,6 +55,10 @@ class VoicePortEndpoint:
     deliver: Deliver | None = None
     legs: dict[int, Leg] = field(default_factory=dict)
     log: Callable[[str, str], None] | None = None
+    counters: Counters | None = None  # the far end's media packets, for the call history
+
+    def packets(self, ref: int) -> tuple[int, int] | None:
+        return None if self.counters is None else self.counters(ref)
 
     def push(self, messages: Sequence[sccp.SccpMessage]) -> None:
         if self.deliver is not None and messages:
@@ -85,12 +90,13 @@ class VoicePorts:
     endpoints: dict[str, VoicePortEndpoint] = field(default_factory=dict)
     deliver: Deliver | None = None
     log: Callable[[str, str], None] | None = None
+    counters: Counters | None = None
 
-    def attach(self, deliver: Deliver | None) -> None:
+    def attach(self, deliver: Deliver | None, counters: Counters | None = None) -> None:
         """The lab's PSTN (None: detached, every port out of service)."""
-        self.deliver = deliver
+        self.deliver, self.counters = deliver, counters
         for endpoint in self.endpoints.values():
-            endpoint.deliver = deliver
+            endpoint.deliver, endpoint.counters = deliver, counters
 
     def endpoint(self, config: Section, name: str) -> VoicePortEndpoint | None:
         """Voice port `name` in service, or None (no such port, or shut down)."""
@@ -101,7 +107,8 @@ class VoicePorts:
         endpoint = self.endpoints.get(name)
         if endpoint is None:
             endpoint = self.endpoints[name] = VoicePortEndpoint(name, None, self.deliver,
-                                                                log=self.log)
+                                                                log=self.log,
+                                                                counters=self.counters)
         ts = telephony_service(config)
         address = (ts.source_address if ts is not None else None) or "127.0.0.1"
         shut = block is not None and block.shutdown

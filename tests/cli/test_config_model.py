@@ -37,6 +37,8 @@ telephony-service
  load-cfg-file flash:Dial.xml alias Dial.xml sign
  after-hours block pattern 1 91900 7-24
  after-hours day Sun 00:00 23:59
+ after-hours date Jan 1 00:00 23:59
+ after-hours override-code 1234
  create cnf-files version-stamp Jan 01 2002 00:00:00
 """
 
@@ -44,6 +46,9 @@ DNS_AND_PHONE = """\
 ephone-dn  1  dual-line
  number 7001 secondary 7101
  name Alice
+ call-forward busy 7002
+ call-forward noan 7002 timeout 10
+ call-forward all 7003
  cor incoming internal
  cor outgoing local
 !
@@ -63,6 +68,7 @@ ephone  1
  codec g729r8 dspfarm-assist
  type 7970
  mtp
+ after-hour exempt
  button  1:1 2:2
 """
 

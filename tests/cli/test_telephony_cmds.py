@@ -604,12 +604,15 @@ async def test_question_mark_help_in_telephony_modes(shell):
             "Router(config-telephony)#device-security-mode en\n") in out
     assert ("  port          Define TCP port for skinny (SCCP) phones\n"
             "  strict-match  Strict IP address match for registration\n  <cr>\n") in out
-    assert "  block  Define after-hours block patterns\n  day    Define after-hours day\n" in out
+    assert ("  block          Define after-hours block patterns\n"
+            "  date           Define after-hours date\n"
+            "  day            Define after-hours day\n"
+            "  override-code  Define after-hours override code\n") in out
     assert "  Fri  \n" not in out and "  Sun" in out
     assert ("  auth-string  Authenticate with an authentication string\n"
             "  LSC          Authenticate with the locally significant certificate\n") in out
     assert "7940  7941  7941GE  7942  7945  \n" in out
-    assert "Ephone configuration commands:\n  button " in out
+    assert "Ephone configuration commands:\n  after-hour " in out and "\n  button " in out
     assert "  capf-auth-str         CAPF authentication string\n" in out
 
 

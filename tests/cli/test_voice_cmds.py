@@ -143,25 +143,31 @@ async def test_dial_peer_type_specific_commands(shell, router):
         "conf t", "dial-peer voice 5 voip", " port 1/0", " prefix 9", " forward-digits all",
         " session target ipv4:1.1.1.1", " description To the PSTN gateway", " max-conn 4",
         " srtp", "dial-peer voice 5 pots", "dial-peer voice 6 pots", " srtp fallback",
-        " session target ras", " forward-digits 4", " port 1/0/0", " port 1", " dest 9T",
-        " no dest", " desc  Trunk  one", "dial-peer voice 0 pots", "dial-peer voice 7 mmoip")
+        " session target ras", " forward-digits 4", " port 1/0/0", " port 2/1", " port 1",
+        " dest 9T", " no dest", " desc  Trunk  one", "dial-peer voice 0 pots",
+        "dial-peer voice 7 mmoip")
     assert [(line, msg[:7]) for line, msg in rejected(out)] == [
         ("port 1/0", "% Inval"), ("prefix 9", "% Inval"), ("forward-digits all", "% Inval"),
         ("dial-peer voice 5 pots", "% Dial-"), ("srtp fallback", "% Inval"),
-        ("session target ras", "% Inval"), ("port 1", "% Inval"),
+        ("session target ras", "% Inval"), ("port 1/0/0", "% Inval"), ("port 1", "% Inval"),
         ("dial-peer voice 0 pots", "% Inval"), ("dial-peer voice 7 mmoip", "% Inval")]
     assert caret_under(out, " port 1/0") == "port 1/0"
+    # the chassis has voice ports 1/0, 1/1, 2/0 and 2/1 only: 1/0/0 is no port of it
+    assert caret_under(out, " port 1/0/0") == "1/0/0"
     assert blocks(router, "dial-peer voice") == (
         "dial-peer voice 5 voip\n description To the PSTN gateway\n"
         " session target ipv4:1.1.1.1\n max-conn 4\n srtp\n"
-        "dial-peer voice 6 pots\n description Trunk  one\n port 1/0/0\n forward-digits 4\n")
+        "dial-peer voice 6 pots\n description Trunk  one\n port 2/1\n forward-digits 4\n")
     await shell.type("conf t", "no dial-peer voice 5", "dial-peer voice 6 pots", "no port",
                      "default description", "no forward-digits")
     assert blocks(router, "dial-peer voice") == "dial-peer voice 6 pots\n"
 
 
 async def test_no_forms_and_abbreviations_in_voice_service(shell, router):
-    out = await shell.type("conf t", "voi serv voip", "srtp", "no srtp", "supp media",
+    # `voi` alone is ambiguous on a router with voice ports (`voice`, `voice-port`), as on IOS
+    out = await shell.type("conf t", "voi serv voip")
+    assert rejected(out) == [("voi serv voip", '% Ambiguous command:  "voi serv voip"')]
+    out = await shell.type("conf t", "voice serv voip", "srtp", "no srtp", "supp media",
                            "allow h323 to sip", "allow sip to sip", "no allow sip to sip",
                            "h3", "sess trans udp", "h225 time tcp call-idle never",
                            "h225 time tcp est 10", "h245 caps mode all", "no h245 caps mode",

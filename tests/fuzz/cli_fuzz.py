@@ -40,6 +40,7 @@ MODE_ENTRY: dict[str, list[str]] = {
     "config-dial-peer": ["configure terminal", "dial-peer voice 1 voip"],
     "config-dp-corcustom": ["configure terminal", "dial-peer cor custom"],
     "config-dp-corlist": ["configure terminal", "dial-peer cor list FUZZ"],
+    "config-voiceport": ["configure terminal", "voice-port 1/0"],
     "conf-voi-serv": ["configure terminal", "voice service voip"],
     "conf-serv-h323": ["configure terminal", "voice service voip", "h323"],
     "config-cp": ["configure terminal", "control-plane"],

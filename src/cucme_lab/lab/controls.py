@@ -23,6 +23,7 @@ ordinary commands:
     :conference N [DIGITS]      Confrn and dial DIGITS; once they answer, :conference N
                                 joins the three
     :calls                      every call: state, other party, security, media counters
+    :pstn                       the calls the simulated PSTN received (port, digits, result)
     :mic-root                   the manufacturing CA's root certificate (PEM), to import
 N is the phone's position (1, 2, ...) or its MAC.
 """
@@ -98,6 +99,16 @@ def call_table(runtime: LabRuntime) -> str:
     rows = [f"{i:>2}  {p.device_name:<16}{call_line(c)}"
             for i, p in enumerate(runtime.phones, start=1) for c in p.calls]
     return "\n".join(rows) + "\n" if rows else "No calls\n"
+
+
+def pstn_table(runtime: LabRuntime) -> str:
+    """`:pstn`: each call the PSTN received, as the voice port sent its digits."""
+    pstn = runtime.lab.pstn
+    rows = [f"{c.port:<6} {c.digits:<24} {c.result}"
+            + (f"  media sent {c.media.sent}, received {c.media.received}"
+               if c.media is not None else "")
+            for c in (pstn.calls if pstn is not None else [])]
+    return "\n".join(rows) + "\n" if rows else "No PSTN calls\n"
 
 
 async def _wait(runtime: LabRuntime, which: str, state: str, seconds: float) -> None:
@@ -196,6 +207,8 @@ async def _dispatch(runtime: LabRuntime, verb: str, args: list[str]) -> str:
         return ""
     if verb == "calls":
         return call_table(runtime)
+    if verb == "pstn":
+        return pstn_table(runtime)
     if verb == "mic-root":
         return runtime.manufacturing.certificate.public_bytes(
             serialization.Encoding.PEM).decode()

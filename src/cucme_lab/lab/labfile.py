@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cucme_lab.lab.pstn import RESULTS, NumberRule, PstnPlan
 from cucme_lab.lab.yamlnodes import Node, load
 from cucme_lab.phones.fleet import PhoneSpec
 from cucme_lab.phones.models import MODELS
@@ -35,10 +36,11 @@ class LabFile:
     startup_config: str | None = None
     chassis: dict | None = None
     source: str = ""
+    pstn: PstnPlan = field(default_factory=PstnPlan)  # the PSTN behind the voice ports
 
 
 def parse_lab(node: Node) -> LabFile:
-    fields = node.mapping({"name", "phones", "startup-config", "chassis"})
+    fields = node.mapping({"name", "phones", "startup-config", "chassis", "pstn"})
     lab = LabFile(source=node.file)
     if "name" in fields:
         lab.name = fields["name"].text()
@@ -49,6 +51,8 @@ def parse_lab(node: Node) -> LabFile:
         lab.chassis = {"model": chassis["model"].text() if "model" in chassis else "2811",
                        "interfaces": [n.text() for n in chassis["interfaces"].sequence()]
                        if "interfaces" in chassis else []}
+    if "pstn" in fields:
+        lab.pstn = parse_pstn(fields["pstn"])
     seen: set[str] = set()
     for item in fields["phones"].sequence() if "phones" in fields else []:
         spec = item.mapping({"mac", "model", "address"})
@@ -70,6 +74,28 @@ def parse_lab(node: Node) -> LabFile:
                 raise spec["address"].error("not an IPv4 address") from None
         lab.phones.append(PhoneSpec(mac, model, address))
     return lab
+
+
+_NUMBER = re.compile(r"[0-9*#.]+T?|T")
+
+
+def parse_pstn(node: Node) -> PstnPlan:
+    """`pstn:` with `answer-delay:` (seconds) and `numbers:` rules, first match first."""
+    fields = node.mapping({"answer-delay", "numbers"})
+    plan = PstnPlan()
+    if "answer-delay" in fields:
+        plan.answer_delay = float(fields["answer-delay"].number(0, 600))
+    for item in fields["numbers"].sequence() if "numbers" in fields else []:
+        rule = item.mapping({"digits", "result", "delay"})
+        if "digits" not in rule:
+            raise item.error("a PSTN number needs `digits:`")
+        digits = rule["digits"].text()
+        if not _NUMBER.fullmatch(digits):
+            raise rule["digits"].error("digits, `.` for any digit, a final `T` for any more")
+        result = rule["result"].choice(RESULTS) if "result" in rule else "answer"
+        delay = float(rule["delay"].number(0, 600)) if "delay" in rule else None
+        plan.numbers.append(NumberRule(digits, result, delay))
+    return plan
 
 
 def load_lab(path: Path | str) -> LabFile:

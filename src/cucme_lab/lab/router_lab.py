@@ -49,6 +49,7 @@ class Lab:
     crl_source: CrlSource  # how the services fetch CRLs to validate peers
     services: Any = None  # ServiceManager, once started
     phones: Iterable[Any] = field(default_factory=list)
+    pstn: Any = None  # lab/pstn.py's Pstn, once the lab runs one
 
     async def service(self, name: str, timeout: float = 10.0):
         """The manifest entry of a service once it listens (services start in the background)."""
@@ -63,6 +64,7 @@ class Lab:
         self.manifest.hostname = self.router.hostname
         self.manifest.services = self.services.entries() if self.services else []
         self.manifest.phones = [p.manifest_entry() for p in self.phones]
+        self.manifest.pstn = self.pstn.manifest() if self.pstn is not None else {"calls": []}
         self.manifest.network = self.addresses.describe()
         self.manifest.write()
 

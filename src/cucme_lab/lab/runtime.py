@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from cucme_lab.lab.labfile import DEFAULT_LAB, LabFile, load_lab
 from cucme_lab.lab.lock import lab_lock
+from cucme_lab.lab.pstn import Pstn
 from cucme_lab.lab.real_addresses import RealAddresses
 from cucme_lab.lab.router_lab import Lab, open_lab
 from cucme_lab.phones.fleet import Fleet, PhoneSpec
@@ -125,6 +126,9 @@ async def run_lab(lab_dir: Path, labfile: LabFile | None = None, *, boot_phones:
         runtime = LabRuntime(lab, fleet, labfile, manufacturing)
         lab.phones = fleet.phones.values()  # the manifest lists them live
         async with trio.open_nursery() as nursery:
+            lab.pstn = Pstn(lab.router, labfile.pstn, lab.addresses.to_loopback,
+                            on_change=lab.write_manifest, time_scale=time_scale)
+            await nursery.start(lab.pstn.run)
             await nursery.start(fleet.run)
             for spec in labfile.phones:
                 runtime.add_phone(spec, boot=boot_phones)

@@ -35,6 +35,7 @@ from cucme_lab.router.pki.keystore import KeyStore, load_pem, save_pem
 from cucme_lab.router.pki.state import PkiRuntime
 from cucme_lab.router.provisioning.tftp_table import ProvisioningState
 from cucme_lab.router.storage import LabStorage
+from cucme_lab.router.telephony.accounting import call_history_for
 from cucme_lab.router.telephony.registrations import PhoneRegistry
 
 IOS_VERSION_SHORT = "12.4"
@@ -88,6 +89,7 @@ class Router:
         self.log = EventLog(self.clock)
         self.debug = Debugging(self.log)
         self.phones.attach(self.log.log, self.debug)
+        self.phones.calls.history = call_history_for(self)
         self.change_listeners.append(self.phones.invalidate)
         self.factory_reset()
 

@@ -36,13 +36,14 @@ from cucme_lab.phones.models import MODELS
 
 STEP_KINDS = ("cli", "phones", "wait", "expect", "fault", "file")
 PHONE_ACTIONS = ("boot", "power-off", "power-cycle", "factory-reset", "erase-ctl",
-                 "key-auth-string", "tamper", "set-clock", "add", "dial", "answer", "hang-up")
+                 "key-auth-string", "tamper", "set-clock", "add", "dial", "answer", "hang-up",
+                 "transfer")
 SERVICES = ("tftp", "http", "pki-enrolment", "capf", "sccp", "sccp-tls", "ssh", "telnet")
 PHONE_STATES = ("off", "booting", "configuring", "waiting-auth-string", "enrolling",
                 "registering", "registered", "unregistered", "rejected")
 SECURITY_MODES = ("non-secure", "authenticated", "encrypted")
 CALL_ICONS = ("lock", "shield", "none")
-CALL_FIELDS = {"line", "state", "other", "security", "icon", "media"}
+CALL_FIELDS = {"line", "state", "other", "security", "icon", "media", "prompt"}
 MEDIA_FIELDS = {"flowing", "srtp", "auth-failures", "signal"}
 HARDENING = {"web-access": "web_access", "settings-access": "settings_access",
              "pc-port": "pc_port", "span-to-pc-port": "span_to_pc_port",
@@ -248,7 +249,8 @@ def _phones(node: Node) -> dict:
                "erase-ctl": set(), "key-auth-string": {"digits"},
                "tamper": {"file", "where", "byte"}, "set-clock": {"offset", "time"},
                "add": {"mac", "model", "address"}, "dial": {"digits", "line"},
-               "answer": {"line", "soft-key"}, "hang-up": {"line", "soft-key"}}[action] \
+               "answer": {"line", "soft-key"}, "hang-up": {"line", "soft-key"},
+               "transfer": {"digits", "line"}}[action] \
         | {"action", "phone"}
     for key in f:
         if key not in allowed:
@@ -262,6 +264,13 @@ def _phones(node: Node) -> dict:
         if not digits.isdigit():
             raise f["digits"].error("the phone's keypad types digits only")
         args["digits"] = digits
+    if action == "transfer":  # Trnsfer (and the digits dialled after it), or Trnsfer again
+        if args["phone"] == "all":
+            raise (f["phone"] if "phone" in f else node).error("transfer acts on one phone")
+        args["line"] = int(f["line"].number(1, 34)) if "line" in f else None
+        args["digits"] = f["digits"].text() if "digits" in f else ""
+        if any(d not in KEYPAD for d in args["digits"].upper()):
+            raise f["digits"].error("keys of the phone's keypad only: 0-9, * and #")
     if action in ("dial", "answer", "hang-up"):
         if args["phone"] == "all":
             raise (f["phone"] if "phone" in f else node).error(
@@ -328,7 +337,7 @@ def _wait(node: Node) -> dict:
 
 # --- expectations -------------------------------------------------------------------------
 
-TEXT_SUBJECTS = ("running-config", "startup-config", "syslog", "cli")
+TEXT_SUBJECTS = ("running-config", "startup-config", "syslog", "cli", "pstn")
 EXPECT_SUBJECTS = ("phone", *TEXT_SUBJECTS, "flash", "tftp")
 
 
@@ -444,6 +453,8 @@ def _expect_call(node: Node) -> dict | None:
         out["state"] = f["state"].choice(CALL_STATES)
     if "other" in f:
         out["other"] = f["other"].text()
+    if "prompt" in f:  # the text the phone's prompt line shows
+        out["prompt"] = f["prompt"].text()
     if "security" in f:
         out["security"] = f["security"].choice(SECURITY_MODES)
     if "icon" in f:

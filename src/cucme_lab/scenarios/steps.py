@@ -252,7 +252,7 @@ async def phone_action(ctx: Context, a: dict) -> str:
     if action == "add":
         phone = runtime.add_phone(a["spec"], boot=True)
         return f"{phone.device_name} plugged in at {phone.network.address}"
-    if action in ("dial", "answer", "hang-up"):
+    if action in ("dial", "answer", "hang-up", "transfer"):
         return await call_action(ctx.phones(a["phone"])[0], a)
     if action == "tamper" and a["where"] == "tftp":
         name = a["file"] or f"{ctx.phones(a['phone'])[0].device_name}.cnf.xml.sgn"
@@ -304,6 +304,10 @@ async def call_action(phone: Any, a: dict) -> str:
         if action == "dial":
             call = await phone.dial(a["digits"], a["line"])
             return f"{who} dialled {a['digits']} on line {call.line}"
+        if action == "transfer":
+            call = await phone.transfer(a["digits"] or None, a["line"], blind=False)
+            return f"{who} pressed Trnsfer" + (f" and dialled {a['digits']}"
+                                               if a["digits"] else "")
         if action == "answer":
             call = await phone.answer(a["line"], soft_key=a["soft-key"])
             return f"{who} answered line {call.line}"
@@ -351,6 +355,9 @@ async def evaluate(ctx: Context, a: dict) -> list[Check]:
         text = ctx.router.startup_config() or ""
     elif subject == "syslog":
         text = "\n".join(ctx.router.log.lines)
+    elif subject == "pstn":  # one line per call the PSTN received: port, digits, result
+        pstn = ctx.need_runtime("`expect: pstn`").lab.pstn
+        text = "\n".join(f"{c.port} {c.digits} {c.result}" for c in pstn.calls) if pstn else ""
     elif a.get("command"):
         text = await ctx.command_output(a["command"])
         subject = f"`{a['command']}`"
@@ -490,6 +497,7 @@ def call_checks(p: Any, want: dict | None) -> list[Check]:
         return [Check(where, ", ".join(k for k in want if k != "line"), "no call", False)]
     out: list[Check] = []
     for key, seen in (("state", call.state), ("other", call.other_number),
+                      ("prompt", call.prompt),
                       ("security", call.security), ("icon", call.icon or "none")):
         if key in want:
             out.append(Check(f"{where} {key}", want[key], seen or "(none)", seen == want[key]))

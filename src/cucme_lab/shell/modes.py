@@ -47,6 +47,7 @@ _mode("config-dp-corcustom", "(config-dp-corcustom)", "config",
       "Dial-peer cor custom configuration commands:")
 _mode("config-dp-corlist", "(config-dp-corlist)", "config",
       "Dial-peer cor list configuration commands:")
+_mode("config-voiceport", "(config-voiceport)", "config", "Voice configuration commands:")
 _mode("conf-voi-serv", "(conf-voi-serv)", "config", "Voice service configuration commands:")
 _mode("conf-serv-h323", "(conf-serv-h323)", "conf-voi-serv", "H323 configuration commands:")
 _mode("conf-serv-sip", "(conf-serv-sip)", "conf-voi-serv", "SIP configuration commands:")

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from cucme_lab.router.config.access import AccessSettings
 from cucme_lab.router.config.provisioning import ProvisioningSettings
 from cucme_lab.router.config.system import SystemSettings
+from cucme_lab.router.config.voice import VoiceAccountingSettings
 
 
 @dataclass(eq=False)
-class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings):
+class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings,
+                 VoiceAccountingSettings):
     """`show running-config` from `version` to `end`."""

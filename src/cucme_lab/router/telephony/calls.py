@@ -58,11 +58,16 @@ from enum import StrEnum
 from ipaddress import IPv4Address, IPv6Address
 from typing import TYPE_CHECKING, Protocol
 
+from cucme_lab.router.telephony.dialpeers import NO_ROUTE, Route
+from cucme_lab.router.telephony.history import CallHistory, Cause
 from cucme_lab.wire import sccp
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from cucme_lab.router.telephony.dialplan import Verdict
     from cucme_lab.router.telephony.registrations import Registration
+    from cucme_lab.router.telephony.tollplan import Refusal, TollPlan
 
 INTERDIGIT_SECONDS = 10.0  # CME's `timeouts interdigit` default
 MAX_DIGITS = 23  # a directory number field holds at most 23 characters
@@ -73,6 +78,8 @@ SRTP_ALGORITHM = sccp.EncryptionAlgorithm.AES_CM_128_HMAC_SHA1_32
 SRTP_KEY_BYTES, SRTP_SALT_BYTES = 16, 14
 FIRST_REFERENCE = 0x01000001  # CME's call references look like this [U]
 FIRST_PARTY = 0x01000001
+EPHONE_DN_PEER_BASE = 20000  # CME's dial-peer for ephone-dn N: 20000 + N
+NOAN_SECONDS = 20  # `call-forward noan` without `timeout`: CME rings 20 seconds
 
 # Prompts (DisplayPromptStatus text). Plain text, like the idle screen's; the words are the
 # phones' own labels (Wireshark's DisplayLabels table). "Unknown Number" for a number nothing
@@ -153,6 +160,15 @@ class Directory(Protocol):
     def reach(self, dn: int) -> tuple[Endpoint, int] | None:
         """The station and line of a registered phone holding ephone-dn `dn`."""
 
+    def toll(self) -> TollPlan:
+        """The dial-peers, COR and after-hours rules of the configuration (tollplan.py)."""
+
+    def now(self) -> datetime:
+        """The router's local time, which after-hours blocking is judged by."""
+
+    def trunk(self, port: str) -> Endpoint | None:
+        """The voice port `port` as a call party (trunks.py), None when it does not exist."""
+
 
 @dataclass(eq=False)
 class Leg:
@@ -180,6 +196,9 @@ class Leg:
     feature: str = ""  # and why: "transfer" or "conference"
     consult: Leg | None = None  # on a leg set aside: the consultation leg
     gone: bool = False  # cleared
+    peer: int = 0  # the dial-peer tag a call through a voice port went out by
+    noan: str = ""  # ringing: where `call-forward noan` sends the call when the timer ends
+    cause: Cause = Cause.NORMAL  # why it ends, for the call history
 
     @property
     def aside(self) -> bool:
@@ -267,6 +286,7 @@ class CallControl:
         self._idents = itertools.count(1)
         self.conferences: dict[int, Conference] = {}
         self._media: list[RouterMedia] = []  # the SCCP services' router media, newest last
+        self.history: CallHistory | None = None  # the call tables and CDRs (history.py)
 
     # ---- the router's media party ---------------------------------------------------------
 
@@ -442,6 +462,18 @@ class CallControl:
             st.debug("detail", f"interdigit timeout on line {leg.line} after "
                      f"'{leg.digits}'")
             self._route(leg, out, directory, final=True)
+            return out
+        # the caller's phone runs the ring-no-answer timer of the line it rings
+        caller = next((x for x in st.legs.values() if x.state is LegState.RINGOUT
+                       and x.call is not None and x.call.called.noan), None)
+        if caller is not None and caller.call is not None:
+            ringing = caller.call.called
+            st.debug("detail", f"no answer on {ringing.number}: forwarded to {ringing.noan}")
+            self.calls.pop(caller.call.ident, None)
+            caller.call = None
+            ringing.cause = Cause.NO_ANSWER
+            self._clear(ringing, out)
+            self._forward(caller, ringing.noan, out, directory, 1)
         return out
 
     def channel_ack(self, st: Endpoint, msg: sccp.OpenReceiveChannelAck) -> Sends:
@@ -506,6 +538,29 @@ class CallControl:
             key_info=_key_for(other, leg.rx_key)))
         return out
 
+    def far_end(self, st: Endpoint, ref: int, cause: Cause) -> Sends:
+        """The far end behind a voice port is busy, does not answer, or hangs up."""
+        out = Sends()
+        leg = self._by_ref(st, ref, "far-end release")
+        if leg is None or leg.gone:
+            return out
+        call = leg.call
+        if call is not None and leg.state is LegState.RINGIN:
+            # refused before an answer: busy tone, or reorder when the network gave up
+            caller = call.other(leg)
+            self.calls.pop(call.ident, None)
+            leg.cause = cause
+            caller.call = None
+            self._clear(leg, out)
+            if cause is Cause.BUSY:
+                self._busy(caller, out)
+            else:
+                self._reorder(caller, out)
+            return out
+        leg.cause = cause
+        self._end(leg, out, f"the far end released ({cause.name.lower()})")
+        return out
+
     def station_gone(self, st: Endpoint) -> None:
         """The phone's connection ended mid-call: every other party gets on-hook (or, from a
         conference, a direct call)."""
@@ -562,7 +617,7 @@ class CallControl:
             if leg.feature != kind:
                 st.debug("detail", f"{what} during a {leg.feature}, ignored")
             elif kind == "transfer":
-                self._complete_transfer(leg, held, out)
+                self._complete_transfer(leg, held, out, directory)
             else:
                 self._complete_conference(leg, held, out)
             return out
@@ -602,19 +657,39 @@ class CallControl:
             self._reorder(leg, out)
             return
         verdict = directory.match(leg.digits) if leg.digits else None
-        if verdict is not None and verdict.dn is not None and (final or not verdict.more):
+        route = directory.toll().peers.route(leg.digits, final=final) if leg.digits else \
+            NO_ROUTE
+        more = (verdict is not None and verdict.more) or route.more
+        if verdict is not None and verdict.dn is not None and (final or not more):
             self._place(leg, verdict.dn, out, directory)
-        elif verdict is not None and verdict.more and not final:
+        elif route.peer is not None and (final or not more):
+            self._place_trunk(leg, route, out, directory)
+        elif more and not final:
             st.arm_timer(INTERDIGIT_SECONDS)
         else:
+            self._record_refused(leg, leg.digits, Cause.UNASSIGNED, directory)
             self._reorder(leg, out)
 
-    def _place(self, leg: Leg, dn: int, out: Sends, directory: Directory) -> None:
+    def _place(self, leg: Leg, dn: int, out: Sends, directory: Directory,
+               forwarded: int = 0) -> None:
         st = leg.station
         st.arm_timer(None)
+        plan = directory.toll()
+        policy = plan.by_tag.get(dn)
+        refusal = plan.judge(leg.digits, leg.number, policy.cor_outgoing if policy else None,
+                             directory.now(), f"ephone-dn {dn}", _ephone_of(leg))
+        if refusal is not None:
+            self._refuse(leg, out, refusal, directory)
+            return
+        if policy is not None and policy.forward_all is not None and forwarded < 3:
+            st.debug("detail", f"ephone-dn {dn} forwards all calls to "
+                     f"{policy.forward_all.number}")
+            self._forward(leg, policy.forward_all.number, out, directory, forwarded)
+            return
         reached = directory.reach(dn)
         if reached is None:
             st.debug("detail", f"'{leg.digits}' is not on a registered phone")
+            self._record_refused(leg, leg.digits, Cause.UNASSIGNED, directory)
             self._reorder(leg, out)
             return
         far, far_line = reached
@@ -623,6 +698,12 @@ class CallControl:
             self._reorder(leg, out)
             return
         if far_line in far.legs:
+            if policy is not None and policy.forward_busy is not None and forwarded < 3:
+                st.debug("detail", f"ephone-dn {dn} is busy: forwarded to "
+                         f"{policy.forward_busy.number}")
+                self._forward(leg, policy.forward_busy.number, out, directory, forwarded)
+                return
+            self._record_refused(leg, leg.digits, Cause.BUSY, directory)
             self._busy(leg, out)
             return
         far_reg = far.reg
@@ -630,12 +711,100 @@ class CallControl:
         called = Leg(far, far_line, next(self._refs), label[0], label[1],
                      encrypting=_encrypting(far_reg), authenticated=_authenticated(far_reg),
                      state=LegState.RINGIN)
+        if policy is not None and policy.forward_noan is not None and forwarded < 3:
+            called.noan = policy.forward_noan.number
+            st.arm_timer(policy.forward_noan.timeout or NOAN_SECONDS)
+        self._ring(leg, called, out, directory, EPHONE_DN_PEER_BASE + dn,
+                   f"50/0/{dn}")
+
+    def _forward(self, leg: Leg, number: str, out: Sends, directory: Directory,
+                 forwarded: int) -> None:
+        """Call forward: the caller's call goes on to `number`, judged again as the caller's
+        own call (its COR and the after-hours rules hold through the forward)."""
+        leg.digits = number
+        verdict = directory.match(number)
+        if verdict.dn is not None:
+            self._place(leg, verdict.dn, out, directory, forwarded + 1)
+            return
+        route = directory.toll().peers.route(number, final=True)
+        if route.peer is not None:
+            self._place_trunk(leg, route, out, directory)
+            return
+        self._record_refused(leg, number, Cause.UNASSIGNED, directory)
+        self._reorder(leg, out)
+
+    def _place_trunk(self, leg: Leg, route: Route, out: Sends, directory: Directory) -> None:
+        """A call out of a voice port by the pots dial-peer the digits reached."""
+        st = leg.station
+        st.arm_timer(None)
+        peer = route.peer
+        assert peer is not None
+        plan = directory.toll()
+        refusal = plan.judge(leg.digits, leg.number, peer.corlist_outgoing, directory.now(),
+                             f"dial-peer {peer.tag}", _ephone_of(leg))
+        if refusal is not None:
+            self._refuse(leg, out, refusal, directory)
+            return
+        far = directory.trunk(peer.port) if peer.port else None
+        if far is None or far.reg is None:
+            st.debug("detail", f"dial-peer {peer.tag}: voice-port {peer.port or '(none)'} "
+                     "is not in service")
+            self._record_refused(leg, route.outpulse, Cause.NO_CIRCUIT, directory)
+            self._reorder(leg, out)
+            return
+        in_use = sum(1 for c in self.calls.values() if peer.tag in (c.caller.peer, c.called.peer))
+        line = far.lines()[0]
+        if line in far.legs or (peer.max_conn is not None and in_use >= peer.max_conn):
+            st.debug("detail", f"dial-peer {peer.tag}: voice-port {peer.port} busy")
+            self._record_refused(leg, route.outpulse, Cause.NO_CIRCUIT, directory)
+            self._busy(leg, out)
+            return
+        called = Leg(far, line, next(self._refs), route.outpulse, "", encrypting=False,
+                     authenticated=False, state=LegState.RINGIN, peer=peer.tag)
+        st.debug("detail", f"dial-peer {peer.tag} matched '{leg.digits}': voice-port "
+                 f"{peer.port} outpulses '{route.outpulse}'")
+        self._ring(leg, called, out, directory, peer.tag, peer.port or "")
+
+    def _refuse(self, leg: Leg, out: Sends, refusal: Refusal, directory: Directory) -> None:
+        """A call the rules forbid: a debug line naming the rule, the history, reorder."""
+        leg.station.debug("detail", f"call to '{leg.digits}' from {leg.number} refused by "
+                          f"{refusal.rule}")
+        self._record_refused(leg, leg.digits, Cause.REJECTED, directory)
+        self._reorder(leg, out)
+
+    def _record_refused(self, leg: Leg, digits: str, cause: Cause, directory: Directory
+                        ) -> None:
+        """The caller's leg of a call that never rang anywhere, straight into the history."""
+        history = self.history
+        if history is None:
+            return
+        verdict = directory.match(leg.number)
+        dn = verdict.dn if verdict.dn is not None else 0
+        owner = object()  # its own record: the leg may still have its call's
+        history.start(owner, 0, history.new_connection(), leg.number,
+                      EPHONE_DN_PEER_BASE + dn, f"50/0/{dn}", originate=False)
+        history.end(owner, cause)
+
+    def _ring(self, leg: Leg, called: Leg, out: Sends, directory: Directory, peer_id: int,
+              port: str) -> None:
+        """The called side rings; the caller hears ring-back."""
+        st, far = leg.station, called.station
+        far_line = called.line
         far.legs[far_line] = called
         call = Call(next(self._idents), leg, called)
         leg.call = called.call = call
         self.calls[call.ident] = call
         st.debug("detail", f"call {call.ident}: {leg.number} -> {called.number} "
                  f"('{leg.digits}'), ringing")
+        history = self.history
+        if history is not None:
+            connection = history.new_connection()
+            verdict = directory.match(leg.number)
+            dn = verdict.dn if verdict.dn is not None else 0
+            history.start(leg, call.ident, connection, leg.number, EPHONE_DN_PEER_BASE + dn,
+                          f"50/0/{dn}", originate=False)
+            history.start(called, call.ident, connection, called.number, peer_id, port,
+                          originate=True)
         self._stop_tone(leg, out)
         leg.state = LegState.RINGOUT
         line, ref = leg.line, leg.ref
@@ -658,6 +827,9 @@ class CallControl:
     def _answer(self, called: Leg, out: Sends) -> None:
         call = called.call
         assert call is not None
+        if called.noan:  # answered in time: no forward
+            called.noan = ""
+            call.caller.station.arm_timer(None)
         line, ref = called.line, called.ref
         out.add(called.station,
                 sccp.SetRinger(sccp.RingMode.RING_OFF, sccp.RingDuration.NORMAL, line, ref),
@@ -674,6 +846,8 @@ class CallControl:
         for leg in (caller, called):
             leg.rx_key = new_key() if call.keys else NO_KEY
             leg.state = LegState.CONNECTED
+            if self.history is not None:
+                self.history.connected(leg)
             leg.party_id = next(self._parties)
             leg.receiving = True
             leg.media = "direct"
@@ -751,8 +925,11 @@ class CallControl:
 
     # ---- transfer and conference ------------------------------------------------------------
 
-    def _complete_transfer(self, consult: Leg, held: Leg, out: Sends) -> None:
-        """Join the held party to the one consulted; the transferring phone leaves both."""
+    def _complete_transfer(self, consult: Leg, held: Leg, out: Sends,
+                           directory: Directory) -> None:
+        """Join the held party to the one consulted; the transferring phone leaves both. The
+        held party must be allowed to call the party consulted (COR and after-hours, as if
+        it dialled the consultation's digits itself)."""
         st = consult.station
         if consult.state not in (LegState.RINGOUT, LegState.CONNECTED) or consult.call is None \
                 or held.call is None:
@@ -760,6 +937,20 @@ class CallControl:
             return
         a_call, c_call = held.call, consult.call
         b, c = a_call.other(held), c_call.other(consult)
+        refusal = self._judge_joined(b, c, consult.digits, directory)
+        if refusal is not None:
+            st.debug("detail", f"transfer of {b.number} to {c.number} refused by "
+                     f"{refusal.rule}")
+            self._record_refused(b, consult.digits, Cause.REJECTED, directory)
+            self.calls.pop(c_call.ident, None)
+            self._stop_tone(consult, out)
+            self._close_media(consult, out)
+            c.cause = Cause.REJECTED
+            consult.call = None
+            self._clear(c, out)
+            consult.digits = consult.digits or c.number
+            self._reorder(consult, out)
+            return
         st.debug("detail", f"transfer: {b.number} to {c.number} "
                  f"({'consultative' if c.state is LegState.CONNECTED else 'blind'})")
         for call in (a_call, c_call):
@@ -786,6 +977,19 @@ class CallControl:
                     sccp.DisplayPromptStatus(0, _fit(f"From {b.number}", 32), c.line, c.ref))
         else:
             self._connect(call, out)
+
+    def _judge_joined(self, b: Leg, c: Leg, digits: str, directory: Directory
+                      ) -> Refusal | None:
+        """May `b` be joined to `c`, as if `b` had dialled `digits` (transfer)?"""
+        plan = directory.toll()
+        if c.peer:
+            peer = plan.peers_by_tag.get(c.peer)
+            return plan.judge(digits, b.number, peer.corlist_outgoing if peer else None,
+                              directory.now(), f"dial-peer {c.peer}", _ephone_of(b))
+        policy = plan.by_number.get(c.number)
+        return plan.judge(digits, b.number, policy.cor_outgoing if policy else None,
+                          directory.now(), f"ephone-dn {policy.tag if policy else c.number}",
+                          _ephone_of(b))
 
     def _complete_conference(self, consult: Leg, held: Leg, out: Sends) -> None:
         """The held call and the consultation become one three-way software conference."""
@@ -919,6 +1123,10 @@ class CallControl:
             return
         leg.gone = True
         st = leg.station
+        if self.history is not None:
+            packets = getattr(st, "packets", None)  # a voice port's media cross the router
+            self.history.end(leg, Cause.BUSY if leg.state is LegState.BUSY else leg.cause,
+                             packets(leg.ref) if packets is not None else None)
         aside = leg.consult is not None
         if aside:
             assert leg.consult is not None
@@ -941,6 +1149,13 @@ class CallControl:
                     sccp.ClearPromptStatus(line, ref))
         leg.call = None
         leg.conference = None
+
+
+def _ephone_of(leg: Leg) -> int | None:
+    """The ephone tag of a phone's leg (None for a voice port's)."""
+    reg = leg.station.reg
+    tag = getattr(reg, "tag", 0)
+    return tag or None
 
 
 def _encrypting(reg: Registration) -> bool:

@@ -21,6 +21,7 @@ from cucme_lab.router.telephony.settings import (
     ephones,
     telephony_service,
 )
+from cucme_lab.router.telephony.tollplan import TollPlan
 
 
 class Verdict(NamedTuple):
@@ -44,6 +45,7 @@ class DialPlan:
     patterns: tuple[DialplanPattern, ...] = ()
     # ephone-dn tag -> the (ephone tag, button index) holding it, in ephone order
     appearances: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+    toll: TollPlan | None = None  # dial-peers, COR, after-hours (tollplan.py)
 
     @classmethod
     def from_config(cls, config: Section) -> DialPlan:
@@ -59,7 +61,8 @@ class DialPlan:
             for button in sorted(ep.buttons, key=lambda b: b.index):
                 for dn_tag in button.dns:
                     appearances.setdefault(dn_tag, []).append((ep.tag, button.index))
-        return cls(numbers, patterns, {k: tuple(v) for k, v in appearances.items()})
+        return cls(numbers, patterns, {k: tuple(v) for k, v in appearances.items()},
+                   TollPlan.from_config(config))
 
     def expand(self, digits: str) -> str:
         """The extension a full pattern number stands for; other digits are themselves."""

@@ -46,6 +46,7 @@ from cucme_lab.router.telephony.settings import (
     ephones,
     telephony_service,
 )
+from cucme_lab.router.telephony.trunks import VoicePorts
 
 if TYPE_CHECKING:
     from cucme_lab.router.debugging import Debugging
@@ -198,6 +199,7 @@ class PhoneRegistry:
     _tag_hint: int = 1  # every tag below it has an ephone (valid while _macs is)
     _debugging: Debugging | None = None
     calls: CallControl = field(default_factory=CallControl)  # the calls between these phones
+    voice_ports: VoicePorts = field(default_factory=VoicePorts)  # calls to the PSTN
     _plan: DialPlan | None = None
 
     def attach(self, log: Callable[[str], object], debugging: Debugging | None = None) -> None:

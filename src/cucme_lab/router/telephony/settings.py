@@ -84,6 +84,22 @@ class AfterHoursDay(NamedTuple):
     end: str
 
 
+class AfterHoursDate(NamedTuple):
+    """`after-hours date Jan 1 00:00 23:59`."""
+
+    month: str  # Jan..Dec
+    day: int
+    start: str
+    end: str
+
+
+class CallForward(NamedTuple):
+    """`call-forward busy|noan|all NUMBER [timeout N]` on an ephone-dn."""
+
+    number: str
+    timeout: int | None = None  # noan only: seconds of ringing
+
+
 class LoadCfgFile(NamedTuple):
     file: str
     alias: str
@@ -161,6 +177,11 @@ class TelephonyService(ConfigBlock):
         "after-hours day", lambda days: [
             f"after-hours day {day} {days[day].start} {days[day].end}"
             for day in WEEKDAYS if day in days], default_factory=dict)
+    after_hours_dates: dict[tuple[str, int], AfterHoursDate] = line(
+        "after-hours date", lambda dates: [
+            f"after-hours date {d.month} {d.day} {d.start} {d.end}" for d in dates.values()],
+        default_factory=dict)
+    after_hours_override: str | None = line("after-hours override-code")
     version_stamp: str | None = line("create cnf-files",
                                      lambda stamp: f"create cnf-files version-stamp {stamp}")
 
@@ -199,6 +220,8 @@ class Ephone(ConfigBlock):
         "codec", lambda c: f"codec {c.name}" + (" dspfarm-assist" if c.dspfarm_assist else ""))
     type: str | None = line("type")
     mtp: bool = line("mtp", lambda on: "mtp" if on else None, default=False)
+    after_hour_exempt: bool = line("after-hour exempt",
+                                   lambda on: "after-hour exempt" if on else None, default=False)
     buttons: list[Button] = line(
         "button", lambda bs: "button  " + " ".join(map(str, bs)) if bs else None,
         default_factory=list)
@@ -229,6 +252,13 @@ class EphoneDn(ConfigBlock):
         "number", lambda n: f"number {n.primary}" + (f" secondary {n.secondary}"
                                                      if n.secondary else ""))
     name: str | None = line("name")
+    forward_all: CallForward | None = line(
+        "call-forward all", lambda f: f"call-forward all {f.number}")
+    forward_busy: CallForward | None = line(
+        "call-forward busy", lambda f: f"call-forward busy {f.number}")
+    forward_noan: CallForward | None = line(
+        "call-forward noan", lambda f: f"call-forward noan {f.number}"
+        + (f" timeout {f.timeout}" if f.timeout else ""))
     cor_incoming: str | None = line("cor incoming")
     cor_outgoing: str | None = line("cor outgoing")
 

@@ -47,9 +47,12 @@ from cucme_lab.router.telephony.settings import Button, EphoneDn, ephone, ephone
 from cucme_lab.wire import sccp
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from cucme_lab.router.config.section import Section
     from cucme_lab.router.router import Router
     from cucme_lab.router.telephony.dialplan import Verdict
+    from cucme_lab.router.telephony.tollplan import TollPlan
 
 DATE_TEMPLATE = "M/D/YA"  # CME's default `date-format mm-dd-yy` with a 12-hour clock [M]
 
@@ -326,6 +329,17 @@ class Station:
         if owner is None or owner[0].station is None:
             return None
         return owner[0].station, owner[1]
+
+    def toll(self) -> TollPlan:
+        plan = self._registry.dial_plan(self._router).toll
+        assert plan is not None
+        return plan
+
+    def now(self) -> datetime:
+        return self._router.clock.now_local()
+
+    def trunk(self, port: str) -> Endpoint | None:
+        return self._registry.voice_ports.endpoint(self._router.config, port)
 
     def _reply(self, sends: Sends) -> Sequence[Output]:
         """This phone's part of a call event (the other phones' parts are pushed to them)."""

@@ -24,12 +24,15 @@ from cucme_lab.shell.commands import (
     show_cmds,
     system,
     telephony,
+    tollfraud,
     voice,
+    voice_show,
 )
 from cucme_lab.shell.declarations import CommandSet
 
 MODULES = (common, access, telephony, cme_security, ephone_show, exec_cmds, interfaces, system,
-           lines, pki, provisioning, remote, show_cmds, voice, ephone_dn_show)
+           lines, pki, provisioning, remote, show_cmds, voice, ephone_dn_show, tollfraud,
+           voice_show)
 
 
 @functools.cache

@@ -374,12 +374,7 @@ setting("config", "logging A.B.C.D:host", key="logging host {host}",
         help={"A.B.C.D": "IP address of the logging host"}, no="logging A.B.C.D:host")
 setting("config", "logging host A.B.C.D:host", key="logging host {host}",
         render=lambda a: f"logging {a['host']}", no="logging host A.B.C.D:host")
-setting("config", "dial-control-mib retain-timer <0-35791>:t",
-        help={"retain-timer": "Set timer for entries in call history table"})
-setting("config", "dial-control-mib max-size <0-1200>:n",
-        help={"max-size": "Specify the maximum size of the dial control history table"})
-setting("config", "gw-accounting {syslog|aaa|file}:how", key="gw-accounting {how}",
-        help={"syslog": "Enable syslog accounting"})
+# dial-control-mib and gw-accounting: shell/commands/voice.py (typed, issue 18)
 
 # --- time -----------------------------------------------------------------------------------------
 

@@ -12,25 +12,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.config.section import Section
+from cucme_lab.router.telephony.dialpeers import valid_destination_pattern
+from cucme_lab.router.telephony.voice_config import (
+    COR_CUSTOM,
+    COR_LIST,
+    DIAL_PEER,
+    VOICE_PORT,
+    VOICE_PORTS,
+    CorCustom,
+    CorList,
+    DialPeer,
+    VoicePort,
+)
+from cucme_lab.router.telephony.voice_config import cor_custom as cor_custom_block
 from cucme_lab.shell.commands.common import CommandDeclarations
 from cucme_lab.shell.commands.telephony import caret
 from cucme_lab.shell.session import Ctx
 
 DECLARED = CommandDeclarations()
-command, setting = DECLARED.command, DECLARED.setting
+command, setting, typed_setting = DECLARED.command, DECLARED.setting, DECLARED.typed_setting
 
 VOIP = "voice service voip"
-COR_CUSTOM = "dial-peer cor custom"
-COR_LIST = "dial-peer cor list"
-DIAL_PEER = "dial-peer voice"
-
-
-class CreationOrdered(Section):
-    """A block IOS lists in the order it was created, not by its name or tag."""
-
-    def sort_key(self) -> tuple:
-        return ()
 
 
 VOIP_HELP = {
@@ -90,6 +94,11 @@ DP_HELP = {
     "n": "Maximum connections",
     "fallback": "Allow fallback to non-secure calls",
     "pass-thru": "Pass through SRTP",
+    "preference": "Preference order among dial-peers of equal match",
+    "value": "Preference (0 highest)",
+    "digit-strip": "Strip the explicitly matched digits",
+    "voice-port": "Voice port configuration",
+    "shutdown": "Take the voice port out of service",
 }
 
 
@@ -142,16 +151,24 @@ def cor_custom(c: Ctx) -> None:
     if c.no or c.default:
         c.router.config.remove(COR_CUSTOM, ())
         return
-    c.enter("config-dp-corcustom", c.router.config.section(COR_CUSTOM, (), "dial-peer cor custom"))
+    c.enter("config-dp-corcustom", c.router.config.section(COR_CUSTOM, (), "dial-peer cor custom",
+                                                           CorCustom))
 
 
-setting("config-dp-corcustom", "name WORD:name", key="name {name}", help=DP_HELP)
+@command("config-dp-corcustom", "name WORD:name", no="name WORD:name", help=DP_HELP)
+def cor_custom_name(c: Ctx) -> None:
+    block: CorCustom = c.target
+    name = c.args["name"]
+    if c.no or c.default:
+        block.names = [n for n in block.names if n != name]
+    elif name not in block.names:
+        block.names = [*block.names, name]
 
 
 def cor_names(c: Ctx) -> list[str]:
     """COR names in the order they were defined under `dial-peer cor custom`."""
-    sec = c.router.config.find(COR_CUSTOM, ())
-    return [] if sec is None else [s.values["name"] for s in sec.with_prefix("name")]
+    block = cor_custom_block(c.router.config)
+    return [] if block is None else list(block.names)
 
 
 @command("config", "dial-peer cor list WORD:listname", no="dial-peer cor list WORD:listname",
@@ -161,8 +178,7 @@ def cor_list(c: Ctx) -> None:
     if c.no or c.default:
         c.router.config.remove(COR_LIST, (name,))
         return
-    sec = c.router.config.section(COR_LIST, (name,), f"dial-peer cor list {name}",
-                                  CreationOrdered)
+    sec = c.router.config.section(COR_LIST, (name,), f"dial-peer cor list {name}", CorList)
     c.enter("config-dp-corlist", sec)
 
 
@@ -175,15 +191,16 @@ def _member_check(c: Ctx) -> bool:
 
 @command("config-dp-corlist", "member WORD:corname", no="member WORD:corname", help=DP_HELP)
 def cor_member(c: Ctx) -> None:
-    sec: Section = c.target
+    block: CorList = c.target
     member = c.args["corname"]
     if c.no or c.default:
-        sec.unset(f"member {member}")
+        block.members = [m for m in block.members if m != member]
         return
     if not _member_check(c):
         return
-    order = cor_names(c).index(member)
-    sec.set(f"member {member}", f"member {member}", {"member": member}, (order,))
+    order = cor_names(c)
+    members = set(block.members) | {member}
+    block.members = sorted(members, key=lambda m: order.index(m) if m in order else len(order))
 
 
 # --- dial-peer voice -------------------------------------------------------------------------
@@ -197,12 +214,11 @@ def dial_peer_voice(c: Ctx) -> None:
     if c.no or c.default:
         c.router.config.remove(DIAL_PEER, (tag,))
         return
-    if existing is not None and peer_kind(existing) != kind:
+    if isinstance(existing, DialPeer) and existing.peer_type != kind:
         # [U] text chosen for this lab.
         c.out(f"% Dial-peer {tag} already exists with a different type")
         return
-    sec = c.router.config.section(DIAL_PEER, (tag,), f"dial-peer voice {tag} {kind}",
-                                  CreationOrdered)
+    sec = c.router.config.section(DIAL_PEER, (tag,), f"dial-peer voice {tag} {kind}", DialPeer)
     c.enter("config-dial-peer", sec)
 
 
@@ -223,20 +239,93 @@ def _only(kind: str) -> Callable[[Ctx], bool]:
     return check
 
 
-setting("config-dial-peer", "corlist {incoming|outgoing}:dir WORD:listname", key="corlist {dir}",
-        help=DP_HELP)
-setting("config-dial-peer", "destination-pattern PATTERN:pattern", key="destination-pattern",
-        help=DP_HELP)
-setting("config-dial-peer", "port PORT:slot", key="port", check=_only("pots"), help=DP_HELP)
-setting("config-dial-peer", "prefix PATTERN:digits", key="prefix", check=_only("pots"),
-        help=DP_HELP)
-setting("config-dial-peer", "forward-digits <0-32>:count", key="forward-digits",
-        check=_only("pots"), help=DP_HELP)
-setting("config-dial-peer", "forward-digits {all|extra}:count", key="forward-digits",
-        check=_only("pots"), help=DP_HELP)
-setting("config-dial-peer", "session target WORD:target", key="session target",
+def _pots_port(c: Ctx) -> bool:
+    """`port` on a pots peer names one of the chassis' voice ports (caret under it, as IOS
+    answers a port it has no parse node for)."""
+    if not _only("pots")(c):
+        return False
+    if c.args["slot"] not in VOICE_PORTS:
+        caret(c, 1)
+        return False
+    return True
+
+
+def _valid_pattern(c: Ctx) -> bool:
+    if not valid_destination_pattern(c.args["pattern"]):
+        caret(c, 1)
+        return False
+    return True
+
+
+DP = "config-dial-peer"
+typed_setting(DP, DialPeer, "corlist incoming WORD:listname", "corlist_incoming", help=DP_HELP)
+typed_setting(DP, DialPeer, "corlist outgoing WORD:listname", "corlist_outgoing", help=DP_HELP)
+typed_setting(DP, DialPeer, "destination-pattern PATTERN:pattern", "destination_pattern",
+              check=_valid_pattern, help=DP_HELP)
+typed_setting(DP, DialPeer, "preference <0-10>:value", "preference", help=DP_HELP)
+typed_setting(DP, DialPeer, "port PORT:slot", "port", check=_pots_port, help=DP_HELP)
+typed_setting(DP, DialPeer, "prefix PATTERN:digits", "prefix", check=_only("pots"),
+              help=DP_HELP)
+typed_setting(DP, DialPeer, "forward-digits <0-32>:count", "forward_digits",
+              check=_only("pots"), help=DP_HELP)
+typed_setting(DP, DialPeer, "forward-digits {all|extra}:count", "forward_digits",
+              check=_only("pots"), help=DP_HELP)
+
+
+@command(DP, "digit-strip", help=DP_HELP)
+def digit_strip(c: Ctx) -> None:
+    """On by default for pots peers; IOS prints `no digit-strip` when it is turned off."""
+    if not _only("pots")(c):
+        return
+    peer: DialPeer = c.target
+    peer.digit_strip = not c.no or c.default
+
+
+typed_setting(DP, DialPeer, "max-conn <1-2147483647>:n", "max_conn", help=DP_HELP)
+setting(DP, "session target WORD:target", key="session target",
         check=_only("voip"), help=DP_HELP)
-setting("config-dial-peer", "max-conn <1-2147483647>:n", key="max-conn", help=DP_HELP)
-setting("config-dial-peer", "description LINE:text", key="description", help=DP_HELP)
-setting("config-dial-peer", "srtp [{fallback|pass-thru}:how]", key="srtp", check=_only("voip"),
+setting(DP, "description LINE:text", key="description", help=DP_HELP)
+setting(DP, "srtp [{fallback|pass-thru}:how]", key="srtp", check=_only("voip"),
         help=DP_HELP)
+
+
+# --- voice-port ------------------------------------------------------------------------------
+
+
+@command("config", "voice-port PORT:slot", no="voice-port PORT:slot", help=DP_HELP)
+def voice_port(c: Ctx) -> None:
+    name = c.args["slot"]
+    if name not in VOICE_PORTS:
+        caret(c, 1)
+        return
+    if c.no or c.default:
+        c.router.config.remove(VOICE_PORT, (name,))
+        return
+    c.enter("config-voiceport", c.router.config.section(VOICE_PORT, (name,),
+                                                        f"voice-port {name}", VoicePort))
+
+
+typed_setting("config-voiceport", VoicePort, "description LINE:text", "description",
+              help=DP_HELP)
+typed_setting("config-voiceport", VoicePort, "shutdown", "shutdown", lambda a: True,
+              help=DP_HELP)
+
+
+# --- call history and accounting (root lines) -------------------------------------------------
+
+typed_setting("config", RootConfig, "dial-control-mib retain-timer <0-35791>:t",
+              "dial_control_retain",
+              help={"dial-control-mib": "Configure Dial Control Mib",
+                    "retain-timer": "Set timer for entries in call history table"})
+typed_setting("config", RootConfig, "dial-control-mib max-size <0-1200>:n",
+              "dial_control_max_size",
+              help={"max-size": "Specify the maximum size of the dial control history table"})
+
+
+@command("config", "gw-accounting {syslog|aaa|file}:how", help={
+    "gw-accounting": "Enable voip gateway accounting.", "syslog": "Enable syslog accounting"})
+def gw_accounting(c: Ctx) -> None:
+    root: RootConfig = c.router.config
+    how = c.args.get("how")
+    kept = tuple(h for h in root.gw_accounting if h != how)
+    root.gw_accounting = kept if c.no or c.default else (*kept, how)

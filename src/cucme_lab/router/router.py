@@ -85,7 +85,7 @@ class Router:
 
     def __post_init__(self) -> None:
         self.clock.ntp_configured = lambda: bool(self.config.ntp_servers)
-        self.log = EventLog(self.clock)
+        self.log = EventLog(self.clock, settings=lambda: self.config)
         self.debug = Debugging(self.log)
         self.phones.attach(self.log.log, self.debug)
         self.change_listeners.append(self.phones.invalidate)

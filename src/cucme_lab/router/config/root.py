@@ -2,8 +2,8 @@
 
 Its settings come from one mixin per area, so that each area's typed lines live beside the code
 that acts on them: `system.py` (hostname, HTTP and SSH servers), `access.py` (users, enable,
-AAA) and `provisioning.py` (`tftp-server` bindings). Child blocks (`interface`,
-`telephony-service`, trustpoints...) are its children.
+AAA), `provisioning.py` (`tftp-server` bindings) and `logging.py` (where log lines go).
+Child blocks (`interface`, `telephony-service`, trustpoints...) are its children.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cucme_lab.router.config.access import AccessSettings
+from cucme_lab.router.config.logging import LoggingSettings
 from cucme_lab.router.config.provisioning import ProvisioningSettings
 from cucme_lab.router.config.system import SystemSettings
 
 
 @dataclass(eq=False)
-class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings):
+class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings, LoggingSettings):
     """`show running-config` from `version` to `end`."""

@@ -17,6 +17,7 @@ from cucme_lab.shell.commands import (
     exec_cmds,
     interfaces,
     lines,
+    logging_cmds,
     pki,
     provisioning,
     remote,
@@ -28,7 +29,7 @@ from cucme_lab.shell.commands import (
 from cucme_lab.shell.declarations import CommandSet
 
 MODULES = (common, access, telephony, cme_security, ephone_show, exec_cmds, interfaces, system,
-           lines, pki, provisioning, remote, show_cmds, voice)
+           lines, pki, provisioning, remote, show_cmds, voice, logging_cmds)
 
 
 @functools.cache

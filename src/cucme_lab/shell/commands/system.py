@@ -85,7 +85,6 @@ def service_password_encryption(c: Ctx) -> None:
 
 for _svc in ("timestamps debug datetime msec", "timestamps log datetime msec"):
     setting("config", f"service {_svc}", key="service " + " ".join(_svc.split()[:2]))
-flag("config", "service sequence-numbers", on="service sequence-numbers")
 
 SECRET_HELP = {"secret": "Assign the privileged level secret (MAX of 25 characters)",
                "password": "Assign the privileged level password (MAX of 25 characters)",
@@ -363,17 +362,8 @@ def privilege_exec(c: Ctx) -> None:
     levels[command] = c.args["level"]
 
 
-# --- logging and accounting ---------------------------------------------------------------------
+# --- accounting (logging: logging_cmds.py) ------------------------------------------------------
 
-LOG_LEVELS = "{emergencies|alerts|critical|errors|warnings|notifications|informational|debugging}"
-setting("config", f"logging buffered [<4096-2147483647>:size] [{LOG_LEVELS}:level]",
-        help={"buffered": "Set buffered logging parameters"})
-setting("config", f"logging console [{LOG_LEVELS}:level]",
-        help={"console": "Set console logging parameters"})
-setting("config", "logging A.B.C.D:host", key="logging host {host}",
-        help={"A.B.C.D": "IP address of the logging host"}, no="logging A.B.C.D:host")
-setting("config", "logging host A.B.C.D:host", key="logging host {host}",
-        render=lambda a: f"logging {a['host']}", no="logging host A.B.C.D:host")
 setting("config", "dial-control-mib retain-timer <0-35791>:t",
         help={"retain-timer": "Set timer for entries in call history table"})
 setting("config", "dial-control-mib max-size <0-1200>:n",

@@ -1,0 +1,140 @@
+"""Syslog: the datagram codec, the event log's routing by level, and a real collector
+(Debian rsyslog, started by the test) receiving what `logging HOST` sends."""
+
+from __future__ import annotations
+
+import re
+from ipaddress import IPv4Address
+
+import pytest
+import trio
+from conftest import Shell
+
+from cucme_lab.lab.outside_servers import rsyslog
+from cucme_lab.lab.router_lab import open_lab
+from cucme_lab.router.eventlog import OUTBOX_LIMIT, severity_of
+from cucme_lab.wire import syslog as wire_syslog
+
+COLLECTOR = "192.168.153.129"  # the chapter's syslog server
+LAN = ("interface FastEthernet0/0\n ip address 192.168.153.1 255.255.255.0\n no shutdown\n"
+       "exit\n")
+
+
+def test_datagram_is_pri_counter_stamp_and_message():
+    d = wire_syslog.encode(23, 5, 27, "*Mar  1 00:20:15.123", "%SYS-5-CONFIG_I: Configured")
+    assert d == b"<189>27: *Mar  1 00:20:15.123: %SYS-5-CONFIG_I: Configured"
+    numbered = wire_syslog.encode(22, 6, 45, "Jul  4 10:00:00.000", "%X-6-Y: z", True)
+    assert numbered == b"<182>45: 000045: Jul  4 10:00:00.000: %X-6-Y: z"
+    assert wire_syslog.decode_pri(numbered) == (22, 6)
+    with pytest.raises(ValueError):
+        wire_syslog.encode(24, 0, 1, "", "x")
+    with pytest.raises(ValueError):
+        wire_syslog.decode_pri(b"<999>x")
+
+
+def test_severity_is_the_digit_of_the_mnemonic():
+    assert severity_of("%SYS-5-CONFIG_I: Configured") == 5
+    assert severity_of("%SEC-6-IPACCESSLOGP: list 101") == 6
+    assert severity_of("SCCP: debug text") == 7
+
+
+async def test_levels_decide_buffer_console_and_hosts(shell, router):
+    await shell.paste_config("logging buffered 8192 warnings\nlogging console errors\n"
+                             "logging 10.9.9.9\nlogging trap notifications\n"
+                             "service sequence-numbers\n")
+    router.log.log("%SYS-5-CONFIG_I: Configured from console by console")
+    router.log.log("%SYS-3-CPUHOG: Task ran for 2000 msec")
+    assert not router.log.contains("CONFIG_I") and router.log.contains("CPUHOG")
+    assert re.search(r"^\d{6}: \S", router.log.lines[-1])  # service sequence-numbers
+    box = router.log.outbox(IPv4Address("10.9.9.9"))
+    assert [r.severity for r in box.queue][-2:] == [5, 3]
+    console = await shell.type("show logging")
+    assert "Console logging: level errors" in console
+    assert "Buffer logging:  level warnings" in console
+    assert "Trap logging: level notifications" in console
+    assert "Log Buffer (8192 bytes):" in console
+    running = router.running_config()
+    for line in ("service sequence-numbers", "logging buffered 8192 warnings",
+                 "logging console errors", "logging trap notifications", "logging 10.9.9.9"):
+        assert f"\n{line}\n" in running
+
+
+async def test_no_logging_console_silences_the_console(router):
+    shell = Shell(router)
+    out = await shell.type("configure terminal", "no logging console", "end",
+                           "configure terminal", "logging console", "end")
+    # the first `end` was logged while the console was off, the second after it came back
+    assert out.count("%SYS-5-CONFIG_I") == 1
+    assert "no logging console" not in router.running_config()
+
+
+async def test_a_host_that_never_drains_drops_and_counts(shell, router):
+    """No syslog service running (a router alone): the outbox is bounded, drops counted."""
+    await shell.paste_config("logging 10.9.9.9\n")
+    for i in range(OUTBOX_LIMIT + 50):
+        router.log.log(f"%SYS-6-TEST: line {i}")
+    box = router.log.outbox(IPv4Address("10.9.9.9"))
+    assert len(box.queue) == OUTBOX_LIMIT and box.dropped >= 50
+    assert f"({router.log.dropped} messages dropped" in await shell.type("show logging")
+
+
+async def test_bad_logging_lines_are_refused(shell, router):
+    out = await shell.paste_config("logging 224.0.0.5\nlogging buffered 12\n"
+                                   "logging trap loud\n")
+    assert "% Invalid IP address" in out
+    assert out.count("% Invalid input detected at '^' marker.") == 2
+    assert router.config.logging_hosts == ()
+
+
+async def test_a_real_collector_receives_ios_syslog(tmp_path):
+    with trio.fail_after(60):
+        async with open_lab(tmp_path / "lab") as lab:
+            plan = lab.addresses
+            shell = Shell(lab.router)
+            await shell.paste_config(LAN)
+            async with rsyslog(tmp_path / "rsyslog", plan.to_loopback(COLLECTOR),
+                               plan.port(514)) as collector:
+                await shell.paste_config(f"logging {COLLECTOR}\n")
+                await shell.type("configure terminal", "end")  # %SYS-5-CONFIG_I
+                line = await _wait_for(collector, "%SYS-5-CONFIG_I")
+                sender, datagram = line.split(" ", 1)
+                assert sender == plan.to_loopback("192.168.153.1")  # the LAN's address
+                assert re.fullmatch(r"<189>\d+: \*?\w{3} [ \d]\d \d\d:\d\d:\d\d\.\d{3}: "
+                                    r"%SYS-5-CONFIG_I: Configured from console by console",
+                                    datagram), datagram
+                # trap level and facility; service sequence-numbers
+                await shell.paste_config("logging trap warnings\nlogging facility local6\n"
+                                         "service sequence-numbers\n")
+                lab.router.log.log("%SYS-6-NOTSENT: below the trap level")
+                lab.router.log.log("%SYS-4-SENT: at the trap level")
+                line = await _wait_for(collector, "%SYS-4-SENT")
+                assert re.search(r"<180>(\d+): 0*\1: ", line), line
+                assert not any("NOTSENT" in x for x in collector.lines())
+                out = await shell.type("show logging")
+                assert f"Logging to {COLLECTOR}  (udp port 514" in out
+                assert re.search(r"\n +[1-9]\d* message lines logged", out)
+
+
+async def test_a_host_where_nothing_listens_costs_nothing(tmp_path):
+    with trio.fail_after(60):
+        async with open_lab(tmp_path / "lab") as lab:
+            shell = Shell(lab.router)
+            await shell.paste_config("logging 10.77.0.9\n")
+            await lab.service("syslog")
+            for i in range(5000):
+                lab.router.log.log(f"%SYS-6-FLOOD: line {i}")
+                if i % 500 == 0:
+                    await trio.sleep(0)
+            await trio.sleep(0.5)
+            box = lab.router.log.outbox(IPv4Address("10.77.0.9"))
+            assert len(box.queue) <= OUTBOX_LIMIT
+            assert box.sent + box.dropped >= 4000
+            assert "Router#" in await shell.type("show clock")  # still answering
+
+
+async def _wait_for(collector, fragment: str) -> str:
+    while True:
+        for line in collector.lines():
+            if fragment in line:
+                return line
+        await trio.sleep(0.05)

@@ -31,6 +31,7 @@ from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.config.section import Setting
 from cucme_lab.router.debugging import Debugging
 from cucme_lab.router.eventlog import EventLog
+from cucme_lab.router.ntp import NtpState
 from cucme_lab.router.pki.keystore import KeyStore, load_pem, save_pem
 from cucme_lab.router.pki.state import PkiRuntime
 from cucme_lab.router.provisioning.tftp_table import ProvisioningState
@@ -82,6 +83,7 @@ class Router:
     capf: CapfState = field(init=False)  # CAPF sessions and completed operations
     provisioning: ProvisioningState = field(init=False)  # the published TFTP table
     acl_counters: AclCounters = field(init=False)  # access-list hits (`show access-lists`)
+    ntp: NtpState = field(init=False)  # NTP associations and the system peer
 
     def __post_init__(self) -> None:
         self.clock.ntp_configured = lambda: bool(self.config.ntp_servers)
@@ -110,6 +112,7 @@ class Router:
         self.capf = CapfState()
         self.provisioning = ProvisioningState(self.storage, self.notify)
         self.acl_counters = AclCounters()
+        self.ntp = NtpState()
         self.config = RootConfig("root")
         root = self.config
         root.set("version", f"version {IOS_VERSION_SHORT}")

@@ -8,6 +8,7 @@ from typing import Any
 def all_services() -> list[Any]:
     from cucme_lab.services.capf import CapfService
     from cucme_lab.services.http import HttpService
+    from cucme_lab.services.ntp import NtpService
     from cucme_lab.services.pki_client import EnrolmentPoller
     from cucme_lab.services.sccp import SccpService, SccpTlsService
     from cucme_lab.services.ssh import SshService
@@ -25,5 +26,6 @@ def all_services() -> list[Any]:
         SshService(),
         TelnetService(),
         SyslogService(),
+        NtpService(),
     ]
     return services

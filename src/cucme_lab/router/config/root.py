@@ -2,7 +2,8 @@
 
 Its settings come from one mixin per area, so that each area's typed lines live beside the code
 that acts on them: `system.py` (hostname, HTTP and SSH servers), `access.py` (users, enable,
-AAA), `provisioning.py` (`tftp-server` bindings) and `logging.py` (where log lines go).
+AAA), `provisioning.py` (`tftp-server` bindings) `logging.py` (where log lines go)
+and `time.py` (summer time, NTP authentication).
 Child blocks (`interface`, `telephony-service`, trustpoints...) are its children.
 """
 
@@ -14,8 +15,10 @@ from cucme_lab.router.config.access import AccessSettings
 from cucme_lab.router.config.logging import LoggingSettings
 from cucme_lab.router.config.provisioning import ProvisioningSettings
 from cucme_lab.router.config.system import SystemSettings
+from cucme_lab.router.config.time import TimeSettings
 
 
 @dataclass(eq=False)
-class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings, LoggingSettings):
+class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings, LoggingSettings,
+                 TimeSettings):
     """`show running-config` from `version` to `end`."""

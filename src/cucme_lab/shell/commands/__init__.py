@@ -24,12 +24,14 @@ from cucme_lab.shell.commands import (
     show_cmds,
     system,
     telephony,
+    time_ntp,
     voice,
 )
 from cucme_lab.shell.declarations import CommandSet
 
 MODULES = (common, access, telephony, cme_security, ephone_show, exec_cmds, interfaces, system,
-           lines, pki, provisioning, remote, show_cmds, voice, logging_cmds)
+           lines, pki, provisioning, remote, show_cmds, voice, logging_cmds,
+           time_ntp)
 
 
 @functools.cache

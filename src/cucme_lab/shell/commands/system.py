@@ -19,7 +19,6 @@ from cucme_lab.router.config.section import Section
 from cucme_lab.router.config.system import (
     HttpAuthentication,
     HttpTimeoutPolicy,
-    NtpServer,
     Timezone,
 )
 from cucme_lab.shell.commands.common import CommandDeclarations
@@ -390,24 +389,6 @@ def clock_timezone(c: Ctx) -> None:
     tz = Timezone(c.args["zone"], hours, minutes)
     c.router.config.clock_timezone = tz
     clock.tz_name, clock.tz_offset_minutes = tz.zone, tz.offset_minutes
-
-
-setting("config", "clock summer-time WORD:zone recurring [LINE:rule]",
-        help={"summer-time": "Configure summer (daylight savings) time",
-              "recurring": "Configure recurring summer time"}, no="clock summer-time")
-
-
-@command("config", "ntp server A.B.C.D:addr [prefer]", help={"server": "Configure NTP server"},
-         no="ntp server A.B.C.D:addr")
-def ntp_server(c: Ctx) -> None:
-    """One line per server; typing a server again replaces its line, `no` removes it."""
-    root = c.router.config
-    address = IPv4Address(c.args["addr"])
-    others = tuple(s for s in root.ntp_servers if s.address != address)
-    if c.no or c.default:
-        root.ntp_servers = others
-        return
-    root.ntp_servers = (*others, NtpServer(address, bool(c.args.get("prefer"))))
 
 
 setting("config", "ntp clock-period <0-4294967295>:period",

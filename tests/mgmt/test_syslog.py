@@ -138,3 +138,22 @@ async def _wait_for(collector, fragment: str) -> str:
             if fragment in line:
                 return line
         await trio.sleep(0.05)
+
+
+async def test_lab_json_lists_the_syslog_and_ntp_hosts(tmp_path):
+    from cucme_lab.lab.manifest import read_manifest
+
+    with trio.fail_after(30):
+        async with open_lab(tmp_path / "lab") as lab:
+            shell = Shell(lab.router)
+            await shell.paste_config(f"logging {COLLECTOR}\nntp server 171.68.10.80\n")
+            await lab.service("syslog")
+            await lab.service("ntp")
+            lab.write_manifest()
+            hosts = read_manifest(tmp_path / "lab")["outside_hosts"]
+            plan = lab.addresses
+            assert {"role": "syslog", "configured_address": COLLECTOR, "configured_port": 514,
+                    "address": plan.to_loopback(COLLECTOR), "port": plan.port(514),
+                    "transport": "udp"} in hosts
+            assert [h["address"] for h in hosts if h["role"] == "ntp"] == [
+                plan.to_loopback("171.68.10.80")]

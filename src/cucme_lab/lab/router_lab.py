@@ -19,6 +19,7 @@ import trio
 from cucme_lab.lab.addresses import AddressPlan, plan_for_lab
 from cucme_lab.lab.lock import lab_lock
 from cucme_lab.lab.manifest import Manifest
+from cucme_lab.lab.outside_hosts import outside_hosts
 from cucme_lab.router.chassis import Chassis
 from cucme_lab.router.pki.validation import CrlSource
 from cucme_lab.router.router import Router
@@ -61,6 +62,8 @@ class Lab:
         self.manifest.hostname = self.router.hostname
         self.manifest.services = self.services.entries() if self.services else []
         self.manifest.phones = [p.manifest_entry() for p in self.phones]
+        # (first: mapping an outside host may add its subnet to the plan's list below)
+        self.manifest.outside_hosts = outside_hosts(self.router.config, self.addresses)
         self.manifest.network = {
             "loopback_base": f"127.{self.addresses.base}.0.0/16",
             "subnets": [str(n) for n in self.addresses.subnets],  # the k-th is 127.B.k.0/24

@@ -110,6 +110,16 @@ async def test_a_real_collector_receives_ios_syslog(tmp_path):
                 line = await _wait_for(collector, "%SYS-4-SENT")
                 assert re.search(r"<180>(\d+): 0*\1: ", line), line
                 assert not any("NOTSENT" in x for x in collector.lines())
+                # logging source-interface: the datagrams come from that interface's address
+                await shell.paste_config("interface FastEthernet0/1\n ip address 10.5.5.1 "
+                                         "255.255.255.0\n no shutdown\nexit\n"
+                                         "logging source-interface FastEthernet0/1\n")
+                source = plan.to_loopback("10.5.5.1")
+                while (await lab.service("syslog")).bound_address != source:
+                    await trio.sleep(0.02)  # the service restarts on its new address
+                lab.router.log.log("%SYS-4-SOURCED: from the source interface")
+                line = await _wait_for(collector, "%SYS-4-SOURCED")
+                assert line.split(" ", 1)[0] == source
                 out = await shell.type("show logging")
                 assert f"Logging to {COLLECTOR}  (udp port 514" in out
                 assert re.search(r"\n +[1-9]\d* message lines logged", out)
@@ -157,3 +167,31 @@ async def test_lab_json_lists_the_syslog_and_ntp_hosts(tmp_path):
                     "transport": "udp"} in hosts
             assert [h["address"] for h in hosts if h["role"] == "ntp"] == [
                 plan.to_loopback("171.68.10.80")]
+
+
+async def test_show_logging_with_hosts_and_sequence_numbers_parses_with_ntc_templates(shell):
+    ntc = pytest.importorskip("ntc_templates.parse")
+    await shell.type("clock set 10:15:00 3 Jun 2024")
+    await shell.paste_config("logging 10.9.9.9\nlogging buffered 16384 informational\n")
+    await shell.type("conf t", "end")
+    out = await shell.type("show logging")
+    body = "\n".join(x for x in out.splitlines() if not x.startswith("Router#"))
+    rows = ntc.parse_output(platform="cisco_ios", command="show logging", data=body)
+    assert [r["mnemonic"] for r in rows][-2:] == ["LOGGINGHOST_STARTSTOP", "CONFIG_I"]
+    assert all(len(r["message"]) == 1 for r in rows)
+
+
+async def test_terminal_monitor_sessions_see_lines_at_the_monitor_level(router):
+    from cucme_lab.shell.commands import command_set
+    from cucme_lab.shell.session import Session
+    from cucme_lab.shell.terminal import ScriptTerminal
+
+    await Shell(router).paste_config("logging monitor warnings\n")
+    terminal = ScriptTerminal([])
+    vty = Session(router, terminal, command_set(), priv=15, origin="vty0 (10.1.1.9)")
+    vty.monitor = True
+    router.log.log("%SYS-5-CONFIG_I: Configured from console by console")
+    router.log.log("%SYS-4-SENT: a warning")
+    vty.close()
+    assert "SENT" in terminal.output() and "CONFIG_I" not in terminal.output()
+    assert router.log.counters.monitor == 1

@@ -126,6 +126,9 @@ def _host(c: Ctx) -> None:
     host = IPv4Address(c.args["host"])
     others = tuple(h for h in root.logging_hosts if h != host)
     if c.no or c.default:
+        if host in root.logging_hosts:
+            c.log(f"%SYS-6-LOGGINGHOST_STARTSTOP: Logging to host {host} port 514 stopped - "
+                  "CLI initiated")
         root.logging_hosts = others
         return
     if host.is_multicast or host.is_unspecified or host == IPv4Address("255.255.255.255"):

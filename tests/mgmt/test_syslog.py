@@ -195,3 +195,20 @@ async def test_terminal_monitor_sessions_see_lines_at_the_monitor_level(router):
     vty.close()
     assert "SENT" in terminal.output() and "CONFIG_I" not in terminal.output()
     assert router.log.counters.monitor == 1
+
+
+async def test_service_timestamps_shape_the_stamp_and_the_datagram(shell, router):
+    await shell.paste_config("service timestamps log datetime msec show-timezone year\n"
+                             "logging 10.9.9.9\n")
+    line = router.log.log("%SYS-5-TEST: one")
+    assert re.match(r"\*?\w{3} [ \d]\d \d{4} \d\d:\d\d:\d\d\.\d{3} UTC: %SYS-5-TEST", line)
+    await shell.paste_config("service timestamps log uptime\n")
+    assert re.match(r"\d\d:\d\d:\d\d: %SYS-5-TEST", router.log.log("%SYS-5-TEST: two"))
+    await shell.paste_config("no service timestamps log\nservice sequence-numbers\n")
+    assert re.match(r"\d{6}: %SYS-5-TEST: three$", router.log.log("%SYS-5-TEST: three"))
+    record = router.log.outbox(IPv4Address("10.9.9.9")).queue[-1]
+    datagram = wire_syslog.encode(23, record.severity, record.sequence, record.stamp,
+                                  record.message, record.service_sequence)
+    assert re.fullmatch(rb"<189>(\d+): 0*\1: %SYS-5-TEST: three", datagram)
+    running = router.running_config()
+    assert "\nservice timestamps debug datetime msec\nno service timestamps log\n" in running

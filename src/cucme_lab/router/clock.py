@@ -107,8 +107,12 @@ class Clock:
         return (f"{self.marker}{t:%H:%M:%S}.{t.microsecond // 1000:03d} {self.zone_at(utc)} "
                 f"{DAYS[t.weekday()]} {MONTHS[t.month - 1]} {t.day} {t.year}")
 
-    def log_stamp(self) -> str:
-        """`*Jun  3 10:05:01.644` as `service timestamps log datetime msec` prints it."""
+    def log_stamp(self, msec: bool = True, year: bool = False, zone: bool = False) -> str:
+        """`*Jun  3 10:05:01.644` as `service timestamps log datetime msec` prints it;
+        without `msec` no milliseconds, with `year` the year after the day, with `zone` the
+        zone's name after the time (`show-timezone`)."""
+        if not msec or year or zone:
+            return self._full_stamp(msec, year, zone)
         router_time = time.time() + self.offset
         local = router_time + self.offset_minutes_at(router_time) * 60
         second = int(local // 1)
@@ -122,6 +126,14 @@ class Clock:
             text = f"{marker}{MONTHS[t.month - 1]} {t.day:2d} {t:%H:%M:%S}"
             self._second_stamp = (second, marker, text)
         return f"{text}.{micro // 1000:03d}"
+
+    def _full_stamp(self, msec: bool, year: bool, zone: bool) -> str:
+        utc = self.now_utc()
+        t = utc + timedelta(minutes=self.offset_minutes_at(utc))
+        text = f"{self.marker}{MONTHS[t.month - 1]} {t.day:2d}"
+        text += f" {t.year}" if year else ""
+        text += f" {t:%H:%M:%S}" + (f".{t.microsecond // 1000:03d}" if msec else "")
+        return text + (f" {self.zone_at(utc)}" if zone else "")
 
     def config_stamp(self) -> str:
         """`10:15:02 UTC Mon Jun 3 2024`, used in `! Last configuration change at ...`."""

@@ -19,7 +19,7 @@ from ipaddress import IPv4Address
 from typing import NamedTuple
 
 from cucme_lab.router.clock import Clock
-from cucme_lab.router.config.logging import LoggingSettings, Severity
+from cucme_lab.router.config.logging import DEFAULT_TIMESTAMPS, LoggingSettings, Severity
 
 Listener = Callable[[str], None]
 SEVERITY = re.compile(r"%[A-Z0-9_]+-([0-7])-")
@@ -75,6 +75,17 @@ def _no_settings() -> LoggingSettings | None:
     return None
 
 
+def uptime_stamp(seconds: float) -> str:
+    """IOS's `uptime` stamp: `00:00:46` under a day, `1d02h` under a week, then `1w2d`."""
+    s = int(seconds)
+    days, rest = divmod(s, 86400)
+    if days >= 7:
+        return f"{days // 7}w{days % 7}d"
+    if days:
+        return f"{days}d{rest // 3600:02d}h"
+    return f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+
+
 @dataclass
 class EventLog:
     clock: Clock
@@ -83,6 +94,7 @@ class EventLog:
     listeners: list[Listener] = field(default_factory=list)
     logged: int = 0
     settings: Callable[[], LoggingSettings | None] = field(default=_no_settings, repr=False)
+    uptime: Callable[[], float] = field(default=lambda: 0.0, repr=False)  # seconds since boot
     counters: LogCounters = field(default_factory=LogCounters)
     outboxes: dict[IPv4Address, SyslogOutbox] = field(default_factory=dict)
     sequence: int = 0
@@ -96,9 +108,12 @@ class EventLog:
         settings = self.settings()
         severity = severity_of(message)
         self.sequence += 1
-        stamp = self.clock.log_stamp()
+        stamp = self._stamp(settings, severity == Severity.DEBUGGING and
+                            not message.startswith("%"))
         numbered = settings is not None and settings.sequence_numbers
-        line = f"{self.sequence:06d}: {stamp}: {message}" if numbered else f"{stamp}: {message}"
+        line = f"{stamp}: {message}" if stamp else message
+        if numbered:
+            line = f"{self.sequence:06d}: {line}"
         self.logged += 1
         if settings is None:
             self._buffer(line, None)
@@ -120,6 +135,19 @@ class EventLog:
         for listener in list(self.listeners):
             listener(line)
         return line
+
+    def _stamp(self, settings: LoggingSettings | None, debug: bool) -> str:
+        """The stamp `service timestamps log` (or `debug`, for a debug line) asks for."""
+        if settings is None:
+            return self.clock.log_stamp()
+        ts = settings.timestamps_debug if debug else settings.timestamps_log
+        if ts is DEFAULT_TIMESTAMPS or ts == DEFAULT_TIMESTAMPS:
+            return self.clock.log_stamp()
+        if ts.kind == "none":
+            return ""
+        if ts.kind == "uptime":
+            return uptime_stamp(self.uptime())
+        return self.clock.log_stamp(ts.msec, ts.year, ts.show_timezone)
 
     def _buffer(self, line: str, size: int | None) -> None:
         self.lines.append(line)

@@ -7,6 +7,7 @@ real router keeps beside it: clock, event log, NVRAM and flash, hardware, and ch
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,7 +88,8 @@ class Router:
 
     def __post_init__(self) -> None:
         self.clock.ntp_configured = lambda: bool(self.config.ntp_servers)
-        self.log = EventLog(self.clock, settings=lambda: self.config)
+        self.log = EventLog(self.clock, settings=lambda: self.config,
+                            uptime=lambda: time.time() - self.boot_time)
         self.debug = Debugging(self.log)
         self.phones.attach(self.log.log, self.debug)
         self.change_listeners.append(self.phones.invalidate)
@@ -116,8 +118,7 @@ class Router:
         self.config = RootConfig("root")
         root = self.config
         root.set("version", f"version {IOS_VERSION_SHORT}")
-        root.set("service timestamps debug", "service timestamps debug datetime msec")
-        root.set("service timestamps log", "service timestamps log datetime msec")
+        # `service timestamps debug|log datetime msec` are the typed defaults (config/logging.py)
         # hostname Router, no service password-encryption, no ip http server and no ip http
         # secure-server are the defaults of RootConfig's typed settings.
         root.set("boot-start-marker", "boot-start-marker")

@@ -1,9 +1,9 @@
 """The logging lines of the root block as typed settings: where each log line goes.
 
 `logging buffered`, `logging console`, `logging monitor`, `logging trap`, `logging facility`,
-`logging source-interface`, `logging HOST` and `service sequence-numbers`. The event log
-(`router/eventlog.py`) reads these attributes for every line it records; the syslog service
-reads the hosts, the facility and the source interface.
+`logging source-interface`, `logging HOST`, `service sequence-numbers` and `service
+timestamps`. The event log (`router/eventlog.py`) reads these attributes for every line it
+records; the syslog service reads the hosts, the facility and the source interface.
 """
 
 from __future__ import annotations
@@ -47,6 +47,31 @@ FACILITIES = {
 DEFAULT_FACILITY = "local7"
 DEFAULT_TRAP = Severity.INFORMATIONAL
 DEFAULT_BUFFER_BYTES = 4096  # IOS 12.4's default `logging buffered` size
+
+
+class Timestamps(NamedTuple):
+    """`service timestamps log|debug datetime [msec] [localtime] [show-timezone] [year]`,
+    `... uptime`, or `no service timestamps log|debug` (`kind` "none")."""
+
+    kind: str = "datetime"  # "datetime", "uptime" or "none"
+    msec: bool = True
+    localtime: bool = False
+    show_timezone: bool = False
+    year: bool = False
+
+    def render(self, which: str) -> str:
+        if self.kind == "none":
+            return f"no service timestamps {which}"
+        if self.kind == "uptime":
+            return f"service timestamps {which} uptime"
+        words = [f"service timestamps {which} datetime"]
+        words += [w for w, on in (("msec", self.msec), ("localtime", self.localtime),
+                                  ("show-timezone", self.show_timezone), ("year", self.year))
+                  if on]
+        return " ".join(words)
+
+
+DEFAULT_TIMESTAMPS = Timestamps()  # what a new router's configuration says, for both
 
 
 class LogSink(NamedTuple):
@@ -102,6 +127,11 @@ def _hosts_lines(hosts: tuple[IPv4Address, ...]) -> list[str]:
 class LoggingSettings(ConfigBlock):
     """Where log lines go: buffer, console, monitor sessions and syslog hosts, each by level."""
 
+    timestamps_debug: Timestamps = line("service timestamps debug",
+                                        lambda t: t.render("debug"),
+                                        default=DEFAULT_TIMESTAMPS)
+    timestamps_log: Timestamps = line("service timestamps log", lambda t: t.render("log"),
+                                      default=DEFAULT_TIMESTAMPS)
     sequence_numbers: bool = line(
         "service sequence-numbers", lambda on: "service sequence-numbers" if on else None,
         default=False)

@@ -15,6 +15,7 @@ from cucme_lab.router.config.logging import (
     LoggingSettings,
     LogSink,
     Severity,
+    Timestamps,
 )
 from cucme_lab.router.config.root import RootConfig
 from cucme_lab.shell.commands.common import CommandDeclarations
@@ -212,3 +213,40 @@ def show_logging(c: Ctx) -> None:
 async def clear_logging(c: Ctx) -> None:
     if await c.confirm("Clear logging buffer [confirm]"):
         c.router.log.clear()
+
+
+# --- service timestamps ----------------------------------------------------------------------
+
+TS_HELP = {"timestamps": "Timestamp debug/log messages",
+           "debug": "Timestamp debug messages", "log": "Timestamp log messages",
+           "datetime": "Timestamp with date and time", "uptime": "Timestamp with system uptime",
+           "msec": "Include milliseconds in timestamp",
+           "localtime": "Use local time zone for timestamps",
+           "show-timezone": "Add time zone information to timestamp",
+           "year": "Include year in timestamp"}  # [C] IOS 12.4's `service timestamps ?`
+
+
+@command("config", "service timestamps [{debug|log}:which] [uptime]", help=TS_HELP,
+         no="service timestamps [{debug|log}:which]")
+def service_timestamps_uptime(c: Ctx) -> None:
+    _timestamps(c, Timestamps("none") if c.no else Timestamps("uptime", False))
+
+
+@command("config", "service timestamps {debug|log}:which datetime [msec] [localtime] "
+         "[show-timezone] [year]", help=TS_HELP)
+def service_timestamps_datetime(c: Ctx) -> None:
+    a = c.args
+    _timestamps(c, Timestamps("none") if c.no else Timestamps(
+        "datetime", bool(a.get("msec")), bool(a.get("localtime")),
+        bool(a.get("show-timezone")), bool(a.get("year"))))
+
+
+def _timestamps(c: Ctx, value: Timestamps) -> None:
+    """IOS's `service timestamps` alone (or without `debug|log`) means `debug uptime`."""
+    root = _root(c)
+    which = c.arg("which") or "debug"
+    attr = "timestamps_debug" if which == "debug" else "timestamps_log"
+    if c.default:
+        root.reset_setting(attr)
+    else:
+        setattr(root, attr, value)

@@ -82,8 +82,6 @@ def service_password_encryption(c: Ctx) -> None:
         encrypt_all_passwords(c.router.config)
 
 
-for _svc in ("timestamps debug datetime msec", "timestamps log datetime msec"):
-    setting("config", f"service {_svc}", key="service " + " ".join(_svc.split()[:2]))
 
 SECRET_HELP = {"secret": "Assign the privileged level secret (MAX of 25 characters)",
                "password": "Assign the privileged level password (MAX of 25 characters)",

@@ -249,10 +249,12 @@ async def test_garbage_and_a_far_future_never_set_the_clock(tmp_path):
                     if i % 2 == 0:
                         await fake.sendto(os.urandom(30 + i), peer)
                     await fake.sendto(_answer(request, far), peer)
-                await trio.sleep(0.2)
+                assoc = router.ntp.association(IPv4Address(SERVER))
+                while assoc.rejected < 4:
+                    await trio.sleep(0.05)
+                    assoc = router.ntp.association(IPv4Address(SERVER))
             assert not router.clock.synced and router.clock.marker == "*"
-            assoc = router.ntp.association(IPv4Address(SERVER))
-            assert assoc.rejected >= 4 and "insane" in assoc.last_rejection
+            assert "insane time" in assoc.rejections
             assert "Router#" in await shell.type("show ntp associations")
 
 

@@ -212,3 +212,16 @@ async def test_service_timestamps_shape_the_stamp_and_the_datagram(shell, router
     assert re.fullmatch(rb"<189>(\d+): 0*\1: %SYS-5-TEST: three", datagram)
     running = router.running_config()
     assert "\nservice timestamps debug datetime msec\nno service timestamps log\n" in running
+
+
+async def test_a_line_logged_from_a_worker_thread_is_sent(tmp_path):
+    with trio.fail_after(30):
+        async with open_lab(tmp_path / "lab") as lab:
+            plan = lab.addresses
+            with trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM) as rx:
+                await rx.bind((plan.to_loopback("10.77.0.9"), plan.port(514)))
+                await Shell(lab.router).paste_config("logging 10.77.0.9\n")
+                await lab.service("syslog")
+                await trio.to_thread.run_sync(lab.router.log.log, "%SYS-5-THREAD: from a thread")
+                while b"%SYS-5-THREAD" not in await rx.recv(2048):
+                    pass

@@ -50,6 +50,7 @@ class Association:
     answered: int = 0  # good replies
     rejected: int = 0  # replies refused, whatever the reason
     last_rejection: str = ""
+    rejections: dict[str, int] = field(default_factory=dict)  # refused replies by reason
     _sent: int | None = None  # transmit timestamp of our outstanding request
     _was_reachable: bool = False
 
@@ -122,6 +123,8 @@ class NtpState:
             if why != assoc.last_rejection:
                 log.warning("NTP reply from %s refused: %s", assoc.address, why)
             assoc.last_rejection = why
+            kind = why.split(" (")[0]
+            assoc.rejections[kind] = assoc.rejections.get(kind, 0) + 1
             return why
         packet, offset, delay = why
         assoc._sent = None  # one answer per request

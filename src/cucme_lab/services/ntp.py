@@ -47,7 +47,6 @@ class NtpService:
                        plan.port(binding.configured_port))
         source = binding.option("source")
         key_id, prefer = binding.option("key"), binding.option("prefer", False)
-        assoc = router.ntp.association(address)
         with trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM) as sock:
             await sock.bind((plan.to_loopback(source) if source else "127.0.0.1", 0))
             await sock.connect(destination)
@@ -55,6 +54,7 @@ class NtpService:
             try:
                 while True:
                     began = trio.current_time()
+                    assoc = router.ntp.association(address)  # (a reload makes router.ntp anew)
                     await self._poll(router, sock, assoc, key_id, prefer)
                     interval = assoc.poll if assoc.answered else BURST_INTERVAL
                     await trio.sleep_until(began + interval)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from ipaddress import IPv4Address
 
 import trio
@@ -51,9 +52,15 @@ class SyslogService:
         local = plan.to_loopback(source) if source else "127.0.0.1"
         outbox = router.log.outbox(host)
         wake = trio.Event()
+        token = trio.lowlevel.current_trio_token()
+        loop_thread = threading.get_ident()
 
         def poke() -> None:
-            wake.set()
+            # a line logged from a worker thread (trio.to_thread) wakes the service safely
+            if threading.get_ident() == loop_thread:
+                wake.set()
+            else:
+                token.run_sync_soon(lambda: wake.set())
 
         # A plain non-blocking socket: a datagram is sent without a schedule point of its
         # own (a trio socket's sendto yields at every call), BATCH at a time.

@@ -127,7 +127,7 @@ def _host(c: Ctx) -> None:
     host = IPv4Address(c.args["host"])
     others = tuple(h for h in root.logging_hosts if h != host)
     if c.no or c.default:
-        if host in root.logging_hosts:
+        if host in root.logging_hosts:  # [C] the same message as at the start
             c.log(f"%SYS-6-LOGGINGHOST_STARTSTOP: Logging to host {host} port 514 stopped - "
                   "CLI initiated")
         root.logging_hosts = others

@@ -197,7 +197,7 @@ SHOW_HELP = {"ntp": "Network time protocol", "status": "NTP status",
 @command("exec", "show ntp status", priv=USER, help=SHOW_HELP)
 def show_ntp_status(c: Ctx) -> None:
     if not _root(c).ntp_servers:
-        c.out("%NTP is not enabled.")
+        c.out("%NTP is not enabled.")  # [C] IOS with no NTP configured
         return
     ntp: NtpState = c.router.ntp
     clock = c.router.clock
@@ -228,7 +228,7 @@ def show_ntp_status(c: Ctx) -> None:
 def show_ntp_associations(c: Ctx) -> None:
     servers = _root(c).ntp_servers
     if not servers:
-        c.out("%NTP is not enabled.")
+        c.out("%NTP is not enabled.")  # [C] IOS with no NTP configured
         return
     ntp: NtpState = c.router.ntp
     c.out("")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import re
 from ipaddress import IPv4Address
 
 import pytest
@@ -209,7 +210,7 @@ async def test_the_clock_follows_chrony_and_a_certificate_follows_the_clock(tmp_
                 assert f"*~{SERVER:<16}127.127.1.1" in out or f"*~{SERVER:<16}" in out
                 assert f"%NTP-5-PEERSYNC: NTP synced to peer {SERVER}" in out
                 assert (await validate_chain(router, [leaf], "ntp-tp")).ok  # now valid
-                entry = await lab.service("ntp")
+                entry = await lab.service("ntp", timeout=30)
                 assert entry.bound_address == plan.to_loopback("171.68.10.1")
 
 
@@ -263,8 +264,29 @@ async def test_an_unreachable_server_never_sets_the_clock(tmp_path):
         async with open_lab(tmp_path / "lab") as lab:
             shell = Shell(lab.router)
             await shell.paste_config(LAN + f"ntp server {SERVER}\n")
-            await lab.service("ntp")
+            await lab.service("ntp", timeout=30)
             assert not await _synced(lab, 4)
             out = await shell.type("show ntp associations", "show ntp status")
             assert f" ~{SERVER:<16}.INIT.          16      -" in out
             assert "Clock is unsynchronized, stratum 16, no reference clock" in out
+
+
+# genieparser's IOS `show ntp associations` row (tests only the columns it reads)
+GENIE_ROW = re.compile(r"^(?P<mode_code>[x\*\#\+\- ])?(?P<configured>[\~])? *(?P<remote>[\w\.\:]+)"
+                       r" +(?P<refid>[\w\.]+) +(?P<stratum>\d+) +(?P<receive_time>[\d\-]+) +"
+                       r"(?P<poll>\d+) +(?P<reach>\d+) +(?P<delay>[\d\.]+) +"
+                       r"(?P<offset>[\d\.\-]+) +(?P<disp>[\d\.\-]+)$")
+
+
+async def test_show_ntp_associations_rows_read_as_genieparser_reads_them(shell, router):
+    await shell.paste_config("ntp server 10.1.1.1\nntp server 10.1.1.2\n")
+    state, clock = router.ntp, router.clock
+    assoc = state.association(IPv4Address("10.1.1.1"))
+    request = state.request(assoc, clock, None)
+    assert state.receive(assoc, _answer(request, SERVED_EPOCH), clock, NtpAuth(), None,
+                         False, 0.0) is None
+    out = await shell.type("show ntp associations")
+    rows = [GENIE_ROW.match(x) for x in out.splitlines() if "~10.1.1." in x]
+    assert all(rows) and len(rows) == 2, out
+    assert rows[0]["mode_code"] == "*" and rows[0]["stratum"] == "3" and rows[0]["reach"] == "1"
+    assert rows[1]["mode_code"] == " " and rows[1]["refid"] == ".INIT."

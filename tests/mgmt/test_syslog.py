@@ -130,7 +130,7 @@ async def test_a_host_where_nothing_listens_costs_nothing(tmp_path):
         async with open_lab(tmp_path / "lab") as lab:
             shell = Shell(lab.router)
             await shell.paste_config("logging 10.77.0.9\n")
-            await lab.service("syslog")
+            await lab.service("syslog", timeout=30)
             for i in range(5000):
                 lab.router.log.log(f"%SYS-6-FLOOD: line {i}")
                 if i % 500 == 0:
@@ -157,8 +157,8 @@ async def test_lab_json_lists_the_syslog_and_ntp_hosts(tmp_path):
         async with open_lab(tmp_path / "lab") as lab:
             shell = Shell(lab.router)
             await shell.paste_config(f"logging {COLLECTOR}\nntp server 171.68.10.80\n")
-            await lab.service("syslog")
-            await lab.service("ntp")
+            await lab.service("syslog", timeout=30)
+            await lab.service("ntp", timeout=30)
             lab.write_manifest()
             hosts = read_manifest(tmp_path / "lab")["outside_hosts"]
             plan = lab.addresses
@@ -221,7 +221,7 @@ async def test_a_line_logged_from_a_worker_thread_is_sent(tmp_path):
             with trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM) as rx:
                 await rx.bind((plan.to_loopback("10.77.0.9"), plan.port(514)))
                 await Shell(lab.router).paste_config("logging 10.77.0.9\n")
-                await lab.service("syslog")
+                await lab.service("syslog", timeout=30)
                 await trio.to_thread.run_sync(lab.router.log.log, "%SYS-5-THREAD: from a thread")
                 while b"%SYS-5-THREAD" not in await rx.recv(2048):
                     pass

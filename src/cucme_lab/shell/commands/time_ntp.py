@@ -242,8 +242,8 @@ def show_ntp_associations(c: Ctx) -> None:
             continue
         when = int(time.monotonic() - a.last_reply) if a.last_reply is not None else 0
         c.out(f"{mark}~{str(server.address):<16}{a.reference:<16}{a.stratum:>2}{when:>7}"
-              f"{a.poll:>7}{a.reach:>6o}{a.delay_ms:>7.3f}{a.offset_ms:>8.3f}"
-              f"{a.dispersion_ms:>7.3f}")
+              f"{a.poll:>7}{a.reach:>6o} {a.delay_ms:>6.3f} {a.offset_ms:>7.3f}"
+              f" {a.dispersion_ms:>6.3f}")  # (a space always: a step's offset is wide)
     c.out(" * sys.peer, # selected, + candidate, - outlyer, x falseticker, ~ configured")
 
 

@@ -1,5 +1,5 @@
-"""The library scenario of the chapter's syslog and NTP blocks, run against rsyslog and chrony,
-and the `outside-server` step's schema."""
+"""The library scenarios of the chapter's syslog and NTP blocks, run against rsyslog and
+chrony, and the `outside-server` step's schema."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from cucme_lab.scenarios.scenario import load_scenario
 HEAD = 'lab: {phones: []}\nsteps:\n'
 
 
-def test_the_syslog_and_ntp_library_scenario_passes(tmp_path):
-    result = run_file(runner.LIBRARY / "mgmt_syslog_ntp.yaml", lab_root=tmp_path)
+@pytest.mark.parametrize("name", ["mgmt_syslog_ntp", "fail_ntp_wrong_key"])
+def test_the_syslog_and_ntp_library_scenarios_pass(tmp_path, name):
+    result = run_file(runner.LIBRARY / f"{name}.yaml", lab_root=tmp_path)
     assert result.status == "passed", runner.format_result(result)
 
 

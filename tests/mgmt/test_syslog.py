@@ -225,3 +225,36 @@ async def test_a_line_logged_from_a_worker_thread_is_sent(tmp_path):
                 await trio.to_thread.run_sync(lab.router.log.log, "%SYS-5-THREAD: from a thread")
                 while b"%SYS-5-THREAD" not in await rx.recv(2048):
                     pass
+
+
+async def test_buffer_size_disable_and_clear(shell, router):
+    await shell.paste_config("logging buffered 4096\n")
+    for i in range(200):
+        router.log.log(f"%SYS-6-FILL: line {i:03d} " + "x" * 40)
+    assert sum(len(x) + 1 for x in router.log.lines) <= 4096
+    assert router.log.lines[-1].endswith("x" * 40) and "line 199" in router.log.lines[-1]
+    await shell.paste_config("no logging buffered\n")
+    router.log.log("%SYS-6-GONE: not buffered")
+    assert not router.log.contains("GONE")
+    out = await shell.type("show logging")
+    assert "Buffer logging:  disabled" in out and "\nno logging buffered\n" in \
+        router.running_config()
+    await shell.type("clear logging", "")
+    assert not router.log.lines
+
+
+async def test_the_source_address_is_the_named_interfaces_else_the_hosts_subnets(shell, router):
+    from cucme_lab.router.source_address import source_for
+
+    config = router.config
+    assert source_for(config, IPv4Address("10.1.1.9")) is None  # nothing up
+    await shell.paste_config(
+        "interface FastEthernet0/0\n ip address 10.1.1.1 255.255.255.0\n no shutdown\n"
+        "interface FastEthernet0/1\n ip address 10.2.2.1 255.255.255.0\n no shutdown\nexit\n")
+    assert source_for(config, IPv4Address("10.2.2.9")) == IPv4Address("10.2.2.1")
+    assert source_for(config, IPv4Address("8.8.8.8")) == IPv4Address("10.1.1.1")
+    assert source_for(config, IPv4Address("10.2.2.9"), "FastEthernet0/0") == \
+        IPv4Address("10.1.1.1")
+    await shell.paste_config("interface FastEthernet0/0\n shutdown\nexit\n")
+    assert source_for(config, IPv4Address("10.2.2.9"), "FastEthernet0/0") == \
+        IPv4Address("10.2.2.1")  # a named interface that is down: as if none were named

@@ -209,6 +209,9 @@ async def test_the_clock_follows_chrony_and_a_certificate_follows_the_clock(tmp_
                 assert f"Clock is synchronized, stratum 9, reference is {SERVER}" in out
                 assert f"*~{SERVER:<16}127.127.1.1" in out or f"*~{SERVER:<16}" in out
                 assert f"%NTP-5-PEERSYNC: NTP synced to peer {SERVER}" in out
+                assert re.search(r"%SYS-6-CLOCKUPDATE: System clock has been updated from "
+                                 r".* to \d\d:\d\d:\d\d UTC Mon Mar 1 2027, configured from NTP "
+                                 rf"by {re.escape(SERVER)}\.", out)
                 assert (await validate_chain(router, [leaf], "ntp-tp")).ok  # now valid
                 entry = await lab.service("ntp", timeout=30)
                 assert entry.bound_address == plan.to_loopback("171.68.10.1")

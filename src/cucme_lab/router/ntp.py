@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 POLL = 64  # seconds between polls once answered (IOS's minpoll)
 BURST_INTERVAL = 2.0  # seconds between requests until a first answer
+STEP_THRESHOLD = 0.128  # seconds: NTP steps (and IOS logs it) beyond this, else it slews
 PANIC_THRESHOLD = 1000.0  # seconds: a synchronised clock is never stepped further
 MAX_DELAY = 16.0  # seconds: NTP's maximum distance
 ERA = (datetime(1993, 1, 1, tzinfo=UTC).timestamp(), datetime(2036, 1, 1, tzinfo=UTC).timestamp())
@@ -114,8 +115,12 @@ class NtpState:
 
     def receive(self, assoc: Association, data: bytes, clock: Clock, auth: NtpAuth,
                 key_id: int | None, prefer: bool, now_monotonic: float,
-                emit: Callable[[str], None] | None = None) -> str | None:
-        """Judge one datagram from the server; None when it was used, else why not."""
+                emit: Callable[[str], None] | None = None,
+                log_always: Callable[[str], None] | None = None) -> str | None:
+        """Judge one datagram from the server; None when it was used, else why not.
+
+        `emit` logs the `%NTP` lines (`ntp logging`), `log_always` the clock's own
+        `%SYS-6-CLOCKUPDATE` when the clock is stepped."""
         arrived = clock.now_utc().timestamp()
         why = self._judge(assoc, data, clock, auth, key_id, arrived)
         if isinstance(why, str):
@@ -144,7 +149,12 @@ class NtpState:
         if current is not None and current is not assoc and (current.reach or not prefer):
             return None  # another server keeps the clock
         first = self.sys_peer != assoc.address
+        before = clock.config_stamp()
         clock.step(offset)
+        if abs(offset) > STEP_THRESHOLD and log_always is not None:
+            # [C] a capture of IOS 12.4 stepping its clock by NTP
+            log_always(f"%SYS-6-CLOCKUPDATE: System clock has been updated from {before} to "
+                       f"{clock.config_stamp()}, configured from NTP by {assoc.address}.")
         self.sys_peer = assoc.address
         self.stratum = min(packet.stratum + 1, 15)
         self.reference_time = clock.now_utc().timestamp()

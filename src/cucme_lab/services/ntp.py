@@ -80,6 +80,6 @@ class NtpService:
                 except OSError:  # connection refused: nothing listens there
                     return
                 why = router.ntp.receive(assoc, data, router.clock, auth, key_id, prefer,
-                                         time.monotonic(), emit)
+                                         time.monotonic(), emit, router.log.log)
                 if why is None:
                     return

@@ -234,7 +234,7 @@ async def test_authentication_with_chrony_right_key_syncs_wrong_key_never(tmp_pa
                 assert assoc.answered == 0 and assoc.reach == 0
                 assert "*" in (await shell.type("show clock")).splitlines()[1][:1]
                 await shell.paste_config("ntp authentication-key 1 md5 secretkey\n"
-                                         f"ntp server {SERVER} key 1 prefer\n")
+                                         f"ntp server {SERVER} version 4 key 1 prefer\n")
                 assert await _synced(lab, 30)
 
 
@@ -293,3 +293,12 @@ async def test_show_ntp_associations_rows_read_as_genieparser_reads_them(shell, 
     assert all(rows) and len(rows) == 2, out
     assert rows[0]["mode_code"] == "*" and rows[0]["stratum"] == "3" and rows[0]["reach"] == "1"
     assert rows[1]["mode_code"] == " " and rows[1]["refid"] == ".INIT."
+
+
+async def test_requests_are_version_3_unless_the_server_line_says(shell, router):
+    state, clock = NtpState(), Clock.unset()
+    assoc = state.association(IPv4Address("10.1.1.1"))
+    assert wire.decode(state.request(assoc, clock, None)).version == 3
+    assert wire.decode(state.request(assoc, clock, None, version=4)).version == 4
+    await shell.paste_config("ntp server 10.1.1.1 version 4 key 2 prefer\n")
+    assert "\nntp server 10.1.1.1 version 4 key 2 prefer\n" in router.running_config()

@@ -33,6 +33,7 @@ PANIC_THRESHOLD = 1000.0  # seconds: a synchronised clock is never stepped furth
 MAX_DELAY = 16.0  # seconds: NTP's maximum distance
 ERA = (datetime(1993, 1, 1, tzinfo=UTC).timestamp(), datetime(2036, 1, 1, tzinfo=UTC).timestamp())
 PRECISION = -20  # our requests' precision (2**-20 s)
+DEFAULT_VERSION = 3  # IOS 12.4's NTP is version 3 unless `ntp server ... version N`
 
 
 @dataclass
@@ -96,7 +97,8 @@ class NtpState:
 
     # --- one poll ---------------------------------------------------------------------
     def request(self, assoc: Association, clock: Clock, key: tuple[int, bytes] | None,
-                emit: Callable[[str], None] | None = None) -> bytes:
+                emit: Callable[[str], None] | None = None,
+                version: int = DEFAULT_VERSION) -> bytes:
         """The next request's bytes; the reachability register shifts (a poll without an
         answer leaves a 0 in it)."""
         assoc.reach = (assoc.reach << 1) & 0xFF
@@ -109,7 +111,7 @@ class NtpState:
                 self._lose_sync(clock)
         transmit = wire.to_ntp(clock.now_utc().timestamp())
         assoc._sent = transmit
-        packet = wire.NtpPacket(version=4, mode=wire.MODE_CLIENT, poll=6, precision=PRECISION,
+        packet = wire.NtpPacket(version=version, mode=wire.MODE_CLIENT, poll=6, precision=PRECISION,
                                 transmit=transmit)
         return wire.encode(packet, key)
 

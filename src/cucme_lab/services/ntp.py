@@ -15,7 +15,7 @@ from ipaddress import IPv4Address
 
 import trio
 
-from cucme_lab.router.ntp import BURST_INTERVAL, NtpAuth
+from cucme_lab.router.ntp import BURST_INTERVAL, DEFAULT_VERSION, NtpAuth
 from cucme_lab.router.source_address import source_for
 from cucme_lab.services.host import ServiceHost
 from cucme_lab.services.manager import Binding
@@ -36,7 +36,7 @@ class NtpService:
             source = source_for(config, server.address, config.ntp_source)
             bindings.append(Binding(self.name, str(server.address), NTP_PORT, "udp", (
                 ("source", str(source) if source else None), ("key", server.key),
-                ("prefer", server.prefer))))
+                ("prefer", server.prefer), ("version", server.version))))
         return bindings
 
     async def serve(self, lab: ServiceHost, binding: Binding,
@@ -55,13 +55,15 @@ class NtpService:
                 while True:
                     began = trio.current_time()
                     assoc = router.ntp.association(address)  # (a reload makes router.ntp anew)
-                    await self._poll(router, sock, assoc, key_id, prefer)
+                    await self._poll(router, sock, assoc, key_id, prefer,
+                                     binding.option("version") or DEFAULT_VERSION)
                     interval = assoc.poll if assoc.answered else BURST_INTERVAL
                     await trio.sleep_until(began + interval)
             finally:
                 router.ntp.remove(address, router.clock)
 
-    async def _poll(self, router, sock, assoc, key_id: int | None, prefer: bool) -> None:
+    async def _poll(self, router, sock, assoc, key_id: int | None, prefer: bool,
+                    version: int) -> None:
         config = router.config
         auth = NtpAuth(config.ntp_authenticate,
                        {k.key_id: k.secret.encode() for k in config.ntp_keys},
@@ -70,7 +72,7 @@ class NtpService:
         key = (key_id, secret) if key_id is not None and secret is not None else None
         emit = router.log.log if config.ntp_logging else None
         try:
-            await sock.send(router.ntp.request(assoc, router.clock, key, emit))
+            await sock.send(router.ntp.request(assoc, router.clock, key, emit, version))
         except OSError:
             return  # (an earlier ICMP error reported here): this poll goes unanswered
         with trio.move_on_after(REPLY_WAIT):

@@ -69,10 +69,12 @@ class NtpServer(NamedTuple):
     address: IPv4Address
     prefer: bool = False
     key: int | None = None
+    version: int | None = None  # the NTP version of its requests; IOS 12.4's default is 3
 
 
 def _ntp_lines(servers: tuple[NtpServer, ...]) -> list[str]:
-    return [f"ntp server {s.address}" + (f" key {s.key}" if s.key is not None else "")
+    return [f"ntp server {s.address}" + (f" version {s.version}" if s.version else "")
+            + (f" key {s.key}" if s.key is not None else "")
             + (" prefer" if s.prefer else "") for s in servers]
 
 

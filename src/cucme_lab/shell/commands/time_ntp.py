@@ -38,6 +38,7 @@ HELP = {
     "server": "Configure NTP server",
     "key": "Configure peer authentication key",
     "prefer": "Prefer this peer when possible",
+    "version": "Configure NTP version",
     "authenticate": "Authenticate time sources",
     "authentication-key": "Authentication key for trusted time sources",
     "md5": "MD5 authentication",
@@ -131,7 +132,8 @@ def clock_summer_date_dmy(c: Ctx) -> None:
 
 # --- NTP ----------------------------------------------------------------------------------------
 
-@command("config", "ntp server A.B.C.D:addr [key <0-4294967295>:key] [prefer]", help=HELP,
+@command("config", "ntp server A.B.C.D:addr [version <1-4>:version] [key <0-4294967295>:key] "
+         "[prefer]", help=HELP,
          no="ntp server A.B.C.D:addr")
 def ntp_server(c: Ctx) -> None:
     """One line per server; typing a server again replaces its line, `no` removes it."""
@@ -144,7 +146,8 @@ def ntp_server(c: Ctx) -> None:
     if address.is_multicast or address.is_unspecified or address.is_loopback:
         c.out("%NTP: Invalid server address")  # [M]
         return
-    root.ntp_servers = (*others, NtpServer(address, bool(c.args.get("prefer")), c.arg("key")))
+    root.ntp_servers = (*others, NtpServer(address, bool(c.args.get("prefer")), c.arg("key"),
+                                           c.arg("version")))
 
 
 @command("config", "ntp authentication-key <1-4294967295>:id md5 WORD:secret [<0-7>:enc]",

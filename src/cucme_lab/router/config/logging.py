@@ -97,6 +97,10 @@ class BufferedLogging(NamedTuple):
         return self.level if self.level is not None else Severity.DEBUGGING
 
 
+DEFAULT_BUFFER = BufferedLogging()  # IOS's: enabled, level debugging, 4096 bytes
+DEFAULT_SINK = LogSink()  # console and monitor: enabled, level debugging
+
+
 def _sink_line(name: str):
     def render(sink: LogSink) -> str:
         if not sink.enabled:
@@ -146,15 +150,15 @@ class LoggingSettings(ConfigBlock):
 
     @property
     def buffer(self) -> BufferedLogging:
-        return self.logging_buffered or BufferedLogging()
+        return self.logging_buffered or DEFAULT_BUFFER
 
     @property
     def console(self) -> LogSink:
-        return self.logging_console or LogSink()
+        return self.logging_console or DEFAULT_SINK
 
     @property
     def monitor(self) -> LogSink:
-        return self.logging_monitor or LogSink()
+        return self.logging_monitor or DEFAULT_SINK
 
     @property
     def trap(self) -> Severity:

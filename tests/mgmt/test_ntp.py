@@ -178,6 +178,14 @@ async def test_bad_time_lines_are_refused(shell, router):
 
 # --- a real NTP server ------------------------------------------------------------------------
 
+async def _server_time(address: str, port: int) -> float:
+    """The time the NTP server answers a plain client request with, now."""
+    with trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM) as s:
+        await s.connect((address, port))
+        await s.send(wire.encode(wire.NtpPacket(version=4, transmit=wire.to_ntp(0))))
+        return wire.from_ntp(wire.decode(await s.recv(1024)).transmit)
+
+
 async def _synced(lab, timeout: float) -> bool:
     with trio.move_on_after(timeout):
         while not lab.router.clock.synced:
@@ -202,7 +210,9 @@ async def test_the_clock_follows_chrony_and_a_certificate_follows_the_clock(tmp_
                 await shell.paste_config(f"ntp server {SERVER}\n")
                 assert (await shell.type("show clock")).splitlines()[1].startswith("*")
                 assert await _synced(lab, 30)
-                assert abs(router.clock.now_utc().timestamp() - SERVED_EPOCH) < 120
+                served = await _server_time(plan.to_loopback(SERVER), plan.port(123))
+                assert abs(router.clock.now_utc().timestamp() - served) < 2
+                assert dt.datetime.fromtimestamp(served, dt.UTC).date() == dt.date(2027, 3, 1)
                 out = await shell.type("show clock", "show ntp status",
                                        "show ntp associations", "show logging")
                 assert "Mar 1 2027" in out
@@ -302,3 +312,18 @@ async def test_requests_are_version_3_unless_the_server_line_says(shell, router)
     assert wire.decode(state.request(assoc, clock, None, version=4)).version == 4
     await shell.paste_config("ntp server 10.1.1.1 version 4 key 2 prefer\n")
     assert "\nntp server 10.1.1.1 version 4 key 2 prefer\n" in router.running_config()
+
+
+async def test_zone_and_summer_time_come_back_from_startup_config_only(shell, router):
+    from cucme_lab.shell.boot import reload_router
+    from cucme_lab.shell.commands import command_set
+
+    await shell.paste_config("clock timezone PST -8\nclock summer-time PDT recurring\n")
+    await shell.type("write memory")
+    await shell.paste_config("clock timezone CET 1\nno clock summer-time\n")
+    await reload_router(router, command_set())
+    assert router.clock.tz_name == "PST" and router.clock.summer is not None
+    await shell.paste_config("no clock timezone\nno clock summer-time\n")
+    await shell.type("write memory")
+    await reload_router(router, command_set())
+    assert router.clock.tz_name == "UTC" and router.clock.summer is None

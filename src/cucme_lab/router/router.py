@@ -115,6 +115,8 @@ class Router:
         self.provisioning = ProvisioningState(self.storage, self.notify)
         self.acl_counters = AclCounters()
         self.ntp = NtpState()
+        # the zone and summer time come back from startup-config, as everything configured
+        self.clock.tz_name, self.clock.tz_offset_minutes, self.clock.summer = "UTC", 0, None
         self.config = RootConfig("root")
         root = self.config
         root.set("version", f"version {IOS_VERSION_SHORT}")

@@ -327,3 +327,15 @@ async def test_zone_and_summer_time_come_back_from_startup_config_only(shell, ro
     await shell.type("write memory")
     await reload_router(router, command_set())
     assert router.clock.tz_name == "UTC" and router.clock.summer is None
+
+
+async def test_an_outside_server_is_not_started_where_something_listens(tmp_path):
+    from cucme_lab.lab.outside_servers import ServerUnavailable
+
+    with trio.fail_after(10):
+        with trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM) as taken:
+            await taken.bind(("127.0.0.1", 0))
+            port = taken.getsockname()[1]
+            with pytest.raises(ServerUnavailable, match="is taken"):
+                async with chrony(tmp_path / "c", "127.0.0.1", port):
+                    pass

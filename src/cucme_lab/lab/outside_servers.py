@@ -12,6 +12,7 @@ serves a chosen time.
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -52,14 +53,31 @@ def _program(name: str) -> str:
     return found
 
 
+def _require_free(address: str, port: int) -> None:
+    """Refuse to start where something listens already: its answers would be taken for
+    the new server's."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind((address, port))
+        except OSError as exc:
+            raise ServerUnavailable(f"{address}:{port} is taken: {exc.strerror}") from None
+
+
 async def _stop(process: trio.Process) -> None:
-    if process.returncode is None:
-        process.send_signal(signal.SIGTERM)
-        with trio.move_on_after(5):
-            await process.wait()
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+    """End the server and everything it started: it runs in a session of its own, and
+    `faketime` runs chronyd as its child (a signal to the wrapper alone would leave chronyd)."""
+    _signal_group(process, signal.SIGTERM)
+    with trio.move_on_after(5):
+        await process.wait()
+    _signal_group(process, signal.SIGKILL)  # whatever is left of the group
+    await process.wait()
+
+
+def _signal_group(process: trio.Process, sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:  # the group is gone already
+        pass
 
 
 @asynccontextmanager
@@ -67,6 +85,7 @@ async def rsyslog(workdir: Path, address: str, port: int) -> AsyncIterator[Colle
     """rsyslogd in the foreground, its imudp input on `address`:`port`, every datagram written
     to `workdir/messages.log` as `SENDER-ADDRESS RAW-DATAGRAM`, one a line."""
     program = _program("rsyslogd")
+    _require_free(address, port)
     workdir.mkdir(parents=True, exist_ok=True)
     out = workdir / "messages.log"
     conf = workdir / "rsyslog.conf"
@@ -78,7 +97,7 @@ async def rsyslog(workdir: Path, address: str, port: int) -> AsyncIterator[Colle
         f'*.* action(type="omfile" file="{out}" template="raw")\n')
     process = await trio.lowlevel.open_process(
         [program, "-n", "-f", str(conf), "-i", str(workdir / "rsyslogd.pid")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         collector = Collector(address, port, out)
         await _wait_collecting(collector)
@@ -114,6 +133,7 @@ async def chrony(workdir: Path, address: str, port: int, *, fake_time: str | Non
     """chronyd serving its own clock (`local stratum N`) on `address`:`port`; with
     `fake_time` (`2027-03-01 12:00:00`) under faketime; `keys`: MD5 keys by id."""
     program = _program("chronyd")
+    _require_free(address, port)
     workdir.mkdir(parents=True, exist_ok=True)
     keyfile = workdir / "chrony.keys"
     keyfile.write_text("".join(f"{k} MD5 {v}\n" for k, v in (keys or {}).items()))
@@ -127,7 +147,8 @@ async def chrony(workdir: Path, address: str, port: int, *, fake_time: str | Non
     if fake_time is not None:
         argv = [_program("faketime"), fake_time, *argv]
     process = await trio.lowlevel.open_process(argv, stdout=subprocess.DEVNULL,
-                                               stderr=subprocess.DEVNULL)
+                                               stderr=subprocess.DEVNULL,
+                                               start_new_session=True)
     try:
         server = NtpServerProcess(address, port)
         await _wait_serving(server)

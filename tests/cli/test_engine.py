@@ -16,7 +16,7 @@ async def test_abbreviations_and_aliases(shell):
 
 
 async def test_invalid_input_caret_counts_the_prompt(shell):
-    out = await shell.type("show runn-confg", "show clock detail", "conf t", "hostnmae R1")
+    out = await shell.type("show runn-confg", "show clock zone", "conf t", "hostnmae R1")
     lines = out.splitlines()
     # under the first character no keyword has there: `runn-` vs `running-config`
     assert lines[1:4] == [" " * len("Router#show runn") + "^",

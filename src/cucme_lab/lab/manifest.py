@@ -24,6 +24,7 @@ class Manifest:
     state: str = "running"
     network: dict = field(default_factory=dict)  # how configured addresses map to loopback
     pstn: dict = field(default_factory=dict)  # the simulated PSTN's calls (lab/pstn.py)
+    outside_hosts: list[dict] = field(default_factory=list)  # syslog, NTP... (outside_hosts.py)
 
     def write(self) -> None:
         data = {
@@ -35,6 +36,7 @@ class Manifest:
             "services": [asdict(s) for s in self.services],
             "phones": self.phones,
             "pstn": self.pstn,
+            "outside_hosts": self.outside_hosts,
         }
         atomic_write(Path(self.lab_dir) / "lab.json",
                      (json.dumps(data, indent=2) + "\n").encode())

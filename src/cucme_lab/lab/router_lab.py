@@ -19,6 +19,7 @@ import trio
 from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.lab.lock import lab_lock
 from cucme_lab.lab.manifest import Manifest
+from cucme_lab.lab.outside_hosts import outside_hosts
 from cucme_lab.lab.ranges import claimed_plan
 from cucme_lab.lab.real_addresses import RealAddresses
 from cucme_lab.router.chassis import Chassis
@@ -64,6 +65,8 @@ class Lab:
         self.manifest.hostname = self.router.hostname
         self.manifest.services = self.services.entries() if self.services else []
         self.manifest.phones = [p.manifest_entry() for p in self.phones]
+        # (first: mapping an outside host may add its subnet to the plan's list below)
+        self.manifest.outside_hosts = outside_hosts(self.router.config, self.addresses)
         self.manifest.pstn = self.pstn.manifest() if self.pstn is not None else {"calls": []}
         self.manifest.network = self.addresses.describe()
         self.manifest.write()

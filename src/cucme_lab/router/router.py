@@ -7,6 +7,7 @@ real router keeps beside it: clock, event log, NVRAM and flash, hardware, and ch
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.config.section import Setting
 from cucme_lab.router.debugging import Debugging
 from cucme_lab.router.eventlog import EventLog
+from cucme_lab.router.ntp import NtpState
 from cucme_lab.router.pki.keystore import KeyStore, load_pem, save_pem
 from cucme_lab.router.pki.state import PkiRuntime
 from cucme_lab.router.provisioning.tftp_table import ProvisioningState
@@ -83,10 +85,12 @@ class Router:
     capf: CapfState = field(init=False)  # CAPF sessions and completed operations
     provisioning: ProvisioningState = field(init=False)  # the published TFTP table
     acl_counters: AclCounters = field(init=False)  # access-list hits (`show access-lists`)
+    ntp: NtpState = field(init=False)  # NTP associations and the system peer
 
     def __post_init__(self) -> None:
         self.clock.ntp_configured = lambda: bool(self.config.ntp_servers)
-        self.log = EventLog(self.clock)
+        self.log = EventLog(self.clock, settings=lambda: self.config,
+                            uptime=lambda: time.time() - self.boot_time)
         self.debug = Debugging(self.log)
         self.phones.attach(self.log.log, self.debug)
         self.phones.calls.history = call_history_for(self)
@@ -114,11 +118,13 @@ class Router:
         self.capf = CapfState()
         self.provisioning = ProvisioningState(self.storage, self.notify)
         self.acl_counters = AclCounters()
+        self.ntp = NtpState()
+        # the zone and summer time come back from startup-config, as everything configured
+        self.clock.tz_name, self.clock.tz_offset_minutes, self.clock.summer = "UTC", 0, None
         self.config = RootConfig("root")
         root = self.config
         root.set("version", f"version {IOS_VERSION_SHORT}")
-        root.set("service timestamps debug", "service timestamps debug datetime msec")
-        root.set("service timestamps log", "service timestamps log datetime msec")
+        # `service timestamps debug|log datetime msec` are the typed defaults (config/logging.py)
         # hostname Router, no service password-encryption, no ip http server and no ip http
         # secure-server are the defaults of RootConfig's typed settings.
         root.set("boot-start-marker", "boot-start-marker")

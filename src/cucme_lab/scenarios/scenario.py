@@ -1,4 +1,5 @@
-"""The scenario format: a lab, then steps (`cli`, `phones`, `wait`, `expect`, `fault`).
+"""The scenario format: a lab, then steps (`cli`, `phones`, `wait`, `expect`, `fault`, `file`,
+`outside-server`).
 
 `load_scenario(path)` reads a YAML scenario and checks every field; a mistake raises
 `SchemaError(file, line, field, message)` and nothing is run. The format is documented, step by
@@ -34,7 +35,7 @@ from cucme_lab.phones.calls import STATES as CALL_STATES
 from cucme_lab.phones.fleet import PhoneSpec
 from cucme_lab.phones.models import MODELS
 
-STEP_KINDS = ("cli", "phones", "wait", "expect", "fault", "file")
+STEP_KINDS = ("cli", "phones", "wait", "expect", "fault", "file", "outside-server")
 PHONE_ACTIONS = ("boot", "power-off", "power-cycle", "factory-reset", "erase-ctl",
                  "key-auth-string", "tamper", "set-clock", "add", "dial", "answer", "hang-up",
                  "transfer")
@@ -182,8 +183,10 @@ def parse_step(node: Node) -> Step:
     kind = kinds[0]
     step = Step(kind, node.line, f["name"].text() if "name" in f else "")
     body = f[kind]
+    from cucme_lab.scenarios.outside_step import parse_outside
+
     step.args = {"cli": _cli, "phones": _phones, "wait": _wait, "expect": _expect,
-                 "fault": _fault, "file": _file}[kind](body)
+                 "fault": _fault, "file": _file, "outside-server": parse_outside}[kind](body)
     return step
 
 
@@ -337,7 +340,7 @@ def _wait(node: Node) -> dict:
 
 # --- expectations -------------------------------------------------------------------------
 
-TEXT_SUBJECTS = ("running-config", "startup-config", "syslog", "cli", "pstn")
+TEXT_SUBJECTS = ("running-config", "startup-config", "syslog", "cli", "pstn", "collector")
 EXPECT_SUBJECTS = ("phone", *TEXT_SUBJECTS, "flash", "tftp")
 
 
@@ -559,6 +562,10 @@ def describe(step: Step) -> str:
         return "expect " + describe_expect(a)
     if step.kind == "file":
         return f"file: flash:{a['flash']} ({len(a['text'].encode())} bytes)"
+    if step.kind == "outside-server":
+        from cucme_lab.scenarios.outside_step import describe_outside
+
+        return describe_outside(a)
     detail = {"stop-service": a.get("service"), "drop-traffic": f"phone {a.get('phone')}",
               "skew-clock": f"{a.get('seconds', 0):+g}s", "unset-clock": ""}[a["fault"]]
     return f"fault: {'clear ' if a.get('clear') else ''}{a['fault']} {detail}".rstrip()

@@ -98,6 +98,7 @@ class Context:
     session: Session | None = None
     terminal: StepTerminal = field(default_factory=StepTerminal)
     drops: faults.TrafficDrops | None = None
+    outside: dict[str, Any] = field(default_factory=dict)  # outside servers, by role
 
     def close(self) -> None:
         if self.session is not None and not self.session.closed:
@@ -169,6 +170,10 @@ async def run_step(ctx: Context, step: Step) -> StepOutcome:
         return StepOutcome(checks=await evaluate(ctx, a))
     if step.kind == "file":
         return StepOutcome(put_flash_file(ctx.router, a["flash"], a["text"].encode()))
+    if step.kind == "outside-server":
+        from cucme_lab.scenarios.outside_step import run_outside
+
+        return StepOutcome(await run_outside(ctx, a))
     if "seconds" in a:
         await trio.sleep(a["seconds"])
         return StepOutcome(f"waited {a['seconds']:g}s")
@@ -358,6 +363,10 @@ async def evaluate(ctx: Context, a: dict) -> list[Check]:
     elif subject == "pstn":  # one line per call the PSTN received: port, digits, result
         pstn = ctx.need_runtime("`expect: pstn`").lab.pstn
         text = "\n".join(f"{c.port} {c.digits} {c.result}" for c in pstn.calls) if pstn else ""
+    elif subject == "collector":
+        from cucme_lab.scenarios.outside_step import collector_text
+
+        text = collector_text(ctx)
     elif a.get("command"):
         text = await ctx.command_output(a["command"])
         subject = f"`{a['command']}`"

@@ -8,9 +8,11 @@ from typing import Any
 def all_services() -> list[Any]:
     from cucme_lab.services.capf import CapfService
     from cucme_lab.services.http import HttpService
+    from cucme_lab.services.ntp import NtpService
     from cucme_lab.services.pki_client import EnrolmentPoller
     from cucme_lab.services.sccp import SccpService, SccpTlsService
     from cucme_lab.services.ssh import SshService
+    from cucme_lab.services.syslog import SyslogService
     from cucme_lab.services.telnet import TelnetService
     from cucme_lab.services.tftp import TftpService
 
@@ -23,5 +25,7 @@ def all_services() -> list[Any]:
         SccpTlsService(),
         SshService(),
         TelnetService(),
+        SyslogService(),
+        NtpService(),
     ]
     return services

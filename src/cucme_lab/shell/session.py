@@ -217,6 +217,9 @@ class Session:
     def _on_log(self, line: str) -> None:
         if self.closed or not (self.origin == "console" or self.monitor):
             return
+        log = self.router.log  # `logging console|monitor LEVEL` judged the line being told
+        if not (log.to_console if self.origin == "console" else log.to_monitor):
+            return
         if self._held_logs is not None:
             self._held_logs.append(line)
             return

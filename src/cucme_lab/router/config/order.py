@@ -14,7 +14,7 @@ ORDER: dict[str, list[str]] = {
         "version", "service timestamps debug", "service timestamps log",
         "service password-encryption", "service sequence-numbers",
         "hostname", "boot-start-marker", "boot-end-marker",
-        "logging buffered", "logging console",
+        "logging buffered", "logging console", "logging monitor",
         "enable secret level", "enable secret", "enable password",
         "aaa new-model", "aaa authentication login", "aaa authentication enable",
         "aaa accounting exec", "aaa accounting commands", "aaa session-id",
@@ -46,7 +46,8 @@ ORDER: dict[str, list[str]] = {
         "telephony-service", "ephone-template", "ephone-dn", "ephone",
         "privilege exec",
         "line con", "line aux", "line vty",
-        "ntp clock-period", "ntp server",
+        "ntp authentication-key", "ntp authenticate", "ntp trusted-key", "ntp clock-period",
+        "ntp source", "ntp server",
     ],
     "telephony-service": [
         "secure-signaling", "max-ephones", "max-dn", "ip source-address",

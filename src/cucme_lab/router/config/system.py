@@ -63,15 +63,19 @@ class Timezone(NamedTuple):
 
 
 class NtpServer(NamedTuple):
-    """`ntp server A.B.C.D [prefer]`: configured NTP makes the clock's `.` marker (see
-    `router/clock.py`) until it is synchronised."""
+    """`ntp server A.B.C.D [key N] [prefer]`: configured NTP makes the clock's `.` marker (see
+    `router/clock.py`) until it is synchronised; `key`: the authentication key it must use."""
 
     address: IPv4Address
     prefer: bool = False
+    key: int | None = None
+    version: int | None = None  # the NTP version of its requests; IOS 12.4's default is 3
 
 
 def _ntp_lines(servers: tuple[NtpServer, ...]) -> list[str]:
-    return [f"ntp server {s.address}" + (" prefer" if s.prefer else "") for s in servers]
+    return [f"ntp server {s.address}" + (f" version {s.version}" if s.version else "")
+            + (f" key {s.key}" if s.key is not None else "")
+            + (" prefer" if s.prefer else "") for s in servers]
 
 
 def _switch(on_line: str, off_line: str | None = None) -> Callable[[bool], str | None]:

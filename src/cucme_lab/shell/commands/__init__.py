@@ -18,12 +18,14 @@ from cucme_lab.shell.commands import (
     exec_cmds,
     interfaces,
     lines,
+    logging_cmds,
     pki,
     provisioning,
     remote,
     show_cmds,
     system,
     telephony,
+    time_ntp,
     tollfraud,
     voice,
     voice_show,
@@ -32,7 +34,7 @@ from cucme_lab.shell.declarations import CommandSet
 
 MODULES = (common, access, telephony, cme_security, ephone_show, exec_cmds, interfaces, system,
            lines, pki, provisioning, remote, show_cmds, voice, ephone_dn_show, tollfraud,
-           voice_show)
+           voice_show, logging_cmds, time_ntp)
 
 
 @functools.cache

@@ -182,41 +182,6 @@ def show_terminal(c: Ctx) -> None:
     c.out("Capabilities: none")
 
 
-# [M] IOS 12.4's header from memory; ntc-templates parses it into complete records
-@command("exec", "show logging", priv=USER, help=SHOW_HELP)
-def show_logging(c: Ctx) -> None:
-    log = c.router.log
-    n = log.logged
-    c.out("Syslog logging: enabled (0 messages dropped, 0 messages rate-limited,\n"
-          "                0 flushes, 0 overruns, xml disabled, filtering disabled)")
-    c.out("")
-    c.out("No Active Message Discriminator.")
-    c.out("")
-    c.out("")
-    c.out("")
-    c.out("No Inactive Message Discriminator.")
-    c.out("")
-    c.out("")
-    c.out(f"    Console logging: level debugging, {n} messages logged, xml disabled,")
-    c.out("                     filtering disabled")
-    c.out("    Monitor logging: level debugging, 0 messages logged, xml disabled,")
-    c.out("                     filtering disabled")
-    c.out(f"    Buffer logging:  level debugging, {n} messages logged, xml disabled,")
-    c.out("                    filtering disabled")
-    c.out("    Logging Exception size (4096 bytes)")
-    c.out("    Count and timestamp logging messages: disabled")
-    c.out("    Persistent logging: disabled")
-    c.out("")
-    c.out("No active filter modules.")
-    c.out("")
-    c.out(f"    Trap logging: level informational, {n} message lines logged")
-    c.out("")
-    c.out(f"Log Buffer ({log.capacity} bytes):")
-    c.out("")
-    for line in log.lines:
-        c.out(line)
-
-
 # --- flash --------------------------------------------------------------------------------
 
 def _dir(c: Ctx) -> None:

@@ -19,7 +19,6 @@ from cucme_lab.router.config.section import Section
 from cucme_lab.router.config.system import (
     HttpAuthentication,
     HttpTimeoutPolicy,
-    NtpServer,
     Timezone,
 )
 from cucme_lab.shell.commands.common import CommandDeclarations
@@ -83,9 +82,6 @@ def service_password_encryption(c: Ctx) -> None:
         encrypt_all_passwords(c.router.config)
 
 
-for _svc in ("timestamps debug datetime msec", "timestamps log datetime msec"):
-    setting("config", f"service {_svc}", key="service " + " ".join(_svc.split()[:2]))
-flag("config", "service sequence-numbers", on="service sequence-numbers")
 
 SECRET_HELP = {"secret": "Assign the privileged level secret (MAX of 25 characters)",
                "password": "Assign the privileged level password (MAX of 25 characters)",
@@ -363,17 +359,8 @@ def privilege_exec(c: Ctx) -> None:
     levels[command] = c.args["level"]
 
 
-# --- logging and accounting ---------------------------------------------------------------------
+# --- accounting (logging: logging_cmds.py) ------------------------------------------------------
 
-LOG_LEVELS = "{emergencies|alerts|critical|errors|warnings|notifications|informational|debugging}"
-setting("config", f"logging buffered [<4096-2147483647>:size] [{LOG_LEVELS}:level]",
-        help={"buffered": "Set buffered logging parameters"})
-setting("config", f"logging console [{LOG_LEVELS}:level]",
-        help={"console": "Set console logging parameters"})
-setting("config", "logging A.B.C.D:host", key="logging host {host}",
-        help={"A.B.C.D": "IP address of the logging host"}, no="logging A.B.C.D:host")
-setting("config", "logging host A.B.C.D:host", key="logging host {host}",
-        render=lambda a: f"logging {a['host']}", no="logging host A.B.C.D:host")
 # dial-control-mib and gw-accounting: shell/commands/voice.py (typed, issue 18)
 
 # --- time -----------------------------------------------------------------------------------------
@@ -395,24 +382,6 @@ def clock_timezone(c: Ctx) -> None:
     tz = Timezone(c.args["zone"], hours, minutes)
     c.router.config.clock_timezone = tz
     clock.tz_name, clock.tz_offset_minutes = tz.zone, tz.offset_minutes
-
-
-setting("config", "clock summer-time WORD:zone recurring [LINE:rule]",
-        help={"summer-time": "Configure summer (daylight savings) time",
-              "recurring": "Configure recurring summer time"}, no="clock summer-time")
-
-
-@command("config", "ntp server A.B.C.D:addr [prefer]", help={"server": "Configure NTP server"},
-         no="ntp server A.B.C.D:addr")
-def ntp_server(c: Ctx) -> None:
-    """One line per server; typing a server again replaces its line, `no` removes it."""
-    root = c.router.config
-    address = IPv4Address(c.args["addr"])
-    others = tuple(s for s in root.ntp_servers if s.address != address)
-    if c.no or c.default:
-        root.ntp_servers = others
-        return
-    root.ntp_servers = (*others, NtpServer(address, bool(c.args.get("prefer"))))
 
 
 setting("config", "ntp clock-period <0-4294967295>:period",

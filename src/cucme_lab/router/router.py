@@ -31,9 +31,11 @@ from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.config.section import Setting
 from cucme_lab.router.debugging import Debugging
 from cucme_lab.router.eventlog import EventLog
+from cucme_lab.router.ingress import IngressLog
 from cucme_lab.router.pki.keystore import KeyStore, load_pem, save_pem
 from cucme_lab.router.pki.state import PkiRuntime
 from cucme_lab.router.provisioning.tftp_table import ProvisioningState
+from cucme_lab.router.snmp.agent import SnmpState
 from cucme_lab.router.storage import LabStorage
 from cucme_lab.router.telephony.registrations import PhoneRegistry
 
@@ -82,6 +84,10 @@ class Router:
     capf: CapfState = field(init=False)  # CAPF sessions and completed operations
     provisioning: ProvisioningState = field(init=False)  # the published TFTP table
     acl_counters: AclCounters = field(init=False)  # access-list hits (`show access-lists`)
+    snmp: SnmpState = field(init=False)  # the SNMP agent's counters (`show snmp`) and MIB view
+    ingress_log: IngressLog = field(init=False)  # when interface ACLs last logged each flow
+    # Where peers outside every configured subnet arrive (the lab file's `wan-interface`).
+    wan_interface: str | None = None
 
     def __post_init__(self) -> None:
         self.clock.ntp_configured = lambda: bool(self.config.ntp_servers)
@@ -110,6 +116,8 @@ class Router:
         self.capf = CapfState()
         self.provisioning = ProvisioningState(self.storage, self.notify)
         self.acl_counters = AclCounters()
+        self.snmp = SnmpState()
+        self.ingress_log = IngressLog()
         self.config = RootConfig("root")
         root = self.config
         root.set("version", f"version {IOS_VERSION_SHORT}")

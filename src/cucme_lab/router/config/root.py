@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from cucme_lab.router.config.access import AccessSettings
 from cucme_lab.router.config.provisioning import ProvisioningSettings
+from cucme_lab.router.config.snmp import SnmpSettings
 from cucme_lab.router.config.system import SystemSettings
 
 
 @dataclass(eq=False)
-class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings):
+class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings, SnmpSettings):
     """`show running-config` from `version` to `end`."""

@@ -10,6 +10,7 @@ def all_services() -> list[Any]:
     from cucme_lab.services.http import HttpService
     from cucme_lab.services.pki_client import EnrolmentPoller
     from cucme_lab.services.sccp import SccpService, SccpTlsService
+    from cucme_lab.services.snmp import SnmpService
     from cucme_lab.services.ssh import SshService
     from cucme_lab.services.telnet import TelnetService
     from cucme_lab.services.tftp import TftpService
@@ -23,5 +24,6 @@ def all_services() -> list[Any]:
         SccpTlsService(),
         SshService(),
         TelnetService(),
+        SnmpService(),
     ]
     return services

@@ -15,12 +15,14 @@ from cucme_lab.shell.commands import (
     common,
     ephone_show,
     exec_cmds,
+    interface_acl,
     interfaces,
     lines,
     pki,
     provisioning,
     remote,
     show_cmds,
+    snmp_cdp,
     system,
     telephony,
     voice,
@@ -28,7 +30,7 @@ from cucme_lab.shell.commands import (
 from cucme_lab.shell.declarations import CommandSet
 
 MODULES = (common, access, telephony, cme_security, ephone_show, exec_cmds, interfaces, system,
-           lines, pki, provisioning, remote, show_cmds, voice)
+           lines, pki, provisioning, remote, show_cmds, voice, snmp_cdp, interface_acl)
 
 
 @functools.cache

@@ -19,6 +19,7 @@ import trio
 from cucme_lab.lab.addresses import AddressPlan, plan_for_lab
 from cucme_lab.lab.lock import lab_lock
 from cucme_lab.lab.manifest import Manifest
+from cucme_lab.lab.outside_hosts import snmp_managers
 from cucme_lab.router.chassis import Chassis
 from cucme_lab.router.pki.validation import CrlSource
 from cucme_lab.router.router import Router
@@ -66,15 +67,18 @@ class Lab:
             "subnets": [str(n) for n in self.addresses.subnets],  # the k-th is 127.B.k.0/24
             "privileged_ports_moved_by": self.addresses.port(69) - 69,
         }
+        self.manifest.outside_hosts = snmp_managers(self.router.config, self.addresses)
         self.manifest.write()
 
 
 @asynccontextmanager
 async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
-                   addresses: AddressPlan | None = None) -> AsyncIterator[Lab]:
+                   addresses: AddressPlan | None = None,
+                   wan_interface: str | None = None) -> AsyncIterator[Lab]:
     """Boot the router in `lab_dir` and run its services until the block ends.
 
-    Raises `LabInUse` when another process runs a lab in that folder.
+    Raises `LabInUse` when another process runs a lab in that folder. `wan_interface`: where
+    peers outside every configured subnet arrive (the lab file's `wan-interface`).
     """
     from cucme_lab.services.catalog import all_services
     from cucme_lab.services.manager import ServiceManager
@@ -87,6 +91,7 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
     with lab_lock(lab_dir):  # LabInUse before anything in the folder is read or written
         plan = addresses or plan_for_lab(str(lab_dir))
         router = Router.open(lab_dir, addresses=plan, chassis=load_chassis(lab_dir))
+        router.wan_interface = wan_interface
         commands = command_set()
         await reload_router(router, commands)
         lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname), commands,

@@ -154,7 +154,7 @@ def encode_request(version: int, community: bytes, kind: str, oids: list[Oid],
     if kind == "getbulk":
         module.apiBulkPDU.set_max_repetitions(pdu, max_repetitions)
     given = values or [None] * len(oids)
-    module.apiPDU.set_varbinds(pdu, [(oid, module.Null("") if v is None else _to_asn1(module, v))
+    module.apiPDU.set_varbinds(pdu, [(oid, _to_asn1(module, v))
                                      for oid, v in zip(oids, given, strict=True)])
     message = module.Message()
     module.apiMessage.set_defaults(message)
@@ -175,6 +175,8 @@ def decode_response(data: bytes) -> tuple[int, int, int, list[tuple[Oid, Value]]
 
 
 def _to_asn1(module: Any, value: Value) -> Any:
+    if value is None:
+        return module.Null("")
     if isinstance(value, _Exception):
         return {"noSuchObject": module.NoSuchObject, "noSuchInstance": module.NoSuchInstance,
                 "endOfMibView": module.EndOfMibView}[value.name]("")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import trio
 from snmp_lab import MANAGER, STRANGER, netsnmp, shell, snmp_lab
 
+from cucme_lab.lab.manifest import read_manifest
 from cucme_lab.router.access import show_access_lists
 
 
@@ -91,3 +92,22 @@ async def test_rw_set_changes_the_configuration_and_ro_cannot(tmp_path):
                 in shown
             assert "    2 Number of altered variables\n" in shown
             assert "    1 Illegal operation for community name supplied\n" in shown
+
+
+async def test_lab_json_lists_the_managers_the_acl_allows(tmp_path):
+    extra = "access-list 11 permit host 10.1.10.9\nsnmp-server community ops RO 11\n"
+    with trio.fail_after(60):
+        async with snmp_lab(tmp_path, extra) as lab:
+            lab.write_manifest()
+            hosts = read_manifest(lab.lab_dir)["outside_hosts"]
+            plan = lab.addresses
+            assert {"role": "snmp-manager", "community": "cisco", "acl": 10,
+                    "configured": "10.1.10.0/24",
+                    "loopback": plan.to_loopback("10.1.10.0") + "/24"} in hosts
+            host = {"role": "snmp-manager", "community": "ops", "acl": 11,
+                    "configured": "10.1.10.9", "loopback": plan.to_loopback("10.1.10.9")}
+            assert host in hosts
+            # a manager standing at the listed loopback address is answered
+            code, out = await netsnmp(lab, "snmpget", "1.3.6.1.2.1.1.5.0", source="10.1.10.9",
+                                      community="ops")
+            assert code == 0 and '"CME"' in out, out

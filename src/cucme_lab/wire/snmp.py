@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from pyasn1.codec.ber import decoder, encoder
-from pyasn1.error import PyAsn1Error
 from pysnmp.proto import api
 
 V1, V2C = 0, 1  # the version field's values for SNMPv1 and SNMPv2c
@@ -94,10 +93,7 @@ def decode(data: bytes) -> Request:
     """Parse one datagram; raise SnmpDecodeError for anything an agent must drop."""
     if len(data) > MAX_REQUEST_OCTETS:
         raise SnmpDecodeError("encoding", f"{len(data)} octets (more than {MAX_REQUEST_OCTETS})")
-    try:
-        version = int(api.decodeMessageVersion(data))
-    except (PyAsn1Error, ValueError, TypeError, IndexError) as exc:
-        raise SnmpDecodeError("encoding", f"no SNMP message: {_short(exc)}") from None
+    version = _version(data)
     if version not in (V1, V2C):
         raise SnmpDecodeError("version", f"version field {version}")
     module = api.PROTOCOL_MODULES[version]
@@ -122,6 +118,18 @@ def decode(data: bytes) -> Request:
         raise
     except Exception as exc:  # pyasn1 raises a variety on hostile input: all mean bad BER
         raise SnmpDecodeError("encoding", f"malformed message: {_short(exc)}") from None
+
+
+def _version(data: bytes) -> int:
+    """The version field, read from the first octets (a SEQUENCE, then an INTEGER) without
+    decoding the message: a version other than v1 or v2c is dropped before any BER work."""
+    if len(data) < 2 or data[0] != 0x30:
+        raise SnmpDecodeError("encoding", "no SNMP message: not a BER SEQUENCE")
+    i = 2 if data[1] < 0x80 else 2 + (data[1] & 0x7F)
+    if len(data) < i + 3 or data[i] != 0x02 or not 1 <= data[i + 1] <= 4 or \
+            len(data) < i + 2 + data[i + 1]:
+        raise SnmpDecodeError("encoding", "no SNMP message: no version INTEGER")
+    return int.from_bytes(data[i + 2:i + 2 + data[i + 1]], "big", signed=True)
 
 
 def encode_response(request: Request, varbinds: list[tuple[Oid, Value]],

@@ -101,9 +101,9 @@ def show_neighbors_detail(router: Any) -> str:
 
 
 def show_cdp(router: Any) -> str:
-    """`show cdp`: the timers, or `% CDP is not enabled`."""
+    """`show cdp`: the timers, or `% CDP is not enabled` ([M] IOS 12.4's layout)."""
     if not router.config.cdp_run:
-        return "% CDP is not enabled\n"
+        return "% CDP is not enabled\n"  # [M]
     return (f"Global CDP information:\n"
             f"\tSending CDP packets every {ANNOUNCE_EVERY} seconds\n"
             f"\tSending a holdtime value of {HOLDTIME} seconds\n"

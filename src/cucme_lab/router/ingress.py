@@ -101,6 +101,8 @@ def _log_match(router: Any, number: int, permitted: bool, flow: Flow) -> None:
     key = (number, verdict, flow.proto, flow.peer, flow.local, flow.local_port)
     if not router.ingress_log.due(key):
         return
+    # [C] IOS's ACL log lines (`%SEC-6-IPACCESSLOGP: list 101 denied tcp 10.1.1.1(1234) ->
+    # 10.2.2.2(2000), 1 packet`); the standard list's form `%SEC-6-IPACCESSLOGS` [M]
     if is_standard(number):
         router.log.log(f"%SEC-6-IPACCESSLOGS: list {number} {verdict} {flow.peer} 1 packet")
     else:

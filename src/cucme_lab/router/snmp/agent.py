@@ -103,6 +103,7 @@ def handle(router: Any, state: SnmpState, data: bytes, peer: str, local: str = "
     if community is None or (community.acl is not None and not acl_permits(
             router, community.acl, Packet(peer, local, SNMP_PORT, proto="udp"))):
         counters.unknown_community += 1
+        # [C] Cisco's message reference: "Authentication failure for SNMP req from host %i"
         router.log.log(f"%SNMP-3-AUTHFAIL: Authentication failure for SNMP req from host {peer}")
         return None
     counters.requested_variables += len(request.varbinds)
@@ -236,7 +237,7 @@ def show_snmp(router: Any, state: SnmpState) -> str:
     fixture); `%SNMP agent not enabled` without a community."""
     config = router.config
     if not config.snmp_enabled:
-        return "%SNMP agent not enabled\n"
+        return "%SNMP agent not enabled\n"  # [M]
     c = state.counters
     lines = [f"Chassis: {router.serial}"]
     if config.snmp_contact:

@@ -78,6 +78,7 @@ def show_cdp(c: Ctx) -> None:
 @command("exec", "show cdp neighbors [detail]", priv=USER, help=SHOW_HELP)
 def show_cdp_neighbors(c: Ctx) -> None:
     if not c.router.config.cdp_run:
+        # [M] IOS's text, as CDP daemons that copy IOS print it too
         c.session.emit("% CDP is not enabled\n")
         return
     c.session.emit(cdp.show_neighbors_detail(c.router) if c.arg("detail")

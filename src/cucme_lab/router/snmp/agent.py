@@ -14,6 +14,7 @@ MAX_RESPONSE_OCTETS (IOS's "Maximum packet size 1500").
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,8 @@ MAX_BULK_REPETITIONS = 100
 MAX_VARBINDS = 200
 MAX_RESPONSE_OCTETS = 1500
 MAX_NAME_OCTETS = 255  # sysName, sysContact, sysLocation are DisplayStrings (SIZE 0..255)
+# what `hostname` takes (shell/commands/system.py): a Set of sysName may not do more
+HOSTNAME = re.compile(r"[A-Za-z]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
 @dataclass
@@ -199,7 +202,7 @@ def _set(router: Any, state: SnmpState, community: SnmpCommunity,
 
 
 def _acceptable(oid: tuple, value: bytes) -> bool:
-    """Printable text of at most 255 octets; a hostname also as IOS takes one (no spaces)."""
+    """Printable text of at most 255 octets; a hostname as `hostname` takes one."""
     if len(value) > MAX_NAME_OCTETS:
         return False
     try:
@@ -209,7 +212,7 @@ def _acceptable(oid: tuple, value: bytes) -> bool:
     if not text.isprintable():
         return False
     if oid == SYS_NAME:
-        return bool(text) and " " not in text and len(text) <= 63
+        return HOSTNAME.fullmatch(text) is not None
     return True
 
 

@@ -79,3 +79,19 @@ def test_any_bytes_get_an_answer_or_a_drop_never_an_exception(router, noise, cut
     for datagram in (noise, good[:cut] + noise, good[:cut]):
         answer = ask(router, datagram)
         assert answer is None or len(answer) <= agent.MAX_RESPONSE_OCTETS
+
+
+async def test_snmp_lines_render_and_no_removes_them(router, shell):
+    out = await shell.paste_config("snmp-server community pub\nsnmp-server community rw1 RW 5\n"
+                                   "snmp-server community pub view v1 RO 7\n"
+                                   "snmp-server location Lab 1\nsnmp-server contact me\n"
+                                   "snmp-server community x RX\n")
+    assert "% Invalid input detected at '^' marker." in out
+    running = router.running_config()
+    assert ("snmp-server community pub view v1 RO 7\nsnmp-server community rw1 RW 5\n"
+            "snmp-server location Lab 1\nsnmp-server contact me\n") in running
+    await shell.paste_config("no snmp-server community pub\nno snmp-server location\n"
+                             "no snmp-server contact\n")
+    running = router.running_config()
+    assert "snmp-server community pub" not in running and "snmp-server location" not in running
+    assert "snmp-server contact" not in running and "snmp-server community rw1 RW 5" in running

@@ -80,7 +80,9 @@ def show_neighbors(router: Any) -> str:
 
 
 def show_neighbors_detail(router: Any) -> str:
-    """`show cdp neighbors detail`, IOS 12.4's layout for each neighbour."""
+    """`show cdp neighbors detail`: [C] the layout of real captures with a phone (a 7941's:
+    `Platform: Cisco IP Phone 7941,  Capabilities: Host Phone` ... `Holdtime : 124 sec`);
+    the phone's `Version :` and power lines are left out: its registration does not say them."""
     out = []
     for n in neighbors(router):
         out.append("-------------------------\n"
@@ -101,7 +103,8 @@ def show_neighbors_detail(router: Any) -> str:
 
 
 def show_cdp(router: Any) -> str:
-    """`show cdp`: the timers, or `% CDP is not enabled` ([M] IOS 12.4's layout)."""
+    """`show cdp`: the timers ([C] real captures: tabs, and `is  enabled` with two spaces), or
+    `% CDP is not enabled`."""
     if not router.config.cdp_run:
         return "% CDP is not enabled\n"  # [M]
     return (f"Global CDP information:\n"

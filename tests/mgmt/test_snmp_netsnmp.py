@@ -111,3 +111,29 @@ async def test_lab_json_lists_the_managers_the_acl_allows(tmp_path):
             code, out = await netsnmp(lab, "snmpget", "1.3.6.1.2.1.1.5.0", source="10.1.10.9",
                                       community="ops")
             assert code == 0 and '"CME"' in out, out
+
+
+async def test_garbage_datagrams_are_dropped_and_the_agent_keeps_answering(tmp_path):
+    from cucme_lab.wire import snmp as wire
+
+    with trio.fail_after(60):
+        async with snmp_lab(tmp_path) as lab:
+            entry = next(e for e in lab.services.entries() if e.name == "snmp")
+            good = wire.encode_request(wire.V2C, b"cisco", "getbulk", [(1, 3, 6, 1)],
+                                       max_repetitions=10_000)
+            sock = trio.socket.socket(type=trio.socket.SOCK_DGRAM)
+            with sock:
+                await sock.bind((lab.addresses.to_loopback(MANAGER), 0))
+                for junk in (good[:9], b"\x30\x03\x02\x01\x03", b"\xff" * 4000, b"",
+                             good[:4] + b"\x07" + good[5:]):
+                    await sock.sendto(junk, (entry.bound_address, entry.bound_port))
+                await sock.sendto(good, (entry.bound_address, entry.bound_port))
+                answer = await sock.recv(65535)
+            assert len(answer) <= 1500
+            _, status, _, varbinds = wire.decode_response(answer)
+            assert status == 0 and 0 < len(varbinds) <= 200
+            code, out = await netsnmp(lab, "snmpget", "1.3.6.1.2.1.1.5.0")
+            assert code == 0, out
+            shown = await shell(lab.router, "show snmp")
+            assert "    2 Bad SNMP version errors\n    0 Unknown community name\n" in shown
+            assert "    3 Encoding errors\n" in shown

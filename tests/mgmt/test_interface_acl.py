@@ -102,3 +102,20 @@ async def test_real_http_and_snmp_traffic_is_filtered_by_interface(tmp_path):
             assert "    10 deny tcp any any eq www (1 match)\n" in shown
             assert "    20 deny udp any any eq snmp (2 matches)\n" in shown
             assert lab.router.snmp.counters.packets_in == 0  # dropped before the agent
+
+
+def test_the_lab_file_names_the_wan_interface(tmp_path):
+    import pytest
+
+    from cucme_lab.lab.labfile import DEFAULT_LAB, load_lab
+    from cucme_lab.lab.yamlnodes import SchemaError
+
+    assert load_lab(DEFAULT_LAB).wan_interface == "FastEthernet0/0"
+    good = tmp_path / "good.yaml"
+    good.write_text("lab:\n  wan-interface: fa0/1\n")
+    assert load_lab(good).wan_interface == "FastEthernet0/1"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("lab:\n  name: x\n  wan-interface: Bogus9\n")
+    with pytest.raises(SchemaError) as caught:
+        load_lab(bad)
+    assert "bad.yaml:3" in str(caught.value) and "not an interface name" in str(caught.value)

@@ -31,7 +31,10 @@ def _host(community: str, acl: int, entry: StandardEntry, plan: AddressPlan) -> 
     net = entry.source
     if net is None:
         return {**host, "configured": "any", "loopback": "127.0.0.0/8"}
-    loopback = plan.to_loopback(str(net.network_address))
+    try:
+        loopback = plan.to_loopback(str(net.network_address))
+    except ValueError:  # the plan has no loopback subnet left: the host cannot stand anywhere
+        return {**host, "configured": str(net), "loopback": None}
     if net.prefixlen == 32:
         return {**host, "configured": str(net.network_address), "loopback": loopback}
     # each configured /24 sits on its own 127.B.k.0/24: a wider or narrower subnet keeps its

@@ -114,11 +114,15 @@ interface FastEthernet0/0
  ip address 10.1.1.2 255.255.255.0 secondary
  ip address 10.2.2.2 255.255.255.0 secondary
  ip address 10.0.0.1 255.255.255.0
+ ip access-group 101 in
+ ip access-group 102 out
  duplex full
  speed 100
 !
 interface FastEthernet0/1
  ip address 10.9.9.1 255.255.255.0
+ ip access-group 1 in
+ ip access-group 2 out
  shutdown
  duplex half
  speed 10
@@ -195,11 +199,15 @@ interface FastEthernet0/0
  ip address 10.0.0.1 255.255.255.0
  ip address 10.1.1.2 255.255.255.0 secondary
  ip address 10.2.2.2 255.255.255.0 secondary
+ ip access-group 102 out
+ ip access-group 101 in
  no shutdown
  duplex full
  speed 100
 interface FastEthernet0/1
  ip address 10.9.9.1 255.255.255.0
+ ip access-group 2 out
+ ip access-group 1 in
  no shutdown
  shutdown
  duplex half

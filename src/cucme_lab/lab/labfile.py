@@ -4,6 +4,7 @@
 lab:
   name: my-lab
   chassis: {model: "2811", interfaces: [FastEthernet0/0, FastEthernet0/1, Serial0/3/0]}
+  wan-interface: FastEthernet0/0   # where hosts outside every configured subnet arrive
   phones:
     - {mac: CAFE.CAFE.1234, model: "7970", address: 1.2.3.21}
   startup-config: |
@@ -24,6 +25,7 @@ from cucme_lab.lab.pstn import RESULTS, NumberRule, PstnPlan
 from cucme_lab.lab.yamlnodes import Node, load
 from cucme_lab.phones.fleet import PhoneSpec
 from cucme_lab.phones.models import MODELS
+from cucme_lab.router.chassis import canonical_interface_name
 
 DEFAULT_LAB = Path(__file__).parent / "labs" / "default.yaml"
 MAC = re.compile(r"[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}|[0-9A-Fa-f]{12}")
@@ -35,15 +37,22 @@ class LabFile:
     phones: list[PhoneSpec] = field(default_factory=list)
     startup_config: str | None = None
     chassis: dict | None = None
+    wan_interface: str | None = None  # the interface peers outside every subnet arrive on
     source: str = ""
     pstn: PstnPlan = field(default_factory=PstnPlan)  # the PSTN behind the voice ports
 
 
 def parse_lab(node: Node) -> LabFile:
-    fields = node.mapping({"name", "phones", "startup-config", "chassis", "pstn"})
+    fields = node.mapping({"name", "phones", "startup-config", "chassis", "pstn",
+                           "wan-interface"})
     lab = LabFile(source=node.file)
     if "name" in fields:
         lab.name = fields["name"].text()
+    if "wan-interface" in fields:
+        name = canonical_interface_name(fields["wan-interface"].text())
+        if name is None:
+            raise fields["wan-interface"].error("not an interface name (FastEthernet0/0)")
+        lab.wan_interface = name
     if "startup-config" in fields:
         lab.startup_config = "\n".join(fields["startup-config"].lines()) + "\n"
     if "chassis" in fields:

@@ -19,7 +19,7 @@ import trio
 from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.lab.lock import lab_lock
 from cucme_lab.lab.manifest import Manifest
-from cucme_lab.lab.outside_hosts import outside_hosts
+from cucme_lab.lab.outside_hosts import outside_hosts, snmp_managers
 from cucme_lab.lab.ranges import claimed_plan
 from cucme_lab.lab.real_addresses import RealAddresses
 from cucme_lab.router.chassis import Chassis
@@ -66,7 +66,8 @@ class Lab:
         self.manifest.services = self.services.entries() if self.services else []
         self.manifest.phones = [p.manifest_entry() for p in self.phones]
         # (first: mapping an outside host may add its subnet to the plan's list below)
-        self.manifest.outside_hosts = outside_hosts(self.router.config, self.addresses)
+        self.manifest.outside_hosts = (outside_hosts(self.router.config, self.addresses)
+                                      + snmp_managers(self.router.config, self.addresses))
         self.manifest.pstn = self.pstn.manifest() if self.pstn is not None else {"calls": []}
         self.manifest.network = self.addresses.describe()
         self.manifest.write()
@@ -74,10 +75,12 @@ class Lab:
 
 @asynccontextmanager
 async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
-                   addresses: AddressPlan | RealAddresses | None = None) -> AsyncIterator[Lab]:
+                   addresses: AddressPlan | RealAddresses | None = None,
+                   wan_interface: str | None = None) -> AsyncIterator[Lab]:
     """Boot the router in `lab_dir` and run its services until the block ends.
 
-    Raises `LabInUse` when another process runs a lab in that folder.
+    Raises `LabInUse` when another process runs a lab in that folder. `wan_interface`: where
+    peers outside every configured subnet arrive (the lab file's `wan-interface`).
     """
     from cucme_lab.services.catalog import all_services
     from cucme_lab.services.manager import ServiceManager
@@ -91,6 +94,7 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
         # the folder is read or written; the loopback range is this lab's while it runs
         plan = addresses or claims.enter_context(claimed_plan(lab_dir))
         router = Router.open(lab_dir, addresses=plan, chassis=load_chassis(lab_dir))
+        router.wan_interface = wan_interface
         commands = command_set()
         await reload_router(router, commands)
         lab = Lab(lab_dir, router, plan, Manifest(lab_dir, router.hostname), commands,

@@ -115,7 +115,8 @@ async def run_lab(lab_dir: Path, labfile: LabFile | None = None, *, boot_phones:
             nvram.write_text(labfile.startup_config)
         if labfile.chassis and not (lab_dir / "chassis.json").exists():
             (lab_dir / "chassis.json").write_text(json.dumps(labfile.chassis))
-        lab = await stack.enter_async_context(open_lab(lab_dir, addresses=addresses))
+        lab = await stack.enter_async_context(
+            open_lab(lab_dir, addresses=addresses, wan_interface=labfile.wan_interface))
         if seeded:
             lab.router.write_memory("")
         manufacturing = ManufacturingCA.load_or_create(lab_dir)

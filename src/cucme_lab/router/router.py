@@ -32,10 +32,12 @@ from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.config.section import Setting
 from cucme_lab.router.debugging import Debugging
 from cucme_lab.router.eventlog import EventLog
+from cucme_lab.router.ingress import IngressLog
 from cucme_lab.router.ntp import NtpState
 from cucme_lab.router.pki.keystore import KeyStore, load_pem, save_pem
 from cucme_lab.router.pki.state import PkiRuntime
 from cucme_lab.router.provisioning.tftp_table import ProvisioningState
+from cucme_lab.router.snmp.agent import SnmpState
 from cucme_lab.router.storage import LabStorage
 from cucme_lab.router.telephony.accounting import call_history_for
 from cucme_lab.router.telephony.registrations import PhoneRegistry
@@ -86,6 +88,10 @@ class Router:
     provisioning: ProvisioningState = field(init=False)  # the published TFTP table
     acl_counters: AclCounters = field(init=False)  # access-list hits (`show access-lists`)
     ntp: NtpState = field(init=False)  # NTP associations and the system peer
+    snmp: SnmpState = field(init=False)  # the SNMP agent's counters (`show snmp`) and MIB view
+    ingress_log: IngressLog = field(init=False)  # when interface ACLs last logged each flow
+    # Where peers outside every configured subnet arrive (the lab file's `wan-interface`).
+    wan_interface: str | None = None
 
     def __post_init__(self) -> None:
         self.clock.ntp_configured = lambda: bool(self.config.ntp_servers)
@@ -121,6 +127,8 @@ class Router:
         self.ntp = NtpState()
         # the zone and summer time come back from startup-config, as everything configured
         self.clock.tz_name, self.clock.tz_offset_minutes, self.clock.summer = "UTC", 0, None
+        self.snmp = SnmpState()
+        self.ingress_log = IngressLog()
         self.config = RootConfig("root")
         root = self.config
         root.set("version", f"version {IOS_VERSION_SHORT}")

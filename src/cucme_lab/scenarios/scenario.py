@@ -34,6 +34,7 @@ from cucme_lab.phones.calls import KEYPAD
 from cucme_lab.phones.calls import STATES as CALL_STATES
 from cucme_lab.phones.fleet import PhoneSpec
 from cucme_lab.phones.models import MODELS
+from cucme_lab.scenarios import snmp_expect
 
 STEP_KINDS = ("cli", "phones", "wait", "expect", "fault", "file", "outside-server")
 PHONE_ACTIONS = ("boot", "power-off", "power-cycle", "factory-reset", "erase-ctl",
@@ -341,7 +342,7 @@ def _wait(node: Node) -> dict:
 # --- expectations -------------------------------------------------------------------------
 
 TEXT_SUBJECTS = ("running-config", "startup-config", "syslog", "cli", "pstn", "collector")
-EXPECT_SUBJECTS = ("phone", *TEXT_SUBJECTS, "flash", "tftp")
+EXPECT_SUBJECTS = ("phone", *TEXT_SUBJECTS, "flash", "tftp", "snmp")
 
 
 def _expect(node: Node) -> dict:
@@ -357,6 +358,8 @@ def _expect(node: Node) -> dict:
     subject = subjects[0]
     if subject == "phone":
         return _expect_phone(node)
+    if subject == "snmp":
+        return snmp_expect.parse(node)
     if subject in ("flash", "tftp"):
         g = node.mapping({subject, "exists"})
         return {"subject": subject, "file": g[subject].text(),
@@ -525,6 +528,8 @@ def describe_expect(args: dict) -> str:
         return f"phone {args['phone']}: " + ", ".join(str(w) for w in what)
     if subject in ("flash", "tftp"):
         return f"{subject}:{args['file']} {'exists' if args['exists'] else 'is absent'}"
+    if subject == "snmp":
+        return snmp_expect.describe(args)
     if subject == "cli" and args.get("command"):
         return f"`{args['command']}` {describe_text(args['text'])}"
     return f"{subject} {describe_text(args['text'])}"

@@ -15,7 +15,7 @@ from typing import Any
 import trio
 
 from cucme_lab.router.router import Router
-from cucme_lab.scenarios import faults
+from cucme_lab.scenarios import faults, snmp_expect
 from cucme_lab.scenarios.scenario import HARDENING, Step, TextCheck
 from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.session import Session
@@ -354,6 +354,8 @@ async def evaluate(ctx: Context, a: dict) -> list[Check]:
         return [c for p in ctx.phones(a["phone"]) for c in phone_checks(p, a)]
     if subject in ("flash", "tftp"):
         return [await file_check(ctx, subject, a["file"], a["exists"])]
+    if subject == "snmp":
+        return await snmp_expect.evaluate(ctx.need_runtime("an snmp expectation").lab, a)
     if subject == "running-config":
         text = ctx.router.running_config()
     elif subject == "startup-config":

@@ -33,6 +33,7 @@ from cucme_lab.router.pki.credentials import (
     credentials,
 )
 from cucme_lab.router.telephony.settings import MAX_EPHONES, telephony_service
+from cucme_lab.services import ingress
 from cucme_lab.services.https_tls import ENCRYPTING_CIPHERS
 from cucme_lab.services.manager import Binding
 from cucme_lab.services.vty_listener import reset
@@ -99,7 +100,8 @@ class CapfService:
         host = lab.addresses.to_loopback(binding.configured_address)
         listener = tls_stream.listen(host, binding.configured_port)
         task_status.started(listener.getsockname()[:2])
-        await tls_stream.serve(listener, lambda sock: self.connection(lab, sock, context))
+        await tls_stream.serve(listener, ingress.filtered(
+            lab, binding, lambda sock: self.connection(lab, sock, context)))
 
     async def connection(self, lab, sock, context) -> None:
         router = lab.router

@@ -11,6 +11,7 @@ def all_services() -> list[Any]:
     from cucme_lab.services.ntp import NtpService
     from cucme_lab.services.pki_client import EnrolmentPoller
     from cucme_lab.services.sccp import SccpService, SccpTlsService
+    from cucme_lab.services.snmp import SnmpService
     from cucme_lab.services.ssh import SshService
     from cucme_lab.services.syslog import SyslogService
     from cucme_lab.services.telnet import TelnetService
@@ -27,5 +28,6 @@ def all_services() -> list[Any]:
         TelnetService(),
         SyslogService(),
         NtpService(),
+        SnmpService(),
     ]
     return services

@@ -11,10 +11,12 @@ are the lab's, generous enough for the fleets the benchmarks register (docs/robu
 from __future__ import annotations
 
 import logging
+import socket
+import struct
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import trio
 
@@ -24,6 +26,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 REFUSAL_LOG_INTERVAL = 10.0  # seconds between two log lines about refused connections
+
+
+def reset(sock: Any) -> None:
+    """Close with an RST (SO_LINGER 0), as a router refusing a connection does."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    sock.close()
 
 
 def describe(exc: BaseException) -> str:

@@ -37,6 +37,7 @@ from cucme_lab.router.pki import scep_server
 from cucme_lab.router.pki.ca import interface_addresses
 from cucme_lab.router.pki.credentials import MissingCredentials, credentials
 from cucme_lab.router.router import Router
+from cucme_lab.services import ingress
 from cucme_lab.services.manager import Binding
 from cucme_lab.services.vty_listener import reset
 
@@ -278,8 +279,9 @@ class HttpService:
         port = lab.addresses.port(binding.configured_port)
         listeners = await trio.open_tcp_listeners(port, host=host)
         task_status.started((host, port))
-        await trio.serve_listeners(lambda stream: self.connection(lab, stream, context),
-                                   listeners)
+        await trio.serve_listeners(
+            ingress.filtered(lab, binding, lambda stream: self.connection(lab, stream, context)),
+            listeners)
 
     async def connection(self, lab, tcp: trio.SocketStream, context) -> None:
         router = lab.router

@@ -51,6 +51,7 @@ from cucme_lab.router.pki.credentials import MissingCredentials, credentials
 from cucme_lab.router.pki.validation import validate_chain
 from cucme_lab.router.telephony.settings import telephony_service
 from cucme_lab.router.telephony.station import Close, Output, Station, TlsPeer
+from cucme_lab.services import ingress
 from cucme_lab.services.guard import ConnectionCap, contained, describe
 from cucme_lab.services.manager import Binding
 from cucme_lab.services.media_relay import RouterMedia
@@ -94,7 +95,9 @@ class SccpService:
         cap = self.cap(lab)
         async with trio.open_nursery() as writers:
             with self.router_media(lab, writers, host, binding):
-                await trio.serve_listeners(partial(self.handle, lab, writers, cap), listeners)
+                await trio.serve_listeners(
+                    ingress.filtered(lab, binding, partial(self.handle, lab, writers, cap)),
+                    listeners)
 
     @contextlib.contextmanager
     def router_media(self, lab: ServiceHost, nursery: trio.Nursery, host: str,
@@ -182,8 +185,8 @@ class SccpTlsService(SccpService):
         cap = self.cap(lab)
         async with trio.open_nursery() as writers:
             with self.router_media(lab, writers, host, binding):
-                await tls_stream.serve(listener, partial(self.handle_tls, lab, writers, cap,
-                                                         context, tp, crl_source))
+                await tls_stream.serve(listener, ingress.filtered(lab, binding, partial(
+                    self.handle_tls, lab, writers, cap, context, tp, crl_source)))
 
     async def handle_tls(self, lab: ServiceHost, writers: trio.Nursery, cap: ConnectionCap,
                          context: SSL.Context, trustpoint: str, crl_source: Any,

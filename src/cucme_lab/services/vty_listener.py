@@ -9,8 +9,6 @@ reset, which is what a client of a real router sees.
 
 from __future__ import annotations
 
-import socket
-import struct
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +16,8 @@ import trio
 
 from cucme_lab.router import access as ra
 from cucme_lab.router.config.interfaces import up_addresses
-from cucme_lab.services.guard import contained
+from cucme_lab.services import ingress
+from cucme_lab.services.guard import contained, reset
 from cucme_lab.services.manager import Binding
 
 if TYPE_CHECKING:
@@ -32,15 +31,6 @@ def router_addresses(router: Any) -> list[str]:
 
 def bindings(lab: ServiceHost, service: str, port: int) -> list[Binding]:
     return [Binding(service, addr, port) for addr in router_addresses(lab.router)]
-
-
-def reset(sock: Any) -> None:
-    """Close with an RST (SO_LINGER 0), as a router refusing a connection does."""
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
-    sock.close()
 
 
 Handler = Callable[[trio.SocketStream, ra.VtyConnection], Awaitable[None]]
@@ -75,4 +65,4 @@ async def listen(lab: ServiceHost, binding: Binding, protocol: str, handler: Han
         finally:
             lab.router.vty.release(conn)
 
-    await trio.serve_listeners(on_connect, listeners)
+    await trio.serve_listeners(ingress.filtered(lab, binding, on_connect), listeners)

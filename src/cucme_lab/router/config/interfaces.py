@@ -2,7 +2,7 @@
 
 The services listen on the addresses of the interfaces that are up, the registration policy
 matches phones against an interface's subnet, and the PKI names the router by them; all read
-these attributes. Lines nothing acts on (`description`, `switchport ...`, `ip access-group`)
+these attributes. Lines nothing acts on (`description`, `switchport ...`)
 stay plain settings of the block.
 """
 
@@ -68,6 +68,15 @@ class Interface(ConfigBlock):
     shutdown: bool = line("shutdown", lambda down: "shutdown" if down else None, default=False)
     duplex: Duplex | None = line("duplex")
     speed: Speed | None = line("speed")
+    # `ip access-group N in|out`: the ACLs judging traffic to and from the router's own
+    # services through this interface (`cucme_lab.router.ingress`).
+    access_group_in: int | None = line("ip access-group in",
+                                       lambda acl: f"ip access-group {acl} in")
+    access_group_out: int | None = line("ip access-group out",
+                                        lambda acl: f"ip access-group {acl} out")
+    # `no cdp enable`: CDP neighbours on this interface are not listened to.
+    cdp_enable: bool = line("no cdp enable", lambda on: None if on else "no cdp enable",
+                            default=True)
     # Not a line: how the address came, the Method column of `show ip interface brief`.
     # `unset` until configured, `NVRAM` once read from startup-config at boot, `manual` once
     # typed (a real `show ip interface brief` after a boot shows NVRAM for every interface the

@@ -35,7 +35,7 @@ ORDER: dict[str, list[str]] = {
         "access-list",
         "tftp-server",
         "cdp run",
-        "snmp-server community",
+        "snmp-server community", "snmp-server location", "snmp-server contact",
         "tacacs-server host", "tacacs-server key",
         "control-plane",
         "voice-port",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from cucme_lab.router.config.access import AccessSettings
 from cucme_lab.router.config.logging import LoggingSettings
 from cucme_lab.router.config.provisioning import ProvisioningSettings
+from cucme_lab.router.config.snmp import SnmpSettings
 from cucme_lab.router.config.system import SystemSettings
 from cucme_lab.router.config.time import TimeSettings
 from cucme_lab.router.config.voice import VoiceAccountingSettings
@@ -21,5 +22,5 @@ from cucme_lab.router.config.voice import VoiceAccountingSettings
 
 @dataclass(eq=False)
 class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings, LoggingSettings,
-                 TimeSettings, VoiceAccountingSettings):
+                 TimeSettings, VoiceAccountingSettings, SnmpSettings):
     """`show running-config` from `version` to `end`."""

@@ -16,6 +16,7 @@ from cucme_lab.shell.commands import (
     ephone_dn_show,
     ephone_show,
     exec_cmds,
+    interface_acl,
     interfaces,
     lines,
     logging_cmds,
@@ -23,6 +24,7 @@ from cucme_lab.shell.commands import (
     provisioning,
     remote,
     show_cmds,
+    snmp_cdp,
     system,
     telephony,
     time_ntp,
@@ -34,7 +36,7 @@ from cucme_lab.shell.declarations import CommandSet
 
 MODULES = (common, access, telephony, cme_security, ephone_show, exec_cmds, interfaces, system,
            lines, pki, provisioning, remote, show_cmds, voice, ephone_dn_show, tollfraud,
-           voice_show, logging_cmds, time_ntp)
+           voice_show, logging_cmds, time_ntp, snmp_cdp, interface_acl)
 
 
 @functools.cache

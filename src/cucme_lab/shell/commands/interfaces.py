@@ -121,10 +121,6 @@ setting(IF, "switchport voice vlan <1-4094>:vlan",
               "voice": "Voice appliance attributes", "vlan": "Vlan for voice traffic"})
 setting(IF, "switchport access vlan <1-4094>:vlan")
 setting(IF, "switchport mode {access|trunk}:mode")
-setting([IF, SUBIF], "ip access-group {<1-199>|<1300-2699>|WORD}:acl {in|out}:dir",
-        key="ip access-group {dir}", help={"access-group": "Specify access control for "
-                                           "packets"},
-        no="ip access-group {<1-199>|<1300-2699>|WORD}:acl {in|out}:dir")
 setting(IF, "ip inspect WORD:name {in|out}:dir", key="ip inspect {name} {dir}",
         help={"inspect": "Apply inspect name"})
 setting(IF, "encapsulation {frame-relay|ppp|hdlc}:encap",
@@ -140,15 +136,6 @@ def frame_relay_inverse_arp(c: Ctx) -> None:
         c.target.set("frame-relay inverse-arp", "no frame-relay inverse-arp", {"enabled": False})
     else:
         c.target.unset("frame-relay inverse-arp")
-
-
-@command(IF, "cdp enable", help={"cdp": "CDP interface subcommands",
-                                 "enable": "Enable CDP on interface"})
-def cdp_enable(c: Ctx) -> None:
-    if c.no:
-        c.target.set("no cdp enable", "no cdp enable", {"enabled": False})
-    else:
-        c.target.unset("no cdp enable")
 
 
 typed_setting(IF, Interface, "duplex {auto|full|half}:mode", "duplex",

@@ -329,24 +329,7 @@ def tacacs_key(c: Ctx) -> None:
 setting("config", "ip tacacs source-interface INTERFACE:intf",
         help={"source-interface": "Specify interface for source address in TACACS packets"})
 
-# --- SNMP, CDP, privileges ----------------------------------------------------------------------
-
-setting("config", "snmp-server community WORD:name [view WORD:view] [{RO|RW}:access] "
-        "[<1-99>:acl]", key="snmp-server community {name}",
-        help={"community": "Enable SNMP; set community string and access privs",
-              "RO": "Read-only access with this community string",
-              "RW": "Read-write access with this community string",
-              "<1-99>": "Std IP accesslist allowing access with this community string"},
-        no="snmp-server community WORD:name")
-
-
-@command("config", "cdp run", help={"run": "Enable CDP"})
-def cdp_run(c: Ctx) -> None:
-    if c.no:
-        c.router.config.set("cdp run", "no cdp run", {"enabled": False})
-    else:
-        c.router.config.unset("cdp run")
-
+# --- privileges (SNMP and CDP: snmp_cdp.py) -----------------------------------------------------
 
 @command("config", "privilege exec {level|reset}:how <0-15>:level LINE:cmd",
          help={"exec": "Exec mode", "level": "Set privilege level of command"},

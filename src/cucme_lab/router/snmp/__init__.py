@@ -1,0 +1,1 @@
+"""The router's SNMP agent, sans I/O: its MIB view (`mib`) and request handling (`agent`)."""

@@ -76,6 +76,7 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
 
     Raises `LabInUse` when another process runs a lab in that folder.
     """
+    from cucme_lab.services.aaa_client import AaaClient
     from cucme_lab.services.catalog import all_services
     from cucme_lab.services.manager import ServiceManager
     from cucme_lab.services.pki_client import crl_source_for
@@ -96,12 +97,15 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
         router.change_listeners.append(manager.poke)
         try:
             async with trio.open_nursery() as nursery:
+                router.aaa.transport = client = AaaClient(router)  # AAA servers asked for real
+                await nursery.start(client.run)
                 await nursery.start(manager.run)
                 lab.write_manifest()
                 yield lab
                 nursery.cancel_scope.cancel()
         finally:
             router.change_listeners.remove(manager.poke)
+            router.aaa.transport = None
             lab.services = None
             lab.manifest.state = "stopped"
             lab.write_manifest()

@@ -32,11 +32,14 @@ ORDER: dict[str, list[str]] = {
         "ip http authentication", "ip http secure-server", "ip http secure-port",
         "ip http max-connections", "ip http timeout-policy",
         "ip tacacs source-interface",
+        "ip radius source-interface",
         "access-list",
         "tftp-server",
         "cdp run",
         "snmp-server community",
-        "tacacs-server host", "tacacs-server key",
+        "tacacs-server host", "tacacs-server timeout", "tacacs-server key",
+        "radius-server host", "radius-server timeout", "radius-server retransmit",
+        "radius-server key", "radius server",
         "control-plane",
         "dial-control-mib",
         "dial-peer cor custom", "dial-peer cor list", "dial-peer voice",
@@ -85,6 +88,7 @@ ORDER: dict[str, list[str]] = {
     "dial-peer cor list": ["member"],
     "access-list": ["entry"],
     "credentials": ["ip source-address", "trustpoint", "ctl-service"],
+    "radius server": ["address ipv4", "timeout", "retransmit", "key"],
 }
 
 
@@ -113,6 +117,8 @@ ROOT_GROUPS: dict[str, str] = {
     "ip ssh": "ip-ssh",
     "ip forward-protocol": "ip-global", "ip route": "ip-global", "ip http": "ip-global",
     "ip tacacs": "ip-global",
+    "ip radius": "ip-global",
+    "radius-server": "radius",
     "access-list": "access-list",
     "tftp-server": "tftp-server",
     "cdp": "cdp",

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cucme_lab.router.config.aaa import AaaSettings
 from cucme_lab.router.config.access import AccessSettings
 from cucme_lab.router.config.provisioning import ProvisioningSettings
 from cucme_lab.router.config.system import SystemSettings
 
 
 @dataclass(eq=False)
-class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings):
+class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings, AaaSettings):
     """`show running-config` from `version` to `end`."""

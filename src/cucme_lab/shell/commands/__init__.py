@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 from cucme_lab.shell.commands import (
+    aaa,
     access,
     cme_security,
     common,
@@ -28,7 +29,7 @@ from cucme_lab.shell.commands import (
 from cucme_lab.shell.declarations import CommandSet
 
 MODULES = (common, access, telephony, cme_security, ephone_show, exec_cmds, interfaces, system,
-           lines, pki, provisioning, remote, show_cmds, voice)
+           lines, pki, provisioning, remote, show_cmds, voice, aaa)
 
 
 @functools.cache

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cucme_lab.lab.tacacs_server import TacacsSpec, TacacsUser
 from cucme_lab.lab.yamlnodes import Node, load
 from cucme_lab.phones.fleet import PhoneSpec
 from cucme_lab.phones.models import MODELS
@@ -35,10 +36,11 @@ class LabFile:
     startup_config: str | None = None
     chassis: dict | None = None
     source: str = ""
+    tacacs: TacacsSpec | None = None  # the lab's TACACS+ server (lab/tacacs_server.py)
 
 
 def parse_lab(node: Node) -> LabFile:
-    fields = node.mapping({"name", "phones", "startup-config", "chassis"})
+    fields = node.mapping({"name", "phones", "startup-config", "chassis", "tacacs"})
     lab = LabFile(source=node.file)
     if "name" in fields:
         lab.name = fields["name"].text()
@@ -49,6 +51,8 @@ def parse_lab(node: Node) -> LabFile:
         lab.chassis = {"model": chassis["model"].text() if "model" in chassis else "2811",
                        "interfaces": [n.text() for n in chassis["interfaces"].sequence()]
                        if "interfaces" in chassis else []}
+    if "tacacs" in fields:
+        lab.tacacs = parse_tacacs(fields["tacacs"])
     seen: set[str] = set()
     for item in fields["phones"].sequence() if "phones" in fields else []:
         spec = item.mapping({"mac", "model", "address"})
@@ -70,6 +74,29 @@ def parse_lab(node: Node) -> LabFile:
                 raise spec["address"].error("not an IPv4 address") from None
         lab.phones.append(PhoneSpec(mac, model, address))
     return lab
+
+
+def parse_tacacs(node: Node) -> TacacsSpec:
+    """`tacacs: {address, key, users: [{name, password, privilege, enable}]}`."""
+    fields = node.mapping({"address", "key", "users"})
+    for required in ("address", "key"):
+        if required not in fields:
+            raise node.error(f"the TACACS+ server needs a {required}")
+    address = fields["address"].text()
+    try:
+        ipaddress.IPv4Address(address)
+    except ValueError:
+        raise fields["address"].error("not an IPv4 address") from None
+    users = []
+    for item in fields["users"].sequence() if "users" in fields else []:
+        user = item.mapping({"name", "password", "privilege", "enable"})
+        if "name" not in user or "password" not in user:
+            raise item.error("a TACACS+ user needs a name and a password")
+        users.append(TacacsUser(
+            user["name"].text(), user["password"].text(),
+            int(user["privilege"].number(0, 15)) if "privilege" in user else 1,
+            user["enable"].text() if "enable" in user else None))
+    return TacacsSpec(address, fields["key"].text(), users)
 
 
 def load_lab(path: Path | str) -> LabFile:

@@ -23,6 +23,8 @@ class Manifest:
     phones: list[dict] = field(default_factory=list)
     state: str = "running"
     network: dict = field(default_factory=dict)  # how configured addresses map to loopback
+    outside_hosts: list[dict] = field(default_factory=list)  # servers the configuration names
+    lab_services: list[dict] = field(default_factory=list)  # the lab's own (TACACS+ server)
 
     def write(self) -> None:
         data = {
@@ -33,6 +35,8 @@ class Manifest:
             "network": self.network,
             "services": [asdict(s) for s in self.services],
             "phones": self.phones,
+            "outside_hosts": self.outside_hosts,
+            "lab_services": self.lab_services,
         }
         atomic_write(Path(self.lab_dir) / "lab.json",
                      (json.dumps(data, indent=2) + "\n").encode())

@@ -19,6 +19,7 @@ import trio
 from cucme_lab.lab.addresses import AddressPlan, plan_for_lab
 from cucme_lab.lab.lock import lab_lock
 from cucme_lab.lab.manifest import Manifest
+from cucme_lab.lab.outside_hosts import aaa_hosts
 from cucme_lab.router.chassis import Chassis
 from cucme_lab.router.pki.validation import CrlSource
 from cucme_lab.router.router import Router
@@ -47,6 +48,7 @@ class Lab:
     crl_source: CrlSource  # how the services fetch CRLs to validate peers
     services: Any = None  # ServiceManager, once started
     phones: Iterable[Any] = field(default_factory=list)
+    lab_services: list[Any] = field(default_factory=list)  # e.g. the lab's TACACS+ server
 
     async def service(self, name: str, timeout: float = 10.0):
         """The manifest entry of a service once it listens (services start in the background)."""
@@ -61,6 +63,8 @@ class Lab:
         self.manifest.hostname = self.router.hostname
         self.manifest.services = self.services.entries() if self.services else []
         self.manifest.phones = [p.manifest_entry() for p in self.phones]
+        self.manifest.outside_hosts = aaa_hosts(self.router, self.addresses)
+        self.manifest.lab_services = [s.manifest_entry() for s in self.lab_services]
         self.manifest.network = {
             "loopback_base": f"127.{self.addresses.base}.0.0/16",
             "subnets": [str(n) for n in self.addresses.subnets],  # the k-th is 127.B.k.0/24

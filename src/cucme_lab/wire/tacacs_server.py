@@ -104,10 +104,11 @@ class ServerConnection:
         if cont.flags & 0x01:
             self._sessions.pop(sid, None)
             return []
+        answer = (cont.user_msg or cont.data).decode("utf-8", "replace")  # RFC 8907 5.3: user_msg
         if not pending.user:
-            pending.user = cont.data.decode("utf-8", "replace")
+            pending.user = answer
             return self._ask_password(pending)
-        return self._finish(pending, cont.data.decode("utf-8", "replace"))
+        return self._finish(pending, answer)
 
     def _ask_password(self, pending: _Pending) -> list[bytes]:
         return self._status(pending, AuthenStatus.GETPASS, b"Password: ", flags=0x01)

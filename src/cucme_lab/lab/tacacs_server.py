@@ -76,6 +76,7 @@ class LabTacacsServer:
     records: list[dict[str, Any]] = field(default_factory=list)
     logins: list[tuple[str, bool]] = field(default_factory=list)
     refused_connections: int = 0
+    peers: list[str] = field(default_factory=list)  # source address of each connection
     _connections: int = 0
 
     def manifest_entry(self) -> dict[str, Any]:
@@ -106,6 +107,10 @@ class LabTacacsServer:
             await stream.aclose()
             return
         self._connections += 1
+        try:
+            self.peers.append(stream.socket.getpeername()[0])
+        except OSError:
+            pass
         spec = self.spec
         outer = self
 

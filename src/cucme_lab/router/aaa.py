@@ -244,12 +244,12 @@ async def walk(router: Any, sec: Any, methods: list[str], request: LoginRequest,
         priv = ra.line_privilege(sec)
         if method.startswith("group "):
             answer = await group_answer(router, method.split(" ", 1)[1], request)
-            result = answer.outcome
-            if answer.priv is not None:
-                priv = answer.priv
+            result = answer.outcome  # a granted level (answer.priv) needs `aaa authorization
+            # exec`, which the lab does not model: IOS keeps the line's level without it
         elif request.enable and method == "enable":
             result = PASS if ra.check_enable(config, request.password) else \
                 (FAIL if ra.enable_password_set(config) else ERROR)
+            priv = ra.ENABLE_LEVEL
         else:
             result, priv = ra.try_method(config, sec, method, request.user, request.password,
                                          lambda _group: ERROR)

@@ -23,6 +23,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import trio
@@ -77,18 +78,46 @@ class LabTacacsServer:
     logins: list[tuple[str, bool]] = field(default_factory=list)
     refused_connections: int = 0
     peers: list[str] = field(default_factory=list)  # source address of each connection
+    up: bool = True
     _connections: int = 0
+    _scope: trio.CancelScope | None = None
+    _wake: trio.Event = field(default_factory=trio.Event)
 
     def manifest_entry(self) -> dict[str, Any]:
-        return {"role": "tacacs+ server (lab)", "configured_address": self.spec.address,
+        return {"role": "tacacs+ server (lab)", "up": self.up,
+                "configured_address": self.spec.address,
                 "bound_address": self.bind, "bound_port": self.port,
                 "users": [u.name for u in self.spec.users], "accounting": self.records[-50:]}
 
     async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        listeners = await trio.open_tcp_listeners(self.port, host=self.bind)
-        async with trio.open_nursery() as nursery:
-            task_status.started()
-            await trio.serve_listeners(self._connection, listeners, handler_nursery=nursery)
+        """Serve while `up`; `set_up(False)` takes the server down (nothing listens, as when
+        a site's server is off) until `set_up(True)`."""
+        started = False
+        while True:
+            self._wake = trio.Event()
+            if not self.up:
+                if not started:
+                    task_status.started()
+                    started = True
+                await self._wake.wait()
+                continue
+            listeners = await trio.open_tcp_listeners(self.port, host=self.bind)
+            with trio.CancelScope() as self._scope:
+                async with trio.open_nursery() as nursery:
+                    await nursery.start(partial(trio.serve_listeners, self._connection,
+                                                listeners, handler_nursery=nursery))
+                    if not started:
+                        task_status.started()
+                        started = True
+                    await trio.sleep_forever()
+
+    def set_up(self, up: bool) -> None:
+        if up == self.up:
+            return
+        self.up = up
+        if not up and self._scope is not None:
+            self._scope.cancel()
+        self._wake.set()
 
     def _record(self, request: AcctRequest) -> None:
         entry = {"time": time.time(), "user": request.user.decode("utf-8", "replace"),

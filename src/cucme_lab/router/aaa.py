@@ -326,7 +326,7 @@ def command_typed(router: Any, user: str, priv: int, port: str, rem_addr: str,
     if acct is None or acct.record == "none":
         return
     task = router.aaa.task_id()
-    text = f"{command.strip()} <cr>"  # [M] IOS's cmd= attribute ends the words with <cr>
+    text = f"{command.strip()} <cr>"  # [D] the chapter's record: `cmd=show version <cr>`
     if acct.record == "start-stop":
         _send(router, acct.methods, AccountingRecord("command", True, user, port, rem_addr,
                                                      task, priv, text))

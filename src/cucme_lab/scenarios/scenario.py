@@ -33,11 +33,13 @@ from cucme_lab.phones.calls import KEYPAD
 from cucme_lab.phones.calls import STATES as CALL_STATES
 from cucme_lab.phones.fleet import PhoneSpec
 from cucme_lab.phones.models import MODELS
+from cucme_lab.scenarios.logins import describe_login, parse_login
 
-STEP_KINDS = ("cli", "phones", "wait", "expect", "fault", "file")
+STEP_KINDS = ("cli", "phones", "wait", "expect", "fault", "file", "login")
 PHONE_ACTIONS = ("boot", "power-off", "power-cycle", "factory-reset", "erase-ctl",
                  "key-auth-string", "tamper", "set-clock", "add", "dial", "answer", "hang-up")
-SERVICES = ("tftp", "http", "pki-enrolment", "capf", "sccp", "sccp-tls", "ssh", "telnet")
+SERVICES = ("tftp", "http", "pki-enrolment", "capf", "sccp", "sccp-tls", "ssh", "telnet",
+            "tacacs+")  # tacacs+: the lab's own TACACS+ server (lab file `tacacs:`)
 PHONE_STATES = ("off", "booting", "configuring", "waiting-auth-string", "enrolling",
                 "registering", "registered", "unregistered", "rejected")
 SECURITY_MODES = ("non-secure", "authenticated", "encrypted")
@@ -182,7 +184,7 @@ def parse_step(node: Node) -> Step:
     step = Step(kind, node.line, f["name"].text() if "name" in f else "")
     body = f[kind]
     step.args = {"cli": _cli, "phones": _phones, "wait": _wait, "expect": _expect,
-                 "fault": _fault, "file": _file}[kind](body)
+                 "fault": _fault, "file": _file, "login": parse_login}[kind](body)
     return step
 
 
@@ -548,6 +550,8 @@ def describe(step: Step) -> str:
         return "expect " + describe_expect(a)
     if step.kind == "file":
         return f"file: flash:{a['flash']} ({len(a['text'].encode())} bytes)"
+    if step.kind == "login":
+        return describe_login(a)
     detail = {"stop-service": a.get("service"), "drop-traffic": f"phone {a.get('phone')}",
               "skew-clock": f"{a.get('seconds', 0):+g}s", "unset-clock": ""}[a["fault"]]
     return f"fault: {'clear ' if a.get('clear') else ''}{a['fault']} {detail}".rstrip()

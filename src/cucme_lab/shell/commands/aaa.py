@@ -153,24 +153,6 @@ def aaa_accounting_commands(c: Ctx) -> None:
         lists[key] = acct
 
 
-# The chapter's older form names no list (`aaa accounting command 1 start-stop tacacs+`):
-# IOS 12.x took it for the default list [D: Cisco CME security chapter].
-@command("config", "aaa accounting exec {start-stop|stop-only|none}:rec LINE:methods",
-         help=ACCOUNTING_HELP, no=False, hidden=True)
-def aaa_accounting_exec_unnamed(c: Ctx) -> None:
-    acct = _accounting_list(c)
-    if acct is not None:
-        c.router.config.accounting_exec["default"] = acct
-
-
-@command("config", "aaa accounting commands <0-15>:level {start-stop|stop-only|none}:rec "
-         "LINE:methods", help=ACCOUNTING_HELP, no=False, hidden=True)
-def aaa_accounting_commands_unnamed(c: Ctx) -> None:
-    acct = _accounting_list(c)
-    if acct is not None:
-        c.router.config.accounting_commands[(c.args["level"], "default")] = acct
-
-
 def _accounting_list(c: Ctx) -> AccountingList | None:
     if not _require_new_model(c):
         return None

@@ -74,6 +74,14 @@ class AaaSettings(ConfigBlock):
     radius_timeout: int | None = line("radius-server timeout")
     radius_retransmit: int | None = line("radius-server retransmit")
 
+    def encrypt_aaa_keys(self) -> None:
+        """`service password-encryption`: the RADIUS keys become type 7, as the TACACS+ one."""
+        if self.radius_key is not None:
+            self.radius_key = self.radius_key.encrypted()
+        for block in self.children.values():
+            if isinstance(block, RadiusServerBlock) and block.key is not None:
+                block.key = block.key.encrypted()
+
 
 @dataclass(eq=False)
 class RadiusServerBlock(ConfigBlock):

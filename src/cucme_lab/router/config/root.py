@@ -19,3 +19,8 @@ from cucme_lab.router.config.system import SystemSettings
 @dataclass(eq=False)
 class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings, AaaSettings):
     """`show running-config` from `version` to `end`."""
+
+    def encrypt_passwords(self) -> None:
+        """`service password-encryption`: every area's clear passwords and keys become type 7."""
+        AccessSettings.encrypt_passwords(self)
+        self.encrypt_aaa_keys()

@@ -288,7 +288,8 @@ def _duration(seconds: float) -> str:
 
 
 def show_aaa_servers_text(router) -> str:
-    """`show aaa servers`, in the layout of a real capture (burningnode, IOS 15) [C]."""
+    """`show aaa servers`, in the layout of a real capture (burningnode, IOS 15) [C]; the
+    capture has RADIUS servers only: a TACACS+ server's block in the same layout is [M]."""
     now = time.time()
     blocks = []
     for index, server in enumerate(aaa.all_servers(router.config), start=1):

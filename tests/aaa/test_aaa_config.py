@@ -1,0 +1,79 @@
+"""The AAA configuration lines: typed, rendered as IOS prints them, read by the decisions."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address
+
+from cucme_lab.router import aaa
+from cucme_lab.router.config.aaa import AccountingList, RadiusHost
+
+CONFIG = """aaa new-model
+aaa authentication login default group radius group tacacs+ local
+aaa accounting exec default start-stop group tacacs+
+aaa accounting commands 15 default stop-only group tacacs+
+ip radius source-interface Loopback0
+radius-server host 10.20.0.6 auth-port 1812 acct-port 1813 key k1
+radius-server key shared
+radius-server timeout 2
+radius-server retransmit 1
+tacacs-server host 10.17.1.2
+tacacs-server timeout 3
+tacacs-server key xyz
+radius server FR
+ address ipv4 10.20.0.5 auth-port 1812 acct-port 1813
+ key s3cret
+"""
+
+
+async def test_aaa_lines_are_typed_and_render_back(shell, router):
+    out = await shell.paste_config(CONFIG)
+    assert "%" not in out, out
+    config = router.config
+    assert config.accounting_exec == {"default": AccountingList("start-stop",
+                                                                ("group tacacs+",))}
+    assert config.accounting_commands[(15, "default")].record == "stop-only"
+    assert config.radius_hosts[IPv4Address("10.20.0.6")] == RadiusHost(
+        IPv4Address("10.20.0.6"), 1812, 1813, "k1")
+    radius = aaa.group_servers(config, "radius")
+    assert [(s.address, s.key, s.timeout, s.retransmit, s.name) for s in radius] == [
+        ("10.20.0.6", "k1", 2, 1, None), ("10.20.0.5", "s3cret", 2, 1, "FR")]
+    tacacs = aaa.group_servers(config, "tacacs+")
+    assert [(s.address, s.auth_port, s.key, s.timeout) for s in tacacs] == \
+        [("10.17.1.2", 49, "xyz", 3)]
+    shown = await shell.type("show running-config")
+    for text in ("aaa accounting exec default start-stop group tacacs+\n",
+                 "aaa accounting commands 15 default stop-only group tacacs+\n",
+                 "ip radius source-interface Loopback0\n",
+                 "radius-server host 10.20.0.6 auth-port 1812 acct-port 1813 key k1\n",
+                 "radius-server key shared\n",
+                 "radius server FR\n address ipv4 10.20.0.5 auth-port 1812 acct-port 1813\n"
+                 " key s3cret\n"):
+        assert text in shown, text
+
+
+async def test_password_encryption_hides_the_radius_keys(shell, router):
+    await shell.paste_config(CONFIG + "service password-encryption\n")
+    shown = await shell.type("show running-config")
+    assert "radius-server key 7 " in shown and " key 7 " in shown
+    assert "s3cret" not in shown and "shared" not in shown
+    keys = [s.key for s in aaa.group_servers(router.config, "radius")]
+    assert keys == ["k1", "s3cret"]  # the servers still get the clear key
+
+
+async def test_no_lines_remove_the_servers(shell, router):
+    await shell.paste_config(CONFIG + "no radius-server host 10.20.0.6\nno radius server FR\n"
+                             "no tacacs-server host 10.17.1.2\n"
+                             "no aaa accounting exec default\n")
+    assert aaa.all_servers(router.config) == []
+    assert router.config.accounting_exec == {}
+
+
+async def test_show_aaa_servers_and_show_tacacs_with_no_traffic(shell, router):
+    await shell.paste_config(CONFIG)
+    shown = await shell.type("show aaa servers")
+    assert "RADIUS: id 1, priority 1, host 10.20.0.6, auth-port 1812, acct-port 1813\n" \
+           "     State: current UP, duration " in shown
+    assert "TACACS+: id 3, priority 1, host 10.17.1.2, auth-port 49, acct-port 49\n" in shown
+    shown = await shell.type("show tacacs")
+    assert "Tacacs+ Server -  public  :\n            Server address: 10.17.1.2\n" \
+           "               Server port: 49\n              Socket opens:          0\n" in shown

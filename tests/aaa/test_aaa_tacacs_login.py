@@ -163,3 +163,39 @@ async def test_ip_http_authentication_aaa_asks_the_login_list(tmp_path):
                 assert await get("admin", "cisco") == b"HTTP/1.1 401 Unauthorized"
                 assert await get("admin", "adminpw") == b"HTTP/1.1 401 Unauthorized"
                 nursery.cancel_scope.cancel()
+
+
+async def test_ssh_logins_ask_the_server_and_lab_json_lists_it(tmp_path):
+    import paramiko
+
+    from cucme_lab.lab.manifest import read_manifest
+
+    def ssh_login(host: str, port: int, user: str, password: str) -> bool:
+        client = paramiko.SSHClient()
+        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        try:
+            client.connect(host, port=port, username=user, password=password,
+                           look_for_keys=False, allow_agent=False, timeout=5, auth_timeout=10,
+                           banner_timeout=5)
+            return True
+        except paramiko.AuthenticationException:
+            return False
+        finally:
+            client.close()
+
+    with trio.fail_after(60):
+        async with tacacs_lab(tmp_path) as (lab, server, _):
+            entry = next(e for e in lab.services.entries() if e.name == "ssh")
+            address, port = entry.bound_address, entry.bound_port
+            assert await trio.to_thread.run_sync(ssh_login, address, port, "alice", "wonder")
+            assert not await trio.to_thread.run_sync(ssh_login, address, port, "joe", "joepw")
+            assert ("alice", True) in server.logins and ("joe", False) in server.logins
+            manifest = read_manifest(lab.lab_dir)
+            assert {"role": "tacacs+ server", "configured_address": "10.17.1.2",
+                    "loopback_address": lab.addresses.to_loopback("10.17.1.2"),
+                    "port": lab.addresses.port(49),
+                    "router_source_address": lab.addresses.to_loopback("10.17.99.1")} \
+                in manifest["outside_hosts"]
+            lab.write_manifest()
+            listed = read_manifest(lab.lab_dir)["lab_services"]
+            assert listed[0]["configured_address"] == "10.17.1.2" and listed[0]["up"]

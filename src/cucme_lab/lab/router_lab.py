@@ -59,6 +59,11 @@ class Lab:
                         return entry
                 await trio.sleep(0.01)
 
+    def note_outside_hosts(self) -> None:
+        """A configuration change: rewrite `lab.json` when the outside hosts it names changed."""
+        if aaa_hosts(self.router, self.addresses) != self.manifest.outside_hosts:
+            self.write_manifest()
+
     def write_manifest(self) -> None:
         self.manifest.hostname = self.router.hostname
         self.manifest.services = self.services.entries() if self.services else []
@@ -99,6 +104,7 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
         manager = ServiceManager(lab, services if services is not None else all_services())
         lab.services = manager
         router.change_listeners.append(manager.poke)
+        router.change_listeners.append(lab.note_outside_hosts)
         try:
             async with trio.open_nursery() as nursery:
                 router.aaa.transport = client = AaaClient(router)  # AAA servers asked for real
@@ -109,6 +115,7 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
                 nursery.cancel_scope.cancel()
         finally:
             router.change_listeners.remove(manager.poke)
+            router.change_listeners.remove(lab.note_outside_hosts)
             router.aaa.transport = None
             lab.services = None
             lab.manifest.state = "stopped"

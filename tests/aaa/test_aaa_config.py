@@ -77,3 +77,27 @@ async def test_show_aaa_servers_and_show_tacacs_with_no_traffic(shell, router):
     shown = await shell.type("show tacacs")
     assert "Tacacs+ Server -  public  :\n            Server address: 10.17.1.2\n" \
            "               Server port: 49\n              Socket opens:          0\n" in shown
+
+
+async def test_server_groups_name_their_servers_in_order(shell, router):
+    out = await shell.paste_config(CONFIG + """aaa group server radius RADIUS-FARM
+ server name FR
+ server 10.20.0.9
+ ip radius source-interface Vlan2
+aaa group server tacacs+ TAC
+ server 10.17.34.10
+ server 10.17.1.2
+aaa authentication login RADIUS-LOGIN group RADIUS-FARM local
+""")
+    assert "%" not in out, out
+    farm = aaa.group_servers(router.config, "RADIUS-FARM")
+    assert [(s.address, s.auth_port, s.key, s.source_interface) for s in farm] == [
+        ("10.20.0.5", 1812, "s3cret", "Vlan2"), ("10.20.0.9", 1645, "shared", "Vlan2")]
+    tac = aaa.group_servers(router.config, "TAC")
+    assert [(s.address, s.key) for s in tac] == [("10.17.34.10", "xyz"), ("10.17.1.2", "xyz")]
+    assert "10.20.0.9" in [s.address for s in aaa.all_servers(router.config)]
+    shown = await shell.type("show running-config")
+    assert "aaa group server radius RADIUS-FARM\n server name FR\n server 10.20.0.9\n" \
+           " ip radius source-interface Vlan2\n" in shown
+    assert shown.index("aaa new-model") < shown.index("aaa group server") < \
+        shown.index("aaa authentication login")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING, Any, Protocol
@@ -20,8 +20,12 @@ from cucme_lab.router import access as ra
 from cucme_lab.router.config.aaa import (
     DEFAULT_RETRANSMIT,
     DEFAULT_TIMEOUT,
+    RADIUS_ACCT_PORT,
+    RADIUS_AUTH_PORT,
     RADIUS_SERVER_KIND,
+    SERVER_GROUP_KIND,
     RadiusServerBlock,
+    ServerGroupBlock,
 )
 
 if TYPE_CHECKING:
@@ -189,16 +193,58 @@ def radius_servers(config: RootConfig) -> list[AaaServer]:
 
 
 def group_servers(config: RootConfig, group: str) -> list[AaaServer]:
-    """`group tacacs+` and `group radius`: every server of that protocol, in order."""
+    """`group tacacs+` and `group radius`: every server of that protocol, in order; `group
+    NAME`: the servers of `aaa group server tacacs+|radius NAME`, in the group's order."""
     if group == Protocol_.TACACS:
         return tacacs_servers(config)
     if group == Protocol_.RADIUS:
         return radius_servers(config)
-    return []  # named server groups (`aaa group server`) are not modelled
+    block = next((b for b in config.sections(SERVER_GROUP_KIND)
+                  if isinstance(b, ServerGroupBlock) and b.name == group), None)
+    return [] if block is None else named_group_servers(config, block)
+
+
+def named_group_servers(config: RootConfig, block: ServerGroupBlock) -> list[AaaServer]:
+    """A server group's entries: a `server A.B.C.D` not configured on its own gets the global
+    key and ports, as on IOS; `server name X` names a `radius server X` block."""
+    tacacs = block.protocol == Protocol_.TACACS
+    known = tacacs_servers(config) if tacacs else radius_servers(config)
+    out = []
+    for entry in block.servers:
+        if entry.startswith("name "):
+            found = next((s for s in known if s.name == entry[5:]), None)
+        else:
+            found = next((s for s in known if s.address == entry and s.name is None), None)
+            if found is None and tacacs:
+                key = config.tacacs_key.clear if config.tacacs_key is not None else ""
+                found = AaaServer(Protocol_.TACACS, entry, TACACS_PORT, TACACS_PORT, key,
+                                  config.tacacs_timeout or DEFAULT_TIMEOUT,
+                                  source_interface=config.tacacs_source_interface)
+            elif found is None:
+                key = config.radius_key.clear if config.radius_key is not None else ""
+                found = AaaServer(Protocol_.RADIUS, entry, RADIUS_AUTH_PORT, RADIUS_ACCT_PORT,
+                                  key, config.radius_timeout or DEFAULT_TIMEOUT,
+                                  DEFAULT_RETRANSMIT if config.radius_retransmit is None
+                                  else config.radius_retransmit,
+                                  config.radius_source_interface)
+        if found is not None:
+            if block.source_interface:
+                found = replace(found, source_interface=block.source_interface)
+            out.append(found)
+    return out
 
 
 def all_servers(config: RootConfig) -> list[AaaServer]:
-    return radius_servers(config) + tacacs_servers(config)
+    """Every server, configured on its own or only in a server group (each once)."""
+    out = radius_servers(config) + tacacs_servers(config)
+    seen = {s.counter_key for s in out}
+    for block in config.sections(SERVER_GROUP_KIND):
+        if isinstance(block, ServerGroupBlock):
+            for server in named_group_servers(config, block):
+                if server.counter_key not in seen:
+                    seen.add(server.counter_key)
+                    out.append(server)
+    return out
 
 
 def source_address(router: Any, interface: str | None) -> str | None:

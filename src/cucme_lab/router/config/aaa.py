@@ -17,6 +17,7 @@ from cucme_lab.router.access_config import Password
 from cucme_lab.router.config.model import ConfigBlock, line
 
 RADIUS_SERVER_KIND = "radius server"
+SERVER_GROUP_KIND = "aaa group server"
 DEFAULT_TIMEOUT = 5  # seconds: IOS's `tacacs-server timeout` and `radius-server timeout`
 DEFAULT_RETRANSMIT = 3  # `radius-server retransmit`
 RADIUS_AUTH_PORT, RADIUS_ACCT_PORT = 1645, 1646  # IOS's defaults for `radius-server host`
@@ -97,3 +98,27 @@ class RadiusServerBlock(ConfigBlock):
     @property
     def name(self) -> str:
         return str(self.ident[0])
+
+
+@dataclass(eq=False)
+class ServerGroupBlock(ConfigBlock):
+    """`aaa group server tacacs+|radius NAME`: `server A.B.C.D` and (RADIUS) `server name X`
+    entries in order, and the group's own source interface."""
+
+    servers: list[str] = line("server", lambda entries: [
+        f"server name {e[5:]}" if e.startswith("name ") else f"server {e}" for e in entries],
+        default_factory=list)
+    tacacs_source_interface: str | None = line("ip tacacs source-interface")
+    radius_source_interface: str | None = line("ip radius source-interface")
+
+    @property
+    def protocol(self) -> str:
+        return str(self.ident[0])
+
+    @property
+    def name(self) -> str:
+        return str(self.ident[1])
+
+    @property
+    def source_interface(self) -> str | None:
+        return self.tacacs_source_interface or self.radius_source_interface

@@ -16,7 +16,8 @@ ORDER: dict[str, list[str]] = {
         "hostname", "boot-start-marker", "boot-end-marker",
         "logging buffered", "logging console",
         "enable secret level", "enable secret", "enable password",
-        "aaa new-model", "aaa authentication login", "aaa authentication enable",
+        "aaa new-model", "aaa group server",
+        "aaa authentication login", "aaa authentication enable",
         "aaa accounting exec", "aaa accounting commands", "aaa session-id",
         "clock timezone", "clock summer-time",
         "dot11", "ip cef", "ip domain lookup", "ip domain name", "ip name-server",
@@ -89,6 +90,7 @@ ORDER: dict[str, list[str]] = {
     "access-list": ["entry"],
     "credentials": ["ip source-address", "trustpoint", "ctl-service"],
     "radius server": ["address ipv4", "timeout", "retransmit", "key"],
+    "aaa group server": ["server", "ip tacacs source-interface", "ip radius source-interface"],
 }
 
 

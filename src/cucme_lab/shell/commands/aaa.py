@@ -17,9 +17,11 @@ from cucme_lab.router.config.aaa import (
     RADIUS_ACCT_PORT,
     RADIUS_AUTH_PORT,
     RADIUS_SERVER_KIND,
+    SERVER_GROUP_KIND,
     AccountingList,
     RadiusHost,
     RadiusServerBlock,
+    ServerGroupBlock,
 )
 from cucme_lab.router.config.root import RootConfig
 from cucme_lab.shell.commands.common import CommandDeclarations
@@ -272,6 +274,51 @@ typed_setting(RADIUS_MODE, RadiusServerBlock, "timeout <1-1000>:seconds", "timeo
               help=RADIUS_HELP)
 typed_setting(RADIUS_MODE, RadiusServerBlock, "retransmit <0-100>:retries", "retransmit",
               help=RADIUS_HELP)
+
+
+# --- aaa group server -------------------------------------------------------------------------
+
+SG_TACACS, SG_RADIUS = "config-sg-tacacs+", "config-sg-radius"
+GROUP_HELP = {"group": "AAA group definitions", "server": "AAA Server group definitions",
+              "tacacs+": "Tacacs+ server-group definition",
+              "radius": "Radius server-group definition", "name": "Server group name",
+              "addr": "IP address of the server", "source-interface":
+              "Specify interface for source address in the group's packets"}
+
+
+@command("config", "aaa group server {tacacs+|radius}:proto WORD:name", help=GROUP_HELP)
+def aaa_group_server(c: Ctx) -> None:
+    proto, name = c.args["proto"], c.args["name"]
+    if c.no or c.default:
+        c.router.config.remove(SERVER_GROUP_KIND, (proto, name))
+        return
+    if not _require_new_model(c):
+        return
+    c.enter(SG_TACACS if proto == "tacacs+" else SG_RADIUS, c.router.config.section(
+        SERVER_GROUP_KIND, (proto, name), f"aaa group server {proto} {name}",
+        ServerGroupBlock))
+
+
+def _group_entry(c: Ctx, entry: str) -> None:
+    block: ServerGroupBlock = c.target
+    rest = [e for e in block.servers if e != entry]
+    block.servers = rest if (c.no or c.default) else [*rest, entry]
+
+
+@command([SG_TACACS, SG_RADIUS], "server A.B.C.D:addr", help=GROUP_HELP)
+def group_server_address(c: Ctx) -> None:
+    _group_entry(c, str(IPv4Address(c.args["addr"])))
+
+
+@command(SG_RADIUS, "server name WORD:server", help=GROUP_HELP)
+def group_server_name(c: Ctx) -> None:
+    _group_entry(c, f"name {c.args['server']}")
+
+
+typed_setting(SG_TACACS, ServerGroupBlock, "ip tacacs source-interface INTERFACE:intf",
+              "tacacs_source_interface", lambda a: a["intf"], help=GROUP_HELP)
+typed_setting(SG_RADIUS, ServerGroupBlock, "ip radius source-interface INTERFACE:intf",
+              "radius_source_interface", lambda a: a["intf"], help=GROUP_HELP)
 
 
 # --- show aaa servers, show tacacs ---------------------------------------------------------------

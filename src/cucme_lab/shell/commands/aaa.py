@@ -238,7 +238,8 @@ typed_setting("config", RootConfig, "ip radius source-interface INTERFACE:intf",
 
 @command("config", "radius server WORD:name",
          help={"radius": "Server-group configuration", "server": "Server configuration",
-               "name": "Name for the radius server configuration"})
+               "name": "Name for the radius server configuration"},
+         no="radius server WORD:name")
 def radius_server(c: Ctx) -> None:
     name = c.args["name"]
     if c.no or c.default:
@@ -286,7 +287,8 @@ GROUP_HELP = {"group": "AAA group definitions", "server": "AAA Server group defi
               "Specify interface for source address in the group's packets"}
 
 
-@command("config", "aaa group server {tacacs+|radius}:proto WORD:name", help=GROUP_HELP)
+@command("config", "aaa group server {tacacs+|radius}:proto WORD:name", help=GROUP_HELP,
+         no="aaa group server {tacacs+|radius}:proto WORD:name")
 def aaa_group_server(c: Ctx) -> None:
     proto, name = c.args["proto"], c.args["name"]
     if c.no or c.default:
@@ -305,12 +307,13 @@ def _group_entry(c: Ctx, entry: str) -> None:
     block.servers = rest if (c.no or c.default) else [*rest, entry]
 
 
-@command([SG_TACACS, SG_RADIUS], "server A.B.C.D:addr", help=GROUP_HELP)
+@command([SG_TACACS, SG_RADIUS], "server A.B.C.D:addr", help=GROUP_HELP,
+         no="server A.B.C.D:addr")
 def group_server_address(c: Ctx) -> None:
     _group_entry(c, str(IPv4Address(c.args["addr"])))
 
 
-@command(SG_RADIUS, "server name WORD:server", help=GROUP_HELP)
+@command(SG_RADIUS, "server name WORD:server", help=GROUP_HELP, no="server name WORD:server")
 def group_server_name(c: Ctx) -> None:
     _group_entry(c, f"name {c.args['server']}")
 

@@ -53,13 +53,15 @@ async def test_the_tacacs_plus_package_logs_in_with_ascii_and_pap_and_accounts()
                                            authen_type=TAC_PLUS_AUTHEN_TYPE_PAP).valid,
                        client.authenticate("bob", "wrong",
                                            authen_type=TAC_PLUS_AUTHEN_TYPE_PAP).valid]
+                reply = client.authorize("alice", arguments=[b"service=shell", b"cmd="])
+                out.append((reply.valid, reply.arguments))
                 for flag in (TAC_PLUS_ACCT_FLAG_START, TAC_PLUS_ACCT_FLAG_STOP):
                     out.append(client.account("alice", flag, arguments=[
                         b"task_id=42", b"service=shell"]).valid)
                 return out
 
-            assert await trio.to_thread.run_sync(talk, "xyz") == [True, False, True, False,
-                                                                  True, True]
+            assert await trio.to_thread.run_sync(talk, "xyz") == [
+                True, False, True, False, (True, [b"priv-lvl=15"]), True, True]
             assert [(r["user"], r["flags"], r["task_id"]) for r in server.records] == \
                 [("alice", "start", "42"), ("alice", "stop", "42")]
 

@@ -20,6 +20,9 @@ class Directory:
     def check_enable(self, user: str, password: str) -> bool:
         return password == "enab"
 
+    def authorize(self, user: str, args: dict[str, str]) -> list[str] | None:
+        return ["priv-lvl=15"] if user == "alice" and args.get("service") == "shell" else None
+
 
 def converse(client: tacacs.ClientSession, server: ServerConnection, first: bytes) -> None:
     out = [first]
@@ -86,6 +89,17 @@ def test_accounting_start_and_stop_reach_the_server_with_their_arguments():
         assert client.outcome == "PASS"
     assert [r.flags for r in records] == [tacacs.ACCT_FLAG_START, tacacs.ACCT_FLAG_STOP]
     assert records[0].attributes()["cmd"] == "show version <cr>"
+
+
+def test_exec_authorization_gives_the_level_or_fails():
+    for user, outcome in (("alice", "PASS"), ("mallory", "FAIL")):
+        client = tacacs.ClientSession(b"xyz", 21)
+        server = ServerConnection(b"xyz", Directory())
+        request = tacacs.AuthorRequest(1, user.encode(), b"tty2", b"10.1.1.50",
+                                       (b"service=shell", b"cmd*"))
+        converse(client, server, client.start_authorization(request))
+        assert client.outcome == outcome
+        assert client.granted == ({"priv-lvl": "15"} if outcome == "PASS" else {})
 
 
 def test_a_reply_out_of_sequence_is_an_error():

@@ -152,6 +152,13 @@ class LabTacacsServer:
             def check_enable(self, user: str, password: str) -> bool:
                 return spec.check_enable(user, password)
 
+            def authorize(self, user: str, args: dict[str, str]) -> list[str] | None:
+                """Exec authorization (`service=shell`): the user's level from the lab file."""
+                if args.get("service") != "shell" or not any(u.name == user
+                                                             for u in spec.users):
+                    return None
+                return [f"priv-lvl={spec.privilege(user)}"]
+
         machine = ServerConnection(spec.key.encode(), Directory(), self._record,
                                    lambda why: log.info("TACACS+ connection closed: %s", why))
         try:

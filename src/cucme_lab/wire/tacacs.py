@@ -3,7 +3,7 @@
 Only what the router and the lab's server use: the 12-byte header, body obfuscation with the
 MD5 pad, authentication START/REPLY/CONTINUE (ASCII login, PAP, enable) and accounting
 REQUEST/REPLY. Single-connect is never offered (one session per TCP connection).
-Authorization packets are not modelled (the router has no `aaa authorization`).
+Authorization REQUEST/RESPONSE carry `aaa authorization exec` (the `priv-lvl` a server gives).
 
 Anything malformed raises `TacacsError`; a wrong key shows up as a body whose lengths do not
 add up, which is all a TACACS+ peer can tell of it.
@@ -62,6 +62,14 @@ class AuthenStatus(IntEnum):
 class AcctStatus(IntEnum):
     SUCCESS = 1
     ERROR = 2
+    FOLLOW = 0x21
+
+
+class AuthorStatus(IntEnum):
+    PASS_ADD = 0x01
+    PASS_REPL = 0x02
+    FAIL = 0x10
+    ERROR = 0x11
     FOLLOW = 0x21
 
 
@@ -284,6 +292,78 @@ class AcctReply:
         return cls(status, msg, data)
 
 
+# --- authorization bodies --------------------------------------------------------------------
+
+def _arguments(text: tuple[bytes, ...]) -> dict[str, str]:
+    out = {}
+    for arg in text:
+        decoded = arg.decode("utf-8", "replace")
+        cut = min((i for i in (decoded.find("="), decoded.find("*")) if i >= 0), default=-1)
+        if cut >= 0:
+            out[decoded[:cut]] = decoded[cut + 1:]
+    return out
+
+
+@dataclass(frozen=True)
+class AuthorRequest:
+    priv_lvl: int
+    user: bytes = b""
+    port: bytes = b""
+    rem_addr: bytes = b""
+    args: tuple[bytes, ...] = ()
+    authen_method: int = AUTHEN_METH_TACACSPLUS
+    authen_type: int = AuthenType.ASCII
+    service: int = AuthenService.LOGIN
+
+    def pack(self) -> bytes:
+        if len(self.args) > 255 or any(len(a) > 255 for a in self.args):
+            raise TacacsError("too many or too long authorization arguments")
+        return struct.pack("!8B", self.authen_method, self.priv_lvl, self.authen_type,
+                           self.service, len(self.user), len(self.port), len(self.rem_addr),
+                           len(self.args)) + bytes(len(a) for a in self.args) + \
+            self.user + self.port + self.rem_addr + b"".join(self.args)
+
+    @classmethod
+    def unpack(cls, body: bytes) -> AuthorRequest:
+        if len(body) < 8:
+            raise TacacsError("short authorization REQUEST")
+        method, priv, atype, service, ulen, plen, rlen, count = struct.unpack_from("!8B", body)
+        if priv > 15 or len(body) < 8 + count:
+            raise TacacsError("authorization fields out of range (wrong key?)")
+        user, port, rem, *args = _take(body, 8 + count,
+                                       [ulen, plen, rlen, *list(body[8:8 + count])])
+        return cls(priv, user, port, rem, tuple(args), method, atype, service)
+
+    def attributes(self) -> dict[str, str]:
+        return _arguments(self.args)
+
+
+@dataclass(frozen=True)
+class AuthorResponse:
+    status: int
+    args: tuple[bytes, ...] = ()
+    server_msg: bytes = b""
+    data: bytes = b""
+
+    def pack(self) -> bytes:
+        return struct.pack("!BBHH", self.status, len(self.args), len(self.server_msg),
+                           len(self.data)) + bytes(len(a) for a in self.args) + \
+            self.server_msg + self.data + b"".join(self.args)
+
+    @classmethod
+    def unpack(cls, body: bytes) -> AuthorResponse:
+        if len(body) < 6:
+            raise TacacsError("short authorization RESPONSE")
+        status, count, msg_len, data_len = struct.unpack_from("!BBHH", body)
+        if status not in {s.value for s in AuthorStatus} or len(body) < 6 + count:
+            raise TacacsError(f"authorization status {status} (wrong key?)")
+        msg, data, *args = _take(body, 6 + count, [msg_len, data_len, *list(body[6:6 + count])])
+        return cls(status, tuple(args), msg, data)
+
+    def attributes(self) -> dict[str, str]:
+        return _arguments(self.args)
+
+
 # --- framing ---------------------------------------------------------------------------------
 
 @dataclass
@@ -325,6 +405,7 @@ class ClientSession:
     outcome: str | None = None
     reason: str = ""
     server_msg: str = ""
+    granted: dict[str, str] = field(default_factory=dict)  # authorization's arguments
     _kind: PacketType = PacketType.AUTHEN
     _minor: int = MINOR_DEFAULT
     _seq: int = 1
@@ -347,6 +428,11 @@ class ClientSession:
             AuthenService.ENABLE if enable else AuthenService.LOGIN,
             self._user, port.encode(), rem_addr.encode(), self._password if pap else b"")
         return self._packet(start.pack())
+
+    def start_authorization(self, request: AuthorRequest) -> bytes:
+        self._kind = PacketType.AUTHOR
+        self._minor = MINOR_DEFAULT
+        return self._packet(request.pack())
 
     def start_accounting(self, request: AcctRequest) -> bytes:
         self._kind = PacketType.ACCT
@@ -382,6 +468,15 @@ class ClientSession:
                 return self._end(ERROR, "reply out of sequence")
             if header.type != self._kind:
                 return self._end(ERROR, "reply of another packet type")
+            if header.type is PacketType.AUTHOR:
+                answer = AuthorResponse.unpack(body)
+                self.server_msg = answer.server_msg.decode("utf-8", "replace")
+                if answer.status in (AuthorStatus.PASS_ADD, AuthorStatus.PASS_REPL):
+                    self.granted = answer.attributes()
+                    return self._end(PASS)
+                if answer.status == AuthorStatus.FAIL:
+                    return self._end(FAIL)
+                return self._end(ERROR, f"authorization status {answer.status:#x}")
             if header.type is PacketType.ACCT:
                 reply = AcctReply.unpack(body)
                 self.server_msg = reply.server_msg.decode("utf-8", "replace")

@@ -22,6 +22,9 @@ from cucme_lab.wire.tacacs import (
     AuthenStart,
     AuthenStatus,
     AuthenType,
+    AuthorRequest,
+    AuthorResponse,
+    AuthorStatus,
     Framer,
     PacketType,
     TacacsError,
@@ -34,6 +37,10 @@ class Directory(Protocol):
     def check_login(self, user: str, password: str) -> bool: ...
 
     def check_enable(self, user: str, password: str) -> bool: ...
+
+    def authorize(self, user: str, args: dict[str, str]) -> list[str] | None:
+        """The arguments to give (`priv-lvl=15`), or None to refuse."""
+        ...
 
 
 @dataclass
@@ -82,9 +89,12 @@ class ServerConnection:
             return [self._reply(sid, seq, minor, header.type,
                                 AcctReply(AcctStatus.SUCCESS).pack())]
         if header.type is PacketType.AUTHOR:
-            # [U] authorization is not served: answer ERROR rather than guess a policy
-            return [self._reply(sid, seq, minor, header.type,
-                                bytes([0x11, 0, 0, 0, 0, 0]))]
+            request = AuthorRequest.unpack(body)
+            granted = self.directory.authorize(request.user.decode("utf-8", "replace"),
+                                               request.attributes())
+            answer = AuthorResponse(AuthorStatus.FAIL) if granted is None else \
+                AuthorResponse(AuthorStatus.PASS_ADD, tuple(a.encode() for a in granted))
+            return [self._reply(sid, seq, minor, header.type, answer.pack())]
         pending = self._sessions.get(sid)
         if seq == 1:
             start = AuthenStart.unpack(body)

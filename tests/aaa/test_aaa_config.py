@@ -101,3 +101,13 @@ aaa authentication login RADIUS-LOGIN group RADIUS-FARM local
            " ip radius source-interface Vlan2\n" in shown
     assert shown.index("aaa new-model") < shown.index("aaa group server") < \
         shown.index("aaa authentication login")
+
+
+async def test_exec_authorization_list_renders_and_needs_new_model(shell, router):
+    out = await shell.paste_config("aaa authorization exec default group tacacs+ local\n")
+    assert "% Invalid input detected" in out  # without aaa new-model
+    await shell.paste_config("aaa new-model\n"
+                             "aaa authorization exec default group tacacs+ local\n")
+    assert router.config.authorization_exec == {"default": ("group tacacs+", "local")}
+    assert "aaa authorization exec default group tacacs+ local\n" in \
+        await shell.type("show running-config")

@@ -199,3 +199,29 @@ async def test_ssh_logins_ask_the_server_and_lab_json_lists_it(tmp_path):
             lab.write_manifest()
             listed = read_manifest(lab.lab_dir)["lab_services"]
             assert listed[0]["configured_address"] == "10.17.1.2" and listed[0]["up"]
+
+
+async def test_exec_authorization_gives_the_servers_level(tmp_path):
+    users = [TacacsUser("alice", "wonder", 15), TacacsUser("bob", "builder", 7)]
+    with trio.fail_after(60):
+        async with remote_lab(tmp_path, AAA + "aaa authorization exec default group tacacs+\n"
+                              ) as lab:
+            server = tacacs_server_for(lab, TacacsSpec("10.17.1.2", "xyz", users))
+            async with trio.open_nursery() as nursery:
+                await nursery.start(server.run)
+                client, shown = await login(lab, "alice", "wonder")
+                assert shown.endswith("R1#")  # level 15 from the server, no enable needed
+                await client.aclose()
+                client, shown = await login(lab, "bob", "builder")
+                await client.send("show privilege")
+                assert "Current privilege level is 7" in await client.expect("R1#$")
+                await client.aclose()
+                nursery.cancel_scope.cancel()
+            # the server is down: authentication falls back to local, authorization has no
+            # method left that answers, and the session is refused
+            client = await TelnetClient.connect(lab, source="10.1.1.50")
+            await client.expect("Username: ")
+            await client.send("joe")
+            await client.expect("Password: ")
+            await client.send("joepw")
+            assert "% Authorization failed." in await client.until_closed(timeout=15)

@@ -94,6 +94,10 @@ class ServerTransport(Protocol):
 
     async def authenticate(self, server: AaaServer, request: LoginRequest) -> Answer: ...
 
+    async def authorize(self, server: AaaServer, request: LoginRequest) -> Answer:
+        """Exec authorization: PASS with the level the server gives, FAIL, or ERROR."""
+        ...
+
     def account(self, servers: list[AaaServer], record: AccountingRecord) -> None:
         """Queue a record for the first of `servers` that answers; never waits."""
         ...
@@ -258,7 +262,17 @@ def source_address(router: Any, interface: str | None) -> str | None:
 
 # --- method lists ----------------------------------------------------------------------------
 
-async def group_answer(router: Any, group: str, request: LoginRequest) -> Answer:
+@dataclass
+class AaaVerdict(ra.Verdict):
+    """A login's verdict, with what AAA added: the level a RADIUS Accept carried and whether
+    exec authorization refused the session."""
+
+    granted: int | None = None
+    authorization_failed: bool = False
+
+
+async def group_answer(router: Any, group: str, request: LoginRequest,
+                       authorize: bool = False) -> Answer:
     """Ask the group's servers in order; the first PASS or FAIL is the answer.
 
     No transport, no servers, or every server in ERROR: the group's answer is ERROR, and the
@@ -270,7 +284,10 @@ async def group_answer(router: Any, group: str, request: LoginRequest) -> Answer
         return Answer(ERROR, "no servers" if not servers else "no transport")
     reasons = []
     for server in servers:
-        answer = await transport.authenticate(server, request)
+        if authorize:
+            answer = await transport.authorize(server, request)
+        else:
+            answer = await transport.authenticate(server, request)
         if answer.outcome != ERROR:
             return answer
         reasons.append(f"{server.address}: {answer.reason}")
@@ -282,16 +299,16 @@ async def group_answer(router: Any, group: str, request: LoginRequest) -> Answer
 
 
 async def walk(router: Any, sec: Any, methods: list[str], request: LoginRequest,
-               on_try: Callable[[str, str], None] | None = None) -> ra.Verdict:
+               on_try: Callable[[str, str], None] | None = None) -> AaaVerdict:
     """Walk a login (or enable) method list: the verdict and each method's answer."""
-    verdict = ra.Verdict(False)
+    verdict = AaaVerdict(False)
     config = router.config
     for method in methods:
         priv = ra.line_privilege(sec)
         if method.startswith("group "):
             answer = await group_answer(router, method.split(" ", 1)[1], request)
-            result = answer.outcome  # a granted level (answer.priv) needs `aaa authorization
-            # exec`, which the lab does not model: IOS keeps the line's level without it
+            result = answer.outcome  # a level the server granted (a RADIUS Accept's
+            verdict.granted = answer.priv  # priv-lvl) applies only with exec authorization
         elif request.enable and method == "enable":
             result = PASS if ra.check_enable(config, request.password) else \
                 (FAIL if ra.enable_password_set(config) else ERROR)
@@ -308,6 +325,53 @@ async def walk(router: Any, sec: Any, methods: list[str], request: LoginRequest,
         if result == FAIL:
             verdict.method = method
             return verdict
+    return verdict
+
+
+async def authorize_exec(router: Any, verdict: AaaVerdict, request: LoginRequest) -> None:
+    """`aaa authorization exec default METHODS`: the session's level, or its refusal.
+
+    TACACS+ is asked (`service=shell`) and its `priv-lvl` becomes the session's level; RADIUS
+    authorizes with the attributes of the Accept that admitted the user; `local` gives a local
+    user's level; `if-authenticated` and `none` keep the line's. A FAIL, or an ERROR from every
+    method, refuses the session, as IOS does.
+    """
+    config = router.config
+    methods = config.authorization_exec.get("default") if config.aaa_new_model else None
+    if not methods or not verdict.ok:
+        return
+    for method in methods:
+        priv: int | None = None
+        if method.startswith("group "):
+            group = method.split(" ", 1)[1]
+            servers = group_servers(config, group)
+            if servers and servers[0].protocol is Protocol_.RADIUS:
+                result = PASS if verdict.method == method else ERROR
+                priv = verdict.granted
+            else:
+                answer = await group_answer(router, group, request, authorize=True)
+                result, priv = answer.outcome, answer.priv
+        elif method == "local":
+            user = config.users.get(request.user)
+            result, priv = (FAIL, None) if user is None else (PASS, user.level)
+        elif method in ("if-authenticated", "none"):
+            result = PASS
+        else:
+            result = ERROR
+        if result == PASS:
+            if priv is not None:
+                verdict.priv = priv
+            return
+        if result == FAIL:
+            break
+    verdict.ok, verdict.authorization_failed = False, True
+
+
+async def login(router: Any, sec: Any, methods: list[str], request: LoginRequest
+                ) -> AaaVerdict:
+    """A login: the authentication list, then exec authorization when one is configured."""
+    verdict = await walk(router, sec, methods, request)
+    await authorize_exec(router, verdict, request)
     return verdict
 
 

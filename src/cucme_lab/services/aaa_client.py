@@ -80,6 +80,24 @@ class AaaClient:
         counters.mark(answer.outcome != aaa.ERROR)
         return answer
 
+    async def authorize(self, server: AaaServer, request: LoginRequest) -> Answer:
+        if server.protocol is not Protocol_.TACACS:
+            return Answer(aaa.ERROR, "RADIUS authorizes in its Access-Accept")
+        session = tacacs.ClientSession(server.key.encode(), secrets.randbits(32))
+        first = session.start_authorization(tacacs.AuthorRequest(
+            1, request.user.encode()[:255], request.port.encode()[:255],
+            request.rem_addr.encode()[:255], (b"service=shell", b"cmd*")))
+        try:
+            reason = await self._tacacs_exchange(server, session, first)
+        except Exception as exc:  # never let a server's answer take the login down
+            log.exception("TACACS+ authorization with %s failed", server.address)
+            return Answer(aaa.ERROR, f"internal error {type(exc).__name__}")
+        if session.outcome != aaa.PASS:
+            return Answer(session.outcome or aaa.ERROR, reason)
+        level = session.granted.get("priv-lvl", "")
+        return Answer(aaa.PASS, priv=int(level) if level.isdigit() and int(level) <= 15
+                      else None)
+
     # --- addresses ---------------------------------------------------------------------------
     def _endpoints(self, server: AaaServer, port: int) -> tuple[str | None, tuple[str, int]]:
         addresses = self.router.addresses

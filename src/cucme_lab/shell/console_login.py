@@ -36,8 +36,11 @@ async def console_login(router: Any, terminal: Any) -> tuple[str, int] | None:
         password = await terminal.readline("Password: ", echo=False)
         if password is None:
             return None
-        verdict = await aaa.walk(router, sec, methods, aaa.LoginRequest(
+        verdict = await aaa.login(router, sec, methods, aaa.LoginRequest(
             user.strip(), password, port=CONSOLE_PORT))
         if verdict.ok:
             return user.strip(), verdict.priv
-        terminal.write("% Authentication failed\n\n")  # [M] as on a vty under AAA
+        if verdict.authorization_failed:
+            terminal.write("% Authorization failed.\n\n")  # [M]
+        else:
+            terminal.write("% Authentication failed\n\n")  # [M] as on a vty under AAA

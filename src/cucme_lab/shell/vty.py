@@ -220,7 +220,9 @@ async def run_methods(router: Any, sec: Any, methods: list[str], user: str, pass
     """Walk the list through `router.aaa` (servers asked for real, within their deadlines)."""
     request = aaa.LoginRequest(user, password, port=line_port(conn),
                                rem_addr=conn.peer if conn is not None else "", enable=enable)
-    return await aaa.walk(router, sec, methods, request)
+    if enable:
+        return await aaa.walk(router, sec, methods, request)
+    return await aaa.login(router, sec, methods, request)
 
 
 def line_port(conn: ra.VtyConnection | None) -> str:
@@ -328,7 +330,7 @@ async def telnet_login(router: Any, conn: ra.VtyConnection, terminal: VtyTermina
         terminal.write("\n\nPassword required, but none set\n")
         return False
     terminal.write("\n\nUser Access Verification\n\n")
-    aaa = ra.aaa_enabled(config)
+    under_aaa = ra.aaa_enabled(config)
     ask_user = ra.needs_username(methods)
     timeout = ra.login_response_timeout(sec)
     for _attempt in range(3):
@@ -348,7 +350,10 @@ async def telnet_login(router: Any, conn: ra.VtyConnection, terminal: VtyTermina
             login_succeeded(router, conn, user)
             return True
         login_failed(router, conn, user)
-        if aaa:
+        if getattr(verdict, "authorization_failed", False):
+            terminal.write("% Authorization failed.\n\n")  # [M]
+            return False
+        if under_aaa:
             terminal.write("% Authentication failed\n\n")  # [M]
         elif ask_user:
             terminal.write("% Login invalid\n\n")  # [C] spec 3.2

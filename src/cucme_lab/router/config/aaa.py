@@ -65,6 +65,10 @@ class AaaSettings(ConfigBlock):
         "aaa accounting exec", _accounting_lines("aaa accounting exec"), default_factory=dict)
     accounting_commands: dict[tuple[int, str], AccountingList] = line(
         "aaa accounting commands", _command_accounting_lines, default_factory=dict)
+    authorization_exec: dict[str, tuple[str, ...]] = line(
+        "aaa authorization exec", lambda lists: [
+            f"aaa authorization exec {name} {' '.join(methods)}"
+            for name, methods in lists.items()], default_factory=dict)
     tacacs_source_interface: str | None = line("ip tacacs source-interface")
     radius_source_interface: str | None = line("ip radius source-interface")
     tacacs_timeout: int | None = line("tacacs-server timeout")

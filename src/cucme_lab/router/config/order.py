@@ -18,6 +18,7 @@ ORDER: dict[str, list[str]] = {
         "enable secret level", "enable secret", "enable password",
         "aaa new-model", "aaa group server",
         "aaa authentication login", "aaa authentication enable",
+        "aaa authorization exec",
         "aaa accounting exec", "aaa accounting commands", "aaa session-id",
         "clock timezone", "clock summer-time",
         "dot11", "ip cef", "ip domain lookup", "ip domain name", "ip name-server",

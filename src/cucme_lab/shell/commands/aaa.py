@@ -122,6 +122,23 @@ def _require_new_model(c: Ctx) -> bool:
 
 
 
+@command("config", "aaa authorization exec {default|WORD}:list LINE:methods",
+         help={"authorization": "Authorization configurations parameters.",
+               "exec": "For starting an exec (shell).",
+               "default": "The default authorization list."},
+         no="aaa authorization exec {default|WORD}:list")
+def aaa_authorization_exec(c: Ctx) -> None:
+    lists = c.router.config.authorization_exec
+    if c.no or c.default:
+        lists.pop(c.args["list"], None)
+        return
+    if not _require_new_model(c):
+        return
+    methods = parse_methods(c, c.args["methods"], ("if-authenticated", "local", "none"))
+    if methods is not None:
+        lists[c.args["list"]] = tuple(methods)
+
+
 ACCOUNTING_HELP = {"accounting": "Accounting configurations parameters.",
                    "exec": "For starting an exec (shell).",
                    "commands": "For exec (shell) commands.",

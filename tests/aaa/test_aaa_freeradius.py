@@ -121,3 +121,14 @@ async def test_a_wrong_key_or_a_stopped_server_falls_back_to_local(tmp_path):
             await configure(lab.router, "")
             assert lab.router.log.contains(f"%AAA-3-SERVER_ERROR: RADIUS server {SERVER}")
             assert "timeouts 6, failover 0, retransmission 3" in show_aaa_servers_text(lab.router)
+
+
+async def test_exec_authorization_takes_the_level_of_the_accept(tmp_path):
+    with trio.fail_after(90):
+        async with remote_lab(tmp_path, AAA + "aaa authorization exec default group radius\n"
+                              ) as lab:
+            address = lab.addresses.to_loopback(SERVER)
+            async with freeradius(tmp_path / "radius", address):
+                client, shown = await login(lab, "alice", "wonder")
+                assert shown.endswith("R1#")  # Cisco-AVPair shell:priv-lvl=15 in the users file
+                await client.aclose()

@@ -225,3 +225,27 @@ async def test_exec_authorization_gives_the_servers_level(tmp_path):
             await client.expect("Password: ")
             await client.send("joepw")
             assert "% Authorization failed." in await client.until_closed(timeout=15)
+
+
+async def test_a_server_answering_garbage_never_admits_anyone(tmp_path):
+    with trio.fail_after(60):
+        async with remote_lab(tmp_path, AAA) as lab:
+            listeners = await trio.open_tcp_listeners(
+                lab.addresses.port(49), host=lab.addresses.to_loopback("10.17.1.2"))
+
+            async def garbage(stream):
+                async with stream:
+                    await stream.receive_some(4096)
+                    # a well-formed header claiming a PASS reply, and a body of noise
+                    await stream.send_all(bytes([0xC0, 1, 2, 0]) + b"\0\0\0\1" + b"\0\0\0\x06"
+                                          + b"\x01\xff\xff\xff\xff\xff")
+
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(trio.serve_listeners, garbage, listeners)
+                client, shown = await login(lab, "alice", "wonder")
+                assert "% Authentication failed" in shown  # ERROR, then local: no alice
+                await client.aclose()
+                client, shown = await login(lab, "joe", "joepw")
+                assert shown.endswith("R1>")  # the local database still serves
+                await client.aclose()
+                nursery.cancel_scope.cancel()

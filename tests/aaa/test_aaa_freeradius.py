@@ -120,6 +120,8 @@ async def test_a_wrong_key_or_a_stopped_server_falls_back_to_local(tmp_path):
             await client.aclose()
             await configure(lab.router, "")
             assert lab.router.log.contains(f"%AAA-3-SERVER_ERROR: RADIUS server {SERVER}")
+            assert lab.router.log.contains(f"%RADIUS-4-RADIUS_DEAD: RADIUS server {SERVER}:1812,"
+                                           "1813 is not responding.")
             assert "timeouts 6, failover 0, retransmission 3" in show_aaa_servers_text(lab.router)
 
 

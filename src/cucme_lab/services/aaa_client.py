@@ -77,8 +77,20 @@ class AaaClient:
             counters.authen_success += 1  # a transaction answered, as IOS counts it
         else:
             counters.authen_failure += 1
-        counters.mark(answer.outcome != aaa.ERROR)
+        self._mark(server, counters, answer.outcome != aaa.ERROR)
         return answer
+
+    def _mark(self, server: AaaServer, counters: Any, up: bool) -> None:
+        """A server's state; a RADIUS server's changes are logged as IOS logs them [C]."""
+        was = counters.up
+        counters.mark(up)
+        if server.protocol is not Protocol_.RADIUS or was == up:
+            return
+        where = f"{server.address}:{server.auth_port},{server.acct_port}"
+        self.router.log.log(f"%RADIUS-4-RADIUS_DEAD: RADIUS server {where} is not responding."
+                            if not up else
+                            f"%RADIUS-4-RADIUS_ALIVE: RADIUS server {where} is being marked "
+                            "alive.")
 
     async def authorize(self, server: AaaServer, request: LoginRequest) -> Answer:
         if server.protocol is not Protocol_.TACACS:

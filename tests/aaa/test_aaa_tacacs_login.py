@@ -79,6 +79,11 @@ async def test_a_tacacs_user_logs_in_enables_and_is_accounted_for(tmp_path):
                        for r in server.records)
             # `ip tacacs source-interface Loopback0`: every request came from its address
             assert set(server.peers) == {lab.addresses.to_loopback("10.17.99.1")}
+            # the server's accounting records are in lab.json
+            from cucme_lab.lab.manifest import read_manifest
+
+            listed = read_manifest(lab.lab_dir)["lab_services"][0]["accounting"]
+            assert any(r.get("cmd") == "show tacacs <cr>" for r in listed)
 
 
 async def test_a_reject_is_final_even_for_a_local_user(tmp_path):

@@ -111,3 +111,16 @@ async def test_exec_authorization_list_renders_and_needs_new_model(shell, router
     assert router.config.authorization_exec == {"default": ("group tacacs+", "local")}
     assert "aaa authorization exec default group tacacs+ local\n" in \
         await shell.type("show running-config")
+
+
+async def test_ntc_templates_parses_show_tacacs(shell, router):
+    from ntc_templates.parse import parse_output
+
+    await shell.paste_config(CONFIG)
+    from cucme_lab.shell.commands.aaa import show_tacacs_text
+
+    parsed = parse_output(platform="cisco_ios", command="show tacacs",
+                          data=show_tacacs_text(router))
+    assert len(parsed) == 1
+    assert parsed[0]["tacacs_server"] == "10.17.1.2" and parsed[0]["server_port"] == "49"
+    assert parsed[0]["socket_opens"] == "0" and parsed[0]["packets_sent"] == "0"

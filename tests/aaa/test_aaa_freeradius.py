@@ -134,3 +134,42 @@ async def test_exec_authorization_takes_the_level_of_the_accept(tmp_path):
                 client, shown = await login(lab, "alice", "wonder")
                 assert shown.endswith("R1#")  # Cisco-AVPair shell:priv-lvl=15 in the users file
                 await client.aclose()
+
+
+NAMED = f"""interface Loopback0
+ ip address 10.17.99.1 255.255.255.255
+aaa new-model
+radius server SERV1
+ address ipv4 {SERVER} auth-port 1812 acct-port 1813
+ timeout 2
+ key s3cret
+aaa group server radius RADIUS-FARM
+ server name SERV1
+ ip radius source-interface Loopback0
+aaa authentication login RADIUS-LOGIN group RADIUS-FARM local
+aaa authorization exec RADIUS-AUTHORIZATION group RADIUS-FARM local
+aaa accounting exec RADIUS-ACCOUNTING start-stop group RADIUS-FARM
+line vty 0 4
+ authorization exec RADIUS-AUTHORIZATION
+ accounting exec RADIUS-ACCOUNTING
+ login authentication RADIUS-LOGIN
+"""
+
+
+async def test_named_lists_a_server_group_and_the_lines_lists(tmp_path):
+    """A real-world configuration (server group, named lists on the vty lines)."""
+    with trio.fail_after(90):
+        async with remote_lab(tmp_path, NAMED) as lab:
+            out = await configure(lab.router, "do show running-config | section line vty")
+            assert " authorization exec RADIUS-AUTHORIZATION\n" \
+                   " accounting exec RADIUS-ACCOUNTING\n" in out.replace("\r", "")
+            address = lab.addresses.to_loopback(SERVER)
+            async with freeradius(tmp_path / "radius", address) as detail:
+                client, shown = await login(lab, "alice", "wonder")
+                assert shown.endswith("R1#")  # the group's Accept gave level 15
+                await client.send("exit")
+                await client.until_closed()
+                with trio.fail_after(15):
+                    while not detail.exists() or "Stop" not in detail.read_text():
+                        await trio.sleep(0.05)
+                assert "NAS-IP-Address = 10.17.99.1" in detail.read_text()

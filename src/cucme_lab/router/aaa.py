@@ -328,7 +328,8 @@ async def walk(router: Any, sec: Any, methods: list[str], request: LoginRequest,
     return verdict
 
 
-async def authorize_exec(router: Any, verdict: AaaVerdict, request: LoginRequest) -> None:
+async def authorize_exec(router: Any, verdict: AaaVerdict, request: LoginRequest,
+                         sec: Any = None) -> None:
     """`aaa authorization exec default METHODS`: the session's level, or its refusal.
 
     TACACS+ is asked (`service=shell`) and its `priv-lvl` becomes the session's level; RADIUS
@@ -337,7 +338,8 @@ async def authorize_exec(router: Any, verdict: AaaVerdict, request: LoginRequest
     method, refuses the session, as IOS does.
     """
     config = router.config
-    methods = config.authorization_exec.get("default") if config.aaa_new_model else None
+    name = getattr(sec, "authorization_exec", None) or "default"  # the line's list, if named
+    methods = config.authorization_exec.get(name) if config.aaa_new_model else None
     if not methods or not verdict.ok:
         return
     for method in methods:
@@ -371,7 +373,7 @@ async def login(router: Any, sec: Any, methods: list[str], request: LoginRequest
                 ) -> AaaVerdict:
     """A login: the authentication list, then exec authorization when one is configured."""
     verdict = await walk(router, sec, methods, request)
-    await authorize_exec(router, verdict, request)
+    await authorize_exec(router, verdict, request, sec)
     return verdict
 
 
@@ -409,8 +411,11 @@ class ExecAccounting:
     methods: tuple[str, ...] | None = None
 
     @classmethod
-    def begin(cls, router: Any, user: str, port: str, rem_addr: str) -> ExecAccounting:
-        acct = router.config.accounting_exec.get("default")
+    def begin(cls, router: Any, user: str, port: str, rem_addr: str, sec: Any = None
+              ) -> ExecAccounting:
+        """`sec`: the line, whose `accounting exec LIST` names the list (else `default`)."""
+        name = getattr(sec, "accounting_exec", None) or "default"
+        acct = router.config.accounting_exec.get(name)
         session = cls(router, user, port, rem_addr, router.aaa.task_id(), time.time())
         if acct is None or acct.record == "none":
             return session

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Iterator
 
 from cucme_lab.router import aaa
 from cucme_lab.router.router import Router
-from cucme_lab.shell.console_login import CONSOLE_PORT, console_login
+from cucme_lab.shell.console_login import CONSOLE_PORT, console_login, console_section
 from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.terminal import ScriptTerminal
@@ -65,7 +65,8 @@ async def run_console(router: Router, commands: CommandSet, controls: Controls |
         user, priv = login
         session = Session(router, terminal, commands, controls=controls, user=user, priv=priv)
         terminal.session = session
-        accounting = aaa.ExecAccounting.begin(router, user, CONSOLE_PORT, "")
+        accounting = aaa.ExecAccounting.begin(router, user, CONSOLE_PORT, "",
+                                              console_section(router.config))
         try:
             await session.run()
         finally:

@@ -276,7 +276,8 @@ class VtyFrontend:
                 if terminal.window:
                     apply_window(session, *terminal.window)
                 accounting = aaa.ExecAccounting.begin(router, conn.user or "", line_port(conn),
-                                                      conn.peer)
+                                                      conn.peer,
+                                                      ra.vty_section(router.config, conn.line))
                 try:
                     if command is not None:
                         await run_exec_request(session, command)

@@ -12,7 +12,7 @@ import time
 from ipaddress import IPv4Address
 
 from cucme_lab.router import aaa
-from cucme_lab.router.access_config import Password, TacacsServer
+from cucme_lab.router.access_config import Password, TacacsServer, TerminalLine
 from cucme_lab.router.config.aaa import (
     RADIUS_ACCT_PORT,
     RADIUS_AUTH_PORT,
@@ -137,6 +137,18 @@ def aaa_authorization_exec(c: Ctx) -> None:
     methods = parse_methods(c, c.args["methods"], ("if-authenticated", "local", "none"))
     if methods is not None:
         lists[c.args["list"]] = tuple(methods)
+
+
+typed_setting("config-line", TerminalLine, "authorization exec {default|WORD}:list",
+              "authorization_exec", help={"authorization": "Authorization parameters.",
+                                          "exec": "For starting an exec (shell).",
+                                          "default": "The default authorization list."},
+              no="authorization exec [{default|WORD}:list]")
+typed_setting("config-line", TerminalLine, "accounting exec {default|WORD}:list",
+              "accounting_exec", help={"accounting": "Accounting parameters.",
+                                       "exec": "For starting an exec (shell).",
+                                       "default": "The default accounting list."},
+              no="accounting exec [{default|WORD}:list]")
 
 
 ACCOUNTING_HELP = {"accounting": "Accounting configurations parameters.",

@@ -44,6 +44,9 @@ MODE_ENTRY: dict[str, list[str]] = {
     "conf-voi-serv": ["configure terminal", "voice service voip"],
     "conf-serv-h323": ["configure terminal", "voice service voip", "h323"],
     "config-cp": ["configure terminal", "control-plane"],
+    "config-radius-server": ["configure terminal", "radius server FUZZ"],
+    "config-sg-tacacs+": ["configure terminal", "aaa new-model", "aaa group server tacacs+ FZ"],
+    "config-sg-radius": ["configure terminal", "aaa new-model", "aaa group server radius FZ"],
 }
 
 # Keywords the walker does not step on: they wait on the network (copy tftp:, enrolment),

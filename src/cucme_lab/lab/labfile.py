@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cucme_lab.lab.pstn import RESULTS, NumberRule, PstnPlan
+from cucme_lab.lab.tacacs_server import TacacsSpec, TacacsUser
 from cucme_lab.lab.yamlnodes import Node, load
 from cucme_lab.phones.fleet import PhoneSpec
 from cucme_lab.phones.models import MODELS
@@ -40,11 +41,12 @@ class LabFile:
     wan_interface: str | None = None  # the interface peers outside every subnet arrive on
     source: str = ""
     pstn: PstnPlan = field(default_factory=PstnPlan)  # the PSTN behind the voice ports
+    tacacs: TacacsSpec | None = None  # the lab's TACACS+ server (lab/tacacs_server.py)
 
 
 def parse_lab(node: Node) -> LabFile:
     fields = node.mapping({"name", "phones", "startup-config", "chassis", "pstn",
-                           "wan-interface"})
+                           "wan-interface", "tacacs"})
     lab = LabFile(source=node.file)
     if "name" in fields:
         lab.name = fields["name"].text()
@@ -62,6 +64,8 @@ def parse_lab(node: Node) -> LabFile:
                        if "interfaces" in chassis else []}
     if "pstn" in fields:
         lab.pstn = parse_pstn(fields["pstn"])
+    if "tacacs" in fields:
+        lab.tacacs = parse_tacacs(fields["tacacs"])
     seen: set[str] = set()
     for item in fields["phones"].sequence() if "phones" in fields else []:
         spec = item.mapping({"mac", "model", "address"})
@@ -105,6 +109,29 @@ def parse_pstn(node: Node) -> PstnPlan:
         delay = float(rule["delay"].number(0, 600)) if "delay" in rule else None
         plan.numbers.append(NumberRule(digits, result, delay))
     return plan
+
+
+def parse_tacacs(node: Node) -> TacacsSpec:
+    """`tacacs: {address, key, users: [{name, password, privilege, enable}]}`."""
+    fields = node.mapping({"address", "key", "users"})
+    for required in ("address", "key"):
+        if required not in fields:
+            raise node.error(f"the TACACS+ server needs a {required}")
+    address = fields["address"].text()
+    try:
+        ipaddress.IPv4Address(address)
+    except ValueError:
+        raise fields["address"].error("not an IPv4 address") from None
+    users = []
+    for item in fields["users"].sequence() if "users" in fields else []:
+        user = item.mapping({"name", "password", "privilege", "enable"})
+        if "name" not in user or "password" not in user:
+            raise item.error("a TACACS+ user needs a name and a password")
+        users.append(TacacsUser(
+            user["name"].text(), user["password"].text(),
+            int(user["privilege"].number(0, 15)) if "privilege" in user else 1,
+            user["enable"].text() if "enable" in user else None))
+    return TacacsSpec(address, fields["key"].text(), users)
 
 
 def load_lab(path: Path | str) -> LabFile:

@@ -25,6 +25,8 @@ class Manifest:
     network: dict = field(default_factory=dict)  # how configured addresses map to loopback
     pstn: dict = field(default_factory=dict)  # the simulated PSTN's calls (lab/pstn.py)
     outside_hosts: list[dict] = field(default_factory=list)  # syslog, NTP... (outside_hosts.py)
+    outside_hosts: list[dict] = field(default_factory=list)  # servers the configuration names
+    lab_services: list[dict] = field(default_factory=list)  # the lab's own (TACACS+ server)
 
     def write(self) -> None:
         data = {
@@ -37,6 +39,7 @@ class Manifest:
             "phones": self.phones,
             "pstn": self.pstn,
             "outside_hosts": self.outside_hosts,
+            "lab_services": self.lab_services,
         }
         atomic_write(Path(self.lab_dir) / "lab.json",
                      (json.dumps(data, indent=2) + "\n").encode())

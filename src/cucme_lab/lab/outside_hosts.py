@@ -4,6 +4,7 @@
 its own loopback address from the lab's address plan, and its port (514, 123) is moved like the
 router's own privileged ports; `lab.json`'s `outside_hosts` lists both forms so a collector or
 an NTP server can be started there (`lab/outside_servers.py` does it for tests and scenarios).
+The AAA servers likewise (FreeRADIUS can be started on the RADIUS server's address, say).
 
 SNMP managers: each `permit` of the standard ACL an `snmp-server community` names, as its
 configured address (or subnet) and the loopback address (or subnet) standing for it on this
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cucme_lab.router import aaa
+from cucme_lab.router.aaa import Protocol_
 from cucme_lab.router.access_config import AclAction, Remark, StandardEntry
 from cucme_lab.router.addresses import AddressMap
 from cucme_lab.router.config.root import RootConfig
@@ -58,3 +61,24 @@ def _host(community: str, acl: int, entry: StandardEntry, plan: AddressMap) -> d
     # each configured /24 sits on its own 127.B.k.0/24: a wider or narrower subnet keeps its
     # prefix on the first /24 it covers
     return {**host, "configured": str(net), "loopback": f"{loopback}/{max(net.prefixlen, 24)}"}
+
+
+def aaa_hosts(router: Any, addresses: Any) -> list[dict[str, Any]]:
+    """Every TACACS+ and RADIUS server of the configuration."""
+    out = []
+    for server in aaa.all_servers(router.config):
+        entry: dict[str, Any] = {
+            "role": f"{server.protocol.value} server",
+            "configured_address": server.address,
+            "loopback_address": addresses.to_loopback(server.address),
+        }
+        if server.protocol is Protocol_.TACACS:
+            entry["port"] = addresses.port(server.auth_port)
+        else:
+            entry["auth_port"] = addresses.port(server.auth_port)
+            entry["acct_port"] = addresses.port(server.acct_port)
+        source = aaa.source_address(router, server.source_interface)
+        if source:
+            entry["router_source_address"] = addresses.to_loopback(source)
+        out.append(entry)
+    return out

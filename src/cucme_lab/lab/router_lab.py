@@ -19,7 +19,7 @@ import trio
 from cucme_lab.lab.addresses import AddressPlan
 from cucme_lab.lab.lock import lab_lock
 from cucme_lab.lab.manifest import Manifest
-from cucme_lab.lab.outside_hosts import outside_hosts, snmp_managers
+from cucme_lab.lab.outside_hosts import aaa_hosts, outside_hosts, snmp_managers
 from cucme_lab.lab.ranges import claimed_plan
 from cucme_lab.lab.real_addresses import RealAddresses
 from cucme_lab.router.chassis import Chassis
@@ -51,6 +51,7 @@ class Lab:
     services: Any = None  # ServiceManager, once started
     phones: Iterable[Any] = field(default_factory=list)
     pstn: Any = None  # lab/pstn.py's Pstn, once the lab runs one
+    lab_services: list[Any] = field(default_factory=list)  # e.g. the lab's TACACS+ server
 
     async def service(self, name: str, timeout: float = 10.0):
         """The manifest entry of a service once it listens (services start in the background)."""
@@ -61,13 +62,24 @@ class Lab:
                         return entry
                 await trio.sleep(0.01)
 
+    def outside_hosts(self) -> list[dict]:
+        """The servers and managers the configuration names (syslog, NTP, AAA, SNMP)."""
+        config = self.router.config
+        return (outside_hosts(config, self.addresses) + aaa_hosts(self.router, self.addresses)
+                + snmp_managers(config, self.addresses))
+
+    def note_outside_hosts(self) -> None:
+        """A configuration change: rewrite `lab.json` when the outside hosts it names changed."""
+        if self.outside_hosts() != self.manifest.outside_hosts:
+            self.write_manifest()
+
     def write_manifest(self) -> None:
         self.manifest.hostname = self.router.hostname
         self.manifest.services = self.services.entries() if self.services else []
         self.manifest.phones = [p.manifest_entry() for p in self.phones]
         # (first: mapping an outside host may add its subnet to the plan's list below)
-        self.manifest.outside_hosts = (outside_hosts(self.router.config, self.addresses)
-                                      + snmp_managers(self.router.config, self.addresses))
+        self.manifest.outside_hosts = self.outside_hosts()
+        self.manifest.lab_services = [s.manifest_entry() for s in self.lab_services]
         self.manifest.pstn = self.pstn.manifest() if self.pstn is not None else {"calls": []}
         self.manifest.network = self.addresses.describe()
         self.manifest.write()
@@ -82,6 +94,7 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
     Raises `LabInUse` when another process runs a lab in that folder. `wan_interface`: where
     peers outside every configured subnet arrive (the lab file's `wan-interface`).
     """
+    from cucme_lab.services.aaa_client import AaaClient
     from cucme_lab.services.catalog import all_services
     from cucme_lab.services.manager import ServiceManager
     from cucme_lab.services.pki_client import crl_source_for
@@ -102,8 +115,11 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
         manager = ServiceManager(lab, services if services is not None else all_services())
         lab.services = manager
         router.change_listeners.append(manager.poke)
+        router.change_listeners.append(lab.note_outside_hosts)
         try:
             async with trio.open_nursery() as nursery:
+                router.aaa.transport = client = AaaClient(router)  # AAA servers asked for real
+                await nursery.start(client.run)
                 await nursery.start(manager.run)
                 lab.write_manifest()
                 yield lab
@@ -111,6 +127,8 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
         finally:
             router.pki_runtime.release_reservations()
             router.change_listeners.remove(manager.poke)
+            router.change_listeners.remove(lab.note_outside_hosts)
+            router.aaa.transport = None
             lab.services = None
             lab.manifest.state = "stopped"
             lab.write_manifest()

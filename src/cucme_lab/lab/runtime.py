@@ -21,6 +21,7 @@ from cucme_lab.lab.lock import lab_lock
 from cucme_lab.lab.pstn import Pstn
 from cucme_lab.lab.real_addresses import RealAddresses
 from cucme_lab.lab.router_lab import Lab, open_lab
+from cucme_lab.lab.tacacs_server import TACACS_PORT, LabTacacsServer, TacacsSpec
 from cucme_lab.phones.fleet import Fleet, PhoneSpec
 from cucme_lab.phones.manufacturing import ManufacturingCA
 from cucme_lab.phones.phone import Phone, PhoneNetwork
@@ -35,6 +36,7 @@ class LabRuntime:
     fleet: Fleet
     labfile: LabFile
     manufacturing: ManufacturingCA
+    tacacs: LabTacacsServer | None = None  # the lab file's TACACS+ server, when it has one
 
     @property
     def router(self):
@@ -92,6 +94,14 @@ def _mic(manufacturing: ManufacturingCA):
     return issue
 
 
+def tacacs_server_for(lab: Lab, spec: TacacsSpec) -> LabTacacsServer:
+    """The lab's TACACS+ server at the loopback address its configured one maps to."""
+    server = LabTacacsServer(spec, lab.addresses.to_loopback(spec.address),
+                             lab.addresses.port(TACACS_PORT), on_record=lab.write_manifest)
+    lab.lab_services.append(server)
+    return server
+
+
 @asynccontextmanager
 async def run_lab(lab_dir: Path, labfile: LabFile | None = None, *, boot_phones: bool = True,
                   time_scale: float = 1.0, addresses: RealAddresses | None = None
@@ -130,6 +140,9 @@ async def run_lab(lab_dir: Path, labfile: LabFile | None = None, *, boot_phones:
             lab.pstn = Pstn(lab.router, labfile.pstn, lab.addresses.to_loopback,
                             on_change=lab.write_manifest, time_scale=time_scale)
             await nursery.start(lab.pstn.run)
+            if labfile.tacacs is not None:
+                runtime.tacacs = tacacs_server_for(lab, labfile.tacacs)
+                await nursery.start(runtime.tacacs.run)
             await nursery.start(fleet.run)
             for spec in labfile.phones:
                 runtime.add_phone(spec, boot=boot_phones)

@@ -285,6 +285,8 @@ class TerminalLine(ConfigBlock):
         "logging synchronous", lambda on: "logging synchronous" if on else None, default=False)
     login: LoginMode | None = line("login", _login_line)
     login_authentication: str | None = line("login authentication")  # an AAA list name
+    authorization_exec: str | None = line("authorization exec")  # AAA list names
+    accounting_exec: str | None = line("accounting exec")
     transport_input: tuple[Transport, ...] | None = line(
         "transport input", lambda ps: "transport input " + " ".join(ps))
     access_class_in: int | str | None = line("access-class in",

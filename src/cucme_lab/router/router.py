@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cucme_lab.router.aaa import AaaRuntime
 from cucme_lab.router.access import AclCounters, VtyState
 from cucme_lab.router.access_config import (
     LINE_AUX,
@@ -81,6 +82,8 @@ class Router:
     phones: PhoneRegistry = field(default_factory=PhoneRegistry)  # SCCP registrations
     # vty connections and login failures: kept across reloads (the lab's sockets outlive one)
     vty: VtyState = field(default_factory=VtyState)
+    # AAA servers' counters and the transport the lab gives (kept across reloads, like `vty`)
+    aaa: AaaRuntime = field(default_factory=AaaRuntime)
     # Runtime memory of the subsystems: not configuration, not saved, new at each power cycle
     # (`factory_reset`).
     pki_runtime: PkiRuntime = field(init=False)  # CA request databases, CRLs, enrolments

@@ -35,12 +35,14 @@ from cucme_lab.phones.calls import STATES as CALL_STATES
 from cucme_lab.phones.fleet import PhoneSpec
 from cucme_lab.phones.models import MODELS
 from cucme_lab.scenarios import snmp_expect
+from cucme_lab.scenarios.logins import describe_login, parse_login
 
-STEP_KINDS = ("cli", "phones", "wait", "expect", "fault", "file", "outside-server")
+STEP_KINDS = ("cli", "phones", "wait", "expect", "fault", "file", "outside-server", "login")
 PHONE_ACTIONS = ("boot", "power-off", "power-cycle", "factory-reset", "erase-ctl",
                  "key-auth-string", "tamper", "set-clock", "add", "dial", "answer", "hang-up",
                  "transfer")
-SERVICES = ("tftp", "http", "pki-enrolment", "capf", "sccp", "sccp-tls", "ssh", "telnet")
+SERVICES = ("tftp", "http", "pki-enrolment", "capf", "sccp", "sccp-tls", "ssh", "telnet",
+            "tacacs+")  # tacacs+: the lab's own TACACS+ server (lab file `tacacs:`)
 PHONE_STATES = ("off", "booting", "configuring", "waiting-auth-string", "enrolling",
                 "registering", "registered", "unregistered", "rejected")
 SECURITY_MODES = ("non-secure", "authenticated", "encrypted")
@@ -187,7 +189,8 @@ def parse_step(node: Node) -> Step:
     from cucme_lab.scenarios.outside_step import parse_outside
 
     step.args = {"cli": _cli, "phones": _phones, "wait": _wait, "expect": _expect,
-                 "fault": _fault, "file": _file, "outside-server": parse_outside}[kind](body)
+                 "fault": _fault, "file": _file, "outside-server": parse_outside,
+                 "login": parse_login}[kind](body)
     return step
 
 
@@ -571,6 +574,8 @@ def describe(step: Step) -> str:
         from cucme_lab.scenarios.outside_step import describe_outside
 
         return describe_outside(a)
+    if step.kind == "login":
+        return describe_login(a)
     detail = {"stop-service": a.get("service"), "drop-traffic": f"phone {a.get('phone')}",
               "skew-clock": f"{a.get('seconds', 0):+g}s", "unset-clock": ""}[a["fault"]]
     return f"fault: {'clear ' if a.get('clear') else ''}{a['fault']} {detail}".rstrip()

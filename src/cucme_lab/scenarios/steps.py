@@ -16,6 +16,7 @@ import trio
 
 from cucme_lab.router.router import Router
 from cucme_lab.scenarios import faults, snmp_expect
+from cucme_lab.scenarios.logins import telnet_login
 from cucme_lab.scenarios.scenario import HARDENING, Step, TextCheck
 from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.session import Session
@@ -174,6 +175,8 @@ async def run_step(ctx: Context, step: Step) -> StepOutcome:
         from cucme_lab.scenarios.outside_step import run_outside
 
         return StepOutcome(await run_outside(ctx, a))
+    if step.kind == "login":
+        return cli_step(await telnet_login(ctx.need_runtime("a login"), a), ctx)
     if "seconds" in a:
         await trio.sleep(a["seconds"])
         return StepOutcome(f"waited {a['seconds']:g}s")
@@ -330,6 +333,11 @@ async def fault_step(ctx: Context, a: dict) -> str:
     if kind == "unset-clock":
         return faults.unset_clock(ctx.router)
     runtime = ctx.need_runtime(f"`fault: {kind}`")
+    if kind == "stop-service" and a["service"] == "tacacs+":
+        if runtime.tacacs is None:
+            raise StepError("the lab file has no `tacacs:` server")
+        runtime.tacacs.set_up(a["clear"])
+        return f"the lab's TACACS+ server is {'up' if a['clear'] else 'down'}"
     if kind == "stop-service":
         manager = runtime.lab.services
         if manager is None:

@@ -68,30 +68,46 @@ def _bad(router: Router, peer: str, status: int, why: str) -> Response:
     return Response(status, "text/plain", why.encode() + b"\n")
 
 
-def authorized(router: Router, headers: list[tuple[bytes, bytes]]) -> bool:
-    """Basic credentials checked by `ip http authentication` (enable is IOS's default)."""
-    method = router.config.http_auth_method
+def basic_credentials(headers: list[tuple[bytes, bytes]]) -> tuple[str, str] | None:
+    """(user, password) of a Basic Authorization header, or None."""
     value = next((v for k, v in headers if k.lower() == b"authorization"), b"")
     if not value.lower().startswith(b"basic "):
-        return False
+        return None
     try:
         user, _, password = base64.b64decode(value[6:].strip(), validate=True).decode(
             "latin-1").partition(":")
     except (binascii.Error, ValueError):
+        return None
+    return user, password
+
+
+def uses_aaa(router: Router) -> bool:
+    """`ip http authentication aaa|tacacs`: the AAA login list decides (servers asked)."""
+    return router.config.http_auth_method in (HttpAuthentication.AAA, HttpAuthentication.TACACS)
+
+
+def authorized(router: Router, headers: list[tuple[bytes, bytes]],
+               aaa_verdict: bool | None = None) -> bool:
+    """Basic credentials checked by `ip http authentication` (enable is IOS's default).
+
+    With `aaa` or `tacacs` the verdict of the AAA login list comes from the caller, who asked
+    the servers (`HttpConnection.pending_aaa`).
+    """
+    method = router.config.http_auth_method
+    creds = basic_credentials(headers)
+    if creds is None:
         return False
+    user, password = creds
     cfg = router.config
     if method is HttpAuthentication.LOCAL:
         return (remote_access.check_local(cfg, user, password) or 0) >= 15
-    if method is HttpAuthentication.AAA:  # the lab's AAA: `aaa authentication login default local`
-        return (remote_access.check_local(cfg, user, password) or 0) >= 15 or \
-            remote_access.check_enable(cfg, password)
     if method is HttpAuthentication.ENABLE:
         return remote_access.check_enable(cfg, password)
-    return False  # tacacs: the lab has no TACACS+ server answering
+    return bool(aaa_verdict)
 
 
 def dispatch(router: Router, method: str, target: str, headers: list[tuple[bytes, bytes]],
-             body: bytes, peer: str) -> Response:
+             body: bytes, peer: str, aaa_verdict: bool | None = None) -> Response:
     """One complete request -> one response. Never raises for anything a client can send."""
     path, _, query = target.partition("?")
     if path == scep_server.SCEP_PATH:
@@ -100,7 +116,7 @@ def dispatch(router: Router, method: str, target: str, headers: list[tuple[bytes
     if path == "/" or path.startswith(ADMIN_PREFIXES):
         if method not in ("GET", "HEAD"):
             return _bad(router, peer, 405, f"method {method} not allowed on {path[:60]}")
-        if not authorized(router, headers):
+        if not authorized(router, headers, aaa_verdict):
             return Response(401, "text/html", b"<html><body>Authorization required</body>"
                             b"</html>\n", ((b"WWW-Authenticate",
                                             b'Basic realm="level_15_access"'),))
@@ -136,6 +152,8 @@ class HttpConnection:
         self.closed = False
         self._request: h11.Request | None = None
         self._body = bytearray()
+        self.pending_aaa: tuple[str, str] | None = None  # credentials the service must check
+        self._aaa_verdict: bool | None = None
 
     @property
     def in_request(self) -> bool:
@@ -144,11 +162,21 @@ class HttpConnection:
 
     def receive_data(self, data: bytes) -> bytes:
         """Feed bytes from the client (b"" at end of stream); returns what to send back."""
-        out = bytearray()
         if self.closed:
             return b""
         self.conn.receive_data(data)
-        while not self.closed:
+        return self._drain()
+
+    def resume_aaa(self, ok: bool) -> bytes:
+        """The AAA login list's verdict on `pending_aaa`: answer the request, go on."""
+        self.pending_aaa, self._aaa_verdict = None, ok
+        out = self._respond()
+        self._aaa_verdict = None
+        return out + self._drain()
+
+    def _drain(self) -> bytes:
+        out = bytearray()
+        while not self.closed and self.pending_aaa is None:
             try:
                 event = self.conn.next_event()
             except h11.RemoteProtocolError as exc:
@@ -176,13 +204,18 @@ class HttpConnection:
         return bytes(out)
 
     def _respond(self) -> bytes:
-        req, self._request = self._request, None
+        req = self._request
         assert req is not None
         method = req.method.decode("latin-1")
         target = req.target.decode("latin-1")
+        creds = basic_credentials(list(req.headers))
+        if self._aaa_verdict is None and creds is not None and uses_aaa(self.router):
+            self.pending_aaa = creds  # the service asks the AAA servers, then resume_aaa
+            return b""
+        self._request = None
         try:
             resp = dispatch(self.router, method, target, list(req.headers), bytes(self._body),
-                            self.peer)
+                            self.peer, self._aaa_verdict)
         except Exception as exc:  # a bug must cost one request, not the server
             log.exception("HTTP request %s %s failed", method, target)
             resp = _bad(self.router, self.peer, 500, f"internal error: {type(exc).__name__}")
@@ -339,6 +372,9 @@ class HttpService:
                         data = await stream.receive_some(16384)
                         answered = http.answered
                         out = http.receive_data(data)
+                        while http.pending_aaa is not None:
+                            out += http.resume_aaa(await http_login(router, peer,
+                                                                    *http.pending_aaa))
                         mine.waiting = not http.in_request
                         if out:
                             await stream.send_all(out)
@@ -352,6 +388,24 @@ class HttpService:
         finally:
             with trio.CancelScope(shield=True), trio.move_on_after(1):
                 await stream.aclose()
+
+
+async def http_login(router: Router, peer: str, user: str, password: str) -> bool:
+    """`ip http authentication aaa`: the default login list, servers asked for real; the
+    admin pages need level 15 (a server's PASS at a lower level is not enough)."""
+    from cucme_lab.router import aaa
+
+    config = router.config
+    methods = remote_access.login_methods(config, None) if config.aaa_new_model else ["local"]
+    if router.config.http_auth_method is HttpAuthentication.TACACS:
+        methods = ["group tacacs+"]
+    verdict = await aaa.walk(router, None, methods, aaa.LoginRequest(
+        user, password, port="http", rem_addr=peer))
+    if not verdict.ok:
+        return False
+    # [U] a server's PASS opens the pages (IOS would take the level from authorization, which
+    # the lab does not model); the local database needs a level 15 user
+    return verdict.method.startswith("group ") or verdict.priv >= 15
 
 
 def _secure_trustpoint(router: Router) -> str | None:

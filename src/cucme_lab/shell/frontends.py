@@ -8,7 +8,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 
+from cucme_lab.router import aaa
 from cucme_lab.router.router import Router
+from cucme_lab.shell.console_login import CONSOLE_PORT, console_login, console_section
 from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.session import Session
 from cucme_lab.shell.terminal import ScriptTerminal
@@ -56,7 +58,16 @@ async def run_console(router: Router, commands: CommandSet, controls: Controls |
     from cucme_lab.shell.console import ConsoleTerminal
 
     terminal = ConsoleTerminal(toolbar=toolbar)
-    session = Session(router, terminal, commands, controls=controls)
-    terminal.session = session
     with patch_stdout(raw=True):
-        await session.run()
+        login = await console_login(router, terminal)
+        if login is None:
+            return
+        user, priv = login
+        session = Session(router, terminal, commands, controls=controls, user=user, priv=priv)
+        terminal.session = session
+        accounting = aaa.ExecAccounting.begin(router, user, CONSOLE_PORT, "",
+                                              console_section(router.config))
+        try:
+            await session.run()
+        finally:
+            accounting.end()

@@ -56,5 +56,11 @@ _mode("config-std-nacl", "(config-std-nacl)", "config",
 _mode("config-ext-nacl", "(config-ext-nacl)", "config",
       "Ext Access List configuration commands:")
 _mode("config-cp", "(config-cp)", "config", "Control Plane configuration commands:")
+_mode("config-radius-server", "(config-radius-server)", "config",
+      "Radius server configuration commands:")  # [M]
+_mode("config-sg-tacacs+", "(config-sg-tacacs+)", "config",
+      "Server-group configuration commands:")  # [M]
+_mode("config-sg-radius", "(config-sg-radius)", "config",
+      "Server-group configuration commands:")  # [M]
 
 CONFIG_MODES = frozenset(m for m in MODES if m != "exec")

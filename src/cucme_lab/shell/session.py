@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cucme_lab.router import aaa
 from cucme_lab.router.router import Router
 from cucme_lab.shell import output
 from cucme_lab.shell.declarations import CommandSet
@@ -374,6 +375,7 @@ class Session:
         ctx = Ctx(self, Args(match.args, match.command.names), negated, defaulted,
                   self.stack[-1].target, line)
         is_config = match.command.mode in CONFIG_MODES
+        self._account(match, is_config, line)
         self._held_logs = [] if pipe else None
         aborted = False
         try:
@@ -395,6 +397,13 @@ class Session:
         await self.page(text)
         for log_line in held or []:
             self.terminal.write(log_line + "\n")
+
+    def _account(self, match: Match, is_config: bool, line: str) -> None:
+        """`aaa accounting commands N`: a record for the command at its level (config: 15)."""
+        if self.router.config.accounting_commands:
+            level = 15 if is_config else match.command.priv
+            aaa.command_typed(self.router, self.user, level, f"tty{self.line_number}",
+                              self.remote_address or "", line)
 
     async def run_exec_line(self, line: str, sub: str) -> None:
         """`do CMD` from a configuration mode: run CMD as privileged EXEC, carets in place."""

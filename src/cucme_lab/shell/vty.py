@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import trio
 
+from cucme_lab.router import aaa
 from cucme_lab.router import access as ra
 from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.modes import MODES
@@ -31,7 +32,6 @@ from cucme_lab.shell.terminal import INTERRUPT
 
 CTRL_Z = "\x1a"
 MAX_LINE = 4096  # longer input lines are cut, never allowed to grow without bound
-TACACS_TIMEOUT = 1.0  # seconds per server; IOS waits 5 s, the lab's loopback answers at once
 
 
 class Link(Protocol):
@@ -212,50 +212,22 @@ def apply_window(session: Session, width: int, height: int) -> None:
         session.term_length = height
 
 
-# --- TACACS+ -----------------------------------------------------------------------------------
+# --- AAA -------------------------------------------------------------------------------------
 
-async def tacacs_group_answer(router: Any, group: str) -> str:
-    """Try the group's servers for real: ERROR when none accepts a TCP connection on port 49.
-
-    Nothing listens at the configured servers inside the lab, so the connection is refused (or
-    times out) and AAA moves to the next method, as IOS does when its servers are down. This
-    router does not speak the TACACS+ protocol itself: a server that does accept is still
-    reported as ERROR (chosen: the lab has no TACACS+ server to talk to).
-    """
-    if group not in ("tacacs+",):
-        return ra.ERROR
-    for host in ra.tacacs_servers(router.config):
-        try:
-            address = router.addresses.to_loopback(host)
-            port = router.addresses.port(49)
-        except ValueError:
-            continue
-        with trio.move_on_after(TACACS_TIMEOUT):
-            try:
-                stream = await trio.open_tcp_stream(address, port)
-            except OSError:
-                continue
-            await stream.aclose()
-    return ra.ERROR
+async def run_methods(router: Any, sec: Any, methods: list[str], user: str, password: str, *,
+                      conn: ra.VtyConnection | None = None, enable: bool = False
+                      ) -> ra.Verdict:
+    """Walk the list through `router.aaa` (servers asked for real, within their deadlines)."""
+    request = aaa.LoginRequest(user, password, port=line_port(conn),
+                               rem_addr=conn.peer if conn is not None else "", enable=enable)
+    if enable:
+        return await aaa.walk(router, sec, methods, request)
+    return await aaa.login(router, sec, methods, request)
 
 
-async def run_methods(router: Any, sec: Any, methods: list[str], user: str,
-                      password: str) -> ra.Verdict:
-    verdict = ra.Verdict(False)
-    for method in methods:
-        answer = ra.ERROR
-        if method.startswith("group "):
-            answer = await tacacs_group_answer(router, method.split(" ", 1)[1])
-        result, priv = ra.try_method(router.config, sec, method, user, password,
-                                     lambda _group, a=answer: a)
-        verdict.tried.append((method, result))
-        if result == ra.PASS:
-            verdict.ok, verdict.priv, verdict.method = True, priv, method
-            return verdict
-        if result == ra.FAIL:
-            verdict.method = method
-            return verdict
-    return verdict
+def line_port(conn: ra.VtyConnection | None) -> str:
+    """How IOS names the line to AAA servers: `tty` and the absolute line number [M]."""
+    return "tty0" if conn is None else f"tty{ra.FIRST_VTY + conn.line}"
 
 
 # --- the front end -------------------------------------------------------------------------
@@ -275,7 +247,7 @@ class VtyFrontend:
         methods = ra.login_methods(router.config, sec)
         if not methods:
             return ra.Verdict(True, ra.line_privilege(sec), "none")
-        verdict = await run_methods(router, sec, methods, user, password)
+        verdict = await run_methods(router, sec, methods, user, password, conn=conn)
         if not verdict.ok:
             login_failed(router, conn, user)
         else:
@@ -303,11 +275,17 @@ class VtyFrontend:
                 terminal.session = session
                 if terminal.window:
                     apply_window(session, *terminal.window)
-                if command is not None:
-                    await run_exec_request(session, command)
-                else:
-                    terminal.write("\n")
-                    await session.run()
+                accounting = aaa.ExecAccounting.begin(router, conn.user or "", line_port(conn),
+                                                      conn.peer,
+                                                      ra.vty_section(router.config, conn.line))
+                try:
+                    if command is not None:
+                        await run_exec_request(session, command)
+                    else:
+                        terminal.write("\n")
+                        await session.run()
+                finally:
+                    accounting.end()
         finally:
             if session is not None:
                 session.close()
@@ -353,7 +331,7 @@ async def telnet_login(router: Any, conn: ra.VtyConnection, terminal: VtyTermina
         terminal.write("\n\nPassword required, but none set\n")
         return False
     terminal.write("\n\nUser Access Verification\n\n")
-    aaa = ra.aaa_enabled(config)
+    under_aaa = ra.aaa_enabled(config)
     ask_user = ra.needs_username(methods)
     timeout = ra.login_response_timeout(sec)
     for _attempt in range(3):
@@ -367,13 +345,16 @@ async def telnet_login(router: Any, conn: ra.VtyConnection, terminal: VtyTermina
         if password is None:
             return False
         verdict = await run_methods(router, ra.vty_section(config, conn.line), methods, user,
-                                    password)
+                                    password, conn=conn)
         if verdict.ok:
             conn.user, conn.priv = (user or None), verdict.priv
             login_succeeded(router, conn, user)
             return True
         login_failed(router, conn, user)
-        if aaa:
+        if getattr(verdict, "authorization_failed", False):
+            terminal.write("% Authorization failed.\n\n")  # [M]
+            return False
+        if under_aaa:
             terminal.write("% Authentication failed\n\n")  # [M]
         elif ask_user:
             terminal.write("% Login invalid\n\n")  # [C] spec 3.2
@@ -417,7 +398,8 @@ async def aaa_enable(c: Ctx, level: int) -> bool:
         answer = await c.ask("Password: ", echo=False)
         if answer is None:
             return True
-        verdict = await run_methods(c.router, sec, methods, session.user, answer)
+        verdict = await run_methods(c.router, sec, methods, session.user, answer, conn=conn,
+                                    enable=True)
         if verdict.ok:
             session.priv = level
             return True

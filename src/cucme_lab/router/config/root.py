@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cucme_lab.router.config.aaa import AaaSettings
 from cucme_lab.router.config.access import AccessSettings
 from cucme_lab.router.config.logging import LoggingSettings
 from cucme_lab.router.config.provisioning import ProvisioningSettings
@@ -22,5 +23,10 @@ from cucme_lab.router.config.voice import VoiceAccountingSettings
 
 @dataclass(eq=False)
 class RootConfig(SystemSettings, AccessSettings, ProvisioningSettings, LoggingSettings,
-                 TimeSettings, VoiceAccountingSettings, SnmpSettings):
+                 TimeSettings, VoiceAccountingSettings, SnmpSettings, AaaSettings):
     """`show running-config` from `version` to `end`."""
+
+    def encrypt_passwords(self) -> None:
+        """`service password-encryption`: every area's clear passwords and keys become type 7."""
+        AccessSettings.encrypt_passwords(self)
+        self.encrypt_aaa_keys()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 from cucme_lab.shell.commands import (
+    aaa,
     access,
     cme_security,
     common,
@@ -36,7 +37,7 @@ from cucme_lab.shell.declarations import CommandSet
 
 MODULES = (common, access, telephony, cme_security, ephone_show, exec_cmds, interfaces, system,
            lines, pki, provisioning, remote, show_cmds, voice, ephone_dn_show, tollfraud,
-           voice_show, logging_cmds, time_ntp, snmp_cdp, interface_acl)
+           voice_show, logging_cmds, time_ntp, snmp_cdp, interface_acl, aaa)
 
 
 @functools.cache

@@ -1,9 +1,10 @@
-"""Global configuration of the router itself: identity, secrets, AAA, logging, time, services."""
+"""Global configuration of the router itself: identity, secrets, logging, time, services.
+
+AAA and its servers are declared in `aaa.py`."""
 
 from __future__ import annotations
 
 import re
-from ipaddress import IPv4Address
 
 from cucme_lab.router import passwords
 from cucme_lab.router.access_config import (
@@ -11,7 +12,6 @@ from cucme_lab.router.access_config import (
     LocalUser,
     Password,
     Secret,
-    TacacsServer,
 )
 from cucme_lab.router.config.access import AccessSettings
 from cucme_lab.router.config.root import RootConfig
@@ -187,149 +187,13 @@ def username_secret(c: Ctx) -> None:
         users[name] = LocalUser(name, c.arg("priv"), secret)
 
 
-# --- AAA and TACACS+ --------------------------------------------------------------------------
-
-@command("config", "aaa new-model", help={"new-model": "Enable NEW access control commands and "
-                                          "functions.(Disables OLD commands.)"})
-def aaa_new_model(c: Ctx) -> None:
-    enabled = not (c.no or c.default)
-    c.router.config.aaa_new_model = enabled
-    if enabled and not c.router.config.has("aaa session-id"):
-        c.router.config.set("aaa session-id", "aaa session-id common")
-
-
-setting("config", "aaa session-id {common|unique}:how", key="aaa session-id",
-        help={"session-id": "AAA Session ID"})
-
-AAA_METHODS = ("enable", "line", "local", "local-case", "none", "krb5")
-
-
-def parse_methods(c: Ctx, text: str, allowed: tuple[str, ...]) -> list[str] | None:
-    """AAA method lists: up to four of `group NAME`, `local`, `enable`, ... (old `tacacs+` too).
-
-    A word that is not a method gets the caret under it, as the IOS parser puts it.
-    """
-    start = c.line.find(text)
-    words = list(re.finditer(r"\S+", text))
-    methods: list[str] = []
-    i = 0
-    while i < len(words):
-        w = words[i].group(0).lower()
-        if w in ("tacacs+", "radius"):
-            methods.append(f"group {w}")
-        elif "group".startswith(w) and len(w) >= 1 and i + 1 < len(words):
-            methods.append(f"group {words[i + 1].group(0)}")
-            i += 1
-        else:
-            hits = [m for m in allowed if m.startswith(w)]
-            if len(hits) != 1 and w not in allowed:
-                c.session.print_error(c.line, _error_at(start + words[i].start()))
-                return None
-            methods.append(w if w in allowed else hits[0])
-        i += 1
-        if len(methods) > 4:
-            c.session.print_error(c.line, _error_at(start + words[i - 1].start()))
-            return None
-    return methods
-
-
 def _error_at(position: int):
     from cucme_lab.shell.parser import ParseError
 
     return ParseError("invalid", position)
 
 
-@command("config", "aaa authentication login {default|WORD}:list LINE:methods",
-         help={"authentication": "Authentication configurations parameters.",
-               "login": "Set authentication lists for logins.",
-               "default": "The default authentication list."},
-         no="aaa authentication login {default|WORD}:list")
-def aaa_authentication_login(c: Ctx) -> None:
-    name, lists = c.args["list"], c.router.config.aaa_login_lists
-    if c.no or c.default:
-        lists.pop(name, None)
-        return
-    if not _require_new_model(c):
-        return
-    methods = parse_methods(c, c.args["methods"], AAA_METHODS)
-    if methods is not None:
-        lists[name] = tuple(methods)
-
-
-@command("config", "aaa authentication enable default LINE:methods",
-         help={"enable": "Set authentication list for enable."},
-         no="aaa authentication enable default")
-def aaa_authentication_enable(c: Ctx) -> None:
-    if c.no or c.default:
-        c.router.config.reset_setting("aaa_enable_methods")
-        return
-    if not _require_new_model(c):
-        return
-    methods = parse_methods(c, c.args["methods"], ("enable", "line", "none"))
-    if methods is not None:
-        c.router.config.aaa_enable_methods = tuple(methods)
-
-
-def _require_new_model(c: Ctx) -> bool:
-    if c.router.config.aaa_new_model:
-        return True
-    c.session.print_error(c.line, _error_at(c.line.lower().find("aaa")))
-    return False
-
-
-@command("config", "aaa accounting exec {default|WORD}:list {start-stop|stop-only|none}:rec "
-         "LINE:methods", help={"accounting": "Accounting configurations parameters.",
-                               "exec": "For starting an exec (shell)."},
-         no="aaa accounting exec {default|WORD}:list")
-def aaa_accounting_exec(c: Ctx) -> None:
-    _accounting(c, f"aaa accounting exec {c.args['list']}")
-
-
-@command("config", "aaa accounting commands <0-15>:level {default|WORD}:list "
-         "{start-stop|stop-only|none}:rec LINE:methods",
-         help={"commands": "For exec (shell) commands."},
-         no="aaa accounting commands <0-15>:level {default|WORD}:list")
-def aaa_accounting_commands(c: Ctx) -> None:
-    _accounting(c, f"aaa accounting commands {c.args['level']} {c.args['list']}")
-
-
-def _accounting(c: Ctx, key: str) -> None:
-    if c.no or c.default:
-        c.router.config.unset(key)
-        return
-    if not _require_new_model(c):
-        return
-    methods = parse_methods(c, c.args["methods"], ())
-    if methods is not None:
-        c.router.config.set(key, f"{key} {c.args['rec']} {' '.join(methods)}",
-                            {"methods": methods})
-
-
-@command("config", "tacacs-server host A.B.C.D:host [key LINE:key]",
-         help={"host": "Specify a TACACS server", "key": "per-server encryption key"},
-         no="tacacs-server host A.B.C.D:host")
-def tacacs_host(c: Ctx) -> None:
-    host, servers = IPv4Address(c.args["host"]), c.router.config.tacacs_servers
-    if c.no or c.default:
-        servers.pop(host, None)
-        return
-    servers[host] = TacacsServer(host, c.arg("key"))
-
-
-@command("config", "tacacs-server key [{0|7}:ptype] LINE:text",
-         help={"key": "Set TACACS+ encryption key."}, no="tacacs-server key")
-def tacacs_key(c: Ctx) -> None:
-    if c.no or c.default:
-        c.router.config.reset_setting("tacacs_key")
-        return
-    c.router.config.tacacs_key = kept_password(
-        c, Password(int(c.arg("ptype") or 0), c.args["text"].strip()))
-
-
-setting("config", "ip tacacs source-interface INTERFACE:intf",
-        help={"source-interface": "Specify interface for source address in TACACS packets"})
-
-# --- privileges (SNMP and CDP: snmp_cdp.py) -----------------------------------------------------
+# --- privileges (SNMP and CDP: snmp_cdp.py; AAA: aaa.py) --------------------------------------
 
 @command("config", "privilege exec {level|reset}:how <0-15>:level LINE:cmd",
          help={"exec": "Exec mode", "level": "Set privilege level of command"},

@@ -204,6 +204,18 @@ class Phone:
         self.status("CTL File erased")
         return True
 
+    def factory_reset(self) -> None:
+        """Erase what the phone keeps (trust list, LSC, settings) and what it was told: the
+        next power-on boots it as it left the factory. Call it while the phone is off."""
+        self.storage.factory_reset()
+        self.messages.clear()
+        self.config = None
+        self.applied = Applied()
+        self.security = "non-secure"
+        self._auth_string = None
+        self._auth_entered = trio.Event()
+        self._bump()
+
     def reboot(self) -> None:
         """Reset (from the router, or a power cycle): boot from the start."""
         self._reboot = True

@@ -108,7 +108,8 @@ class Router:
         # sessions and counters do not survive a power cycle
         self.pki_runtime = PkiRuntime()
         self.capf = CapfState()
-        self.provisioning = ProvisioningState(self.storage, self.notify)
+        self.provisioning = ProvisioningState(
+            self.storage, self.notify, lambda: self.config.find("ctl-client", ()) is not None)
         self.acl_counters = AclCounters()
         self.config = RootConfig("root")
         root = self.config

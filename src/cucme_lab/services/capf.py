@@ -32,6 +32,7 @@ from cucme_lab.router.pki.credentials import (
     certificate,
     credentials,
 )
+from cucme_lab.router.provisioning.cnf import refresh_phone_files
 from cucme_lab.router.telephony.settings import MAX_EPHONES, telephony_service
 from cucme_lab.services.https_tls import ENCRYPTING_CIPHERS
 from cucme_lab.services.manager import Binding
@@ -191,6 +192,12 @@ class CapfService:
                           f"{event.device_name} certificate refused: {why}")
         return session.refuse_certificate(f"certificate refused: {why}")
 
+    @staticmethod
+    def _completed(router, device: str, operation: capf.Operation) -> None:
+        """The operation is done: it leaves the configuration and the phone's file."""
+        model.complete_operation(router, device, operation)
+        refresh_phone_files(router, device)
+
     def on_event(self, lab, session, event, cfg) -> capf.CapfStep | None:
         router = lab.router
         debug = router.debug
@@ -219,7 +226,7 @@ class CapfService:
             return session.issue_certificate(der)
         if isinstance(event, capf.CertificateStored):
             if event.accepted:
-                model.complete_operation(router, event.device_name, capf.Operation.INSTALL)
+                self._completed(router, event.device_name, capf.Operation.INSTALL)
                 debug.emit("capf-server events",
                            f"certificate install successful for {event.device_name}")
                 router.log.log(f"%CAPF-6-CERT_INSTALLED: Certificate installed on "
@@ -229,7 +236,7 @@ class CapfService:
             if event.certificate_der:
                 router.capf.certificates[event.device_name] = \
                     event.certificate_der
-                model.complete_operation(router, event.device_name, capf.Operation.FETCH)
+                self._completed(router, event.device_name, capf.Operation.FETCH)
             debug.emit("capf-server events", f"certificate fetch "
                        f"{'successful' if event.certificate_der else 'failed'} for "
                        f"{event.device_name}")
@@ -237,7 +244,7 @@ class CapfService:
         if isinstance(event, capf.CertificateDeleted):
             if event.deleted:
                 router.capf.certificates.pop(event.device_name, None)
-                model.complete_operation(router, event.device_name, capf.Operation.DELETE)
+                self._completed(router, event.device_name, capf.Operation.DELETE)
             debug.emit("capf-server events", f"certificate delete "
                        f"{'successful' if event.deleted else 'failed'} for {event.device_name}")
             return None
@@ -245,8 +252,11 @@ class CapfService:
             debug.emit("capf-server messages", f"ephone_capf_send_end_session_msg: reason "
                        f"{int(event.reason)} {event.detail}")
             if event.reason == capf.Reason.INVALID_ELEMENT:
+                hint = (" (auth-string generate in capf-server, or capf-auth-str in the ephone;"
+                        " show capf-server auth-string lists them)"
+                        if "no authentication string" in event.detail else "")
                 router.log.log(f"%CAPF-3-AUTH_FAIL: CAPF session ended for a phone: "
-                               f"{event.detail}")  # [U] text
+                               f"{event.detail}{hint}")  # [U] text
             elif event.reason == capf.Reason.UNKNOWN_DEVICE:
                 router.log.log(f"%CAPF-3-UNKNOWN_DEVICE: {event.detail}")  # [U] text
             return None

@@ -43,6 +43,7 @@ async def reload_router(router: Router, commands: CommandSet) -> str:
     router.factory_reset()
     text = router.startup_config()
     out = await apply_config(router, text, commands, booting=True) if text else ""
+    router.provisioning.booted()
     router.last_change = None
     router.unsaved_changes = False
     router.notify()

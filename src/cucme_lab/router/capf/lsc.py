@@ -80,3 +80,23 @@ def issue_lsc(router: Router, ca_trustpoint: str | None, public_key: object,
     now = router.clock.now_utc()
     builder = lsc_builder(public_key, device, ca_cert, x509.random_serial_number(), now)
     return builder.sign(key.private_key, hashes.SHA256())
+
+
+def recorded_lscs(router: Router, ca_trustpoint: str | None) -> dict[str, x509.Certificate]:
+    """Device name -> the newest LSC the router's CA of `ca_trustpoint` holds in its database
+    that is still valid (not expired, not revoked). Empty without such a CA, or when its
+    `database level` keeps no whole certificates."""
+    server = created_server(router, ca_trustpoint) if ca_trustpoint else None
+    if server is None:
+        return {}
+    revoked = server.load_db().get("revoked", {})
+    now = router.clock.now_utc()
+    found: dict[str, x509.Certificate] = {}
+    for cert in server.issued_certificates():  # by serial: the newest last
+        names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        if not names or str(cert.serial_number) in revoked:
+            continue
+        if cert.not_valid_after_utc <= now:
+            continue
+        found[str(names[0].value)] = cert
+    return found

@@ -249,8 +249,20 @@ typed_setting(CAPF, CSB, "phone-key-size {512|1024|2048}:size", "phone_key_size"
               lambda a: int(a["size"]), help=CAPF_HELP)
 typed_setting(CAPF, CSB, "keygen-retry <0-100>:n", "keygen_retry", help=CAPF_HELP)
 typed_setting(CAPF, CSB, "keygen-timeout <1-120>:n", "keygen_timeout", help=CAPF_HELP)
+
+
+def _arm_cert_oper(c: Ctx) -> bool:
+    """`cert-oper OP all` typed: every phone is to run it again from now on (an LSC issued
+    since completes it). Read from the startup-config, what the CA issued before counts."""
+    state = c.router.capf
+    state.done.clear()
+    state.oper_since = None if c.session.booting else \
+        c.router.clock.now_utc().replace(microsecond=0)
+    return True
+
+
 typed_setting(CAPF, CSB, "cert-oper {upgrade|fetch|delete}:op all", "cert_oper",
-              lambda a: CertOperation(a["op"]), help=CAPF_HELP)
+              lambda a: CertOperation(a["op"]), help=CAPF_HELP, check=_arm_cert_oper)
 
 
 def password_setting(mode: str, syntax: str, attr: str,

@@ -318,6 +318,8 @@ class CapfServerSession:
         if mode is AuthType.NO_PASSWORD:
             return ""
         if mode is AuthType.PASSWORD:
+            if not device.password:
+                return "no authentication string is configured for it"
             given = (message.password or "").encode()
             return "" if hmac.compare_digest(given, device.password.encode()) else "wrong password"
         return self._check_certificate(message, device)

@@ -87,6 +87,7 @@ class Phone:
         self.web = PhoneWebPage(self)
         self.registration: SccpPhone | None = None  # the client of the current registration
         self._auth_string: str | None = None
+        self.last_down: str | None = None  # why its last registration ended (a Reset)
         self._auth_entered = trio.Event()
         self._changed = trio.Event()
         self.changes = 0
@@ -214,6 +215,7 @@ class Phone:
         self.security = "non-secure"
         self._auth_string = None
         self._auth_entered = trio.Event()
+        self.last_down = None
         self._bump()
 
     def reboot(self) -> None:

@@ -38,6 +38,10 @@ from cucme_lab.wire.ctl import CtlFile, CtlFormatError, Role, parse_ctl
 
 PHONE_MAX_VERSION = 20  # what the probe's phone advertised (specs/sccp.md 2)
 FIRMWARE = "SCCP41.9-4-2SR3-1S"
+# The code CME prints before an Alarm's text (`%IPPHONE-6-REG_ALARM: 22: Name=SEP... Load=...
+# Last=Reset-Reset`, the CME command reference's `debug capf-server` capture); 23 for a Restart
+# follows the order of the two [U].
+LAST_DOWN_CODES = {"Reset-Reset": 22, "Reset-Restart": 23}
 CONNECT_TIMEOUT = 10.0
 REGISTER_TIMEOUT = 10.0  # from connect to the end of the registration sequence
 RECEIVED_KEPT = 100
@@ -74,6 +78,7 @@ class SccpPhone:
     status: str = "Idle"
     registered: bool = False
     reject_text: str | None = None
+    last_down: str | None = None  # why the previous registration ended (told by an Alarm)
     cipher: str | None = None
     keepalive_interval: int = 0
     version: int = 0
@@ -355,6 +360,11 @@ class SccpPhone:
                     self.keepalive_interval = msg.keep_alive_interval
                     self.version = msg.max_protocol_ver
                     self.reject_text = None
+                    if self.last_down is not None:  # why the last registration ended
+                        reason = self.last_down
+                        self.last_down = None
+                        self._send(sccp.Alarm(2, f"Name={self.device_name} Load={FIRMWARE} "
+                                                 f"Last={reason}", LAST_DOWN_CODES[reason], 0))
                 elif isinstance(msg, sccp.CapabilitiesReq):
                     self._send(sccp.CapabilitiesRes(self.capabilities))
                     if not asked:

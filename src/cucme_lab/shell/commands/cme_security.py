@@ -374,6 +374,25 @@ password_setting(CRED, "ctl-service admin WORD:user secret {0|1}:ptype WORD:pw",
                  no="ctl-service admin", help=CRED_HELP)
 
 
+DEBUG_CRED_HELP = {"debug": "Debugging functions (see also 'undebug')",
+                   "undebug": "Disable debugging functions (see also 'debug')",
+                   "credentials": "Credentials server debugging"}  # [U] help texts
+
+
+# [D] the CME command reference's `debug credentials` example; the off text [U] by symmetry
+@command("exec", "debug credentials", help=DEBUG_CRED_HELP)
+def debug_credentials(c: Ctx) -> None:
+    c.router.debug.enable("credentials", "Credentials server debugging is enabled")
+    c.out("Credentials server debugging is enabled")
+
+
+@command("exec", "no debug credentials", help=DEBUG_CRED_HELP)
+@command("exec", "undebug credentials", help=DEBUG_CRED_HELP)
+def no_debug_credentials(c: Ctx) -> None:
+    c.router.debug.disable("credentials")
+    c.out("Credentials server debugging is disabled")
+
+
 def show_credentials_lines(router: Router) -> list[str]:
     """`show credentials` (spec 6.8)."""
     sec = credentials_block(router.config)

@@ -133,7 +133,7 @@ async def test_an_interface_the_startup_config_does_not_hold_boots_shut_down(tmp
 async def test_show_ip_interface_brief_method_says_where_the_address_came_from(tmp_path):
     """NVRAM for every interface the startup-config held at boot, manual once typed, unset
     otherwise (ntc-templates' IOS fixture and a real GNS3 capture)."""
-    from tests.conftest import Shell
+    from conftest import Shell
 
     router = Router.open(tmp_path / "lab", addresses=AddressPlan())
     router.storage.write_nvram("startup-config", "interface FastEthernet0/1\n shutdown\n"

@@ -70,7 +70,7 @@ def issue_lsc(router: Router, ca_trustpoint: str | None, public_key: object,
         return server.issue_built(
             lambda ca_cert, serial, now: lsc_builder(public_key, device, ca_cert, serial, now))
     cas = ca_certificates(router, ca_trustpoint)
-    key = router.keystore.get(key_label(router, ca_trustpoint))
+    key = router.keystore.signing(key_label(router, ca_trustpoint))
     if not cas or key is None:
         raise IssueError(f"trustpoint {ca_trustpoint} is not a certificate authority")
     ca_cert = cas[0]

@@ -847,11 +847,21 @@ async def _trustpoint_key(c: Ctx, tp: TrustpointSection) -> rsa.RSAPrivateKey:
     """The trustpoint's key pair, generated (with IOS's lines) when its label has none."""
     store = keystore_of(c.router)
     label = key_label(c.router, tp.name)
-    key = store.get(label) or store.get(label, "signature")
+    key = store.get(label, "general") or store.get(label, "signature")
     if key is None:
-        bits = (tp.rsakeypair.size if tp.rsakeypair is not None else None) or 1024
-        generate_key(c, store, label, bits, "general", False)
-        key = store.get(label)
+        pair = tp.rsakeypair
+        bits = (pair.size if pair is not None else None) or 1024
+        if pair is not None and pair.encryption_size is not None:
+            # `rsakeypair LABEL SIZE ENCRYPTION-SIZE`: usage keys, a signature pair and an
+            # encryption pair of one label (CME guide, `rsakeypair`: "used to request separate
+            # encryption, signature keys, and certificates"). This lab enrols the signature
+            # pair; IOS would request a second certificate for the encryption pair [U].
+            generate_key(c, store, label, bits, "signature", False)
+            generate_key(c, store, label, pair.encryption_size, "encryption", False)
+            key = store.get(label, "signature")
+        else:
+            generate_key(c, store, label, bits, "general", False)
+            key = store.get(label, "general")
     assert key is not None
     return key.private_key
 

@@ -61,6 +61,7 @@ crypto pki trustpoint SAST2
  revocation-check crl
  rsakeypair SAST2 1024 1024
 !
+!
 crypto pki certificate chain CAserver
  certificate ca 01
 """ in running

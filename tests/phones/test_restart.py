@@ -9,7 +9,7 @@ import trio
 from phone_steps import registered, type_lines, until
 from procedures import CA_AND_TRUSTPOINTS, CTL_CLIENT, enrol
 
-from cucme_lab.lab.controls import run_control
+from cucme_lab.lab.controls import run_control, toolbar
 from cucme_lab.lab.runtime import run_lab
 from cucme_lab.router.provisioning.tftp_table import published
 
@@ -56,6 +56,7 @@ async def roll_out(rt) -> None:
         await until(phone, lambda p: p.state == "waiting-auth-string", 30)
         details = await run_control(rt, f"phone {phone.mac}")
         assert "show capf-server auth-string" in details
+        assert "asks for its CAPF string (show capf-server auth-string" in toolbar(rt)
         phone.key_in_auth_string(strings[phone.mac])
     for phone in rt.phones:
         await until(phone, lambda p: registered(p) and p.security == "encrypted", 30)
@@ -66,14 +67,21 @@ async def test_a_saved_rollout_comes_back_encrypted_without_keying_anything(tmp_
     with trio.fail_after(150):
         async with run_lab(tmp_path / "lab", time_scale=0.1) as rt:
             await roll_out(rt)
-            await type_lines(rt.router, ["enable", "write memory"])
             issued = {p.mac: p.storage.lsc[0].serial_number for p in rt.phones}
+            # the fourth phone's LSC is revoked: CME has no valid record of it any more
+            last = rt.phones[3]
+            await type_lines(rt.router, ["enable", "crypto pki server CAServer revoke "
+                                         f"{issued[last.mac]}", "write memory"])
         async with run_lab(tmp_path / "lab", time_scale=0.1) as rt:
             assert "cert-oper upgrade all" in rt.router.running_config()
-            for phone in rt.phones:
+            for phone in rt.phones[:3]:
                 await until(phone, lambda p: registered(p) and p.security == "encrypted", 40)
                 assert "waiting-auth-string" not in phone.timings
                 assert phone.storage.lsc[0].serial_number == issued[phone.mac]
+            last = rt.phones[3]
+            await until(last, lambda p: p.state == "waiting-auth-string", 40)
+            assert rt.router.log.contains(f"%CAPF-6-OPER_PENDING: ephone 4 {last.device_name}")
+            assert "no record of its operation" in await run_control(rt, f"phone {last.mac}")
 
 
 async def test_a_wrong_or_missing_string_is_refused_and_says_why(runtime):

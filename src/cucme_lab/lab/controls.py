@@ -88,7 +88,7 @@ def _hints(p: Phone) -> list[str]:
                 " reads it with `show capf-server auth-string` (made by `auth-string generate` in"
                 f" capf-server, or `capf-auth-str` in the ephone). Key it in: :key {n} DIGITS"]\
             + (["It already holds an LSC, but the router has no record of its operation "
-                "completing (`debug capf-server events` on the router says why)"]
+                "completing (the router's log says why: %CAPF-6-OPER_PENDING)"]
                if p.storage.lsc else [])
     status = p.last_status
     if p.storage.ctl and status.startswith("TFTP file not found") and status.endswith(".sgn"):
@@ -231,4 +231,8 @@ def toolbar(runtime: LabRuntime) -> str:
     parts = [f"{i}:{p.mac[-4:]} {marks.get(p.state, '~')}{p.state}/{p.security}"
              + "".join(f" {c.state}{icons.get(c.icon, '')}" for c in p.calls)
              for i, p in enumerate(runtime.phones, start=1)]
-    return "Phones " + "  ".join(parts) + "   (:help for lab controls)"
+    waiting = [str(i) for i, p in enumerate(runtime.phones, start=1)
+               if p.state == "waiting-auth-string"]
+    hint = (f"   phone {','.join(waiting)} asks for its CAPF string (show capf-server "
+            "auth-string; :key N DIGITS)" if waiting else "   (:help for lab controls)")
+    return "Phones " + "  ".join(parts) + hint

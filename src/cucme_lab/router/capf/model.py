@@ -11,8 +11,8 @@ operation completed. Here that memory is the CAPF state (`router.capf.done`) and
 keeps every certificate on flash) completes the operation for that phone, so a saved lab
 restarted does not ask phones that hold a valid LSC from this CA again. Where no record of one
 exists (another database level, an expired or revoked LSC, a CA created anew), the operation is
-pending again and `debug capf-server events` says why [U: CME's own bookkeeping is not
-published].
+pending again and the log says why, once a boot (`%CAPF-6-OPER_PENDING` [U]: CME's own
+bookkeeping is not published).
 """
 
 from __future__ import annotations
@@ -144,10 +144,13 @@ def operation_pending(router: Router, cfg: CapfServerBlock, eph: Ephone) -> str 
     name = device_name(eph.mac)
     if global_operation_done(router.capf, cfg, name):
         return None
-    if router.capf.oper_since is None:
-        router.debug.emit("capf-server events",
-                          f"ephone {eph.tag} ({name}): cert-oper {cfg.cert_oper} pending: the "
-                          f"CA {cfg.ca_trustpoint} holds no valid certificate issued to it")
+    state = router.capf
+    if state.oper_since is None and name not in state.told:
+        # read from the startup-config: why this phone is asked again, once per boot [U]
+        state.told.add(name)
+        router.log.log(f"%CAPF-6-OPER_PENDING: ephone {eph.tag} {name}: cert-oper "
+                       f"{cfg.cert_oper} all pending: CA {cfg.ca_trustpoint} holds no valid "
+                       "certificate issued to it")
     return cfg.auth_mode
 
 

@@ -23,3 +23,4 @@ class CapfState:
     # LSC the CA issued since then completes the operation for its phone.
     oper_since: datetime | None = None
     issued: dict[str, Any] | None = None  # device -> newest LSC in the CA database (per boot)
+    told: set[str] = field(default_factory=set)  # devices whose renewed operation was logged

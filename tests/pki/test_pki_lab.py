@@ -86,6 +86,8 @@ crypto pki certificate chain CAserver
     keys = await shell.type(f"show crypto key mypubkey rsa {TP1}")
     assert re.findall(r"^ Usage: (.*)$", keys, re.M) == ["Signature Key", "Encryption Key"]
     assert keys.count(f"Key name: {TP1}\n") == 2
+    certs = await shell.type(f"show crypto pki certificates {TP1}")
+    assert certs.split("CA Certificate")[0].count("  Certificate Usage: Signature\n") == 1
     signing = lab.router.keystore.signing(TP1)
     assert signing is not None and signing.usage == "signature"
     assert c1.certificate.public_key().public_numbers() == \

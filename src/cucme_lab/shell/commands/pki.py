@@ -1032,10 +1032,15 @@ def certificate_lines(router: Router, name: str | None = None) -> list[str]:
                 order.append((entry.ca, entry.der, entry.certificate()))
             seen[entry.der].append(tp.name)
     order.sort(key=lambda item: item[0])
+    # a trustpoint with usage keys enrols its signature pair: its certificate is a signature
+    # one [M: IOS also requests an encryption certificate, which this lab does not]
+    usage_keys = {tp.name for tp in trustpoints(router)
+                  if tp.rsakeypair is not None and tp.rsakeypair.encryption_size is not None}
     for ca, der_bytes, cert in order:
+        signature = ca or any(n in usage_keys for n in seen[der_bytes])
         block = ["CA Certificate" if ca else "Certificate", "  Status: Available",
                  f"  Certificate Serial Number (hex): {cert.serial_number:02X}",
-                 f"  Certificate Usage: {'Signature' if ca else 'General Purpose'}",
+                 f"  Certificate Usage: {'Signature' if signature else 'General Purpose'}",
                  "  Issuer:"]
         block += [f"    {part}" for part in dn_text(cert.issuer).split(",")]
         block.append("  Subject:")

@@ -207,6 +207,9 @@ class CapfService:
             if session.device.operation is capf.Operation.INSTALL:
                 debug.emit("capf-server messages", f"ephone_capf_send_PhKeyGenReq_msg: "
                            f"{event.device_name} KeySize {session.device.key_size}")
+            elif session.device.operation is capf.Operation.DELETE:
+                debug.emit("capf-server messages",
+                           f"ephone_capf_send_delete_cert_req_msg: {event.device_name}")
             return None
         if isinstance(event, capf.CertificateRequired):
             public_key = serialization.load_der_public_key(event.public_key_der)
@@ -249,8 +252,12 @@ class CapfService:
                        f"{'successful' if event.deleted else 'failed'} for {event.device_name}")
             return None
         if isinstance(event, capf.SessionEnded):
-            debug.emit("capf-server messages", f"ephone_capf_send_end_session_msg: reason "
-                       f"{int(event.reason)} {event.detail}")
+            # [D] the CME command reference's `debug capf-server` capture names the phone
+            device = session.device_name or "?"
+            debug.emit("capf-server messages", f"ephone_capf_send_end_session_msg: {device}")
+            if event.detail:  # why, in this lab's words [U]
+                debug.emit("capf-server error", f"ephone_capf_send_end_session_msg: reason "
+                           f"{int(event.reason)} {event.detail}")
             if event.reason == capf.Reason.INVALID_ELEMENT:
                 hint = (" (auth-string generate in capf-server, or capf-auth-str in the ephone;"
                         " show capf-server auth-string lists them)"

@@ -94,6 +94,16 @@ SECTIONS_4_AND_5 = [
     " service phone voiceVlanAccess 1",
     " service phone webAccess 1",
     " service phone settingsAccess 2",
+    " exi",
+    # 4.2 one phone's own mode, 5.2 a template for it (typed from global configuration)
+    "ephone-template 1",
+    " service phone settingsAccess 0",
+    " exi",
+    "ephone 2",
+    " device-s authenticated",
+    " ephone-t 1",
+    " exi",
+    "telephony-s",
     " cre cnf",
     " reset all",  # `res` is ambiguous (reset, restart)
     " exi",
@@ -140,10 +150,13 @@ async def test_sections_3_to_5_as_a_trainee_types_them(runtime):
     for phone in rt.phones:
         await until(phone, lambda p: p.state == "waiting-auth-string", 40)
         phone.key_in_auth_string(listed[phone.mac])
-    for phone in rt.phones:
-        await until(phone, lambda p: registered(p) and p.security == "encrypted", 40)
+    modes = ["encrypted", "authenticated", "encrypted", "encrypted"]
+    for phone, mode in zip(rt.phones, modes, strict=True):
+        await until(phone, lambda p, m=mode: registered(p) and p.security == m, 40)
         assert phone.applied.web_access == "disabled" and phone.applied.garp == "disabled"
+    assert [p.applied.settings_access for p in rt.phones] == \
+        ["restricted", "disabled", "restricted", "restricted"]
     check = await type_lines(rt.router, ["en", "sh ephone reg | count Encryption",
                                          "sh run | s capf-server"])
-    assert "Number of lines which match regexp = 4" in check
+    assert "Number of lines which match regexp = 3" in check
     assert "capf-server\n port 3804\n" in check

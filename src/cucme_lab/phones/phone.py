@@ -381,6 +381,9 @@ class Phone:
                        3: capf.AuthType.LSC, 4: capf.AuthType.MIC}[mode],
             lsc=_credential(lsc), mic=_credential(mic),
             local_address=self.network.local_address, timeout=60 * max(self.time_scale, 0.1))
+        # the string served this operation only: the next one asks the user again
+        self._auth_string = None
+        self._auth_entered = trio.Event()
         if result.deleted:
             self.storage.delete_lsc()
             self.status("LSC: Deleted")
@@ -390,8 +393,6 @@ class Phone:
                                      result.lsc.private_key)
             self.status("LSC: Installation Success")
         if not result.ok:
-            self._auth_string = None
-            self._auth_entered = trio.Event()
             self.status(f"LSC: Operation Failed ({result.detail or 'reason '}"
                         f"{'' if result.detail else result.reason})")
             return False

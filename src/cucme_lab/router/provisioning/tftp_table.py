@@ -38,9 +38,11 @@ class TftpEntry:
     source: str  # `system:/its/SEP...cnf.xml`, `flash:CTLFile.tlv`, ...
 
     def binding_line(self) -> str:
-        """How `show telephony-service tftp-bindings` lists it (spec 6.7)."""
+        """How `show telephony-service tftp-bindings` lists it (spec 6.7): the alias when it
+        differs from the file's name, and always for XMLDefault.cnf.xml, as CME lists it
+        (`tftp-server system:/its/XMLDefault.cnf.xml alias XMLDefault.cnf.xml`)."""
         base = self.source.rsplit("/", 1)[-1].split(":", 1)[-1]
-        if base == self.name:
+        if base == self.name and self.name != "XMLDefault.cnf.xml":
             return f"tftp-server {self.source}"
         return f"tftp-server {self.source} alias {self.name}"
 

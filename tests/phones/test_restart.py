@@ -12,6 +12,7 @@ from procedures import CA_AND_TRUSTPOINTS, CTL_CLIENT, enrol
 from cucme_lab.lab.controls import run_control, toolbar
 from cucme_lab.lab.runtime import run_lab
 from cucme_lab.router.provisioning.tftp_table import published
+from cucme_lab.wire.cnf_xml import parse_cnf_xml
 
 # Sections 3.3 and 4.1 with the global operation: every phone is upgraded, each with the
 # string `auth-string generate all` made for it.
@@ -61,6 +62,15 @@ async def roll_out(rt) -> None:
     for phone in rt.phones:
         await until(phone, lambda p: registered(p) and p.security == "encrypted", 30)
     assert rt.router.log.contains("%CAPF-6-CERT_INSTALLED")
+    # the completed operation leaves each phone's file: its next boot goes straight on
+    with trio.fail_after(10):
+        while any(pending(rt, p) for p in rt.phones):
+            await trio.sleep(0.05)
+
+
+def pending(rt, phone) -> bool:
+    data = published(rt.router).get(f"{phone.device_name}.cnf.xml")
+    return data is None or parse_cnf_xml(data).capf_operation_pending
 
 
 async def test_a_saved_rollout_comes_back_encrypted_without_keying_anything(tmp_path):

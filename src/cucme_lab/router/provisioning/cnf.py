@@ -14,6 +14,7 @@ Error texts marked [U] are this lab's choice: no capture of IOS's own was found.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from cucme_lab.router.capf import model as capf_model
@@ -196,30 +197,39 @@ def create_cnf_files(router: Router, stamp: str | None) -> list[str]:
     return messages
 
 
-def refresh_phone_files(router: Router, device: str) -> None:
-    """Build one phone's files again, when its CAPF operation completed: the pending operation
-    leaves its file (as the ephone's `cert-oper` line leaves running-config), so the phone's
-    next boot goes straight to registration. Only files `create cnf-files` published change.
+def refresh_phone_files(router: Router, devices: Iterable[str]) -> None:
+    """Build these phones' files again once their CAPF operation completed: the pending
+    operation leaves each file (as the ephone's `cert-oper` line leaves running-config), so the
+    phone's next boot goes straight to registration. Only files `create cnf-files` published
+    change; all of them in one publish.
     """
     ts = tm.telephony_service(router.config)
-    ep = capf_model.ephone_section(router, device)
-    if ts is None or ts.cnf_file != "perphone" or ep is None or ep.mac is None:
+    if ts is None or ts.cnf_file != "perphone":
         return
-    name = cnf_filename(ep.mac)
+    wanted: dict[str, tm.Ephone] = {}
+    for device in devices:
+        ep = capf_model.ephone_section(router, device)
+        if ep is not None and ep.mac is not None:
+            wanted[cnf_filename(ep.mac)] = ep
     entries = router.provisioning.group("cnf")
-    if not any(e.name == name for e in entries):
+    if not any(e.name in wanted for e in entries):
         return
     try:
         signer = tftp_signer(router, ts)
     except ProvisioningError:
         return
-    content = build_cnf_xml(device_config(router, ts, ep, ts.version_stamp, True))
+    contents = {name: build_cnf_xml(device_config(router, ts, ep, ts.version_stamp, True))
+                for name, ep in wanted.items()}
     fresh: list[TftpEntry] = []
     for e in entries:
-        if e.name == name:
-            fresh.append(TftpEntry(name, content, e.source))
-        elif e.name == name + ".sgn" and signer is not None:
-            fresh.append(TftpEntry(e.name, signer.sign(router, content, e.name), e.source))
+        plain = e.name.removesuffix(".sgn")
+        if plain not in contents:
+            fresh.append(e)
+        elif e.name == plain:
+            fresh.append(TftpEntry(e.name, contents[plain], e.source))
+        elif signer is not None:
+            fresh.append(TftpEntry(e.name, signer.sign(router, contents[plain], e.name),
+                                   e.source))
         else:
             fresh.append(e)
     router.provisioning.publish("cnf", fresh)

@@ -41,7 +41,6 @@ from cucme_lab.wire import capf
 from cucme_lab.wire.capf import ServerState
 
 log = logging.getLogger(__name__)
-REFRESH_DELAY = 0.5  # seconds: completions within it share one rebuild of the phones' files
 
 HANDSHAKE_TIMEOUT = 10.0
 CAPF_CIPHERS = ENCRYPTING_CIPHERS  # phones offer encrypting suites to CAPF
@@ -69,9 +68,6 @@ class CapfService:
         self.active = 0  # sessions open now, over every binding of this service
         self.refused = 0  # connections reset because MAX_SESSIONS were open
         self._full_logged = False  # the limit's log line is written once per episode
-        # phones whose operation completed and whose files are to be built again, in one go
-        self._stale: set[str] = set()
-        self._stale_wake = trio.Event()
 
     def wanted(self, lab) -> list[Binding]:
         cfg = model.capf_config(lab.router)
@@ -104,19 +100,7 @@ class CapfService:
         host = lab.addresses.to_loopback(binding.configured_address)
         listener = tls_stream.listen(host, binding.configured_port)
         task_status.started(listener.getsockname()[:2])
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(self._refresh_files, router)
-            await tls_stream.serve(listener, lambda sock: self.connection(lab, sock, context))
-
-    async def _refresh_files(self, router) -> None:
-        """Completed phones' files rebuilt together: a fleet's enrolments finish in bursts,
-        and each rebuild sends the whole TFTP table to its process."""
-        while True:
-            await self._stale_wake.wait()
-            await trio.sleep(REFRESH_DELAY)
-            self._stale_wake = trio.Event()
-            devices, self._stale = self._stale, set()
-            refresh_phone_files(router, devices)
+        await tls_stream.serve(listener, lambda sock: self.connection(lab, sock, context))
 
     async def connection(self, lab, sock, context) -> None:
         router = lab.router
@@ -209,10 +193,10 @@ class CapfService:
         return session.refuse_certificate(f"certificate refused: {why}")
 
     def _completed(self, router, device: str, operation: capf.Operation) -> None:
-        """The operation is done: it leaves the configuration, and soon the phone's file."""
+        """The operation is done: it leaves the configuration and the phone's file at once (a
+        phone reset right after must not be told to run it again)."""
         model.complete_operation(router, device, operation)
-        self._stale.add(device)
-        self._stale_wake.set()
+        refresh_phone_files(router, [device])
 
     def on_event(self, lab, session, event, cfg) -> capf.CapfStep | None:
         router = lab.router

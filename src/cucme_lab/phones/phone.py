@@ -228,6 +228,7 @@ class Phone:
     async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Power on and keep running (rebooting on Reset) until cancelled (power off)."""
         task_status.started()
+        self.last_down = "Initialized"  # powered on: its first registration says so
         backoff = 1.0
         try:
             async with trio.open_nursery() as nursery:

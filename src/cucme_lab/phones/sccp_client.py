@@ -38,10 +38,12 @@ from cucme_lab.wire.ctl import CtlFile, CtlFormatError, Role, parse_ctl
 
 PHONE_MAX_VERSION = 20  # what the probe's phone advertised (specs/sccp.md 2)
 FIRMWARE = "SCCP41.9-4-2SR3-1S"
-# The code CME prints before an Alarm's text (`%IPPHONE-6-REG_ALARM: 22: Name=SEP... Load=...
-# Last=Reset-Reset`, the CME command reference's `debug capf-server` capture); 23 for a Restart
-# follows the order of the two [U].
-LAST_DOWN_CODES = {"Reset-Reset": 22, "Reset-Restart": 23}
+# The alarm a phone sends as it registers says why its last registration ended, its code first:
+# `22: Name=SEP000E325C9A43 Load=7.2(2.0) Last=Reset-Reset` (CME logs it as
+# `%IPPHONE-6-REG_ALARM: 22: ...`, the CME command reference's `debug capf-server` capture) and
+# `25: Name=SEPB8BEBF227D79 Load= 9.4(2SR3.1S) Last=Initialized` (a 79xx's own debug display)
+# [D]; 23 for a Restart follows the order of the two [U].
+LAST_DOWN_CODES = {"Reset-Reset": 22, "Reset-Restart": 23, "Initialized": 25}
 CONNECT_TIMEOUT = 10.0
 REGISTER_TIMEOUT = 10.0  # from connect to the end of the registration sequence
 RECEIVED_KEPT = 100
@@ -363,8 +365,9 @@ class SccpPhone:
                     if self.last_down is not None:  # why the last registration ended
                         reason = self.last_down
                         self.last_down = None
-                        self._send(sccp.Alarm(2, f"Name={self.device_name} Load={FIRMWARE} "
-                                                 f"Last={reason}", LAST_DOWN_CODES[reason], 0))
+                        code = LAST_DOWN_CODES[reason]
+                        self._send(sccp.Alarm(2, f"{code}: Name={self.device_name} "
+                                                 f"Load={FIRMWARE} Last={reason}", code, 0))
                 elif isinstance(msg, sccp.CapabilitiesReq):
                     self._send(sccp.CapabilitiesRes(self.capabilities))
                     if not asked:

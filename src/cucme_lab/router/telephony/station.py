@@ -482,7 +482,7 @@ class Station:
         # [D] `%IPPHONE-6-REG_ALARM: 22: Name=SEP000E325C9A43 Load=7.2(2.0) Last=Reset-Reset`
         # (the CME command reference's `debug capf-server` capture); the phone's text as sent
         text = "".join(ch for ch in msg.text if ch.isprintable())
-        self._registry.syslog(f"%IPPHONE-6-REG_ALARM: {msg.param1}: {text}")
+        self._registry.syslog(f"%IPPHONE-6-REG_ALARM: {text}")
         return ()
 
     # ---- calls (calls.py decides; specs/sccp.md 6) ---------------------------------------------

@@ -91,6 +91,7 @@ async def test_wrong_auth_string_ends_with_reason_7_and_keeps_the_operation(lab,
     assert result.lsc is None
     assert " cert-oper upgrade auth-mode auth-string" in lab.router.running_config()
     assert lab.router.log.contains("ephone_capf_send_auth_req:")
+    assert lab.router.log.contains("ephone_capf_send_end_session_msg: SEPCAFECAFE1234")
     assert "CAPF server debugging is on" in out
 
 

@@ -225,6 +225,7 @@ crypto pki trustpoint SAST2
  revocation-check crl
  rsakeypair SAST2 1024 1024
 !
+!
 """
 
 
@@ -304,11 +305,13 @@ crypto pki trustpoint SAST2
  serial-number
  revocation-check crl
 {kp1}!
+!
 crypto pki certificate chain CAServer
 !
 crypto pki certificate chain CUCME_CAPF_TFTP_SAST1
 !
 crypto pki certificate chain SAST2
+!
 !
 """
 
@@ -426,6 +429,7 @@ crypto pki trustpoint sast2
  enrollment url http://192.168.1.1:80
  revocation-check none
 !
+!
 """
 
 
@@ -461,6 +465,7 @@ crypto pki trustpoint TP
  revocation-check none crl ocsp
  rsakeypair TP 1024
 !
+!
 """
     await shell.type("conf t", "crypto pki trustpoint TP", "no enrollment", "no rsakeypair",
                      "ip-address 10.1.1.1", "enrollment url http://10.1.1.1:80")
@@ -486,7 +491,7 @@ async def test_certificate_hex_paste_renders_as_ios(shell, router):
     words = [text[i:i + 8] for i in range(0, len(text), 8)]
     body = ["  " + " ".join(words[i:i + 8]) for i in range(0, len(words), 8)]
     expected = "\n".join(["crypto pki certificate chain LABCA", " certificate ca 01",
-                          *body, "  \tquit", "!"]) + "\n"
+                          *body, "  \tquit", "!", "!"]) + "\n"
     assert section(router.running_config(), "crypto pki certificate chain LABCA") == expected
     assert certificate_chain(router, "LABCA").der(ca=True) == [der]
     assert ("Trustpoint LABCA:\n    Subject Name:\n    cn=LABCA\n"

@@ -168,7 +168,7 @@ async def test_nsa_appendix_b_pastes_cleanly_and_renders_canonically(shell, rout
         " button  1:4\n")
     text = router.running_config(header=False)
     assert "!\ntelephony-service\n" in text
-    assert " create cnf-files version-stamp Jan 01 2002 00:00:00\n!\nephone-dn  1\n" in text
+    assert " create cnf-files version-stamp Jan 01 2002 00:00:00\n!\n!\nephone-dn  1\n" in text
     # sections in IOS order: telephony-service, ephone-dn, ephone, then the lines
     assert text.index("telephony-service") < text.index("ephone-dn  1") < text.index(
         "ephone  1") < text.index("line con 0")

@@ -61,6 +61,7 @@ crypto pki trustpoint SAST2
  revocation-check crl
  rsakeypair SAST2 1024 1024
 !
+!
 crypto pki certificate chain CAserver
  certificate ca 01
 """ in running
@@ -81,6 +82,16 @@ crypto pki certificate chain CAserver
     assert c1.certificate.serial_number == 2 and c2.certificate.serial_number == 3
     assert c1.certificate.public_key() != c2.certificate.public_key()
     assert c1.ca_certificates == c2.ca_certificates
+    # `rsakeypair TP 1024 1024` made usage keys: a signature and an encryption pair
+    keys = await shell.type(f"show crypto key mypubkey rsa {TP1}")
+    assert re.findall(r"^ Usage: (.*)$", keys, re.M) == ["Signature Key", "Encryption Key"]
+    assert keys.count(f"Key name: {TP1}\n") == 2
+    certs = await shell.type(f"show crypto pki certificates {TP1}")
+    assert certs.split("CA Certificate")[0].count("  Certificate Usage: Signature\n") == 1
+    signing = lab.router.keystore.signing(TP1)
+    assert signing is not None and signing.usage == "signature"
+    assert c1.certificate.public_key().public_numbers() == \
+        signing.private_key.public_key().public_numbers()
     # validation with revocation-check crl: the CRL comes over HTTP from the CDP
     result = await validate_chain(lab.router, [c2.certificate], TP1, lab.crl_source)
     assert result.ok, result.reason

@@ -96,6 +96,8 @@ async def test_nsa_sections_3_and_4_produce_verifiable_files(shell, router):
     out = await shell.type("show telephony-service tftp-bindings")
     assert "tftp-server flash:CTLFile.tlv\n" in out
     assert f"tftp-server system:/its/{SEP1}.sgn\n" in out
+    # spec 6.7: XMLDefault's binding carries its alias
+    assert "tftp-server system:/its/XMLDefault.cnf.xml alias XMLDefault.cnf.xml\n" in out
 
 
 async def test_regenerate_sets_server_security_mode_and_debug_trace(shell, router):

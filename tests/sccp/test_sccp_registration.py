@@ -124,7 +124,7 @@ async def test_tls_registration_authenticated_and_encrypted(lab, shell, pki):
         out = await shell.type("show ephone registered")
         assert "REGISTERED in SCCP ver 20/17 max_streams=5 + Authentication\n" in out
         assert ("max_streams=5 + Authentication + Encryption with TLS connection\n") in out
-        assert "Signaling: TLS TLSv1.2 cipher NULL-SHA" in out
+        assert "Signaling:" not in out  # no such line on CME
         await auth.wait_for(lambda p: p.keepalives_acked >= 1, timeout=5)
         out = await shell.type("show telephony-service security-info")
         assert out.splitlines()[1:5] == [

@@ -66,6 +66,7 @@ def phone_details(p: Phone) -> str:
                          f"{cert.issuer.rfc4514_string()}, {cert.public_key().key_size}-bit, "
                          f"valid until {cert.not_valid_after_utc:%Y-%m-%d}")
     lines.append(f"  Trust list: {'installed' if p.storage.ctl else 'not installed'}")
+    lines += [f"  {hint}" for hint in _hints(p)]
     a = p.applied
     lines.append(f"  Settings: web access {a.web_access} (page "
                  f"{'open' if p.web.open else 'closed'}), settings access {a.settings_access},"
@@ -78,6 +79,27 @@ def phone_details(p: Phone) -> str:
     lines.append("  Status Messages:")
     lines += [f"    {m}" for m in p.messages[-15:]]
     return "\n".join(lines) + "\n"
+
+
+def _hints(p: Phone) -> list[str]:
+    """What the trainee can do about the state the phone is stuck in (this lab's words)."""
+    n = p.mac
+    if p.state == "waiting-auth-string":
+        return ["The router's CAPF asks for this phone's authentication string: its administrator"
+                " reads it with `show capf-server auth-string` (made by `auth-string generate` in"
+                f" capf-server, or `capf-auth-str` in the ephone). Key it in: :key {n} DIGITS"]\
+            + (["It already holds an LSC, but the router has no record of its operation "
+                "completing (the router's log says why: %CAPF-6-OPER_PENDING)"]
+               if p.storage.lsc else [])
+    status = p.last_status
+    if p.storage.ctl and status.startswith("TFTP file not found") and status.endswith(".sgn"):
+        return ["This phone trusts a CTL, so it takes only signed configuration files, and the "
+                "TFTP server has none for it: restore the router's secure configuration, or "
+                f"erase the phone's trust list (:erase-ctl {n}, or :factory-reset {n})"]
+    if status.startswith("Trust List Update Failed"):
+        return ["The CTL the TFTP server offers is not signed by a SAST this phone trusts: "
+                f"erase its trust list (:erase-ctl {n}, or :factory-reset {n})"]
+    return []
 
 
 def call_line(c: PhoneCall) -> str:
@@ -222,4 +244,8 @@ def toolbar(runtime: LabRuntime) -> str:
     parts = [f"{i}:{p.mac[-4:]} {marks.get(p.state, '~')}{p.state}/{p.security}"
              + "".join(f" {c.state}{icons.get(c.icon, '')}" for c in p.calls)
              for i, p in enumerate(runtime.phones, start=1)]
-    return "Phones " + "  ".join(parts) + "   (:help for lab controls)"
+    waiting = [str(i) for i, p in enumerate(runtime.phones, start=1)
+               if p.state == "waiting-auth-string"]
+    hint = (f"   phone {','.join(waiting)} asks for its CAPF string (show capf-server "
+            "auth-string; :key N DIGITS)" if waiting else "   (:help for lab controls)")
+    return "Phones " + "  ".join(parts) + hint

@@ -106,8 +106,7 @@ class Fleet:
         self.power_off(phone)
         while phone.mac in self._power:
             await trio.sleep(0.01)
-        phone.storage.factory_reset()
-        phone.messages.clear()
+        phone.factory_reset()
         self.power_on(phone)
 
 

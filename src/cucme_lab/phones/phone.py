@@ -87,6 +87,7 @@ class Phone:
         self.web = PhoneWebPage(self)
         self.registration: SccpPhone | None = None  # the client of the current registration
         self._auth_string: str | None = None
+        self.last_down: str | None = None  # why its last registration ended (a Reset)
         self._auth_entered = trio.Event()
         self._changed = trio.Event()
         self.changes = 0
@@ -203,6 +204,19 @@ class Phone:
         self.status("CTL File erased")
         return True
 
+    def factory_reset(self) -> None:
+        """Erase what the phone keeps (trust list, LSC, settings) and what it was told: the
+        next power-on boots it as it left the factory. Call it while the phone is off."""
+        self.storage.factory_reset()
+        self.messages.clear()
+        self.config = None
+        self.applied = Applied()
+        self.security = "non-secure"
+        self._auth_string = None
+        self._auth_entered = trio.Event()
+        self.last_down = None
+        self._bump()
+
     def reboot(self) -> None:
         """Reset (from the router, or a power cycle): boot from the start."""
         self._reboot = True
@@ -213,6 +227,7 @@ class Phone:
     async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Power on and keep running (rebooting on Reset) until cancelled (power off)."""
         task_status.started()
+        self.last_down = "Initialized"  # powered on: its first registration says so
         backoff = 1.0
         try:
             async with trio.open_nursery() as nursery:
@@ -366,6 +381,9 @@ class Phone:
                        3: capf.AuthType.LSC, 4: capf.AuthType.MIC}[mode],
             lsc=_credential(lsc), mic=_credential(mic),
             local_address=self.network.local_address, timeout=60 * max(self.time_scale, 0.1))
+        # the string served this operation only: the next one asks the user again
+        self._auth_string = None
+        self._auth_entered = trio.Event()
         if result.deleted:
             self.storage.delete_lsc()
             self.status("LSC: Deleted")
@@ -375,8 +393,6 @@ class Phone:
                                      result.lsc.private_key)
             self.status("LSC: Installation Success")
         if not result.ok:
-            self._auth_string = None
-            self._auth_entered = trio.Event()
             self.status(f"LSC: Operation Failed ({result.detail or 'reason '}"
                         f"{'' if result.detail else result.reason})")
             return False

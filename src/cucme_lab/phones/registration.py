@@ -52,6 +52,8 @@ async def register_and_stay(phone: Phone, config: DeviceConfig, ctl: CtlFile | N
                        lines=phone.model.lines,
                        dropped=lambda: phone.network.blocked,
                        route=phone.network.route, on_change=phone.calls_changed)
+    client.last_down = phone.last_down
+    phone.last_down = None
     phone.registration = client
     phone.set_state("registering")
     while True:
@@ -64,7 +66,9 @@ async def register_and_stay(phone: Phone, config: DeviceConfig, ctl: CtlFile | N
         if client.resets and client.status in ("Restarting", "Resetting"):
             if client.resets[-1] == sccp.ResetType.RESTART:
                 client.resets.clear()
+                client.last_down = "Reset-Restart"
                 continue  # a Restart: register again without rebooting
+            phone.last_down = "Reset-Reset"
             return "reset"
         phone.set_state("rejected" if client.reject_text else "unregistered")
         return "failed"

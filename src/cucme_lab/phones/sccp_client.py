@@ -38,6 +38,12 @@ from cucme_lab.wire.ctl import CtlFile, CtlFormatError, Role, parse_ctl
 
 PHONE_MAX_VERSION = 20  # what the probe's phone advertised (specs/sccp.md 2)
 FIRMWARE = "SCCP41.9-4-2SR3-1S"
+# The alarm a phone sends as it registers says why its last registration ended, its code first:
+# `22: Name=SEP000E325C9A43 Load=7.2(2.0) Last=Reset-Reset` (CME logs it as
+# `%IPPHONE-6-REG_ALARM: 22: ...`, the CME command reference's `debug capf-server` capture) and
+# `25: Name=SEPB8BEBF227D79 Load= 9.4(2SR3.1S) Last=Initialized` (a 79xx's own debug display)
+# [D]; 23 for a Restart follows the order of the two [U].
+LAST_DOWN_CODES = {"Reset-Reset": 22, "Reset-Restart": 23, "Initialized": 25}
 CONNECT_TIMEOUT = 10.0
 REGISTER_TIMEOUT = 10.0  # from connect to the end of the registration sequence
 RECEIVED_KEPT = 100
@@ -74,6 +80,7 @@ class SccpPhone:
     status: str = "Idle"
     registered: bool = False
     reject_text: str | None = None
+    last_down: str | None = None  # why the previous registration ended (told by an Alarm)
     cipher: str | None = None
     keepalive_interval: int = 0
     version: int = 0
@@ -353,6 +360,12 @@ class SccpPhone:
                     self.keepalive_interval = msg.keep_alive_interval
                     self.version = msg.max_protocol_ver
                     self.reject_text = None
+                    if self.last_down is not None:  # why the last registration ended
+                        reason = self.last_down
+                        self.last_down = None
+                        code = LAST_DOWN_CODES[reason]
+                        self._send(sccp.Alarm(2, f"{code}: Name={self.device_name} "
+                                                 f"Load={FIRMWARE} Last={reason}", code, 0))
                 elif isinstance(msg, sccp.CapabilitiesReq):
                     self._send(sccp.CapabilitiesRes(self.capabilities))
                     if not asked:

@@ -126,6 +126,7 @@ class PhoneStorage:
         write_private(self.folder / "settings.json", json.dumps(values, indent=1).encode())
 
     def factory_reset(self) -> None:
-        """What the phone's factory reset erases: trust list, LSC, settings (the MIC stays)."""
-        for name in ("CTLFile.tlv", "lsc.pem", "settings.json"):
+        """What the phone's factory reset erases: trust lists (CTL, ITL), LSC, settings (the
+        MIC stays: it is the manufacturer's)."""
+        for name in ("CTLFile.tlv", "ITLFile.tlv", "lsc.pem", "settings.json"):
             (self.folder / name).unlink(missing_ok=True)

@@ -43,6 +43,15 @@ from cucme_lab.router.storage import LabStorage
 from cucme_lab.router.telephony.accounting import call_history_for
 from cucme_lab.router.telephony.registrations import PhoneRegistry
 
+# How many `!` lines IOS prints after a block of these kinds: (before another block of the same
+# kind, before anything else); one and one for any other kind [D]: real CME running-configs in
+# Cisco's guides and published captures (`ephone-dn  1 ...` followed by two, `ephone  1 ...` by
+# three, telephony-service and ephone-template by two), IOS 12.4-15 captures for trustpoints
+# (one between two, two after the last) and control-plane; between two certificate chains [M].
+SEPARATORS = {"telephony-service": (2, 2), "ephone-template": (2, 2), "ephone-dn": (2, 2),
+              "ephone": (3, 3), "crypto pki trustpoint": (1, 2),
+              "crypto pki certificate chain": (1, 2), "control-plane": (3, 3)}
+
 IOS_VERSION_SHORT = "12.4"
 IOS_VERSION = "12.4(24)T8"
 IOS_IMAGE = "c2800nm-adventerprisek9-mz.124-24.T8.bin"
@@ -125,7 +134,8 @@ class Router:
             self.pki_runtime.release_reservations()  # the CA's exact serial, kept as IOS does
         self.pki_runtime = PkiRuntime()
         self.capf = CapfState()
-        self.provisioning = ProvisioningState(self.storage, self.notify)
+        self.provisioning = ProvisioningState(
+            self.storage, self.notify, lambda: self.config.find("ctl-client", ()) is not None)
         self.acl_counters = AclCounters()
         self.ntp = NtpState()
         # the zone and summer time come back from startup-config, as everything configured
@@ -187,23 +197,29 @@ class Router:
 
     # --- rendering ---------------------------------------------------------------------
     def running_config_lines(self) -> Iterator[str]:
-        """The body of `show running-config`, from `version` to `end`."""
+        """The body of `show running-config`, from `version` to `end`.
+
+        After a block IOS prints one `!`, or as many as `SEPARATORS` gives for its kind.
+        """
         previous_group: str | None = None
         pending_bang = False
+        same, other = 1, 1  # `!` lines after the last block (SEPARATORS)
         for _, item in self.config.body():
             if isinstance(item, Setting):
                 group = group_of(item.key)
                 if previous_group is not None and (group != previous_group or pending_bang):
-                    yield "!"
+                    yield from ["!"] * other
                 yield item.line
-                previous_group, pending_bang = group, False
+                previous_group, pending_bang, same, other = group, False, 1, 1
             else:
+                group = "section:" + item.kind
                 joined = item.kind.startswith("line ") and (previous_group or "").startswith(
                     "section:line ")
                 if previous_group is not None and not joined:
-                    yield "!"
+                    yield from ["!"] * (same if group == previous_group else other)
                 yield from item.render(0)
-                previous_group, pending_bang = "section:" + item.kind, True
+                previous_group, pending_bang = group, True
+                same, other = SEPARATORS.get(item.kind, (1, 1))
         yield "!"
         yield "end"
 

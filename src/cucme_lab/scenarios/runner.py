@@ -3,6 +3,7 @@
     cucme-lab scenario run [--json OUT] [--junit OUT] [--run-drafts] [--keep-labs DIR]
                            [--quiet] [-j N] FILE|DIR...
     cucme-lab scenario check FILE|DIR...      (validate only)
+A FILE that is a bare name found nowhere else is the library's scenario of that name.
     cucme-lab scenario list [DIR]             (the library, or DIR's scenarios)
 
 Each scenario runs in a fresh lab folder of its own; with `-j N`, N at a time in worker
@@ -227,11 +228,23 @@ def exit_code(results: list[ScenarioResult]) -> int:
 
 
 def scenario_files(paths: list[str]) -> list[Path]:
-    """Files as given; a folder stands for its `*.yaml` files (sorted)."""
+    """Files as given; a folder stands for its `*.yaml` files (sorted); a bare name that is
+    no file here names a scenario of the library (`nsa_appendix_b`, from any folder)."""
     out: list[Path] = []
     for p in map(Path, paths):
-        out += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
+        out += sorted(p.glob("*.yaml")) if p.is_dir() else [library_file(p)]
     return out
+
+
+def library_file(path: Path) -> Path:
+    """`path` itself, or the library's scenario of that name when `path` is a bare name that
+    does not exist (the caller reports a missing file as before)."""
+    if path.exists() or len(path.parts) != 1:
+        return path
+    for candidate in (LIBRARY / path.name, LIBRARY / f"{path.name}.yaml"):
+        if candidate.is_file():
+            return candidate
+    return path
 
 
 # --- the timeline -------------------------------------------------------------------------

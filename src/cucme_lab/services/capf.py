@@ -32,6 +32,7 @@ from cucme_lab.router.pki.credentials import (
     certificate,
     credentials,
 )
+from cucme_lab.router.provisioning.cnf import refresh_phone_files
 from cucme_lab.router.telephony.settings import MAX_EPHONES, telephony_service
 from cucme_lab.services import ingress
 from cucme_lab.services.https_tls import ENCRYPTING_CIPHERS
@@ -193,6 +194,12 @@ class CapfService:
                           f"{event.device_name} certificate refused: {why}")
         return session.refuse_certificate(f"certificate refused: {why}")
 
+    def _completed(self, router, device: str, operation: capf.Operation) -> None:
+        """The operation is done: it leaves the configuration and the phone's file at once (a
+        phone reset right after must not be told to run it again)."""
+        model.complete_operation(router, device, operation)
+        refresh_phone_files(router, [device])
+
     def on_event(self, lab, session, event, cfg) -> capf.CapfStep | None:
         router = lab.router
         debug = router.debug
@@ -202,6 +209,9 @@ class CapfService:
             if session.device.operation is capf.Operation.INSTALL:
                 debug.emit("capf-server messages", f"ephone_capf_send_PhKeyGenReq_msg: "
                            f"{event.device_name} KeySize {session.device.key_size}")
+            elif session.device.operation is capf.Operation.DELETE:
+                debug.emit("capf-server messages",
+                           f"ephone_capf_send_delete_cert_req_msg: {event.device_name}")
             return None
         if isinstance(event, capf.CertificateRequired):
             public_key = serialization.load_der_public_key(event.public_key_der)
@@ -221,7 +231,7 @@ class CapfService:
             return session.issue_certificate(der)
         if isinstance(event, capf.CertificateStored):
             if event.accepted:
-                model.complete_operation(router, event.device_name, capf.Operation.INSTALL)
+                self._completed(router, event.device_name, capf.Operation.INSTALL)
                 debug.emit("capf-server events",
                            f"certificate install successful for {event.device_name}")
                 router.log.log(f"%CAPF-6-CERT_INSTALLED: Certificate installed on "
@@ -231,7 +241,7 @@ class CapfService:
             if event.certificate_der:
                 router.capf.certificates[event.device_name] = \
                     event.certificate_der
-                model.complete_operation(router, event.device_name, capf.Operation.FETCH)
+                self._completed(router, event.device_name, capf.Operation.FETCH)
             debug.emit("capf-server events", f"certificate fetch "
                        f"{'successful' if event.certificate_der else 'failed'} for "
                        f"{event.device_name}")
@@ -239,16 +249,23 @@ class CapfService:
         if isinstance(event, capf.CertificateDeleted):
             if event.deleted:
                 router.capf.certificates.pop(event.device_name, None)
-                model.complete_operation(router, event.device_name, capf.Operation.DELETE)
+                self._completed(router, event.device_name, capf.Operation.DELETE)
             debug.emit("capf-server events", f"certificate delete "
                        f"{'successful' if event.deleted else 'failed'} for {event.device_name}")
             return None
         if isinstance(event, capf.SessionEnded):
-            debug.emit("capf-server messages", f"ephone_capf_send_end_session_msg: reason "
-                       f"{int(event.reason)} {event.detail}")
+            # [D] the CME command reference's `debug capf-server` capture names the phone
+            device = session.device_name or "?"
+            debug.emit("capf-server messages", f"ephone_capf_send_end_session_msg: {device}")
+            if event.detail:  # why, in this lab's words [U]
+                debug.emit("capf-server error", f"ephone_capf_send_end_session_msg: reason "
+                           f"{int(event.reason)} {event.detail}")
             if event.reason == capf.Reason.INVALID_ELEMENT:
+                hint = (" (auth-string generate in capf-server, or capf-auth-str in the ephone;"
+                        " show capf-server auth-string lists them)"
+                        if "no authentication string" in event.detail else "")
                 router.log.log(f"%CAPF-3-AUTH_FAIL: CAPF session ended for a phone: "
-                               f"{event.detail}")  # [U] text
+                               f"{event.detail}{hint}")  # [U] text
             elif event.reason == capf.Reason.UNKNOWN_DEVICE:
                 router.log.log(f"%CAPF-3-UNKNOWN_DEVICE: {event.detail}")  # [U] text
             return None

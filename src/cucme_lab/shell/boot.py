@@ -40,9 +40,11 @@ async def reload_router(router: Router, commands: CommandSet) -> str:
     """Power-cycle the router: factory state, then the startup-config applied on top."""
     for hook in list(router.reload_hooks):
         hook()
+    router.phones.drop_all()  # a reloading router drops every connection
     router.factory_reset()
     text = router.startup_config()
     out = await apply_config(router, text, commands, booting=True) if text else ""
+    router.provisioning.booted()
     router.last_change = None
     router.unsaved_changes = False
     router.notify()

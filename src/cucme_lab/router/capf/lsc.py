@@ -70,7 +70,7 @@ def issue_lsc(router: Router, ca_trustpoint: str | None, public_key: object,
         return server.issue_built(
             lambda ca_cert, serial, now: lsc_builder(public_key, device, ca_cert, serial, now))
     cas = ca_certificates(router, ca_trustpoint)
-    key = router.keystore.get(key_label(router, ca_trustpoint))
+    key = router.keystore.signing(key_label(router, ca_trustpoint))
     if not cas or key is None:
         raise IssueError(f"trustpoint {ca_trustpoint} is not a certificate authority")
     ca_cert = cas[0]
@@ -80,3 +80,23 @@ def issue_lsc(router: Router, ca_trustpoint: str | None, public_key: object,
     now = router.clock.now_utc()
     builder = lsc_builder(public_key, device, ca_cert, x509.random_serial_number(), now)
     return builder.sign(key.private_key, hashes.SHA256())
+
+
+def recorded_lscs(router: Router, ca_trustpoint: str | None) -> dict[str, x509.Certificate]:
+    """Device name -> the newest LSC the router's CA of `ca_trustpoint` holds in its database
+    that is still valid (not expired, not revoked). Empty without such a CA, or when its
+    `database level` keeps no whole certificates."""
+    server = created_server(router, ca_trustpoint) if ca_trustpoint else None
+    if server is None:
+        return {}
+    revoked = server.load_db().get("revoked", {})
+    now = router.clock.now_utc()
+    found: dict[str, x509.Certificate] = {}
+    for cert in server.issued_certificates():  # by serial: the newest last
+        names = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+        if not names or str(cert.serial_number) in revoked:
+            continue
+        if cert.not_valid_after_utc <= now:
+            continue
+        found[str(names[0].value)] = cert
+    return found

@@ -4,13 +4,28 @@ The `capf-server` block says how phones authenticate by default and which CA sig
 ephone's own `cert-oper ... auth-mode ...` line schedules an operation for that phone (and wins
 over the global `cert-oper ... all`), and its `capf-auth-str` is the string the phone's user must
 key in. An ephone `cert-oper` line is removed once its operation completes, as the NSA guide says.
+
+The global `cert-oper OP all` stays in the configuration; CME keeps per phone whether the
+operation completed. Here that memory is the CAPF state (`router.capf.done`) and, for
+`upgrade`, the CA's own database: the LSC the CA issued to a phone (`database level complete`
+keeps every certificate on flash) completes the operation for that phone, so a saved lab
+restarted does not ask phones that hold a valid LSC from this CA again. Where no record of one
+exists (another database level, an expired or revoked LSC, a CA created anew), the operation is
+pending again and the log says why, once a boot (`%CAPF-6-OPER_PENDING` [U]: CME's own
+bookkeeping is not published).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from cucme_lab.router.capf.config import DEFAULT_KEY_SIZE, CapfServerBlock, capf_server
+from cucme_lab.router.capf.config import (
+    DEFAULT_KEY_SIZE,
+    CapfServerBlock,
+    CertOperation,
+    capf_server,
+)
+from cucme_lab.router.capf.lsc import recorded_lscs
 from cucme_lab.router.capf.state import CapfState
 from cucme_lab.router.router import Router
 from cucme_lab.router.telephony.settings import EPHONE, Ephone, ephones
@@ -38,6 +53,7 @@ def scheduled_devices(router: Router) -> dict[str, CapfDevice]:
     if cfg is None:
         return {}
     state = router.capf
+    load_issued(router)
     devices: dict[str, CapfDevice] = {}
     for eph in ephones(router.config):
         if eph.mac:
@@ -61,6 +77,7 @@ class ScheduledDevices(Mapping[str, CapfDevice]):
         eph = ephone_section(self._router, name) if cfg is not None else None
         if cfg is None or eph is None:
             raise KeyError(name)
+        load_issued(self._router)
         return _scheduled(cfg, self._router.capf, eph, name)
 
     def __iter__(self) -> Iterator[str]:
@@ -75,21 +92,66 @@ def _scheduled(cfg: CapfServerBlock, state: CapfState, eph: Ephone, name: str) -
     mode: str
     if eph.cert_oper is not None:
         op, mode = eph.cert_oper
-    elif cfg.cert_oper and state.done.get(name) != cfg.cert_oper:
+    elif cfg.cert_oper and not global_operation_done(state, cfg, name):
         op, mode = cfg.cert_oper, cfg.device_auth_mode
     else:
         op, mode = None, cfg.device_auth_mode
     auth = AUTH_TYPES.get(mode, AuthType.NO_PASSWORD)
+    # In auth-string mode without a string for this ephone the phone's entry cannot match: the
+    # CAPF server refuses it and says where the string comes from.
     password = eph.capf_auth_str or ""
-    auth_ok = not (auth is AuthType.PASSWORD and not password)
     operation = OPERATIONS.get(op, Operation.NONE) if op and mode != "none" else Operation.NONE
     return CapfDevice(
         name=name,
-        operation=operation if auth_ok else Operation.NONE,
-        auth_mode=auth if auth_ok else AuthType.NO_PASSWORD,
-        password=password if auth is AuthType.PASSWORD and auth_ok else "",
+        operation=operation,
+        auth_mode=auth,
+        password=password if auth is AuthType.PASSWORD else "",
         key_size=cfg.key_size if cfg.key_size in (512, 1024, 2048) else DEFAULT_KEY_SIZE,
     )
+
+
+def global_operation_done(state: CapfState, cfg: CapfServerBlock, name: str) -> bool:
+    """Whether the global `cert-oper` has completed for device `name` (see the module's text;
+    `load_issued` has read the CA's database)."""
+    op = cfg.cert_oper
+    if op is None or state.done.get(name) == op:
+        return True
+    if op is not CertOperation.UPGRADE:
+        return False
+    cert = state.issued.get(name) if state.issued is not None else None
+    if cert is not None and (state.oper_since is None
+                             or cert.not_valid_before_utc >= state.oper_since):
+        state.done[name] = op
+        return True
+    return False
+
+
+def load_issued(router: Router) -> None:
+    """Read which LSCs the CA's database holds, once per boot (`router.capf.issued`)."""
+    state = router.capf
+    if state.issued is None:
+        cfg = capf_config(router)
+        state.issued = recorded_lscs(router, cfg.ca_trustpoint if cfg else None)
+
+
+def operation_pending(router: Router, cfg: CapfServerBlock, eph: Ephone) -> str | None:
+    """The auth mode of the operation this ephone's phone is to run, None when none is."""
+    if eph.cert_oper is not None:
+        return eph.cert_oper.auth_mode
+    if cfg.cert_oper is None or eph.mac is None:
+        return None
+    load_issued(router)
+    name = device_name(eph.mac)
+    if global_operation_done(router.capf, cfg, name):
+        return None
+    state = router.capf
+    if state.oper_since is None and name not in state.told:
+        # read from the startup-config: why this phone is asked again, once per boot [U]
+        state.told.add(name)
+        router.log.log(f"%CAPF-6-OPER_PENDING: ephone {eph.tag} {name}: cert-oper "
+                       f"{cfg.cert_oper} all pending: CA {cfg.ca_trustpoint} holds no valid "
+                       "certificate issued to it")
+    return cfg.auth_mode
 
 
 def ephone_section(router: Router, name: str) -> Ephone | None:

@@ -7,6 +7,7 @@ import the Router.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -18,3 +19,8 @@ class CapfState:
     done: dict[str, str] = field(default_factory=dict)  # device -> global operation completed
     certificates: dict[str, bytes] = field(default_factory=dict)  # device -> last LSC (DER)
     by_device: dict[str, Any] = field(default_factory=dict)  # SEP<MAC> -> ephone (an index)
+    # When a person typed the global `cert-oper` (None: it came with the startup-config): an
+    # LSC the CA issued since then completes the operation for its phone.
+    oper_since: datetime | None = None
+    issued: dict[str, Any] | None = None  # device -> newest LSC in the CA database (per boot)
+    told: set[str] = field(default_factory=set)  # devices whose renewed operation was logged

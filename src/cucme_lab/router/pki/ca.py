@@ -178,7 +178,7 @@ class CertificateServer:
 
     # --- keys and certificates -----------------------------------------------------------
     def key(self) -> rsa.RSAPrivateKey:
-        k = self.router.keystore.get(key_label(self.router, self.name))
+        k = self.router.keystore.signing(key_label(self.router, self.name))
         if k is None:
             raise CaError(f"the key pair of certificate server {self.name} is missing")
         return k.private_key

@@ -68,7 +68,7 @@ def credentials(router: Router, name: str) -> Credentials:
     cert = certificate(router, name)
     if cert is None:
         raise MissingCredentials(f"trustpoint {name} has no certificate")
-    key = router.keystore.get(key_label(router, name))
+    key = router.keystore.signing(key_label(router, name))
     if key is None:
         raise MissingCredentials(f"trustpoint {name} has no key pair {key_label(router, name)}")
     if key.private_key.public_key().public_numbers() != cert.public_key().public_numbers():

@@ -136,6 +136,11 @@ class KeyStore:
                 return k
         return None
 
+    def signing(self, label: str) -> RsaKey | None:
+        """The pair of `label` that signs: the general one, else the signature one of usage
+        keys (never the encryption one)."""
+        return self.get(label, "general") or self.get(label, "signature")
+
     def with_label(self, label: str) -> list[RsaKey]:
         return [k for k in self.keys if k.label == label]
 

@@ -14,8 +14,10 @@ Error texts marked [U] are this lab's choice: no capture of IOS's own was found.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cucme_lab.router.capf import model as capf_model
 from cucme_lab.router.capf.config import CapfServerBlock, capf_server
 from cucme_lab.router.pki import credentials as creds
 from cucme_lab.router.provisioning.tftp_table import TftpEntry
@@ -130,11 +132,10 @@ def device_config(router: Router, ts: tm.TelephonyService, ep: tm.Ephone | None,
     capf_sec, capf_addr, capf_port = _capf(router, ts)
     if capf_sec is None:
         return config
-    auth: str | None = None
-    if own is not None and own.cert_oper is not None:
-        auth = own.cert_oper[1]
-    elif capf_sec.cert_oper is not None:  # `cert-oper ... all`
-        auth = capf_sec.auth_mode
+    if own is not None:
+        auth = capf_model.operation_pending(router, capf_sec, own)
+    else:  # a shared file: the global operation, for every phone that reads it
+        auth = capf_sec.auth_mode if capf_sec.cert_oper is not None else None
     pending = auth is not None and auth.lower() in CAPF_AUTH_MODE
     if pending:
         config.capf_auth_mode = CAPF_AUTH_MODE[auth.lower()]
@@ -194,6 +195,44 @@ def create_cnf_files(router: Router, stamp: str | None) -> list[str]:
                 return messages + [f"%Error writing flash:{entry.name} ({exc})"]
     router.provisioning.publish("cnf", entries)
     return messages
+
+
+def refresh_phone_files(router: Router, devices: Iterable[str]) -> None:
+    """Build these phones' files again once their CAPF operation completed: the pending
+    operation leaves each file (as the ephone's `cert-oper` line leaves running-config), so the
+    phone's next boot goes straight to registration. Only files `create cnf-files` published
+    change; all of them in one publish.
+    """
+    ts = tm.telephony_service(router.config)
+    if ts is None or ts.cnf_file != "perphone":
+        return
+    wanted: dict[str, tm.Ephone] = {}
+    for device in devices:
+        ep = capf_model.ephone_section(router, device)
+        if ep is not None and ep.mac is not None:
+            wanted[cnf_filename(ep.mac)] = ep
+    entries = router.provisioning.group("cnf")
+    if not any(e.name in wanted for e in entries):
+        return
+    try:
+        signer = tftp_signer(router, ts)
+    except ProvisioningError:
+        return
+    contents = {name: build_cnf_xml(device_config(router, ts, ep, ts.version_stamp, True))
+                for name, ep in wanted.items()}
+    fresh: list[TftpEntry] = []
+    for e in entries:
+        plain = e.name.removesuffix(".sgn")
+        if plain not in contents:
+            fresh.append(e)
+        elif e.name == plain:
+            fresh.append(TftpEntry(e.name, contents[plain], e.source))
+        elif signer is not None:
+            fresh.append(TftpEntry(e.name, signer.sign(router, contents[plain], e.name),
+                                   e.source))
+        else:
+            fresh.append(e)
+    router.provisioning.publish("cnf", fresh)
 
 
 # --- load-cfg-file ---------------------------------------------------------------------------

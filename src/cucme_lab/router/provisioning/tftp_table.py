@@ -7,7 +7,12 @@ written. The TFTP server process gets each new `TftpTable` as a whole and serves
 
 The table lives in the router's runtime memory (`system:/its` on a real router): a reload
 empties it, and the startup-config's `create cnf-files`, `load-cfg-file` and `tftp-server`
-lines rebuild it. `CTLFile.tlv` is a flash file, so it is published again from flash.
+lines rebuild it. `CTLFile.tlv` is a flash file and survives the reload, but CME serves it only
+while the configuration has a `ctl-client`: a router restarted without its secure configuration
+(never saved) keeps the file on flash and serves nothing, as a real site sees after such a
+reload. Phones that already trust that list then find no signed configuration file and stay
+unregistered until their trust list is erased (Settings > Security > CTL File > Erase, or a
+factory reset) or the configuration is restored.
 """
 
 from __future__ import annotations
@@ -33,9 +38,11 @@ class TftpEntry:
     source: str  # `system:/its/SEP...cnf.xml`, `flash:CTLFile.tlv`, ...
 
     def binding_line(self) -> str:
-        """How `show telephony-service tftp-bindings` lists it (spec 6.7)."""
+        """How `show telephony-service tftp-bindings` lists it (spec 6.7): the alias when it
+        differs from the file's name, and always for XMLDefault.cnf.xml, as CME lists it
+        (`tftp-server system:/its/XMLDefault.cnf.xml alias XMLDefault.cnf.xml`)."""
         base = self.source.rsplit("/", 1)[-1].split(":", 1)[-1]
-        if base == self.name:
+        if base == self.name and self.name != "XMLDefault.cnf.xml":
             return f"tftp-server {self.source}"
         return f"tftp-server {self.source} alias {self.name}"
 
@@ -102,9 +109,11 @@ class ProvisioningState:
     the power-on and the first phone's request.
     """
 
-    def __init__(self, storage: LabStorage, notify: Callable[[], None]) -> None:
+    def __init__(self, storage: LabStorage, notify: Callable[[], None],
+                 ctl_configured: Callable[[], bool] = lambda: True) -> None:
         self._storage = storage
         self._notify = notify  # the TFTP service sends each new snapshot to its process
+        self._ctl_configured = ctl_configured  # the configuration has a `ctl-client`
         self._table: TftpTable | None = None
 
     @property
@@ -112,6 +121,12 @@ class ProvisioningState:
         if self._table is None:
             self._table = _table_from_flash(self._storage)
         return self._table
+
+    def booted(self) -> None:
+        """The startup-config has been applied: without a `ctl-client` in it, the CTL file
+        on flash is no longer served (it stays on flash)."""
+        if not self._ctl_configured() and self.table.groups.get("ctl"):
+            self.publish("ctl", [])
 
     def publish(self, group: str, entries: Iterable[TftpEntry]) -> None:
         self._table = self.table.with_group(group, entries)

@@ -403,6 +403,12 @@ class PhoneRegistry:
         mnemonic = "REGISTER_NEW" if reg.new else "REGISTER"
         self.syslog(f"%IPPHONE-6-{mnemonic}: {self._who(reg)} has registered.")
 
+    def drop_all(self) -> None:
+        """The router goes down (`reload`): every phone's connection is dropped; the phones
+        find CME gone and register again once it is back, as real phones do."""
+        for reg in list(self.registrations.values()):
+            reg.link.close()
+
     def unregister(self, tag: int, normal: bool, link: PhoneLink | None = None) -> bool:
         """Forget a phone (only if `link` is still its connection); logs UNREGISTER_*."""
         reg = self.registrations.get(tag)

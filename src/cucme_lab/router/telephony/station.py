@@ -488,9 +488,17 @@ class Station:
         self.reg.available_lines = msg.max_num_of_avail_lines
         return self._send(*IDLE_SCREEN)  # the phone is ready: its idle screen
 
-    @_on(sccp.IpPort, sccp.HeadsetStatus, sccp.Alarm)
+    @_on(sccp.IpPort, sccp.HeadsetStatus)
     def _noted(self, msg: sccp.SccpMessage) -> Sequence[Output]:
         return ()  # nothing to answer, nothing this lab shows
+
+    @_on(sccp.Alarm)
+    def _alarm(self, msg: sccp.Alarm) -> Sequence[Output]:
+        # [D] `%IPPHONE-6-REG_ALARM: 22: Name=SEP000E325C9A43 Load=7.2(2.0) Last=Reset-Reset`
+        # (the CME command reference's `debug capf-server` capture); the phone's text as sent
+        text = "".join(ch for ch in msg.text if ch.isprintable())
+        self._registry.syslog(f"%IPPHONE-6-REG_ALARM: {text}")
+        return ()
 
     # ---- calls (calls.py decides; specs/sccp.md 6) ---------------------------------------------
 

@@ -249,8 +249,20 @@ typed_setting(CAPF, CSB, "phone-key-size {512|1024|2048}:size", "phone_key_size"
               lambda a: int(a["size"]), help=CAPF_HELP)
 typed_setting(CAPF, CSB, "keygen-retry <0-100>:n", "keygen_retry", help=CAPF_HELP)
 typed_setting(CAPF, CSB, "keygen-timeout <1-120>:n", "keygen_timeout", help=CAPF_HELP)
+
+
+def _arm_cert_oper(c: Ctx) -> bool:
+    """`cert-oper OP all` typed: every phone is to run it again from now on (an LSC issued
+    since completes it). Read from the startup-config, what the CA issued before counts."""
+    state = c.router.capf
+    state.done.clear()
+    state.oper_since = None if c.session.booting else \
+        c.router.clock.now_utc().replace(microsecond=0)
+    return True
+
+
 typed_setting(CAPF, CSB, "cert-oper {upgrade|fetch|delete}:op all", "cert_oper",
-              lambda a: CertOperation(a["op"]), help=CAPF_HELP)
+              lambda a: CertOperation(a["op"]), help=CAPF_HELP, check=_arm_cert_oper)
 
 
 def password_setting(mode: str, syntax: str, attr: str,
@@ -360,6 +372,25 @@ password_setting(CRED, "ctl-service admin WORD:user secret {0|1}:ptype WORD:pw",
                  "ctl_service_admin",
                  lambda a, plain, shown: CtlServiceAdmin(a["user"], plain, shown),
                  no="ctl-service admin", help=CRED_HELP)
+
+
+DEBUG_CRED_HELP = {"debug": "Debugging functions (see also 'undebug')",
+                   "undebug": "Disable debugging functions (see also 'debug')",
+                   "credentials": "Credentials server debugging"}  # [U] help texts
+
+
+# [D] the CME command reference's `debug credentials` example; the off text [U] by symmetry
+@command("exec", "debug credentials", help=DEBUG_CRED_HELP)
+def debug_credentials(c: Ctx) -> None:
+    c.router.debug.enable("credentials", "Credentials server debugging is enabled")
+    c.out("Credentials server debugging is enabled")
+
+
+@command("exec", "no debug credentials", help=DEBUG_CRED_HELP)
+@command("exec", "undebug credentials", help=DEBUG_CRED_HELP)
+def no_debug_credentials(c: Ctx) -> None:
+    c.router.debug.disable("credentials")
+    c.out("Credentials server debugging is disabled")
 
 
 def show_credentials_lines(router: Router) -> list[str]:

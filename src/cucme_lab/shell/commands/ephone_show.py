@@ -1,9 +1,10 @@
 """Status of SCCP phones: `show ephone ...`, `show telephony-service security-info`,
 `debug ephone register|keepalive|detail`.
 
-Layouts follow specs/ios-cli.md 6.6, 6.9 and 6.10 (the IOS 15 form of `show ephone`). Counters
-this lab does not model (media, whisper, paging) print as 0. The `Signaling:` line naming the TLS
-suite is this lab's addition [U], so a trainee can see NULL-SHA against an encrypting suite.
+Layouts follow specs/ios-cli.md 6.6, 6.9 and 6.10 (the IOS 15 form of `show ephone`) and the
+CME command reference's `show ephone` and `show ephone summary` examples [D]. Counters this lab
+does not model (media, whisper, paging) print as 0. The TLS suite a phone uses shows as the
+header's `+ Authentication` / `+ Authentication + Encryption` suffix, as on CME.
 """
 
 from __future__ import annotations
@@ -156,8 +157,6 @@ def ephone_block(router: Router, ep: Ephone | None, reg: Registration | None) ->
     lines += _button_lines(router, ep, reg)
     lines += [f"Preferred Codec: {codec}", "Lpcor Type: none"]
     lines += active_calls(ep, reg)
-    if reg is not None and reg.transport == "TLS":
-        lines.append(f"Signaling: TLS {reg.tls_version} cipher {reg.cipher}")
     return lines
 
 
@@ -205,7 +204,9 @@ def show_ephone_summary(c: Ctx) -> None:
                    f"primary_dn: {primary}")
         model = (ep.type if ep and ep.type else reg.model) if reg else "Unknown"
         keys = " ".join(f"{b.index}:{','.join(map(str, b.dns))}" for b in buttons)
-        out.append(f"IP:{reg.ip if reg else '0.0.0.0'} * SCCP {model}  keepalive "
+        # [D] the command reference's example: `IP:10.2.1.0 * SCCP Gateway (AN)  keepalive
+        # 2966   music 0  1:1`, where `SCCP Gateway (AN)` is the device's model name
+        out.append(f"IP:{reg.ip if reg else '0.0.0.0'} * {model}  keepalive "
                    f"{reg.keepalives if reg else 0}   music 0  {keys}".rstrip())
         if reg:
             registered += 1
@@ -221,6 +222,43 @@ def show_ephone_summary(c: Ctx) -> None:
 
 
 _SERVER_MODES = {"secure": "Secure", "non-secure": "Non-Secure", "erase": "Erase"}
+CME_VERSION = "7.1"  # the CME of IOS 12.4(24)T, the release `show version` prints
+CNF_OPTIONS = {"perphone": "PER-PHONE", "perphonetype": "PER-PHONE-TYPE"}
+
+
+def telephony_service_lines(router: Router) -> list[str]:
+    """`show telephony-service`: the header of a real CME 10.5 capture and the CME command
+    reference's `show telephony-service all` / `show call-manager-fallback` examples [D], with
+    this lab's CME version; the settings this lab models, in their order and spelling. The
+    later releases' `Max phoneload sccp version` lines are left out [U: unknown for 7.1]."""
+    ts = telephony_service(router.config)
+    if ts is None:
+        return []
+    source = ts.source
+    out = [f"CONFIG (Version={CME_VERSION})", "=====================",
+           f"Version {CME_VERSION}", "Cisco Unified Communications Manager Express",
+           "For on-line documentation please see:",
+           "www.cisco.com/en/US/products/sw/voicesw/ps4625/tsd_products_support_series_home.html",
+           f"ip source-address {source.addr if source else '0.0.0.0'} port {ts.port}",
+           f"max-ephones {ts.max_ephones or 0}",
+           f"max-dn {ts.max_dn or 0}",
+           "max-conferences 8 gain -6",
+           "dspfarm units 0",
+           "dspfarm transcode sessions 0",
+           f"cnf-file location: {ts.cnf_file_location or 'system:'}",
+           f"cnf-file option: {CNF_OPTIONS.get(ts.cnf_file or '', 'PER-PHONE-TYPE')}"]
+    out += [f"dialplan-pattern {tag} {p.pattern} extension-length {p.length}"
+            for tag, p in sorted(ts.dialplan_patterns.items())]
+    out += [f"keepalive {ts.keepalive_interval} auxiliary 30",
+            "timeout interdigit 10", "timeout busy 10", "timeout ringing 180"]
+    return out
+
+
+@command("exec", "show telephony-service", help=SHOW_HELP)
+def show_telephony_service(c: Ctx) -> None:
+    lines = telephony_service_lines(c.router)
+    if lines:
+        c.session.emit("\n".join(lines) + "\n")
 
 
 @command("exec", "show telephony-service security-info", help=SHOW_HELP)

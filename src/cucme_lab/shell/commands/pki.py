@@ -847,11 +847,21 @@ async def _trustpoint_key(c: Ctx, tp: TrustpointSection) -> rsa.RSAPrivateKey:
     """The trustpoint's key pair, generated (with IOS's lines) when its label has none."""
     store = keystore_of(c.router)
     label = key_label(c.router, tp.name)
-    key = store.get(label) or store.get(label, "signature")
+    key = store.get(label, "general") or store.get(label, "signature")
     if key is None:
-        bits = (tp.rsakeypair.size if tp.rsakeypair is not None else None) or 1024
-        generate_key(c, store, label, bits, "general", False)
-        key = store.get(label)
+        pair = tp.rsakeypair
+        bits = (pair.size if pair is not None else None) or 1024
+        if pair is not None and pair.encryption_size is not None:
+            # `rsakeypair LABEL SIZE ENCRYPTION-SIZE`: usage keys, a signature pair and an
+            # encryption pair of one label (CME guide, `rsakeypair`: "used to request separate
+            # encryption, signature keys, and certificates"). This lab enrols the signature
+            # pair; IOS would request a second certificate for the encryption pair [U].
+            generate_key(c, store, label, bits, "signature", False)
+            generate_key(c, store, label, pair.encryption_size, "encryption", False)
+            key = store.get(label, "signature")
+        else:
+            generate_key(c, store, label, bits, "general", False)
+            key = store.get(label, "general")
     assert key is not None
     return key.private_key
 
@@ -1022,10 +1032,15 @@ def certificate_lines(router: Router, name: str | None = None) -> list[str]:
                 order.append((entry.ca, entry.der, entry.certificate()))
             seen[entry.der].append(tp.name)
     order.sort(key=lambda item: item[0])
+    # a trustpoint with usage keys enrols its signature pair: its certificate is a signature
+    # one [M: IOS also requests an encryption certificate, which this lab does not]
+    usage_keys = {tp.name for tp in trustpoints(router)
+                  if tp.rsakeypair is not None and tp.rsakeypair.encryption_size is not None}
     for ca, der_bytes, cert in order:
+        signature = ca or any(n in usage_keys for n in seen[der_bytes])
         block = ["CA Certificate" if ca else "Certificate", "  Status: Available",
                  f"  Certificate Serial Number (hex): {cert.serial_number:02X}",
-                 f"  Certificate Usage: {'Signature' if ca else 'General Purpose'}",
+                 f"  Certificate Usage: {'Signature' if signature else 'General Purpose'}",
                  "  Issuer:"]
         block += [f"    {part}" for part in dn_text(cert.issuer).split(",")]
         block.append("  Subject:")

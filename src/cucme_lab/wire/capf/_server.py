@@ -125,6 +125,7 @@ class CapfServerSession:
         self._decoder = CapfDecoder(max_body_size)
         self._state = ServerState.IDLE
         self._device: CapfDevice | None = None
+        self._claimed: str | None = None  # the well-formed device name the phone gave
         self._in_progress_seen = False
         self._issued: bytes | None = None
 
@@ -136,6 +137,11 @@ class CapfServerSession:
     def device(self) -> CapfDevice | None:
         """The authenticated device's entry, once known."""
         return self._device
+
+    @property
+    def device_name(self) -> str | None:
+        """The device name the phone gave in its auth response, authenticated or not."""
+        return self._claimed
 
     @property
     def closed(self) -> bool:
@@ -275,6 +281,7 @@ class CapfServerSession:
         # Chosen: a malformed or missing name is a protocol error (7), not an unknown device (9).
         if name is None or not DEVICE_NAME_RE.fullmatch(name):
             raise _protocol(f"bad device name {name!r}")
+        self._claimed = name
         device = self._devices.get(name)
         if device is None:
             raise _End(Reason.UNKNOWN_DEVICE, f"unknown device {name}")
@@ -318,6 +325,8 @@ class CapfServerSession:
         if mode is AuthType.NO_PASSWORD:
             return ""
         if mode is AuthType.PASSWORD:
+            if not device.password:
+                return "no authentication string is configured for it"
             given = (message.password or "").encode()
             return "" if hmac.compare_digest(given, device.password.encode()) else "wrong password"
         return self._check_certificate(message, device)

@@ -215,8 +215,10 @@ class CapfDevice:
             raise ValueError(f"device name must be SEP + 12 upper-case hex digits: {self.name!r}")
         if self.auth_mode is AuthType.NONE:
             raise ValueError("a device needs an auth mode (password, no password, LSC or MIC)")
-        # Chosen: 4-16 digits, the client's rule (capfctl allows 4-15 characters, §4.6).
-        if self.auth_mode is AuthType.PASSWORD and not re.fullmatch(r"[0-9]{4,16}", self.password):
+        # Chosen: 4-16 digits, the client's rule (capfctl allows 4-15 characters, §4.6). Empty
+        # means none is configured: every entry is then refused, saying so.
+        if self.auth_mode is AuthType.PASSWORD and self.password and \
+                not re.fullmatch(r"[0-9]{4,16}", self.password):
             raise ValueError("an auth string is 4-16 digits")
         if self.key_type is KeyType.RSA and self.key_size not in RSA_KEY_SIZES:
             raise ValueError(f"RSA key size must be one of {RSA_KEY_SIZES}")

@@ -1,6 +1,7 @@
 """`cucme-lab`: the lab's command line.
 
     cucme-lab [--lab DIR] [--labfile FILE] [--script FILE|-] [--serve] [--no-phones]
+              [--dashboard [--dashboard-port N] [--dashboard-host ADDR]]
 
 opens the router's console on a lab (the default lab: the NSA guide's starting point, four
 7970 phones), types a script at that console, or serves the lab until SIGINT/SIGTERM.
@@ -17,6 +18,7 @@ from pathlib import Path
 import trio
 
 from cucme_lab.lab.controls import run_control, toolbar
+from cucme_lab.lab.dashboard.server import DEFAULT_HOST, optional_dashboard
 from cucme_lab.lab.labfile import DEFAULT_LAB, load_lab
 from cucme_lab.lab.lock import LabInUse
 from cucme_lab.lab.runtime import run_lab
@@ -29,6 +31,7 @@ DEFAULT_LAB_DIR = Path.home() / ".cucme-lab" / "default"
 
 USAGE = """\
 cucme-lab [--lab DIR] [--labfile FILE] [--script FILE|-] [--serve] [--no-phones]
+                 [--dashboard [--dashboard-port N] [--dashboard-host ADDR]]
        cucme-lab scenario {run,check,list} ..."""
 
 DESCRIPTION = """\
@@ -58,6 +61,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="keep the lab running without a console until SIGINT/SIGTERM")
     p.add_argument("--no-phones", action="store_true",
                    help="do not power on the lab's phones at start")
+    p.add_argument("--dashboard", action="store_true",
+                   help="serve the browser dashboard (its URL is printed and in lab.json)")
+    p.add_argument("--dashboard-port", type=int, default=0, metavar="N",
+                   help="the dashboard's port (default: any free port)")
+    p.add_argument("--dashboard-host", default=DEFAULT_HOST, metavar="ADDR",
+                   help="the address the dashboard listens on (default: %(default)s)")
     return p.parse_args(argv)
 
 
@@ -65,7 +74,9 @@ async def amain(args: argparse.Namespace) -> int:
     labfile = load_lab(args.labfile)
     # listen for SIGTERM before anything starts, so a stop request is never lost
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-        async with run_lab(args.lab, labfile, boot_phones=not args.no_phones) as runtime:
+        async with run_lab(args.lab, labfile, boot_phones=not args.no_phones) as runtime, \
+                optional_dashboard(runtime, args.dashboard, args.dashboard_host,
+                                   args.dashboard_port):
             async def controls(line: str) -> str:
                 return await run_control(runtime, line)
 

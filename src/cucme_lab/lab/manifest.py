@@ -23,6 +23,7 @@ class Manifest:
     phones: list[dict] = field(default_factory=list)
     state: str = "running"
     network: dict = field(default_factory=dict)  # how configured addresses map to loopback
+    dashboard: dict | None = None  # {"url": ...} while `--dashboard` serves the page
 
     def write(self) -> None:
         data = {
@@ -34,6 +35,8 @@ class Manifest:
             "services": [asdict(s) for s in self.services],
             "phones": self.phones,
         }
+        if self.dashboard:
+            data["dashboard"] = self.dashboard
         atomic_write(Path(self.lab_dir) / "lab.json",
                      (json.dumps(data, indent=2) + "\n").encode())
 

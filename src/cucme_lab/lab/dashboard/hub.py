@@ -47,6 +47,7 @@ class DashboardHub:
         self._last: dict[str, Any] | None = None
         self._log_seq = runtime.router.log.logged
         self.config_version = 0
+        self._configured: dict[str, Any] | None = None  # the ephones, until the config changes
         # counters the benchmark and the tests read
         self.events = 0  # lab events seen (phone steps, log lines, configuration changes)
         self.updates = 0  # updates broadcast
@@ -62,6 +63,7 @@ class DashboardHub:
 
     def _config_changed(self) -> None:
         self.config_version += 1
+        self._configured = None
         self.poke()
 
     def attach(self) -> None:
@@ -97,7 +99,9 @@ class DashboardHub:
 
     # --- reading the lab ---------------------------------------------------------------------
     def sections(self) -> dict[str, Any]:
-        phones = view.phones(self.runtime)
+        if self._configured is None:
+            self._configured = view.configured_phones(self.runtime)
+        phones = view.phones(self.runtime, self._configured)
         return {"topology": view.topology(self.runtime), "phones": phones,
                 "calls": view.calls(phones), "rollout": view.rollout(phones),
                 "guided": self.guided.read(), "config": self.config_version}

@@ -9,6 +9,7 @@ the same MAC are one phone, drawn from what each of them knows.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from ipaddress import IPv4Address
 from typing import Any
 
@@ -16,11 +17,17 @@ from cucme_lab.lab.runtime import LabRuntime
 from cucme_lab.phones.phone import Phone
 from cucme_lab.router.config.interfaces import Interface, interfaces
 from cucme_lab.router.telephony.registrations import Registration
-from cucme_lab.router.telephony.settings import Ephone, effective_security_mode, ephones
+from cucme_lab.router.telephony.settings import (
+    Ephone,
+    TelephonyService,
+    effective_security_mode,
+    ephones,
+    telephony_service,
+)
 
 # What a phone's screen says when a step failed (phones/phone.py and phones/registration.py)
 FAILURE_MARKS = ("Failed", "Error", "Not Updated", "cannot register", "No CallManager",
-                 "Operation Failed", "Rejected", "could not")
+                 "Operation Failed", "Rejected", "could not", "not found")
 EXPLANATION_LINES = 6  # router log lines shown beside a failed phone's status
 MESSAGES_SHOWN = 8  # a phone's newest Status Messages on its card
 STAGES = ("off", "booting", "configuring", "waiting-auth-string", "enrolling", "registering",
@@ -70,25 +77,32 @@ def _vlan_of(address: str, ifaces: list[Interface]) -> str:
     return ""
 
 
-def phones(runtime: LabRuntime) -> dict[str, dict[str, Any]]:
+def configured_phones(runtime: LabRuntime) -> dict[str, dict[str, Any]]:
+    """The configured ephones, by device name: changes only with the configuration, so the
+    hub keeps it until the next configuration change."""
+    config = runtime.router.config
+    ts = telephony_service(config)
+    return {ep.device_name: _configured(ep, config, ts) for ep in ephones(config)
+            if ep.device_name is not None}
+
+
+def phones(runtime: LabRuntime, configured: dict[str, dict[str, Any]] | None = None
+           ) -> dict[str, dict[str, Any]]:
     """Every phone the lab knows of, by device name."""
     router = runtime.router
-    config = router.config
-    ifaces = interfaces(config)
+    if configured is None:
+        configured = configured_phones(runtime)
     registered = {r.device_name: r for r in router.phones.registrations.values()}
-    out: dict[str, dict[str, Any]] = {}
-    for ep in ephones(config):
-        if ep.device_name is not None:
-            out[ep.device_name] = _configured(ep, config)
+    out = {name: dict(entry) for name, entry in configured.items()}
     for name in registered:
-        out.setdefault(name, {"device": name, "ephone": None, "mode": "none", "model": ""})
-    lines: list[str] | None = None
-    for p in runtime.phones:
+        if name not in out:
+            out[name] = {"device": name, "ephone": None, "mode": "none", "model": ""}
+    simulated = runtime.phones
+    ifaces = interfaces(router.config) if simulated else []
+    for p in simulated:
         entry = out.setdefault(p.device_name, {"device": p.device_name, "ephone": None,
                                                "mode": "none"})
-        if lines is None:
-            lines = list(router.log.lines)
-        entry.update(_simulated(p, ifaces, lines))
+        entry.update(_simulated(p, ifaces, router.log.lines))
     for name, entry in out.items():
         reg = registered.get(name)
         entry["registration"] = _registration(reg) if reg is not None else None
@@ -97,9 +111,9 @@ def phones(runtime: LabRuntime) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _configured(ep: Ephone, config) -> dict[str, Any]:
+def _configured(ep: Ephone, config, ts: TelephonyService | None) -> dict[str, Any]:
     return {"device": ep.device_name, "ephone": ep.tag, "model": ep.type or "",
-            "mode": str(effective_security_mode(config, ep)),
+            "mode": str(effective_security_mode(config, ep, ts)),
             "cert_oper": ep.cert_oper.operation if ep.cert_oper is not None else ""}
 
 
@@ -108,7 +122,8 @@ def _registration(reg: Registration) -> dict[str, Any]:
             "security": reg.security_mode, "cipher": reg.cipher or ""}
 
 
-def _simulated(p: Phone, ifaces: list[Interface], log_lines: list[str]) -> dict[str, Any]:
+def _simulated(p: Phone, ifaces: list[Interface], log_lines: Iterable[str]
+               ) -> dict[str, Any]:
     """A phone of the lab's fleet, as its screen and its flash show it."""
     status = p.last_status
     failed = p.state == "rejected" or any(mark in status for mark in FAILURE_MARKS)
@@ -146,11 +161,12 @@ def _call(c) -> dict[str, Any]:
     return summary
 
 
-def explanation(p: Phone, log_lines: list[str]) -> list[str]:
-    """The router's log lines about this phone: its device name, MAC or address in them."""
+def explanation(p: Phone, log_lines: Iterable[str]) -> list[str]:
+    """The router's log lines about this phone: its device name, MAC or address (configured, or
+    the loopback address the router saw it from) in them."""
     mac = p.mac
     marks = (p.device_name, f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}".lower(),
-             f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}", p.network.address)
+             f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}", p.network.address, p.network.local_address)
     found = [line for line in log_lines if any(m in line for m in marks)]
     return found[-EXPLANATION_LINES:]
 

@@ -5,7 +5,7 @@
 const state = { phones: {}, topology: null, calls: [], rollout: null, guided: null,
   config: null, logSeq: 0 };
 // what the benchmark and the tests read: updates applied and each one's render time
-window.dashboardStats = { snapshots: 0, updates: 0, renderMs: [], lastApplied: 0 };
+window.dashboardStats = { snapshots: 0, updates: 0, renderMs: [], latencyMs: [], lastApplied: 0 };
 const LOG_KEPT = 1000;
 const ICONS = {
   lock: '<svg class="icon" viewBox="0 0 16 16" aria-label="lock"><rect x="3" y="7" width="10" ' +
@@ -46,11 +46,15 @@ function renderTopology() {
   document.getElementById("hostname").textContent = topo.hostname;
   const pill = (s) => el("span", { class: "pill " + (s === "up" || s === "listening" ? "ok" :
     s.startsWith("admin") ? "bad" : "warn"), text: s });
-  const ifaces = el("ul", {}, ...topo.interfaces.map((i) =>
-    el("li", {}, el("span", { text: `${i.name} ${i.address}` }), pill(i.state))));
+  // unaddressed ports in one line: the addressed interfaces are the topology
+  const shown = topo.interfaces.filter((i) => i.state !== "unassigned");
+  const idle = topo.interfaces.filter((i) => i.state === "unassigned").map((i) => i.name);
+  const ifaces = el("ul", {}, ...shown.map((i) =>
+    el("li", {}, el("span", { text: `${i.name} ${i.address}` }), pill(i.state))),
+    idle.length ? el("li", { class: "muted", text: `unassigned: ${idle.join(", ")}` }) : null);
   const services = el("ul", {}, ...topo.services.map((s) =>
     el("li", { title: s.bound ? `bound ${s.bound}` : "" },
-      el("span", { text: `${s.name} ${s.address}:${s.port}/${s.transport}` +
+      el("span", { text: `${s.name} ${s.address}:${s.port} ${s.transport}` +
         (s.restarts ? ` (${s.restarts} restarts)` : "") }), pill(s.state))));
   const vlans = {};
   for (const p of Object.values(state.phones)) {
@@ -249,12 +253,15 @@ function applySections(msg) {
   }
 }
 
-function measure(apply) {
+function measure(apply, sentAt) {
   const started = performance.now();
+  const stats = window.dashboardStats;
+  // from the lab's update (its clock, this machine's) to the page having it
+  if (sentAt) stats.latencyMs.push(Date.now() - sentAt * 1000);
+  if (stats.latencyMs.length > 5000) stats.latencyMs.shift();
   apply();
   void document.body.offsetHeight; // the layout the update causes belongs to its render time
   const ms = performance.now() - started;
-  const stats = window.dashboardStats;
   stats.renderMs.push(ms);
   if (stats.renderMs.length > 5000) stats.renderMs.shift();
   stats.lastApplied = Date.now();
@@ -285,7 +292,7 @@ function onUpdate(msg) {
     applySections(msg);
     if (msg.topology || msg.phones || msg.removed) { renderTopology(); renderPhonesCount(); }
     if (msg.log) appendLog(msg.log);
-  });
+  }, msg.time);
   window.dashboardStats.updates += 1;
 }
 

@@ -1,0 +1,173 @@
+"""The dashboard during a secure rollout of 1,000 phones, watched by a real headless Chromium.
+
+Printed, from the same run:
+  - dashboard updates per second (sent by the lab, applied by the page) beside the lab's own
+    event rate (router log lines, configuration changes and phone steps the hub was told of):
+    the hub coalesces, so updates stay near 1/interval however fast the lab goes;
+  - each update's render time in the browser (applying it to the page and the layout it
+    causes; target under 100 ms) beside a floor: one forced layout of the page with no change;
+  - the hub's CPU (reading the lab and encoding updates) beside the router process's CPU.
+The rollout is benchmarks/rollout_bench.py's (CTL, signed files, CAPF, TLS registration; the
+phones in two `cucme-phones` worker processes), plus four phones of the lab itself, drawn as
+screens on the page (the fourth has no ephone: its failure is explained on the page).
+`--screenshot FILE` saves the page as a PNG once half the fleet is done (README's picture).
+Run: python benchmarks/dashboard_bench.py [phones] [--screenshot docs/dashboard.png]
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import trio
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "tests" / "phones")]
+
+from dashboard.browser import chromium_started  # noqa: E402
+from phone_steps import type_lines  # noqa: E402
+from rollout_bench import security, startup  # noqa: E402
+
+from cucme_lab.lab.dashboard.server import open_dashboard  # noqa: E402
+from cucme_lab.lab.labfile import LabFile  # noqa: E402
+from cucme_lab.lab.runtime import run_lab  # noqa: E402
+from cucme_lab.netio.runtime import tune_for_many_connections  # noqa: E402
+from cucme_lab.phones.fleet import PhoneSpec  # noqa: E402
+
+LAB_PHONES = ["0000.0000.F001", "0000.0000.F002", "0000.0000.F003", "0000.0000.F004"]
+STATS = "return window.dashboardStats"
+FLOOR_SCRIPT = """
+const times = [];
+for (let i = 0; i < 30; i++) { const t = performance.now(); void document.body.offsetHeight;
+  document.body.classList.toggle('x'); void document.body.offsetHeight;
+  times.push(performance.now() - t); }
+times.sort((a, b) => a - b); return times[15];
+"""
+
+
+def lab_file(phones: int) -> LabFile:
+    """The rollout's ephones, and three of the lab's own four phones with a line each (the
+    fourth has no ephone)."""
+    text = startup(phones + 3).replace(f"max-ephones {phones + 3}", f"max-ephones {phones + 4}")
+    lines = text.splitlines()
+    for k, mac in enumerate(LAB_PHONES[:3], start=1):
+        at = lines.index(f"ephone {phones + k}")
+        lines[at + 1:at + 2] = [f" mac-address {mac}", f" button 1:{k}"]
+    at = lines.index("ephone 1")
+    lines[at:at] = [f"ephone-dn {k}\n number 500{k}" for k in (1, 2, 3)]
+    specs = [PhoneSpec(mac, "7970", f"1.2.3.{31 + i}") for i, mac in enumerate(LAB_PHONES)]
+    return LabFile("dashboard", specs, "\n".join(lines) + "\n")
+
+
+async def _call_between_lab_phones(runtime) -> None:
+    """The lab's first two phones in an encrypted call, for the page's calls and lock icons."""
+    caller, callee = runtime.phones[0], runtime.phones[1]
+    with trio.move_on_after(120):
+        for p in (caller, callee):
+            await p.wait_until(lambda q: q.state == "registered", 120)
+        await caller.dial("5002")
+        await callee.wait_until(lambda q: any(c.state == "ringin" for c in q.calls), 20)
+        await callee.answer()
+
+
+async def run(phones: int, screenshot: Path | None) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        lab_dir = Path(tmp) / "lab"
+        async with run_lab(lab_dir, lab_file(phones), boot_phones=False) as runtime, \
+                chromium_started(1400, 1100) as driver, \
+                open_dashboard(runtime) as dash:
+            out = await type_lines(runtime.router, ["enable", "configure terminal",
+                                                    *security(1024).splitlines(), "end"])
+            assert "% Invalid" not in out, out
+            await runtime.lab.service("capf")
+            await runtime.lab.service("sccp-tls")
+            await trio.sleep(0.5)  # the TFTP process takes the new file table
+            await trio.to_thread.run_sync(driver.get, dash.url)
+            with trio.fail_after(30):
+                while (await trio.to_thread.run_sync(driver.execute_script, STATS))[
+                        "snapshots"] < 1:
+                    await trio.sleep(0.1)
+            floor_ms = await trio.to_thread.run_sync(driver.execute_script, FLOOR_SCRIPT)
+            await trio.to_thread.run_sync(driver.execute_script,
+                                          "window.dashboardStats.renderMs = [];"
+                                          "window.dashboardStats.latencyMs = [];"
+                                          "window.dashboardStats.updates = 0;")
+            hub = dash.hub
+            events0, updates0, build0 = hub.events, hub.updates, hub.build_seconds
+            cpu0 = time.process_time()
+            for p in runtime.phones:
+                runtime.fleet.power_on(p)
+            report = Path(tmp) / "fleet.json"
+            start = time.perf_counter()
+            shot: dict = {}
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(_call_between_lab_phones, runtime)
+                if screenshot is not None:
+                    nursery.start_soon(_screenshot_at_half, driver, screenshot, shot)
+                await trio.run_process(
+                    [sys.executable, "-m", "cucme_lab.lab.fleet_cli", "--lab", str(lab_dir),
+                     "-n", str(phones), "--mac-start", "0000.0000.1001", "--processes", "2",
+                     "--quiet", "--timeout", "900", "--json", str(report)],
+                    capture_stdout=True, check=False)
+                wall = time.perf_counter() - start
+                await trio.sleep(1.0)  # the last updates reach the page
+                nursery.cancel_scope.cancel()
+            stats = await trio.to_thread.run_sync(driver.execute_script, STATS)
+            fleet = json.loads(report.read_text())["phones"]
+            return {"wall": wall, "events": hub.events - events0,
+                    "updates": hub.updates - updates0, "applied": stats["updates"],
+                    "render": stats["renderMs"], "floor_ms": floor_ms,
+                    "latency": stats["latencyMs"],
+                    "hub_cpu": hub.build_seconds - build0, "router_cpu": time.process_time() - cpu0,
+                    "dropped": hub.dropped, "shot": shot,
+                    "encrypted": sum(1 for p in fleet if p["security"] == "encrypted")}
+
+
+async def _screenshot_at_half(driver, path: Path, shot: dict) -> None:
+    """The page once it shows half the fleet done (a look every 0.2 s is enough)."""
+    shown = "return parseFloat(document.getElementById('rollout-bar').style.width) || 0"
+    while (percent := await trio.to_thread.run_sync(driver.execute_script, shown)) < 50:
+        await trio.sleep(0.2)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    await trio.to_thread.run_sync(driver.save_screenshot, str(path))
+    shot.update(path=str(path), percent=percent)
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    phones = int(args[0]) if args else 1000
+    screenshot = None
+    if "--screenshot" in sys.argv:
+        screenshot = Path(sys.argv[sys.argv.index("--screenshot") + 1])
+        args = [a for a in args if a != str(screenshot)]
+        phones = int(args[0]) if args else 1000
+    tune_for_many_connections()
+    r = trio.run(run, phones, screenshot)
+    wall = r["wall"]
+    render = sorted(r["render"]) or [0.0]
+    p95 = render[min(len(render) - 1, int(0.95 * len(render)))]
+    print(f"rollout: {r['encrypted']}/{phones} fleet phones encrypted in {wall:.1f} s, "
+          f"with the dashboard open in Chromium")
+    print(f"dashboard updates: {r['updates'] / wall:.1f}/s sent, {r['applied'] / wall:.1f}/s "
+          f"applied by the page ({r['dropped']} streams dropped); the lab's own events: "
+          f"{r['events'] / wall:.0f}/s ({r['events'] / max(r['updates'], 1):.0f} events per "
+          f"update)")
+    print(f"render per update in the browser: median {statistics.median(render):.1f} ms, "
+          f"p95 {p95:.1f} ms, max {render[-1]:.1f} ms over {len(r['render'])} updates "
+          f"(target < 100 ms); floor: one forced layout with no change {r['floor_ms']:.2f} ms")
+    latency = sorted(r["latency"]) or [0.0]
+    print(f"from the lab's update to the page: median {statistics.median(latency):.0f} ms, "
+          f"max {latency[-1]:.0f} ms (the router's event loop is busy with the rollout)")
+    print(f"hub CPU (reading the lab, encoding updates): {r['hub_cpu']:.2f} s beside the "
+          f"router process's {r['router_cpu']:.2f} s "
+          f"({100 * r['hub_cpu'] / max(r['router_cpu'], 1e-9):.1f}%)")
+    if r["shot"]:
+        print(f"screenshot at {r['shot']['percent']}% of the rollout: {r['shot']['path']}")
+
+
+if __name__ == "__main__":
+    main()

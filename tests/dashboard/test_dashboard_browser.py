@@ -11,6 +11,7 @@ import time
 from functools import partial
 
 import trio
+from conftest import Shell
 
 from cucme_lab.lab.dashboard.server import open_dashboard
 
@@ -96,3 +97,24 @@ async def test_a_click_on_a_control_reaches_the_phone(runtime):
             await trio.to_thread.run_sync(_click, driver, f"power-{PHONE}")
             await caller.wait_until(
                 lambda q: sum(m.endswith(" Booting") for m in q.messages) > boots, 10)
+
+
+async def test_a_failed_phone_is_shown_beside_the_log_lines_that_caused_it(runtime):
+    with trio.fail_after(90):
+        async with chromium_started() as driver, open_dashboard(runtime) as dash:
+            for p in runtime.phones:
+                await p.wait_until(lambda q: q.state == "registered", 30)
+            assert await trio.to_thread.run_sync(_load, driver, dash.url) == []
+            # the router forgets ephone 4 and admits no unknown phone: phone 4 is rejected
+            await Shell(runtime.router).type(
+                "enable", "debug ephone register", "configure terminal", "telephony-service",
+                "no auto-reg-ephone", "exit", "no ephone 4", "end")
+            await runtime.fleet.power_cycle(runtime.phone(4))
+            await runtime.phone(4).wait_until(lambda q: q.state == "rejected", 20)
+            why = "doc.getElementById('why-SEPCAFECAFE4567')"
+            seen = await trio.to_thread.run_sync(partial(
+                wait_in_browser, driver,
+                f"{why} !== null && {why}.textContent.includes('Registration rejected') && "
+                f"{why}.textContent.includes('RegisterReject sent to SEPCAFECAFE4567')",
+                time.time() * 1000, 5000))
+            assert seen["ok"], "the failed phone's explanation did not appear"

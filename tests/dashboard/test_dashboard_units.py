@@ -123,3 +123,23 @@ async def test_requests_are_checked_before_anything_runs(runtime):
         control_line(runtime, "SEP111111111111", "answer", b"")
     assert refused.value.status == 404
 
+
+
+def test_the_page_needs_nothing_from_outside_and_ships_as_package_data():
+    import re
+    import tomllib
+    from pathlib import Path
+
+    from cucme_lab.lab.dashboard.app import STATIC
+
+    root = Path(__file__).resolve().parents[2]
+    project = tomllib.loads((root / "pyproject.toml").read_text())
+    assert project["tool"]["setuptools"]["package-data"]["cucme_lab.lab.dashboard"] == \
+        ["static/*"]
+    static = Path(str(STATIC))
+    for name in ("index.html", "dashboard.js", "dashboard.css"):
+        text = (static / name).read_text()
+        assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text, re.I), name
+    for ref in re.findall(r'(?:src|href)="(/static/[^"]+)"',
+                          (static / "index.html").read_text()):
+        assert (static / ref.removeprefix("/static/")).is_file(), ref

@@ -103,3 +103,22 @@ async def test_stream_cap_and_disconnect_mid_stream(runtime):
             assert (await again.next_event())[0] == "snapshot"
             await again.aclose()
             assert (await request(dash.url, path="/api/state")).status == 200
+
+
+async def test_hundreds_of_event_streams_are_capped_and_the_lab_keeps_working(runtime):
+    with trio.fail_after(60):
+        async with open_dashboard(runtime) as dash:  # the default cap: 64 streams
+            opened: list[EventStream] = []
+            statuses: list[int] = []
+            try:
+                for _ in range(200):
+                    stream = await EventStream(dash.url).open()
+                    opened.append(stream)
+                    statuses.append(stream.status)
+                assert statuses.count(200) == 64 and statuses.count(503) == 136
+                assert dash.hub.refused == 136
+                runtime.fleet.power_off(runtime.phone(1))
+                assert (await request(dash.url, path="/api/state")).status == 200
+            finally:
+                for stream in opened:
+                    await stream.aclose()

@@ -11,6 +11,7 @@ capped; one more is refused.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import Any
 
@@ -20,6 +21,7 @@ from cucme_lab.lab.dashboard import view
 from cucme_lab.lab.dashboard.panels import GuidedReader
 from cucme_lab.lab.runtime import LabRuntime
 
+log = logging.getLogger(__name__)
 LOG_TAIL = 300  # router log lines a new page starts with
 LOG_PER_UPDATE = 500  # at most this many new lines in one update (a burst keeps the newest)
 SAFETY_TICK = 1.0  # seconds: services start in the background without telling anyone
@@ -199,7 +201,11 @@ class DashboardHub:
                 with trio.move_on_after(SAFETY_TICK):
                     await self._wake.wait()
                 self._wake = trio.Event()
-                self.tick()
+                try:
+                    self.tick()
+                except Exception:  # a bug in reading the lab costs one update, not the lab
+                    log.exception("dashboard update failed")
+                    self._last = None
                 await trio.sleep(self.interval)
         finally:
             self.detach()

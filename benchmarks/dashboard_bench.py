@@ -59,7 +59,8 @@ def lab_file(phones: int) -> LabFile:
         lines[at + 1:at + 2] = [f" mac-address {mac}", f" button 1:{k}"]
     at = lines.index("ephone 1")
     lines[at:at] = [f"ephone-dn {k}\n number 500{k}" for k in (1, 2, 3)]
-    specs = [PhoneSpec(mac, "7970", f"1.2.3.{31 + i}") for i, mac in enumerate(LAB_PHONES)]
+    # on a /24 of their own in Vlan20's /16: the fleet takes addresses from 1.2.3.21 up
+    specs = [PhoneSpec(mac, "7970", f"1.2.200.{31 + i}") for i, mac in enumerate(LAB_PHONES)]
     return LabFile("dashboard", specs, "\n".join(lines) + "\n")
 
 

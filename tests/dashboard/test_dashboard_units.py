@@ -111,7 +111,8 @@ async def test_failed_phone_explained_by_its_router_log_lines(runtime):
     lines = ["*Mar  1 00:00:01: %IPPHONE-6-REG_ALARM: 23: Name=SEPCAFECAFE1234 Load= Last=TLS",
              "*Mar  1 00:00:02: %SYS-5-CONFIG_I: Configured from console by console",
              f"*Mar  1 00:00:03: %CAPF-3-ERROR: {p.network.address} failed"]
-    assert explanation(p, lines) == [lines[0], lines[2]]
+    neighbour = f"*Mar  1 00:00:04: %IPPHONE-6-REGISTER: ephone-9 IP:{p.network.address}1 Socket:9"
+    assert explanation(p, [*lines, neighbour]) == [lines[0], lines[2]]
 
 
 async def test_requests_are_checked_before_anything_runs(runtime):

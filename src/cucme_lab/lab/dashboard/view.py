@@ -8,8 +8,9 @@ the same MAC are one phone, drawn from what each of them knows.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Reversible
 from ipaddress import IPv4Address
 from typing import Any
 
@@ -29,6 +30,7 @@ from cucme_lab.router.telephony.settings import (
 FAILURE_MARKS = ("Failed", "Error", "Not Updated", "cannot register", "No CallManager",
                  "Operation Failed", "Rejected", "could not", "not found")
 EXPLANATION_LINES = 6  # router log lines shown beside a failed phone's status
+EXPLANATION_SCAN = 1000  # newest router log lines searched for them
 MESSAGES_SHOWN = 8  # a phone's newest Status Messages on its card
 STAGES = ("off", "booting", "configuring", "waiting-auth-string", "enrolling", "registering",
           "registered", "failed", "not registered")
@@ -122,7 +124,7 @@ def _registration(reg: Registration) -> dict[str, Any]:
             "security": reg.security_mode, "cipher": reg.cipher or ""}
 
 
-def _simulated(p: Phone, ifaces: list[Interface], log_lines: Iterable[str]
+def _simulated(p: Phone, ifaces: list[Interface], log_lines: Reversible[str]
                ) -> dict[str, Any]:
     """A phone of the lab's fleet, as its screen and its flash show it."""
     status = p.last_status
@@ -161,14 +163,26 @@ def _call(c) -> dict[str, Any]:
     return summary
 
 
-def explanation(p: Phone, log_lines: Iterable[str]) -> list[str]:
+def explanation(p: Phone, log_lines: Reversible[str]) -> list[str]:
     """The router's log lines about this phone: its device name, MAC or address (configured, or
-    the loopback address the router saw it from) in them."""
+    the loopback address the router saw it from) in them, as whole words (1.2.3.3 is not in
+    1.2.3.31). The newest `EXPLANATION_SCAN` lines are searched, newest first."""
     mac = p.mac
-    marks = (p.device_name, f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}".lower(),
-             f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}", p.network.address, p.network.local_address)
-    found = [line for line in log_lines if any(m in line for m in marks)]
-    return found[-EXPLANATION_LINES:]
+    pattern = _marks_pattern((p.device_name, f"{mac[0:4]}.{mac[4:8]}.{mac[8:12]}",
+                              p.network.address, p.network.local_address))
+    found: list[str] = []
+    for scanned, line in enumerate(reversed(log_lines)):
+        if scanned >= EXPLANATION_SCAN or len(found) >= EXPLANATION_LINES:
+            break
+        if pattern.search(line):
+            found.append(line)
+    return found[::-1]
+
+
+@functools.lru_cache(maxsize=256)
+def _marks_pattern(marks: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("|".join(rf"(?<![\w.]){re.escape(m)}(?![\w]|\.\d)" for m in marks if m),
+                      re.IGNORECASE)
 
 
 def calls(phone_view: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

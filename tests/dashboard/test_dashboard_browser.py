@@ -118,3 +118,31 @@ async def test_a_failed_phone_is_shown_beside_the_log_lines_that_caused_it(runti
                 f"{why}.textContent.includes('RegisterReject sent to SEPCAFECAFE4567')",
                 time.time() * 1000, 5000))
             assert seen["ok"], "the failed phone's explanation did not appear"
+
+
+async def test_guided_lab_progress_and_the_audit_panel_are_drawn(runtime):
+    guided = {"title": "NSA global rollout", "percent": 50, "time_limit": 1800, "elapsed": 90.0,
+              "objectives": [
+                  {"id": "ca", "text": "Certificate server running", "done": True, "hint": ""},
+                  {"id": "ctl", "text": "CTL file on TFTP", "done": False,
+                   "hint": "type regenerate in ctl-client"}]}
+    with trio.fail_after(60):
+        async with chromium_started() as driver, open_dashboard(runtime) as dash:
+            assert await trio.to_thread.run_sync(_load, driver, dash.url) == []
+            hidden = await trio.to_thread.run_sync(
+                driver.execute_script, "return document.getElementById('guided-panel').hidden")
+            assert hidden is True  # no guided lab: no panel
+            runtime.lab.manifest.guided = guided  # what the guided lab publishes in lab.json
+            dash.hub.poke()
+            panel = "doc.getElementById('guided-panel')"
+            seen = await trio.to_thread.run_sync(partial(
+                wait_in_browser, driver,
+                f"!{panel}.hidden && {panel}.textContent.includes('50% complete') && "
+                f"{panel}.textContent.includes('Hint: type regenerate in ctl-client')",
+                time.time() * 1000, 5000))
+            assert seen["ok"]
+            audit = await trio.to_thread.run_sync(partial(
+                wait_in_browser, driver,
+                "/Score \\d+\\/100|The audit is not available/.test("
+                "doc.getElementById('audit').textContent)", time.time() * 1000, 5000))
+            assert audit["ok"]

@@ -179,12 +179,12 @@ function renderGuided() {
   const panel = document.getElementById("guided-panel");
   panel.hidden = !g;
   if (!g) return;
-  document.getElementById("guided-title").textContent = g.title;
+  document.getElementById("guided-title").textContent = g.title || "";
   document.getElementById("guided-bar").style.width = `${g.percent}%`;
   const limit = g.time_limit ? ` of ${Math.round(g.time_limit / 60)} min` : "";
   document.getElementById("guided-text").textContent =
-    `${g.percent}% complete, ${Math.round(g.elapsed / 60)} min${limit}`;
-  document.getElementById("guided-objectives").replaceChildren(...g.objectives.map((o) =>
+    `${g.percent}% complete, ${Math.round((g.elapsed || 0) / 60)} min${limit}`;
+  document.getElementById("guided-objectives").replaceChildren(...(g.objectives || []).map((o) =>
     el("li", { class: o.done ? "done" : "open", title: o.hint || "" },
       el("span", { text: `${o.done ? "\u2713" : "\u2717"} ${o.text}` }),
       o.done ? null : el("div", { class: "hint", text: o.hint ? `Hint: ${o.hint}` : "" }))));
@@ -198,7 +198,7 @@ async function loadAudit() {
     if (!a.available) { box.replaceChildren(el("p", { text: a.reason })); return; }
     box.replaceChildren(el("p", {}, el("strong", { text: `Score ${a.score}/100` }),
       el("span", { text: `, ${a.findings.length} finding(s)` })),
-      ...a.findings.map((f) => el("div", { class: `finding ${f.severity}` },
+      ...(a.findings || []).map((f) => el("div", { class: `finding ${f.severity}` },
         el("div", { text: `[${f.severity}] ${f.title} (${f.document} ${f.section})` }),
         el("div", { text: f.why }), el("pre", { text: (f.fix || []).join("\n") }))));
   } catch (e) {

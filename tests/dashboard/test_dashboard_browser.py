@@ -84,7 +84,7 @@ async def test_a_click_on_a_control_reaches_the_phone(runtime):
             assert await trio.to_thread.run_sync(_load, driver, dash.url) == []
             await trio.to_thread.run_sync(_click_dial, driver, "7002")
             await callee.wait_until(lambda q: any(c.state == "ringin" for c in q.calls), 10)
-            assert caller.calls and caller.calls[0].state == "ringout"
+            await caller.wait_until(lambda q: any(c.state == "ringout" for c in q.calls), 10)
             # the call appears in the page's calls table, then a click hangs it up
             seen = await trio.to_thread.run_sync(partial(
                 wait_in_browser, driver,

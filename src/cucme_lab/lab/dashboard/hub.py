@@ -50,6 +50,7 @@ class DashboardHub:
         self._log_seq = runtime.router.log.logged
         self.config_version = 0
         self._configured: dict[str, Any] | None = None  # the ephones, until the config changes
+        self._interfaces: list[dict[str, Any]] | None = None  # likewise the interfaces
         # counters the benchmark and the tests read
         self.events = 0  # lab events seen (phone steps, log lines, configuration changes)
         self.updates = 0  # updates broadcast
@@ -66,6 +67,7 @@ class DashboardHub:
     def _config_changed(self) -> None:
         self.config_version += 1
         self._configured = None
+        self._interfaces = None
         self.poke()
 
     def attach(self) -> None:
@@ -103,8 +105,10 @@ class DashboardHub:
     def sections(self) -> dict[str, Any]:
         if self._configured is None:
             self._configured = view.configured_phones(self.runtime)
+        if self._interfaces is None:
+            self._interfaces = view.interface_view(self.runtime)
         phones = view.phones(self.runtime, self._configured)
-        return {"topology": view.topology(self.runtime), "phones": phones,
+        return {"topology": view.topology(self.runtime, self._interfaces), "phones": phones,
                 "calls": view.calls(phones), "rollout": view.rollout(phones),
                 "guided": self.guided.read(), "config": self.config_version}
 

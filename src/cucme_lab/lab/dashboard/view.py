@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections.abc import Reversible
 from ipaddress import IPv4Address
 from typing import Any
@@ -43,10 +44,17 @@ def severity(line: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def topology(runtime: LabRuntime) -> dict[str, Any]:
+def interface_view(runtime: LabRuntime) -> list[dict[str, Any]]:
+    """The router's interfaces with their state (changes only with the configuration)."""
+    return [_interface(i) for i in interfaces(runtime.router.config)]
+
+
+def topology(runtime: LabRuntime, ifaces: list[dict[str, Any]] | None = None
+             ) -> dict[str, Any]:
     """The router's interfaces with their state, and its services with theirs."""
     router = runtime.router
-    ifaces = [_interface(i) for i in interfaces(router.config)]
+    if ifaces is None:
+        ifaces = interface_view(runtime)
     services = []
     manager = runtime.lab.services
     for binding, running in (list(manager.running.items()) if manager else []):
@@ -100,7 +108,8 @@ def phones(runtime: LabRuntime, configured: dict[str, dict[str, Any]] | None = N
         if name not in out:
             out[name] = {"device": name, "ephone": None, "mode": "none", "model": ""}
     simulated = runtime.phones
-    ifaces = interfaces(router.config) if simulated else []
+    ifaces = [i for i in router.config.children.values() if isinstance(i, Interface)] \
+        if simulated else []
     for p in simulated:
         entry = out.setdefault(p.device_name, {"device": p.device_name, "ephone": None,
                                                "mode": "none"})
@@ -136,11 +145,7 @@ def _simulated(p: Phone, ifaces: list[Interface], log_lines: Reversible[str]
                  "PC port": a.pc_port, "span to PC port": a.span_to_pc_port,
                  "voice VLAN access": a.voice_vlan_access, "GARP": a.garp,
                  "speaker": a.speaker, "headset": a.headset}
-    lsc, mic = p.storage.lsc, p.storage.mic
-    cert = "LSC" if lsc is not None else ("MIC" if mic is not None else "none")
-    issuer = ""
-    if lsc is not None or mic is not None:
-        issuer = (lsc or mic)[0].issuer.rfc4514_string()
+    flash = _flash_facts(p)
     calls = p.calls
     icon = next((c.icon for c in calls if c.icon), "")
     return {
@@ -149,11 +154,30 @@ def _simulated(p: Phone, ifaces: list[Interface], log_lines: Reversible[str]
         "security": p.security, "status": status, "messages": p.messages[-MESSAGES_SHOWN:],
         "lines": [{"line": n, "number": stats[n].dir_number} for n in sorted(stats)],
         "calls": [_call(c) for c in calls], "icon": icon,
-        "trust_list": p.storage.ctl is not None, "certificate": cert, "issuer": issuer,
+        **flash,
         "hardening": hardening, "failed": failed,
         "stage": "failed" if failed else p.state,
         "explanation": explanation(p, log_lines) if failed else [],
     }
+
+
+_flash: weakref.WeakKeyDictionary[Phone, tuple[int, dict[str, Any]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _flash_facts(p: Phone) -> dict[str, Any]:
+    """Trust list and certificate, read from the phone's flash once per change of the phone
+    (its flash changes only in a step that also changes its state or status)."""
+    cached = _flash.get(p)
+    if cached is not None and cached[0] == p.changes:
+        return cached[1]
+    lsc, mic = p.storage.lsc, p.storage.mic
+    pair = lsc or mic
+    facts = {"trust_list": p.storage.ctl is not None,
+             "certificate": "LSC" if lsc is not None else ("MIC" if mic is not None else "none"),
+             "issuer": pair[0].issuer.rfc4514_string() if pair is not None else ""}
+    _flash[p] = (p.changes, facts)
+    return facts
 
 
 def _call(c) -> dict[str, Any]:

@@ -6,7 +6,9 @@ Printed, from the same run:
     the hub coalesces, so updates stay near 1/interval however fast the lab goes;
   - each update's render time in the browser (applying it to the page and the layout it
     causes; target under 100 ms) beside a floor: one forced layout of the page with no change;
-  - the hub's CPU (reading the lab and encoding updates) beside the router process's CPU.
+  - the hub's CPU (reading the lab and encoding updates) beside the router process's CPU;
+  - the floor for all of the lab's own figures: the same rollout run first without the
+    dashboard (wall time, router CPU, event-loop lag, log lines per second).
 The rollout is benchmarks/rollout_bench.py's (CTL, signed files, CAPF, TLS registration) of
 1,000 ephones: 997 phones in two `cucme-phones` worker processes and three of the lab itself,
 drawn as screens on the page, plus a fourth lab phone with no ephone, whose failure the page
@@ -22,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import trio
@@ -75,39 +78,38 @@ async def _call_between_lab_phones(runtime) -> None:
         await callee.answer()
 
 
-async def run(phones: int, screenshot: Path | None) -> dict:
+async def run(phones: int, screenshot: Path | None, dashboard: bool = True) -> dict:
+    """One rollout; with `dashboard`, the page open in Chromium all along."""
     with tempfile.TemporaryDirectory() as tmp:
         lab_dir = Path(tmp) / "lab"
-        async with run_lab(lab_dir, lab_file(phones), boot_phones=False) as runtime, \
-                chromium_started(1400, 1100) as driver, \
-                open_dashboard(runtime) as dash:
+        async with AsyncExitStack() as stack:
+            runtime = await stack.enter_async_context(
+                run_lab(lab_dir, lab_file(phones), boot_phones=False))
             out = await type_lines(runtime.router, ["enable", "configure terminal",
                                                     *security(1024).splitlines(), "end"])
             assert "% Invalid" not in out, out
             await runtime.lab.service("capf")
             await runtime.lab.service("sccp-tls")
             await trio.sleep(0.5)  # the TFTP process takes the new file table
-            await trio.to_thread.run_sync(driver.get, dash.url)
-            with trio.fail_after(30):
-                while (await trio.to_thread.run_sync(driver.execute_script, STATS))[
-                        "snapshots"] < 1:
-                    await trio.sleep(0.1)
-            floor_ms = await trio.to_thread.run_sync(driver.execute_script, FLOOR_SCRIPT)
-            await trio.to_thread.run_sync(driver.execute_script,
-                                          "window.dashboardStats.renderMs = [];"
-                                          "window.dashboardStats.latencyMs = [];"
-                                          "window.dashboardStats.updates = 0;")
-            hub = dash.hub
-            events0, updates0, build0 = hub.events, hub.updates, hub.build_seconds
-            cpu0 = time.process_time()
+            page: dict = {}
+            dash = driver = None
+            if dashboard:
+                driver = await stack.enter_async_context(chromium_started(1400, 1100))
+                dash = await stack.enter_async_context(open_dashboard(runtime))
+                page = await _open_page(driver, dash.url)
+                hub = dash.hub
+                before = (hub.events, hub.updates, hub.build_seconds)
+            logged0, cpu0 = runtime.router.log.logged, time.process_time()
             for p in runtime.phones:
                 runtime.fleet.power_on(p)
             report = Path(tmp) / "fleet.json"
             start = time.perf_counter()
             shot: dict = {}
+            lag: list[float] = []
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(_call_between_lab_phones, runtime)
-                if screenshot is not None:
+                nursery.start_soon(_loop_lag, lag)
+                if screenshot is not None and driver is not None:
                     nursery.start_soon(_screenshot_at_half, driver, screenshot, shot)
                 await trio.run_process(
                     [sys.executable, "-m", "cucme_lab.lab.fleet_cli", "--lab", str(lab_dir),
@@ -115,19 +117,44 @@ async def run(phones: int, screenshot: Path | None) -> dict:
                      "--quiet", "--timeout", "900", "--json", str(report)],
                     capture_stdout=True, check=False)
                 wall = time.perf_counter() - start
-                await trio.sleep(1.0)  # the last updates reach the page
+                if dashboard:
+                    await trio.sleep(1.0)  # the last updates reach the page
                 nursery.cancel_scope.cancel()
-            stats = await trio.to_thread.run_sync(driver.execute_script, STATS)
             fleet = json.loads(report.read_text())["phones"]
-            lab_encrypted = sum(1 for p in runtime.phones if p.security == "encrypted")
-            return {"wall": wall, "lab_encrypted": lab_encrypted,
-                    "events": hub.events - events0,
-                    "updates": hub.updates - updates0, "applied": stats["updates"],
-                    "render": stats["renderMs"], "floor_ms": floor_ms,
-                    "latency": stats["latencyMs"],
-                    "hub_cpu": hub.build_seconds - build0, "router_cpu": time.process_time() - cpu0,
-                    "dropped": hub.dropped, "shot": shot,
-                    "encrypted": sum(1 for p in fleet if p["security"] == "encrypted")}
+            result = {"wall": wall, "lag": lag, "router_cpu": time.process_time() - cpu0,
+                      "log_lines": runtime.router.log.logged - logged0,
+                      "lab_encrypted": sum(1 for p in runtime.phones
+                                           if p.security == "encrypted"),
+                      "encrypted": sum(1 for p in fleet if p["security"] == "encrypted")}
+            if dashboard:
+                stats = await trio.to_thread.run_sync(driver.execute_script, STATS)
+                result.update(events=hub.events - before[0], updates=hub.updates - before[1],
+                              hub_cpu=hub.build_seconds - before[2], applied=stats["updates"],
+                              render=stats["renderMs"], latency=stats["latencyMs"],
+                              dropped=hub.dropped, shot=shot, floor_ms=page["floor_ms"])
+            return result
+
+
+async def _open_page(driver, url: str) -> dict:
+    """Load the page, wait for its snapshot, measure the floor, reset the page's counters."""
+    await trio.to_thread.run_sync(driver.get, url)
+    with trio.fail_after(30):
+        while (await trio.to_thread.run_sync(driver.execute_script, STATS))["snapshots"] < 1:
+            await trio.sleep(0.1)
+    floor_ms = await trio.to_thread.run_sync(driver.execute_script, FLOOR_SCRIPT)
+    await trio.to_thread.run_sync(driver.execute_script,
+                                  "window.dashboardStats.renderMs = [];"
+                                  "window.dashboardStats.latencyMs = [];"
+                                  "window.dashboardStats.updates = 0;")
+    return {"floor_ms": floor_ms}
+
+
+async def _loop_lag(lag: list[float]) -> None:
+    """How late the router's event loop wakes a 50 ms sleeper: what every task waits too."""
+    while True:
+        start = trio.current_time()
+        await trio.sleep(0.05)
+        lag.append(trio.current_time() - start - 0.05)
 
 
 async def _screenshot_at_half(driver, path: Path, shot: dict) -> None:
@@ -140,36 +167,46 @@ async def _screenshot_at_half(driver, path: Path, shot: dict) -> None:
     shot.update(path=str(path), percent=percent)
 
 
+def _lag(r: dict) -> str:
+    lag = r["lag"] or [0.0]
+    return (f"median {1000 * statistics.median(lag):.0f} ms, max {1000 * max(lag):.0f} ms")
+
+
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    phones = int(args[0]) if args else 1000
+    argv = sys.argv[1:]
     screenshot = None
-    if "--screenshot" in sys.argv:
-        screenshot = Path(sys.argv[sys.argv.index("--screenshot") + 1])
-        args = [a for a in args if a != str(screenshot)]
-        phones = int(args[0]) if args else 1000
+    if "--screenshot" in argv:
+        at = argv.index("--screenshot")
+        screenshot = Path(argv[at + 1])
+        del argv[at:at + 2]
+    phones = int(argv[0]) if argv else 1000
     tune_for_many_connections()
-    r = trio.run(run, phones, screenshot)
+    bare = trio.run(run, phones, None, False)  # the floor: the same rollout, no dashboard
+    r = trio.run(run, phones, screenshot, True)
     wall = r["wall"]
+    print(f"rollout of {phones} phones: {r['encrypted']}/{phones - 3} fleet phones and "
+          f"{r['lab_encrypted']}/3 of the lab's own encrypted in {wall:.1f} s with the dashboard "
+          f"open in Chromium; floor: the same rollout without it {bare['wall']:.1f} s "
+          f"({bare['encrypted']}/{phones - 3} and {bare['lab_encrypted']}/3 encrypted)")
+    print(f"dashboard updates: {r['updates'] / wall:.1f}/s sent, {r['applied'] / wall:.1f}/s "
+          f"applied by the page ({r['dropped']} streams dropped); beside them the lab's own "
+          f"events (log lines, phone steps, configuration changes): {r['events'] / wall:.0f}/s,"
+          f" {r['events'] / max(r['updates'], 1):.0f} per update; router log lines "
+          f"{r['log_lines'] / wall:.0f}/s (without the dashboard "
+          f"{bare['log_lines'] / bare['wall']:.0f}/s)")
     render = sorted(r["render"]) or [0.0]
     p95 = render[min(len(render) - 1, int(0.95 * len(render)))]
-    print(f"rollout: {r['encrypted']}/{phones - 3} fleet phones and {r['lab_encrypted']}/3 of "
-          f"the lab's own encrypted in {wall:.1f} s, with the dashboard open in Chromium")
-    print(f"dashboard updates: {r['updates'] / wall:.1f}/s sent, {r['applied'] / wall:.1f}/s "
-          f"applied by the page ({r['dropped']} streams dropped); the lab's own events: "
-          f"{r['events'] / wall:.0f}/s ({r['events'] / max(r['updates'], 1):.0f} events per "
-          f"update)")
     print(f"render per update in the browser: median {statistics.median(render):.1f} ms, "
           f"p95 {p95:.1f} ms, max {render[-1]:.1f} ms over {len(r['render'])} updates "
           f"(target < 100 ms); floor: one forced layout with no change {r['floor_ms']:.2f} ms")
     latency = sorted(r["latency"]) or [0.0]
     print(f"from the lab's update to the page: median {statistics.median(latency):.0f} ms, "
-          f"max {latency[-1]:.0f} ms (the router's event loop is busy with the rollout)")
-    print(f"hub CPU (reading the lab, encoding updates): {r['hub_cpu']:.2f} s beside the "
-          f"router process's {r['router_cpu']:.2f} s "
-          f"({100 * r['hub_cpu'] / max(r['router_cpu'], 1e-9):.1f}%)")
+          f"max {latency[-1]:.0f} ms; the router's event loop lag (a 50 ms sleep woken late) "
+          f"{_lag(r)}, without the dashboard {_lag(bare)}")
+    print(f"hub CPU (reading the lab, encoding updates): {r['hub_cpu']:.2f} s; router process "
+          f"CPU {r['router_cpu']:.2f} s, without the dashboard {bare['router_cpu']:.2f} s")
     if r["shot"]:
-        print(f"screenshot at {r['shot']['percent']}% of the rollout: {r['shot']['path']}")
+        print(f"screenshot at {r['shot']['percent']:.0f}% of the rollout: {r['shot']['path']}")
 
 
 if __name__ == "__main__":

@@ -114,18 +114,28 @@ function phoneCard(p) {
     screen, facts, hard, why, controls);
 }
 
-function fleetTile(p) {
+function tileLook(p) {
   const reg = p.registration;
-  const colour = STAGE_COLOURS[p.stage] || "#2563eb";
-  return el("span", { id: `phone-${p.device}`, class: "tile", "data-stage": p.stage,
+  return { colour: STAGE_COLOURS[p.stage] || "#2563eb",
     title: `${p.device} ephone ${p.ephone ?? "-"}: ${p.stage}` +
-      (reg ? ` (${reg.transport} ${reg.security})` : ""),
-    style: `display:inline-block;width:9px;height:9px;margin:1px;border-radius:2px;` +
-      `background:${colour}` });
+      (reg ? ` (${reg.transport} ${reg.security})` : "") };
+}
+
+function fleetTile(p) {
+  const look = tileLook(p);
+  return el("span", { id: `phone-${p.device}`, class: "tile", "data-stage": p.stage,
+    title: look.title, style: `background:${look.colour}` });
 }
 
 function renderPhone(p) {
   const old = document.getElementById(`phone-${p.device}`);
+  if (old && !p.simulated && old.classList.contains("tile")) { // a fleet tile: in place
+    const look = tileLook(p);
+    old.dataset.stage = p.stage;
+    old.title = look.title;
+    old.style.background = look.colour;
+    return;
+  }
   // keep what a user is typing in a card's inputs across a redraw
   const typed = {};
   if (old) for (const input of old.querySelectorAll("input")) typed[input.id] = input.value;

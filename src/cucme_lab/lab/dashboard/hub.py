@@ -56,7 +56,7 @@ class DashboardHub:
         self.updates = 0  # updates broadcast
         self.dropped = 0  # slow streams dropped
         self.refused = 0  # streams refused at the cap
-        self.build_seconds = 0.0  # time spent reading the lab and encoding updates
+        self.build_seconds = 0.0  # CPU spent reading the lab and encoding updates
         self._unhook: list = []
 
     # --- what the lab tells us ---------------------------------------------------------------
@@ -182,7 +182,7 @@ class DashboardHub:
             self._last = None
             self._log_seq = self.runtime.router.log.logged
             return
-        started = time.perf_counter()
+        started = time.thread_time()
         sections = self.sections()
         update = self.diff(sections)
         log = self._log_since(self._log_seq, LOG_PER_UPDATE)
@@ -194,7 +194,7 @@ class DashboardHub:
             update["time"] = time.time()
             self.updates += 1
             self.broadcast(sse("update", update))
-        self.build_seconds += time.perf_counter() - started
+        self.build_seconds += time.thread_time() - started
 
     async def run(self, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Wake on a change (or the safety tick), update, then rest `interval` to coalesce."""

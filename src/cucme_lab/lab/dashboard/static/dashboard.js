@@ -136,14 +136,11 @@ function renderPhone(p) {
     old.style.background = look.colour;
     return;
   }
-  // keep what a user is typing in a card's inputs across a redraw
-  const typed = {};
-  if (old) for (const input of old.querySelectorAll("input")) typed[input.id] = input.value;
   const fresh = p.simulated ? phoneCard(p) : fleetTile(p);
-  for (const [id, value] of Object.entries(typed)) {
-    const input = fresh.querySelector(`#${CSS.escape(id)}`);
-    if (input) input.value = value;
-  }
+  // the controls stay the same elements across a redraw: what a user types, the focus and a
+  // click under way are kept
+  const controls = old && old.querySelector(".controls");
+  if (controls && p.simulated) fresh.querySelector(".controls").replaceWith(controls);
   if (old) old.replaceWith(fresh);
   else document.getElementById(p.simulated ? "phones" : "fleet").append(fresh);
 }
@@ -294,13 +291,18 @@ function onSnapshot(msg) {
 
 function onUpdate(msg) {
   measure(() => {
+    let simulatedChanged = false, countChanged = false;
     for (const [device, p] of Object.entries(msg.phones || {})) {
+      countChanged ||= !(device in state.phones);
+      simulatedChanged ||= Boolean(p.simulated);
       state.phones[device] = p;
       renderPhone(p);
     }
     for (const device of msg.removed || []) { delete state.phones[device]; removePhone(device); }
     applySections(msg);
-    if (msg.topology || msg.phones || msg.removed) { renderTopology(); renderPhonesCount(); }
+    // the topology lists the lab's own phones by VLAN: a fleet tile's change leaves it as it is
+    if (msg.topology || simulatedChanged || msg.removed) renderTopology();
+    if (countChanged || msg.removed) renderPhonesCount();
     if (msg.log) appendLog(msg.log);
   }, msg.time);
   window.dashboardStats.updates += 1;

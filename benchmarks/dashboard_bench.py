@@ -182,7 +182,9 @@ async def _screenshot_during(driver, path: Path, shot: dict) -> None:
 
 def _lag(r: dict) -> str:
     lag = r["lag"] or [0.0]
-    return (f"median {1000 * statistics.median(lag):.0f} ms, max {1000 * max(lag):.0f} ms")
+    stalled = sum(x for x in lag if x > 0.1)  # wakes more than 100 ms late
+    return (f"median {1000 * statistics.median(lag):.0f} ms, max {1000 * max(lag):.0f} ms, "
+            f"stalled {stalled:.1f} s of {r['wall']:.1f} s")
 
 
 def main() -> None:

@@ -7,8 +7,10 @@ event), and a click on a control reaches the phone.
 
 from __future__ import annotations
 
+import sys
 import time
 from functools import partial
+from pathlib import Path
 
 import trio
 from conftest import Shell
@@ -16,6 +18,9 @@ from conftest import Shell
 from cucme_lab.lab.dashboard.server import open_dashboard
 
 from .browser import chromium_started, console_errors, wait_in_browser
+
+sys.path.append(str(Path(__file__).resolve().parents[1] / "phones"))  # the guides' procedures
+from procedures import AUTH_STRINGS, appendix_b  # noqa: E402
 
 PHONE = "SEPCAFECAFE1234"
 CARD = f"doc.getElementById('phone-{PHONE}')"
@@ -146,3 +151,34 @@ async def test_guided_lab_progress_and_the_audit_panel_are_drawn(runtime):
                 "/Score \\d+\\/100|The audit is not available/.test("
                 "doc.getElementById('audit').textContent)", time.time() * 1000, 5000))
             assert audit["ok"]
+
+
+def _key_in(driver, digits: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    field = driver.find_element(By.ID, f"auth-{PHONE}")
+    field.clear()
+    field.send_keys(digits)
+    driver.find_element(By.ID, f"key-{PHONE}").click()
+
+
+async def test_the_capf_string_keyed_in_on_the_page_enrols_the_phone(runtime):
+    with trio.fail_after(120):
+        async with chromium_started() as driver, open_dashboard(runtime) as dash:
+            phone = runtime.phone(1)
+            for p in runtime.phones:
+                await p.wait_until(lambda q: q.state == "registered", 30)
+            assert await trio.to_thread.run_sync(_load, driver, dash.url) == []
+            await Shell(runtime.router).type(*appendix_b())  # Appendix B: auth-string mode
+            await phone.wait_until(lambda q: q.state == "waiting-auth-string", 60)
+            seen = await trio.to_thread.run_sync(partial(
+                wait_in_browser, driver, f"doc.getElementById('status-{PHONE}').textContent"
+                " === 'LSC: Enter Authentication String'", time.time() * 1000, 5000))
+            assert seen["ok"]
+            await trio.to_thread.run_sync(_key_in, driver, AUTH_STRINGS[0])
+            await phone.wait_until(
+                lambda q: q.state == "registered" and q.security == "encrypted", 60)
+            seen = await trio.to_thread.run_sync(partial(
+                wait_in_browser, driver, f"{CARD}.textContent.includes('cert LSC')",
+                time.time() * 1000, 5000))
+            assert seen["ok"], "the page does not show the phone's new LSC"

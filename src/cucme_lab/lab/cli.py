@@ -1,6 +1,7 @@
 """`cucme-lab`: the lab's command line.
 
     cucme-lab [--lab DIR] [--labfile FILE] [--script FILE|-] [--serve] [--no-phones]
+              [--dashboard [--dashboard-port N] [--dashboard-host ADDR]]
 
 opens the router's console on a lab (the default lab: the NSA guide's starting point, four
 7970 phones), types a script at that console, or serves the lab until SIGINT/SIGTERM.
@@ -17,6 +18,7 @@ from pathlib import Path
 import trio
 
 from cucme_lab.lab.controls import run_control, toolbar
+from cucme_lab.lab.dashboard.server import DEFAULT_HOST, optional_dashboard
 from cucme_lab.lab.labfile import DEFAULT_LAB, load_lab
 from cucme_lab.lab.lock import LabInUse
 from cucme_lab.lab.real_addresses import RealAddresses
@@ -30,7 +32,7 @@ DEFAULT_LAB_DIR = Path.home() / ".cucme-lab" / "default"
 
 USAGE = """\
 cucme-lab [--lab DIR] [--labfile FILE] [--script FILE|-] [--serve] [--no-phones]
-                 [--real-addresses]
+                 [--real-addresses] [--dashboard [--dashboard-port N] [--dashboard-host ADDR]]
        cucme-lab scenario {run,check,list} ..."""
 
 DESCRIPTION = """\
@@ -63,6 +65,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--real-addresses", action="store_true",
                    help="bind the configured addresses as they are instead of loopback (they "
                    "must exist on this host or namespace; see `python -m cucme_lab.lab.netns`)")
+    p.add_argument("--dashboard", action="store_true",
+                   help="serve the browser dashboard (its URL is printed and in lab.json)")
+    p.add_argument("--dashboard-port", type=int, default=0, metavar="N",
+                   help="the dashboard's port (default: any free port)")
+    p.add_argument("--dashboard-host", default=DEFAULT_HOST, metavar="ADDR",
+                   help="the address the dashboard listens on (default: %(default)s)")
     return p.parse_args(argv)
 
 
@@ -72,7 +80,9 @@ async def amain(args: argparse.Namespace) -> int:
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         addresses = RealAddresses() if args.real_addresses else None
         async with run_lab(args.lab, labfile, boot_phones=not args.no_phones,
-                           addresses=addresses) as runtime:
+                           addresses=addresses) as runtime, \
+                optional_dashboard(runtime, args.dashboard, args.dashboard_host,
+                                   args.dashboard_port):
             async def controls(line: str) -> str:
                 return await run_control(runtime, line)
 

@@ -24,9 +24,9 @@ class Manifest:
     state: str = "running"
     network: dict = field(default_factory=dict)  # how configured addresses map to loopback
     pstn: dict = field(default_factory=dict)  # the simulated PSTN's calls (lab/pstn.py)
-    outside_hosts: list[dict] = field(default_factory=list)  # syslog, NTP... (outside_hosts.py)
-    outside_hosts: list[dict] = field(default_factory=list)  # servers the configuration names
+    outside_hosts: list[dict] = field(default_factory=list)  # hosts the configuration names
     lab_services: list[dict] = field(default_factory=list)  # the lab's own (TACACS+ server)
+    dashboard: dict | None = None  # {"url": ...} while `--dashboard` serves the page
 
     def write(self) -> None:
         data = {
@@ -41,6 +41,8 @@ class Manifest:
             "outside_hosts": self.outside_hosts,
             "lab_services": self.lab_services,
         }
+        if self.dashboard:
+            data["dashboard"] = self.dashboard
         atomic_write(Path(self.lab_dir) / "lab.json",
                      (json.dumps(data, indent=2) + "\n").encode())
 

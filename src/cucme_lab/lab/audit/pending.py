@@ -23,6 +23,11 @@ def _typed(v: AuditView, attribute: str) -> Any:
     return getattr(v.config, attribute, None)
 
 
+def _missing(v: AuditView, attribute: str) -> bool:
+    """The attribute is not in the model yet: the check cannot judge, so it finds nothing."""
+    return not hasattr(v.config, attribute)
+
+
 def _snmp_acl(check: Check, v: AuditView) -> Iterator[Finding]:
     # TODO(snmp): needs RootConfig.snmp_communities: dict[str, community with .access, .acl]
     for name, community in (_typed(v, "snmp_communities") or {}).items():
@@ -68,12 +73,16 @@ def _after_hours(check: Check, v: AuditView) -> Iterator[Finding]:
 
 def _logging(check: Check, v: AuditView) -> Iterator[Finding]:
     # TODO(logging): needs RootConfig.logging_hosts and .logging_buffered
+    if _missing(v, "logging_hosts"):
+        return
     if not _typed(v, "logging_hosts") and not _typed(v, "logging_buffered"):
         yield check.finding(["logging buffered", "logging A.B.C.D"])
 
 
 def _call_history(check: Check, v: AuditView) -> Iterator[Finding]:
     # TODO(call history): needs RootConfig.gw_accounting_syslog and .dial_control_mib
+    if _missing(v, "gw_accounting_syslog"):
+        return
     if not _typed(v, "gw_accounting_syslog"):
         yield check.finding(["dial-control-mib retain-timer 10080",
                              "dial-control-mib max-size 500", "gw-accounting syslog"])
@@ -81,6 +90,8 @@ def _call_history(check: Check, v: AuditView) -> Iterator[Finding]:
 
 def _aaa_accounting(check: Check, v: AuditView) -> Iterator[Finding]:
     # TODO(aaa): needs RootConfig.aaa_accounting (command and exec accounting lists)
+    if _missing(v, "aaa_accounting"):
+        return
     if v.config.aaa_new_model and not _typed(v, "aaa_accounting"):
         yield check.finding(["aaa accounting exec start-stop group tacacs+",
                              "aaa accounting commands 15 start-stop group tacacs+"])

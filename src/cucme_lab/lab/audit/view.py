@@ -11,16 +11,25 @@ from functools import cached_property
 
 from cucme_lab.router.capf.config import CapfServerBlock, capf_server
 from cucme_lab.router.config.root import RootConfig
-from cucme_lab.router.pki.config import (CertificateServerSection, TrustpointSection,
-                                         certificate_servers, trustpoints)
+from cucme_lab.router.pki.config import (
+    CertificateServerSection,
+    TrustpointSection,
+    certificate_servers,
+    trustpoints,
+)
 from cucme_lab.router.provisioning.config import CtlClientBlock, ctl_client
 from cucme_lab.router.provisioning.tftp_table import CTL_FILENAME
 from cucme_lab.router.router import Router
 from cucme_lab.router.telephony.registrations import Registration
-from cucme_lab.router.telephony.settings import (Ephone, SecurityMode, TelephonyService,
-                                                 effective_security_mode,
-                                                 effective_service_phone, ephones,
-                                                 telephony_service)
+from cucme_lab.router.telephony.settings import (
+    Ephone,
+    SecurityMode,
+    TelephonyService,
+    effective_security_mode,
+    effective_service_phone,
+    ephones,
+    telephony_service,
+)
 
 
 @dataclass

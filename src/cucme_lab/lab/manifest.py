@@ -23,6 +23,8 @@ class Manifest:
     phones: list[dict] = field(default_factory=list)
     state: str = "running"
     network: dict = field(default_factory=dict)  # how configured addresses map to loopback
+    audit: dict | None = None  # the security audit (lab/audit/live.py), once computed
+    guided: dict | None = None  # a guided lab's progress (scenarios/guided.py)
 
     def write(self) -> None:
         data = {
@@ -34,6 +36,9 @@ class Manifest:
             "services": [asdict(s) for s in self.services],
             "phones": self.phones,
         }
+        for key, value in (("audit", self.audit), ("guided", self.guided)):
+            if value is not None:
+                data[key] = value
         atomic_write(Path(self.lab_dir) / "lab.json",
                      (json.dumps(data, indent=2) + "\n").encode())
 

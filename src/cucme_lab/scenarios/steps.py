@@ -345,6 +345,10 @@ async def evaluate(ctx: Context, a: dict) -> list[Check]:
         return [c for p in ctx.phones(a["phone"]) for c in phone_checks(p, a)]
     if subject in ("flash", "tftp"):
         return [await file_check(ctx, subject, a["file"], a["exists"])]
+    if subject == "audit":
+        from cucme_lab.scenarios.audit_expect import audit_checks
+
+        return audit_checks(ctx.router, a)
     if subject == "running-config":
         text = ctx.router.running_config()
     elif subject == "startup-config":

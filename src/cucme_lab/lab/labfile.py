@@ -35,11 +35,14 @@ class LabFile:
     startup_config: str | None = None
     chassis: dict | None = None
     source: str = ""
+    # `guided:` (title, time-limit, objectives with hints), kept as read: the objectives are
+    # scenario expectations, which the scenarios layer parses and judges (scenarios/guided.py)
+    guided: Node | None = None
 
 
 def parse_lab(node: Node) -> LabFile:
-    fields = node.mapping({"name", "phones", "startup-config", "chassis"})
-    lab = LabFile(source=node.file)
+    fields = node.mapping({"name", "phones", "startup-config", "chassis", "guided"})
+    lab = LabFile(source=node.file, guided=fields.get("guided"))
     if "name" in fields:
         lab.name = fields["name"].text()
     if "startup-config" in fields:

@@ -45,7 +45,9 @@ def _revocation_none(check: Check, v: AuditView) -> Iterator[Finding]:
 
 
 def _small_keys(check: Check, v: AuditView) -> Iterator[Finding]:
+    labels = set()
     for tp in v.trustpoints.values():
+        labels.add(tp.key_label)
         configured = tp.rsakeypair.size if tp.rsakeypair is not None else None
         key = v.router.keystore.get(tp.key_label)
         bits = key.bits if key is not None else configured
@@ -55,6 +57,12 @@ def _small_keys(check: Check, v: AuditView) -> Iterator[Finding]:
                  f" rsakeypair {tp.key_label} {MIN_KEY_BITS} {MIN_KEY_BITS}",
                  f"crypto pki enroll {tp.name}"],
                 what=tp.name, title=f"trustpoint {tp.name}: a {bits}-bit key pair")
+    for key in v.router.keystore.keys:  # `crypto key generate rsa` pairs (SSH, HTTPS)
+        if key.label not in labels and key.bits < MIN_KEY_BITS:
+            labels.add(key.label)
+            yield check.finding([f"crypto key generate rsa general-keys label {key.label} "
+                                 f"modulus {MIN_KEY_BITS}"], what=key.label,
+                                title=f"key pair {key.label}: {key.bits} bits")
 
 
 def _sast_shared_key(check: Check, v: AuditView) -> Iterator[Finding]:
@@ -150,6 +158,24 @@ def _registered_below_mode(check: Check, v: AuditView) -> Iterator[Finding]:
                       f"{_mode_word(have)} ({reg.transport})")
 
 
+def _unsigned_files(check: Check, v: AuditView) -> Iterator[Finding]:
+    ts = v.telephony
+    if ts is None or not v.secure:
+        return
+    for f in ts.load_cfg_files:
+        if not f.sign:
+            yield check.finding(["telephony-service",
+                                 f" load-cfg-file {f.file} alias {f.alias} sign create"],
+                                what=f.alias, title=f"{f.alias} is served unsigned")
+
+
+def _without_mac(check: Check, v: AuditView) -> Iterator[Finding]:
+    for ep in v.ephones:
+        if ep.mac is None:
+            yield check.finding([f"ephone {ep.tag}", " mac-address H.H.H"], what=str(ep.tag),
+                                title=f"ephone {ep.tag} has no MAC address")
+
+
 def _hardening(check: Check, v: AuditView) -> Iterator[Finding]:
     for ep in v.ephones:
         params = v.service_phone(ep)
@@ -217,6 +243,16 @@ CHECKS: list[Check] = [
           "A phone keeps its old registration until it is reset, and registers securely only "
           "once it has a certificate: until then its calls are not protected as configured.",
           _registered_below_mode),
+    Check("load-cfg-file-unsigned", "medium", NSA, "4.1",
+          "a file CUCME did not make is served unsigned",
+          "Once security is on, phones accept only signed files: an unsigned `load-cfg-file` "
+          "is refused (or, on a non-secure phone, can be tampered with on the way).",
+          _unsigned_files),
+    Check("ephone-without-mac", "low", NSA, "4.2",
+          "an ephone has no MAC address",
+          "Without its MAC address an ephone goes to whichever phone registers first, so "
+          "its security mode and certificate operation land on an unknown phone.",
+          _without_mac),
     Check("phone-not-hardened", "medium", NSA, "5, 5.1, 5.2",
           "a phone lacks the hardening parameters",
           "Speaker and headset allow eavesdropping (Hack.lu 2007), the web page and settings "

@@ -41,6 +41,8 @@ scenarios:
   cucme-lab scenario run FILE|DIR...    run scenarios, print their timelines, write reports
   cucme-lab scenario check FILE|DIR...  validate scenario files without running them
   cucme-lab scenario list [DIR]         list the library's scenarios (or DIR's)
+  cucme-lab audit [--lab DIR] [--json]  the security audit against both documents
+  cucme-lab guided LAB|--list           a guided lab, graded (objectives, hints, time limit)
   see `cucme-lab scenario --help`; a lab folder is used by one cucme-lab at a time"""
 
 

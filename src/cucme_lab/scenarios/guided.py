@@ -111,6 +111,9 @@ class GuideTracker:
         self.states = {o.id: ObjectiveState() for o in guide.objectives}
         self.started = trio.current_time()
         self.stopped_at: float | None = None
+        # the elapsed time at the last judgement: what the status bar shows, since the
+        # console draws it from prompt_toolkit's own thread, where trio's clock is not
+        self.seen_elapsed = 0.0
 
     @property
     def elapsed(self) -> float:
@@ -128,6 +131,7 @@ class GuideTracker:
 
     async def judge(self) -> bool:
         """Judge every objective once (unless time is up); True when any changed."""
+        self.seen_elapsed = self.elapsed
         if self.time_up:
             return False
         changed = False
@@ -157,6 +161,7 @@ class GuideTracker:
 
     def stop(self) -> None:
         self.stopped_at = trio.current_time()
+        self.seen_elapsed = self.elapsed
 
     # --- what others read ---------------------------------------------------------------
     def progress(self) -> dict:
@@ -167,12 +172,14 @@ class GuideTracker:
                                 "hint": o.hint} for o in self.guide.objectives]}
 
     def status_line(self) -> str:
-        """The console's status bar: percent, each objective's mark, the clock."""
+        """The console's status bar: percent, each objective's mark, the clock (as of the last
+        judgement; safe to call from any thread)."""
         marks = " ".join(f"{o.id}{'+' if self.states[o.id].done else '-'}"
                          for o in self.guide.objectives)
-        clock = _clock(self.elapsed)
-        if self.guide.time_limit is not None:
-            clock += "/" + _clock(self.guide.time_limit) + (" TIME UP" if self.time_up else "")
+        clock = _clock(self.seen_elapsed)
+        limit = self.guide.time_limit
+        if limit is not None:
+            clock += "/" + _clock(limit) + (" TIME UP" if self.seen_elapsed >= limit else "")
         return f"Lab {self.percent}% [{marks}] {clock}"
 
     def grade(self) -> dict:

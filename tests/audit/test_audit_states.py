@@ -15,6 +15,7 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 import trio
 
 from cucme_lab.lab.audit import audit_router
@@ -162,3 +163,42 @@ telephony-service
         report = audit_router(shell.router)
     assert "% Invalid" not in out, out
     assert ids(report) & NSA_LEFT == {"ctl-not-regenerated"}
+
+
+# --- one test per finding each state leaves ------------------------------------------------
+
+STATES = {"default-lab": DEFAULT_FINDINGS, "appendix-b": APPENDIX_B_FINDINGS,
+          "appendix-b-and-chapter-hardening": HARDENED_FINDINGS}
+_reports: dict[str, dict] = {}
+
+
+def state_report(state: str, tmp_path_factory) -> dict:
+    """The audit of one state, computed once per test session."""
+    if state not in _reports:
+        from conftest import Shell
+
+        from cucme_lab.lab.addresses import AddressPlan
+        from cucme_lab.router.router import Router
+
+        async def build() -> dict:
+            router = Router.open(tmp_path_factory.mktemp(state), addresses=AddressPlan())
+            with trio.fail_after(60):
+                if state == "default-lab":
+                    await default_lab(router)
+                else:
+                    await Shell(router).paste_config(appendix_b())
+                    if state != "appendix-b":
+                        await Shell(router).paste_config(CHAPTER_HARDENING)
+            return audit_router(router)
+
+        _reports[state] = trio.run(build)
+    return _reports[state]
+
+
+@pytest.mark.parametrize("state, finding", sorted(
+    (state, finding) for state, found in STATES.items() for finding in found))
+def test_each_finding_of_each_state(state, finding, tmp_path_factory):
+    report = state_report(state, tmp_path_factory)
+    entry = next((f for f in report["findings"] if f["id"] == finding), None)
+    assert entry is not None, f"{state}: {finding} not found in {sorted(ids(report))}"
+    assert entry["document"] in ("NSA", "Cisco") and entry["section"] and entry["fix"]

@@ -10,6 +10,7 @@ import sys
 import jsonschema
 import trio
 
+from cucme_lab.lab.audit.live import read_live_audit
 from cucme_lab.lab.manifest import read_manifest
 from cucme_lab.shell.commands import command_set
 from cucme_lab.shell.session import Session
@@ -27,11 +28,16 @@ async def type_lines(router, text: str) -> str:
 
 
 async def lab_json_audit_until(lab_dir, predicate, timeout: float = 10.0) -> dict:
+    """The running lab's audit.json once it satisfies `predicate`; lab.json's summary agrees."""
     with trio.fail_after(timeout):
         while True:
-            audit = read_manifest(lab_dir).get("audit")
+            audit = read_live_audit(lab_dir)
             if audit is not None and predicate(audit):
-                return audit
+                summary = read_manifest(lab_dir).get("audit")
+                if summary is not None and summary["score"] == audit["score"]:
+                    assert summary["findings"] == len(audit["findings"])
+                    assert summary["file"] == "audit.json"
+                    return audit
             await trio.sleep(0.05)
 
 

@@ -23,7 +23,7 @@ class Manifest:
     phones: list[dict] = field(default_factory=list)
     state: str = "running"
     network: dict = field(default_factory=dict)  # how configured addresses map to loopback
-    audit: dict | None = None  # the security audit (lab/audit/live.py), once computed
+    audit: dict | None = None  # the audit's summary; the report is audit.json (lab/audit/live.py)
     guided: dict | None = None  # a guided lab's progress (scenarios/guided.py)
 
     def write(self) -> None:

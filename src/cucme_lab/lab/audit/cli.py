@@ -1,7 +1,8 @@
 """`cucme-lab audit [--lab DIR] [--labfile FILE] [--json]`: the security audit of a lab.
 
-A running lab keeps its audit in `lab.json` (`audit`, refreshed within a second of a change:
-`live.keep_audit_current`); the command prints that one, which includes the phones' live state.
+A running lab keeps its audit in `audit.json` beside `lab.json` (refreshed within a second of a
+change: `live.keep_audit_current`); the command prints that one, which includes the phones'
+live state.
 A stopped lab is booted offline from its saved configuration (nothing listens, nothing in the
 folder changes) and audited; a folder with no saved configuration is audited as the lab file
 would start it. Exit code 0 when the audit ran, 2 when it could not.
@@ -19,9 +20,9 @@ from pathlib import Path
 import trio
 
 from cucme_lab.lab.audit import audit_router
+from cucme_lab.lab.audit.live import read_live_audit
 from cucme_lab.lab.labfile import DEFAULT_LAB, LabFile, load_lab
 from cucme_lab.lab.lock import LabInUse, lab_lock
-from cucme_lab.lab.manifest import read_manifest
 from cucme_lab.lab.yamlnodes import SchemaError
 
 DEFAULT_LAB_DIR = Path.home() / ".cucme-lab" / "default"
@@ -69,11 +70,11 @@ def audit_lab(lab_dir: Path, labfile: LabFile) -> tuple[dict, str]:
             return trio.run(audit_offline, lab_dir, labfile), \
                 "the saved configuration (lab stopped; booted offline)"
     except LabInUse:
-        manifest = read_manifest(lab_dir)
-        if "audit" not in manifest:
-            raise RuntimeError("the lab is running but its lab.json has no audit yet; "
+        report = read_live_audit(lab_dir)
+        if report is None:
+            raise RuntimeError("the lab is running but has written no audit yet; "
                                "try again in a second") from None
-        return manifest["audit"], "the running configuration and live state (lab running)"
+        return report, "the running configuration and live state (lab running)"
 
 
 def format_report(report: dict, lab_dir: Path, judged: str) -> str:

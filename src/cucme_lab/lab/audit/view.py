@@ -52,7 +52,16 @@ class AuditView:
         return effective_security_mode(self.config, ep, self.telephony)
 
     def service_phone(self, ep: Ephone) -> dict[str, str]:
-        return effective_service_phone(self.config, ep)
+        """The phone's effective `service phone` values; they depend only on its template,
+        so they are worked out once per template (a fleet shares a few)."""
+        cache = self._by_template
+        if ep.template not in cache:
+            cache[ep.template] = effective_service_phone(self.config, ep)
+        return cache[ep.template]
+
+    @cached_property
+    def _by_template(self) -> dict[int | None, dict[str, str]]:
+        return {}
 
     @cached_property
     def capf(self) -> CapfServerBlock | None:

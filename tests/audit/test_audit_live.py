@@ -109,3 +109,22 @@ def test_audit_command_with_a_bad_lab_file_says_why(tmp_path):
         env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 2
     assert "a phone needs a mac" in proc.stderr
+
+
+async def test_a_failing_audit_leaves_the_lab_running(tmp_path, monkeypatch, caplog):
+    from cucme_lab.lab.audit import live
+    from cucme_lab.lab.router_lab import open_lab
+
+    def broken(router):
+        raise RuntimeError("injected audit bug")
+
+    monkeypatch.setattr(live, "audit_router", broken)
+    with trio.fail_after(30):
+        async with open_lab(tmp_path / "lab") as lab:
+            await trio.sleep(0.2)
+            lab.router.mark_changed()
+            await trio.sleep(1.5)  # the next look fails again
+            out = await type_lines(lab.router, "show running-config | include hostname")
+            assert "hostname Router" in out
+    assert "the audit could not be refreshed" in caplog.text
+    assert live.read_live_audit(tmp_path / "lab") is None

@@ -62,10 +62,9 @@ async def keep_audit_current(lab: Any, interval: float = INTERVAL) -> None:
                 report = audit_router(lab.router)
                 atomic_write(Path(lab.lab_dir) / AUDIT_FILE,
                              (json.dumps(report, indent=1) + "\n").encode())
-            except Exception:  # an audit bug must not take the lab down
-                log.exception("the audit failed; audit.json keeps the previous one")
-            else:
                 lab.manifest.audit = summary(report)
                 lab.write_manifest()
+            except Exception:  # an audit bug or a full disk must not take the lab down
+                log.exception("the audit could not be refreshed; the previous one stays")
             pause = max(interval, (time.perf_counter() - started) / SHARE)
         await trio.sleep(pause)

@@ -6,8 +6,8 @@
 
 LAB is a lab file with `guided:` objectives, or the name of one shipped with cucme-lab (see
 `--list`). The lab runs as `cucme-lab` runs it (console, script or `--serve`); the console's
-status bar shows the percent complete and which objectives hold, and `lab.json` carries the
-same under `guided`. When the console is left (or the script ends, or the lab is stopped) the
+status bar shows the percent complete and which objectives hold, `:objectives` lists them with
+the hints of those not done (`:hint ID` one), and `lab.json` carries the same under `guided`. When the console is left (or the script ends, or the lab is stopped) the
 objectives are judged one last time and the grade is printed, written to `--json`/`--junit`,
 and to the lab folder as `grade.json`. Exit code: 0 when every objective holds, 1 when one
 does not, 2 when the lab file is wrong.
@@ -70,6 +70,8 @@ async def run_guided(labfile: LabFile, lab_dir: Path, *, script: str | None = No
                 lab.write_manifest()
 
             async def controls(line: str) -> str:
+                if line.split()[:1] in (["objectives"], ["hint"]):
+                    return objectives_text(tracker, line.split()[1:])
                 return await run_control(runtime, line)
 
             async with trio.open_nursery() as nursery:
@@ -97,6 +99,20 @@ async def run_guided(labfile: LabFile, lab_dir: Path, *, script: str | None = No
             grade = tracker.grade()
             grade_report.write_json(grade, lab_dir / "grade.json")
             return grade
+
+
+def objectives_text(tracker: GuideTracker, wanted: list[str]) -> str:
+    """`:objectives` (every objective, with the hint of each not done) or `:hint ID`."""
+    shown = [o for o in tracker.guide.objectives if not wanted or o.id in wanted]
+    if not shown:
+        return f"% No objective {' '.join(wanted)} (type :objectives)\n"
+    lines = [tracker.status_line()] if not wanted else []
+    for o in shown:
+        done = tracker.states[o.id].done
+        lines.append(f"  [{'x' if done else ' '}] {o.id}: {o.text}")
+        if (not done or wanted) and o.hint:
+            lines.append(f"        hint: {o.hint}")
+    return "\n".join(lines) + "\n"
 
 
 async def _all_done(tracker: GuideTracker) -> bool:

@@ -7,9 +7,10 @@
 LAB is a lab file with `guided:` objectives, or the name of one shipped with cucme-lab (see
 `--list`). The lab runs as `cucme-lab` runs it (console, script or `--serve`); the console's
 status bar shows the percent complete and which objectives hold, `:objectives` lists them with
-the hints of those not done (`:hint ID` one), and `lab.json` carries the same under `guided`. When the console is left (or the script ends, or the lab is stopped) the
-objectives are judged one last time and the grade is printed, written to `--json`/`--junit`,
-and to the lab folder as `grade.json`. Exit code: 0 when every objective holds, 1 when one
+the hints of those not done (`:hint ID` one), and `lab.json` carries the same under `guided`.
+When the console is left (or the script ends, or the lab is stopped) the objectives are judged
+one last time and the grade is printed, written to `--json`/`--junit`, and to the lab folder as
+`grade.json`. Exit code: 0 when every objective holds, 1 when one
 does not, 2 when the lab file is wrong.
 """
 

@@ -100,6 +100,20 @@ def test_audit_command_prints_a_readable_report(tmp_path):
     assert not (tmp_path / "new").exists(), "auditing a new folder creates nothing"
 
 
+def test_audit_command_fails_under_a_score_for_ci(tmp_path):
+    env = {"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}
+    base = [sys.executable, "-m", "cucme_lab.cli", "audit", "--lab", str(tmp_path / "new")]
+    low = subprocess.run([*base, "--fail-under", "90"], capture_output=True, text=True,
+                         timeout=60, env=env)
+    assert low.returncode == 1 and "is below 90" in low.stderr
+    ok = subprocess.run([*base, "--json", "--fail-under", "10"], capture_output=True,
+                        text=True, timeout=60, env=env)
+    assert ok.returncode == 0 and json.loads(ok.stdout)["score"] >= 10
+    bad = subprocess.run([*base, "--fail-under", "101"], capture_output=True, text=True,
+                         timeout=60, env=env)
+    assert bad.returncode == 2
+
+
 def test_audit_command_with_a_bad_lab_file_says_why(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("lab: {phones: [{model: 7970}]}\n")

@@ -65,6 +65,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def amain(args: argparse.Namespace) -> int:
     labfile = load_lab(args.labfile)
+    if labfile.guided is not None:
+        print("cucme-lab: this lab file has objectives; `cucme-lab guided FILE` grades them",
+              file=sys.stderr)
     # listen for SIGTERM before anything starts, so a stop request is never lost
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with run_lab(args.lab, labfile, boot_phones=not args.no_phones) as runtime:

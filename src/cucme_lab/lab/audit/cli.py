@@ -1,11 +1,13 @@
-"""`cucme-lab audit [--lab DIR] [--labfile FILE] [--json]`: the security audit of a lab.
+"""`cucme-lab audit [--lab DIR] [--labfile FILE] [--json] [--fail-under SCORE]`: the security
+audit of a lab.
 
 A running lab keeps its audit in `audit.json` beside `lab.json` (refreshed within a second of a
 change: `live.keep_audit_current`); the command prints that one, which includes the phones'
 live state.
 A stopped lab is booted offline from its saved configuration (nothing listens, nothing in the
 folder changes) and audited; a folder with no saved configuration is audited as the lab file
-would start it. Exit code 0 when the audit ran, 2 when it could not.
+would start it. Exit code 0 when the audit ran, 1 when its score is below `--fail-under`, 2
+when it could not run.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import json
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
 
 import trio
@@ -26,7 +29,14 @@ from cucme_lab.lab.lock import LabInUse, lab_lock
 from cucme_lab.lab.yamlnodes import SchemaError
 
 DEFAULT_LAB_DIR = Path.home() / ".cucme-lab" / "default"
-EXIT_OK, EXIT_ERROR = 0, 2
+EXIT_OK, EXIT_BELOW, EXIT_ERROR = 0, 1, 2
+FIRST_AUDIT_POLLS = 30
+
+
+def _score(text: str) -> int:
+    if not text.isdigit() or int(text) > 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a score from 0 to 100")
+    return int(text)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -38,6 +48,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="lab file for a folder with no saved configuration yet")
     p.add_argument("--json", action="store_true",
                    help="print the audit as JSON (docs/audit.schema.json)")
+    p.add_argument("--fail-under", type=_score, metavar="SCORE",
+                   help="exit 1 when the score is below SCORE (0-100), for CI")
     return p.parse_args(argv)
 
 
@@ -70,11 +82,13 @@ def audit_lab(lab_dir: Path, labfile: LabFile) -> tuple[dict, str]:
             return trio.run(audit_offline, lab_dir, labfile), \
                 "the saved configuration (lab stopped; booted offline)"
     except LabInUse:
-        report = read_live_audit(lab_dir)
-        if report is None:
-            raise RuntimeError("the lab is running but has written no audit yet; "
-                               "try again in a second") from None
-        return report, "the running configuration and live state (lab running)"
+        for _ in range(FIRST_AUDIT_POLLS):  # a lab that just started writes it within a second
+            report = read_live_audit(lab_dir)
+            if report is not None:
+                return report, "the running configuration and live state (lab running)"
+            time.sleep(0.1)
+        raise RuntimeError("the lab is running but has written no audit (audit.json) yet; "
+                           "is it an older cucme-lab?") from None
 
 
 def format_report(report: dict, lab_dir: Path, judged: str) -> str:
@@ -111,4 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(report, indent=1))
     else:
         print(format_report(report, args.lab, judged), end="")
+    if args.fail_under is not None and report["score"] < args.fail_under:
+        print(f"cucme-lab audit: score {report['score']} is below {args.fail_under}",
+              file=sys.stderr)
+        return EXIT_BELOW
     return EXIT_OK

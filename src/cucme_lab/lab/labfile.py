@@ -9,6 +9,8 @@ lab:
   startup-config: |
     hostname CME
     ...
+  guided:                      # optional: objectives, hints, a time limit (docs/scenarios.md)
+    ...
 ```
 Every field is checked, and a mistake is reported with its file, line and field.
 """

@@ -85,7 +85,8 @@ CASES: dict[str, tuple[str, str, str]] = {
     "mtp-configured": ("mtp-configured/1", "ephone 1\n mtp\n exit\n",
                        "ephone 1\n no mtp\n exit\n"),
 }
-LIVE = {"phone-registered-below-mode"}  # tested with real phones: test_audit_live.py
+LIVE = {"phone-registered-below-mode",  # tested with real phones: test_audit_live.py
+        "ctl-stale"}  # tested with real certificates below
 
 
 def test_every_active_check_has_a_case():
@@ -130,3 +131,19 @@ async def test_grant_auto_and_null_string_are_needed_during_the_rollout(router, 
         after = ids(audit_router(router))
     assert not {"ca-grant-auto/CA", "capf-null-string"} & during
     assert {"ca-grant-auto/CA", "capf-null-string"} <= after
+
+
+async def test_a_certificate_changed_after_regenerate_leaves_the_ctl_stale(shell, router):
+    """NSA 3.4: the trustpoint re-enrolled, the CTL still lists its old certificate."""
+    from provisioning.certs import enroll
+    from provisioning.nsa import type_nsa
+
+    with trio.fail_after(60):
+        await type_nsa(shell)
+        assert not any(f.startswith("ctl-") for f in ids(audit_router(router)))
+        enroll(router, "SAST2", generation=1)
+        assert "ctl-stale/SAST2" in ids(audit_router(router))
+        await shell.paste_config("ctl-client\n regenerate\n")
+        assert not any(f.startswith("ctl-") for f in ids(audit_router(router)))
+        router.storage.write_flash(CTL_FILENAME, b"not a CTL file")
+        assert "ctl-stale/SAST2" in ids(audit_router(router))

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from cryptography.hazmat.primitives.serialization import Encoding
+
 from cucme_lab.lab.audit.findings import NSA, Check, Finding
 from cucme_lab.lab.audit.view import AuditView
 from cucme_lab.router.capf.config import CapfAuthMode
 from cucme_lab.router.pki.config import GrantMode, RevocationMethod
+from cucme_lab.router.pki.credentials import certificate
 from cucme_lab.router.telephony.settings import SecurityMode
 
 MIN_KEY_BITS = 1024  # section 3.2.1: "A key size of 1024 is recommended"
@@ -105,6 +108,20 @@ def _ctl_regenerate(check: Check, v: AuditView) -> Iterator[Finding]:
     ctl = v.ctl
     if v.secure and ctl is not None and ctl.sast1 and ctl.sast2 and not v.ctl_on_flash:
         yield check.finding(["ctl-client", " regenerate"])
+
+
+def _ctl_stale(check: Check, v: AuditView) -> Iterator[Finding]:
+    ctl = v.ctl
+    if ctl is None or not v.ctl_on_flash:
+        return
+    listed = v.ctl_certificates
+    names = [n for n in (ctl.sast1, ctl.sast2) if n] + [s.trustpoint for s in ctl.local_servers()]
+    for name in dict.fromkeys(names):
+        cert = certificate(v.router, name)
+        if cert is not None and cert.public_bytes(Encoding.DER) not in listed:
+            yield check.finding(["ctl-client", " regenerate"], what=name,
+                                title=f"the CTL file does not list trustpoint {name}'s "
+                                      "current certificate")
 
 
 def _telephony_security(check: Check, v: AuditView) -> Iterator[Finding]:
@@ -227,6 +244,11 @@ CHECKS: list[Check] = [
           "the CTL file was never generated (`regenerate` forgotten)",
           "\"Without issuing this command the CTL file will not be created\": phones find no "
           "trust list on TFTP and stay non-secure.", _ctl_regenerate),
+    Check("ctl-stale", "high", NSA, "3.4",
+          "the CTL file predates a certificate (`regenerate` not run after a change)",
+          "\"If a certificate changes and regenerate is not ran, then the phones will no "
+          "longer trust the server that uses the updated certificate\": signed files and TLS "
+          "fail on every phone.", _ctl_stale),
     Check("telephony-security-incomplete", "high", NSA, "4",
           "telephony-service lacks a security setting",
           "Secure signalling needs `secure-signaling trustpoint` naming an enrolled "

@@ -30,6 +30,7 @@ from cucme_lab.router.telephony.settings import (
     ephones,
     telephony_service,
 )
+from cucme_lab.wire.ctl import CtlFormatError, parse_ctl
 
 
 @dataclass
@@ -101,3 +102,12 @@ class AuditView:
     @cached_property
     def ctl_on_flash(self) -> bool:
         return self.router.storage.flash_path(CTL_FILENAME).is_file()
+
+    @cached_property
+    def ctl_certificates(self) -> set[bytes]:
+        """The certificates (DER) the CTL file on flash lists; none when it does not parse."""
+        data = self.router.storage.read_flash(CTL_FILENAME)
+        try:
+            return {r.certificate for r in parse_ctl(data).records} if data else set()
+        except (CtlFormatError, ValueError):
+            return set()

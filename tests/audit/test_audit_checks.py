@@ -82,6 +82,9 @@ CASES: dict[str, tuple[str, str, str]] = {
                                "Ringlist.xml sign create\n exit\n"),
     "ephone-without-mac": ("ephone-without-mac/1", "ephone 1\n no mac-address\n exit\n",
                            "ephone 1\n mac-address CAFE.CAFE.1234\n exit\n"),
+    "capf-auth-string-shared": ("capf-auth-string-shared/1-2-3-4",
+                                "capf-server\n auth-string generate all 1234\n exit\n",
+                                "capf-server\n auth-string delete all\n exit\n"),
     "mtp-configured": ("mtp-configured/1", "ephone 1\n mtp\n exit\n",
                        "ephone 1\n no mtp\n exit\n"),
 }

@@ -141,6 +141,20 @@ def _telephony_security(check: Check, v: AuditView) -> Iterator[Finding]:
                             what="cnf-file", title="`cnf-file perphone` is not configured")
 
 
+def _shared_auth_strings(check: Check, v: AuditView) -> Iterator[Finding]:
+    by_string: dict[str, list[int]] = {}
+    for ep in v.ephones:
+        if ep.capf_auth_str is not None:
+            by_string.setdefault(ep.capf_auth_str, []).append(ep.tag)
+    for tags in by_string.values():
+        if len(tags) > 1:
+            shown = ", ".join(map(str, tags))
+            yield check.finding([line for t in tags for line in (
+                f"ephone {t}", " capf-auth-str DIGITS-UNIQUE-TO-THIS-PHONE")],
+                what="-".join(map(str, tags)),
+                title=f"ephones {shown} share one CAPF authentication string")
+
+
 def _not_encrypted(check: Check, v: AuditView) -> Iterator[Finding]:
     for ep in v.ephones:
         mode = v.mode(ep)
@@ -255,6 +269,11 @@ CHECKS: list[Check] = [
           "trustpoint, signed files need `tftp-server-credentials trustpoint`, and signing "
           "needs one configuration file per phone (`cnf-file perphone`).",
           _telephony_security),
+    Check("capf-auth-string-shared", "medium", NSA, "4.2",
+          "phones share a CAPF authentication string",
+          "The string is each phone's password for its certificate; one string for many "
+          "(`auth-string generate all DIGITS`) is the global string the guide calls \"not a "
+          "secure method of authenticating the phones\".", _shared_auth_strings),
     Check("phone-not-encrypted", "high", NSA, "4.1, 4.2",
           "a phone is not in encrypted mode",
           "Non-secure phones send signalling and voice in clear; authenticated phones protect "

@@ -45,7 +45,7 @@ async def test_a_scripted_trainee_grades_100_percent(tmp_path, name):
     assert grade["percent"] == 100
 
 
-@pytest.mark.parametrize("name", ["toll_fraud", "access_hardening"])
+@pytest.mark.parametrize("name", SHIPPED)
 async def test_nothing_is_done_before_the_trainee_starts(tmp_path, name):
     script = tmp_path / "idle.txt"
     script.write_text("enable\n")

@@ -215,6 +215,8 @@ def format_grade(grade: dict) -> str:
             failed = [c for c in o["checks"] if not c["ok"]]
             for c in failed[:3]:
                 observed = c["observed"].splitlines()[0] if c["observed"] else ""
+                if observed.startswith(("(nearest", "(no similar")):  # an excerpt's heading
+                    observed = "not there"
                 lines.append(f"        not yet: {c['what']}: expected {c['expected']!r}, "
                              f"observed {observed!r}")
             if o["error"]:

@@ -2,6 +2,8 @@
 
     cucme-lab scenario run|check|list ...   the scenario runner (`cucme_lab.scenarios.runner`)
     cucme-lab netns up|down ...             a router and a phones namespace (`cucme_lab.lab.netns`)
+    cucme-lab audit [--lab DIR] [--json]    the security audit (`cucme_lab.lab.audit.cli`)
+    cucme-lab guided LAB ...                a guided lab, graded (`cucme_lab.scenarios.guided_cli`)
     cucme-lab [--lab DIR] [--script FILE] ...   everything else: the lab (`cucme_lab.lab.cli`)
 
 The lab may not import the scenarios (they drive the lab), so the one command that offers both
@@ -23,6 +25,14 @@ def main(argv: list[str] | None = None) -> int:
         from cucme_lab.lab.netns import main as netns_main
 
         return netns_main(argv[1:])
+    if argv[:1] == ["guided"]:
+        from cucme_lab.scenarios.guided_cli import main as guided_main
+
+        return guided_main(argv[1:])
+    if argv[:1] == ["audit"]:
+        from cucme_lab.lab.audit.cli import main as audit_main
+
+        return audit_main(argv[1:])
     from cucme_lab.lab.cli import main as lab_main
 
     return lab_main(argv)

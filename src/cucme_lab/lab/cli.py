@@ -45,6 +45,8 @@ scenarios:
   cucme-lab scenario run FILE|DIR...    run scenarios, print their timelines, write reports
   cucme-lab scenario check FILE|DIR...  validate scenario files without running them
   cucme-lab scenario list [DIR]         list the library's scenarios (or DIR's)
+  cucme-lab audit [--lab DIR] [--json]  the security audit against both documents
+  cucme-lab guided LAB|--list           a guided lab, graded (objectives, hints, time limit)
   see `cucme-lab scenario --help`; a lab folder is used by one cucme-lab at a time"""
 
 
@@ -76,6 +78,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def amain(args: argparse.Namespace) -> int:
     labfile = load_lab(args.labfile)
+    if labfile.guided is not None:
+        print("cucme-lab: this lab file has objectives; `cucme-lab guided FILE` grades them",
+              file=sys.stderr)
     # listen for SIGTERM before anything starts, so a stop request is never lost
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         addresses = RealAddresses() if args.real_addresses else None

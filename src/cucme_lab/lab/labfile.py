@@ -10,6 +10,8 @@ lab:
   startup-config: |
     hostname CME
     ...
+  guided:                      # optional: objectives, hints, a time limit (docs/scenarios.md)
+    ...
 ```
 Every field is checked, and a mistake is reported with its file, line and field.
 """
@@ -42,12 +44,15 @@ class LabFile:
     source: str = ""
     pstn: PstnPlan = field(default_factory=PstnPlan)  # the PSTN behind the voice ports
     tacacs: TacacsSpec | None = None  # the lab's TACACS+ server (lab/tacacs_server.py)
+    # `guided:` (title, time-limit, objectives with hints), kept as read: the objectives are
+    # scenario expectations, which the scenarios layer parses and judges (scenarios/guided.py)
+    guided: Node | None = None
 
 
 def parse_lab(node: Node) -> LabFile:
     fields = node.mapping({"name", "phones", "startup-config", "chassis", "pstn",
-                           "wan-interface", "tacacs"})
-    lab = LabFile(source=node.file)
+                           "wan-interface", "tacacs", "guided"})
+    lab = LabFile(source=node.file, guided=fields.get("guided"))
     if "name" in fields:
         lab.name = fields["name"].text()
     if "wan-interface" in fields:

@@ -27,6 +27,8 @@ class Manifest:
     outside_hosts: list[dict] = field(default_factory=list)  # hosts the configuration names
     lab_services: list[dict] = field(default_factory=list)  # the lab's own (TACACS+ server)
     dashboard: dict | None = None  # {"url": ...} while `--dashboard` serves the page
+    audit: dict | None = None  # the audit's summary; the report is audit.json (lab/audit/live.py)
+    guided: dict | None = None  # a guided lab's progress (scenarios/guided.py)
 
     def write(self) -> None:
         data = {
@@ -41,8 +43,10 @@ class Manifest:
             "outside_hosts": self.outside_hosts,
             "lab_services": self.lab_services,
         }
-        if self.dashboard:
-            data["dashboard"] = self.dashboard
+        for key, value in (("dashboard", self.dashboard), ("audit", self.audit),
+                           ("guided", self.guided)):
+            if value:
+                data[key] = value
         atomic_write(Path(self.lab_dir) / "lab.json",
                      (json.dumps(data, indent=2) + "\n").encode())
 

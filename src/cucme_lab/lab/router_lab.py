@@ -17,6 +17,7 @@ from typing import Any
 import trio
 
 from cucme_lab.lab.addresses import AddressPlan
+from cucme_lab.lab.audit.live import keep_audit_current
 from cucme_lab.lab.lock import lab_lock
 from cucme_lab.lab.manifest import Manifest
 from cucme_lab.lab.outside_hosts import aaa_hosts, outside_hosts, snmp_managers
@@ -122,6 +123,7 @@ async def open_lab(lab_dir: Path, *, services: list[Any] | None = None,
                 await nursery.start(client.run)
                 await nursery.start(manager.run)
                 lab.write_manifest()
+                nursery.start_soon(keep_audit_current, lab)
                 yield lab
                 nursery.cancel_scope.cancel()
         finally:

@@ -345,7 +345,8 @@ def _wait(node: Node) -> dict:
 # --- expectations -------------------------------------------------------------------------
 
 TEXT_SUBJECTS = ("running-config", "startup-config", "syslog", "cli", "pstn", "collector")
-EXPECT_SUBJECTS = ("phone", *TEXT_SUBJECTS, "flash", "tftp", "snmp")
+EXPECT_SUBJECTS = ("phone", *TEXT_SUBJECTS, "flash", "tftp", "snmp", "audit")
+AUDIT_FIELDS = {"present", "absent", "score-at-least"}
 
 
 def _expect(node: Node) -> dict:
@@ -363,6 +364,8 @@ def _expect(node: Node) -> dict:
         return _expect_phone(node)
     if subject == "snmp":
         return snmp_expect.parse(node)
+    if subject == "audit":
+        return _expect_audit(node.mapping({"audit"})["audit"])
     if subject in ("flash", "tftp"):
         g = node.mapping({subject, "exists"})
         return {"subject": subject, "file": g[subject].text(),
@@ -375,6 +378,23 @@ def _expect(node: Node) -> dict:
         command = h["command"].text() if h is not None and "command" in h else None
         return {"subject": subject, "command": command, "text": text_check(body, {"command"})}
     return {"subject": subject, "text": text_check(body)}
+
+
+def _expect_audit(node: Node) -> dict:
+    """`audit: {present: [ids], absent: [ids], score-at-least: N}`: the security audit's
+    findings (an id without `/` stands for every finding of that check) and score."""
+    f = node.mapping(AUDIT_FIELDS)
+    out: dict[str, Any] = {"subject": "audit", "present": (), "absent": (), "score": None}
+    for key in ("present", "absent"):
+        if key in f:
+            n = f[key]
+            items = n.sequence() if isinstance(n.node, yaml.SequenceNode) else [n]
+            out[key] = tuple(i.text() for i in items)
+    if "score-at-least" in f:
+        out["score"] = int(f["score-at-least"].number(0, 100))
+    if not (out["present"] or out["absent"] or out["score"] is not None):
+        raise node.error("say what to expect of the audit: " + ", ".join(sorted(AUDIT_FIELDS)))
+    return out
 
 
 def text_check(node: Node, extra: set[str] = frozenset()) -> TextCheck:
@@ -533,6 +553,10 @@ def describe_expect(args: dict) -> str:
         return f"{subject}:{args['file']} {'exists' if args['exists'] else 'is absent'}"
     if subject == "snmp":
         return snmp_expect.describe(args)
+    if subject == "audit":
+        parts = [f"has {i}" for i in args["present"]] + [f"has no {i}" for i in args["absent"]]
+        parts += [f"score >= {args['score']}"] if args["score"] is not None else []
+        return "audit " + ", ".join(parts)
     if subject == "cli" and args.get("command"):
         return f"`{args['command']}` {describe_text(args['text'])}"
     return f"{subject} {describe_text(args['text'])}"

@@ -364,6 +364,10 @@ async def evaluate(ctx: Context, a: dict) -> list[Check]:
         return [await file_check(ctx, subject, a["file"], a["exists"])]
     if subject == "snmp":
         return await snmp_expect.evaluate(ctx.need_runtime("an snmp expectation").lab, a)
+    if subject == "audit":
+        from cucme_lab.scenarios.audit_expect import audit_checks
+
+        return audit_checks(ctx.router, a)
     if subject == "running-config":
         text = ctx.router.running_config()
     elif subject == "startup-config":

@@ -3,15 +3,15 @@ the configuration that follows the recommendation clears it (the default lab und
 
 from __future__ import annotations
 
+import jsonschema
 import pytest
 import trio
 
 from cucme_lab.lab.audit import CHECKS, audit_router
-from cucme_lab.lab.audit.pending import PENDING
 from cucme_lab.router.provisioning.tftp_table import CTL_FILENAME
 from cucme_lab.scenarios.steps import REJECTED
 
-from .test_audit_states import default_lab, ids
+from .test_audit_states import SCHEMA, default_lab, ids
 
 SECURE = "telephony-service\n device-security-mode encrypted\n exit\n"
 CTL = ("crypto pki trustpoint TP1\n exit\ncrypto pki trustpoint TP2\n exit\n"
@@ -21,6 +21,8 @@ HARDENING = "".join(f" service phone {k} {v}\n" for k, v in (
     ("disableSpeaker", "true"), ("disableSpeakerAndHeadset", "true"), ("forwardingDelay", "1"),
     ("garp", "1"), ("pcPort", "1"), ("spanToPCPort", "1"), ("voiceVlanAccess", "1"),
     ("webAccess", "1"), ("settingsAccess", "2")))
+PSTN = "dial-peer voice 11 pots\n destination-pattern 9011T\n port 1/0\n exit\n"
+WAN = "interface FastEthernet0/0\n ip address 203.0.113.1 255.255.255.0\n no shutdown\n exit\n"
 
 # check id -> (finding id, configuration breaking it, configuration following it)
 CASES: dict[str, tuple[str, str, str]] = {
@@ -87,21 +89,47 @@ CASES: dict[str, tuple[str, str, str]] = {
                                 "capf-server\n auth-string delete all\n exit\n"),
     "mtp-configured": ("mtp-configured/1", "ephone 1\n mtp\n exit\n",
                        "ephone 1\n no mtp\n exit\n"),
+    "aaa-no-accounting": ("aaa-no-accounting", "aaa new-model\n",
+                          "aaa accounting exec default start-stop group tacacs+\n"
+                          "aaa accounting commands 15 default start-stop group tacacs+\n"),
+    "snmp-community-no-acl": ("snmp-community-no-acl/changeme-ro",
+                              "snmp-server community changeme-ro RO\n",
+                              "access-list 10 permit 10.1.1.0 0.0.0.255\n"
+                              "snmp-server community changeme-ro RO 10\n"),
+    "snmp-community-well-known": ("snmp-community-well-known/public",
+                                  "access-list 10 permit 10.1.1.0 0.0.0.255\n"
+                                  "snmp-server community public RO 10\n",
+                                  "no snmp-server community public\n"
+                                  "snmp-server community changeme-ro RO 10\n"),
+    "cdp-enabled": ("cdp-enabled", "", "no cdp run\n"),
+    "pstn-dial-peer-no-cor": ("pstn-dial-peer-no-cor/11", PSTN,
+                              "dial-peer cor custom\n name callint\n exit\n"
+                              "dial-peer cor list callint\n member callint\n exit\n"
+                              "dial-peer voice 11 pots\n corlist outgoing callint\n exit\n"),
+    "pstn-no-after-hours-block": ("pstn-no-after-hours-block", PSTN,
+                                  "telephony-service\n after-hours block pattern 1 9011 7-24\n"
+                                  " exit\n"),
+    "logging-off": ("logging-off", "no logging buffered\n", "logging 192.168.153.129\n"),
+    "logging-off-trap": ("logging-off", "logging buffered warnings\n"
+                         "logging 192.168.153.129\nlogging trap warnings\n",
+                         "logging trap informational\n"),
+    "call-history-off": ("call-history-off", "",
+                         "dial-control-mib retain-timer 10080\ndial-control-mib max-size 500\n"
+                         "gw-accounting syslog\n"),
+    "listeners-no-acl": ("listeners-no-acl/FastEthernet0-0", WAN,
+                         "access-list 101 deny tcp any any eq 2000\n"
+                         "access-list 101 deny tcp any any eq 3804\n"
+                         "access-list 101 permit ip any any\n"
+                         "interface FastEthernet0/0\n ip access-group 101 in\n exit\n"),
 }
 LIVE = {"phone-registered-below-mode",  # tested with real phones: test_audit_live.py
         "ctl-stale"}  # tested with real certificates below
 
 
 def test_every_active_check_has_a_case():
-    assert {c.id for c in CHECKS} == {k.removesuffix("-generated") for k in CASES} | LIVE
+    assert {c.id for c in CHECKS} == {k.removesuffix("-generated").removesuffix("-trap")
+                                          for k in CASES} | LIVE
     assert len({c.id for c in CHECKS}) == len(CHECKS)
-
-
-def test_pending_checks_are_not_active_and_find_nothing_yet(router):
-    assert not {c.id for c in PENDING} & {c.id for c in CHECKS}
-    from cucme_lab.lab.audit import run_checks
-
-    assert run_checks(router, PENDING) == []
 
 
 @pytest.mark.parametrize("check", sorted(CASES))
@@ -112,7 +140,9 @@ async def test_a_check_finds_its_fault_and_its_fix_clears_it(router, shell, chec
         router.storage.write_flash("Ringlist.xml", b"<CiscoIPPhoneRingList/>\n")
         out = await shell.paste_config(breaking) if breaking else ""
         assert not REJECTED.search(out), out
-        assert finding in ids(audit_router(router))
+        report = audit_router(router)
+        jsonschema.validate(report, SCHEMA)
+        assert finding in ids(report)
         if following == "<write CTL file>":
             router.storage.write_flash(CTL_FILENAME, b"CTL")
         else:
@@ -150,3 +180,28 @@ async def test_a_certificate_changed_after_regenerate_leaves_the_ctl_stale(shell
         assert not any(f.startswith("ctl-") for f in ids(audit_router(router)))
         router.storage.write_flash(CTL_FILENAME, b"not a CTL file")
         assert "ctl-stale/SAST2" in ids(audit_router(router))
+
+
+async def test_after_hours_patterns_need_a_window_or_7_24(router, shell):
+    """A block pattern without `7-24` blocks only inside an `after-hours day|date` window:
+    without one nothing is blocked (Restricting Outgoing Calling Patterns)."""
+    with trio.fail_after(30):
+        await default_lab(router)
+        await shell.paste_config(PSTN + "telephony-service\n after-hours block pattern 1 9011\n"
+                                 " exit\n")
+        assert "pstn-no-after-hours-block" in ids(audit_router(router))
+        await shell.paste_config("telephony-service\n after-hours day Sun 19:00 07:00\n exit\n")
+        assert "pstn-no-after-hours-block" not in ids(audit_router(router))
+
+
+async def test_the_phones_interface_needs_no_listener_acl_unless_it_is_the_wan(router, shell):
+    """NSA 3.3: ACLs go on the interfaces that should not accept CAPF or SCCP; the phones'
+    own (Vlan10, holding `ip source-address`) is one only when outside peers arrive on it."""
+    with trio.fail_after(30):
+        await default_lab(router)
+        await shell.paste_config("capf-server\n source-addr 1.2.3.4\n exit\n")
+        assert not any(f.startswith("listeners-no-acl") for f in ids(audit_router(router)))
+        router.wan_interface = "Vlan10"
+        report = audit_router(router)
+    finding = next(f for f in report["findings"] if f["id"] == "listeners-no-acl/Vlan10")
+    assert finding["fix"][0].startswith("access-list 101 permit tcp PHONE-SUBNET")

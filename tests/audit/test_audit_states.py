@@ -27,9 +27,12 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 SCHEMA = json.loads((ROOT / "docs" / "audit.schema.json").read_text())
 
-# The Cisco chapter's access hardening ("Configuring Basic Cisco Unified CME Access Security",
-# "Securing GUI Access", "Using HTTPS...", "IP Phone Registration Control", step 1 of "Secure
-# SCCP Signaling via TLS"), as one administrator would type it.
+# The Cisco chapter's hardening ("Configuring Basic Cisco Unified CME Access Security",
+# "Securing GUI Access", "Using HTTPS...", "Configuring Accounting and Auditing on AAA",
+# "Disabling Cisco Discovery Protocol", "IP Phone Registration Control", "Call Activity
+# Monitoring and Call History Logging", step 1 of "Secure SCCP Signaling via TLS"), as one
+# administrator would type it. The lab has no SNMP community, no PSTN dial-peer and no
+# interface but the phones' (Vlan10), so the SNMP, toll-fraud and ACL sections need nothing.
 CHAPTER_HARDENING = """\
 enable secret secretword1
 no enable password
@@ -39,6 +42,8 @@ aaa new-model
 aaa authentication login default group tacacs+ local
 tacacs-server host 10.17.1.2
 tacacs-server key xyz
+aaa accounting exec default start-stop group tacacs+
+aaa accounting commands 15 default start-stop group tacacs+
 access-list 10 permit 10.1.1.0 0.0.0.255
 line vty 0 4
  access-class 10 in
@@ -48,6 +53,10 @@ ip http authentication local
 ip http access-class 10
 ip http secure-server
 ntp server 171.68.10.80
+no cdp run
+dial-control-mib retain-timer 10080
+dial-control-mib max-size 500
+gw-accounting syslog
 telephony-service
  ip source-address 1.2.3.4 port 2000 strict-match
  no auto-reg-ephone
@@ -60,7 +69,12 @@ DEFAULT_FINDINGS = {
     "phone-not-hardened/3", "phone-not-hardened/4", "vty-telnet/vty0-4",
     "enable-secret-missing", "vty-no-access-class/vty0-4", "vty-no-local-login/vty0-4",
     "sccp-no-strict-match", "auto-registration-on", "password-encryption-off", "aaa-not-used",
+    "cdp-enabled", "call-history-off",
 }
+# Not found in the default lab (nor after Appendix B): no SNMP community, no PSTN dial-peer
+# (so no COR or after-hours finding), registration events go to the logging buffer (on, at
+# level debugging, by IOS's default), no AAA for accounting to be missing from, and CAPF and
+# SCCP listen only on the phones' own interface.
 # What the appendix leaves: the CA still granting automatically, SAST2 on SAST1's key pair,
 # no CTL file (the appendix lists no `regenerate`), `secure-signaling trustpoint CME` (a
 # trustpoint that does not exist) in force, and `voiceVlanAccess 0` (enabled) on every phone.
@@ -73,7 +87,8 @@ APPENDIX_B_FINDINGS = NSA_LEFT | {
     "http-authentication-enable", "http-no-access-class", "http-clear-text",
     "enable-secret-missing", "password-encryption-off", "vty-telnet/vty0-4",
     "vty-no-access-class/vty0-4", "vty-no-local-login/vty0-4", "aaa-not-used",
-    "sccp-no-strict-match", "auto-registration-on", "ntp-missing",
+    "sccp-no-strict-match", "auto-registration-on", "ntp-missing", "cdp-enabled",
+    "call-history-off",
 }
 HARDENED_FINDINGS = NSA_LEFT
 

@@ -1,17 +1,23 @@
 """Checks of the Cisco chapter's recommendations ("Cisco Unified CallManager Express Security
-Best Practices"), one per recommendation whose configuration the typed model holds today;
-those waiting for a typed attribute are in `pending.py`. docs/audit.md lists them all.
+Best Practices"), one per recommendation the typed model holds the configuration of;
+docs/audit.md lists them all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cucme_lab.lab.audit.findings import CISCO, Check, Finding
+from cucme_lab.lab.audit.findings import CISCO, Check, Finding, place
 from cucme_lab.lab.audit.view import AuditView
 from cucme_lab.router.access import transports
 from cucme_lab.router.access_config import LoginMode, VtyLines, vty_blocks
+from cucme_lab.router.config.logging import Severity
 from cucme_lab.router.config.system import HttpAuthentication
+
+# `public`, `private` and the like: the strings an attacker tries first
+WELL_KNOWN_COMMUNITIES = {"public", "private", "read", "write", "cisco", "secret"}
+# %IPPHONE-6-REGISTER, -6-UNREGISTER_NORMAL...: phone registration events are informational
+REGISTRATION_SEVERITY = Severity.INFORMATIONAL
 
 
 def _http_on(v: AuditView) -> bool:
@@ -101,6 +107,69 @@ def _aaa(check: Check, v: AuditView) -> Iterator[Finding]:
                              "tacacs-server host A.B.C.D", "tacacs-server key KEY"])
 
 
+def _aaa_accounting(check: Check, v: AuditView) -> Iterator[Finding]:
+    c = v.config
+    if not c.aaa_new_model:
+        return  # `aaa-not-used` says it
+    missing = [(kind, fix) for kind, lists, fix in (
+        ("exec", c.accounting_exec.values(),
+         "aaa accounting exec default start-stop group tacacs+"),
+        ("command", c.accounting_commands.values(),
+         "aaa accounting commands 15 default start-stop group tacacs+"))
+        if not any(acct.record != "none" for acct in lists)]
+    if missing:
+        yield check.finding([fix for _, fix in missing],
+                            title=f"no {' or '.join(kind for kind, _ in missing)} accounting")
+
+
+def _snmp_acl(check: Check, v: AuditView) -> Iterator[Finding]:
+    for name, community in v.config.snmp_communities.items():
+        if community.acl is None:
+            yield check.finding(["access-list 10 permit ADMIN-SUBNET WILDCARD",
+                                 f"snmp-server community {name} {community.access} 10"],
+                                what=place(name),
+                                title=f"SNMP community {name} ({community.access}) has no "
+                                      "access list")
+
+
+def _snmp_well_known(check: Check, v: AuditView) -> Iterator[Finding]:
+    for name, community in v.config.snmp_communities.items():
+        if name.lower() in WELL_KNOWN_COMMUNITIES:
+            yield check.finding([f"no snmp-server community {name}",
+                                 f"snmp-server community NEW-STRING {community.access} 10"],
+                                what=place(name),
+                                title=f"SNMP community `{name}` is a well-known string")
+
+
+def _cdp(check: Check, v: AuditView) -> Iterator[Finding]:
+    # CDP runs unless `no cdp run`; `no cdp enable` on every interface silences it too
+    if v.config.cdp_run and any(i.cdp_enable for i in v.interfaces):
+        yield check.finding(["no cdp run"])
+
+
+def _dial_peer_cor(check: Check, v: AuditView) -> Iterator[Finding]:
+    for peer in v.pstn_peers:
+        if peer.corlist_outgoing is None:
+            yield check.finding([f"dial-peer voice {peer.tag} pots",
+                                 " corlist outgoing LIST"], what=str(peer.tag),
+                                title=f"PSTN dial-peer {peer.tag} "
+                                      f"({peer.destination_pattern}) has no outgoing COR list")
+
+
+def _after_hours(check: Check, v: AuditView) -> Iterator[Finding]:
+    ts = v.telephony
+    if not v.pstn_peers or ts is None:
+        return
+    patterns = ts.after_hours_patterns.values()
+    # a pattern without 7-24 blocks only inside a window a `day` or `date` entry defines
+    blocks = any(p.all_week for p in patterns) or (
+        bool(patterns) and bool(ts.after_hours_days or ts.after_hours_dates))
+    if not blocks:
+        yield check.finding(["telephony-service", " after-hours block pattern 1 9011 7-24",
+                             " after-hours block pattern 2 91900",
+                             " after-hours day Sun 19:00 07:00"])
+
+
 def _strict_match(check: Check, v: AuditView) -> Iterator[Finding]:
     ts = v.telephony
     if ts is not None and ts.source is not None and not ts.strict_match:
@@ -113,6 +182,21 @@ def _auto_registration(check: Check, v: AuditView) -> Iterator[Finding]:
     ts = v.telephony
     if ts is not None and ts.auto_reg_ephone:
         yield check.finding(["telephony-service", " no auto-reg-ephone"])
+
+
+def _logging(check: Check, v: AuditView) -> Iterator[Finding]:
+    c = v.config
+    buffered = c.buffer.enabled and c.buffer.threshold >= REGISTRATION_SEVERITY
+    remote = bool(c.logging_hosts) and c.trap >= REGISTRATION_SEVERITY
+    if not buffered and not remote:
+        yield check.finding(["logging buffered informational", "logging A.B.C.D",
+                             "logging trap informational"])
+
+
+def _call_history(check: Check, v: AuditView) -> Iterator[Finding]:
+    if "syslog" not in v.config.gw_accounting:
+        yield check.finding(["dial-control-mib retain-timer 10080",
+                             "dial-control-mib max-size 500", "gw-accounting syslog"])
 
 
 def _ntp(check: Check, v: AuditView) -> Iterator[Finding]:
@@ -174,6 +258,32 @@ CHECKS: list[Check] = [
           "no AAA (`aaa new-model`)",
           "An authentication server validates each administrator and, with accounting, keeps "
           "a record of the commands each typed.", _aaa),
+    Check("aaa-no-accounting", "low", CISCO, "Configuring Accounting and Auditing on AAA",
+          "no exec or command accounting",
+          "Accounting records who logged in when and who typed which command: without it a "
+          "change to the configuration cannot be traced to an administrator.",
+          _aaa_accounting),
+    Check("snmp-community-no-acl", "high", CISCO, "Using ACLs for SNMP Access",
+          "an SNMP community without an access list",
+          "Any host that guesses the community can read (or, with RW, change) the router.",
+          _snmp_acl),
+    Check("snmp-community-well-known", "high", CISCO, "Using ACLs for SNMP Access",
+          "an SNMP community with a well-known string",
+          "`public`, `private`, `read` and `write` are the first strings an attacker tries.",
+          _snmp_well_known),
+    Check("cdp-enabled", "low", CISCO, "Disabling Cisco Discovery Protocol",
+          "CDP runs", "CDP advertises the router, its software and addresses to every "
+          "neighbour, in an untrusted domain too.", _cdp),
+    Check("pstn-dial-peer-no-cor", "high", CISCO,
+          "Configuring COR for Incoming and Outgoing Calls",
+          "a PSTN dial-peer without an outgoing COR list",
+          "Any phone can then call international, 900 and 1900 numbers: toll fraud.",
+          _dial_peer_cor),
+    Check("pstn-no-after-hours-block", "medium", CISCO,
+          "Restricting Outgoing Calling Patterns",
+          "PSTN access without after-hours blocking",
+          "After-hours block patterns stop calls to fraudulent area codes at all times or "
+          "out of hours.", _after_hours),
     Check("sccp-no-strict-match", "medium", CISCO, "IP Phone Registration Control",
           "phones may register from any subnet (no `strict-match`)",
           "With `strict-match` only phones on the source address's own subnet (the trusted "
@@ -183,6 +293,14 @@ CHECKS: list[Check] = [
           "With auto-registration any phone that reaches port 2000 takes an ephone slot; "
           "`no auto-reg-ephone` allows only phones configured with their MAC address.",
           _auto_registration),
+    Check("logging-off", "low", CISCO, "Monitoring IP Phone Registration",
+          "registration events are not logged",
+          "Without buffered or remote syslog at level informational nobody sees phones "
+          "registering or failing to.", _logging),
+    Check("call-history-off", "low", CISCO,
+          "Call Activity Monitoring and Call History Logging",
+          "no call history logging (`gw-accounting syslog`)",
+          "Call records are what toll fraud is traced with.", _call_history),
     Check("ntp-missing", "low", CISCO, "Secure SCCP Signaling via TLS (step 1)",
           "phone security without NTP",
           "Certificates are judged by the router's clock: a clock set by hand drifts or is "

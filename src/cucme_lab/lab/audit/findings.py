@@ -8,6 +8,7 @@ names: 100 means every check of the registry held.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -17,6 +18,12 @@ Document = Literal["NSA", "Cisco"]
 WEIGHTS: dict[str, int] = {"high": 10, "medium": 5, "low": 2}
 NSA = "NSA"
 CISCO = "Cisco"
+
+
+def place(name: str) -> str:
+    """A configured name as the place part of a finding id (docs/audit.schema.json):
+    `FastEthernet0/0` becomes `FastEthernet0-0`, any other character not allowed `_`."""
+    return re.sub(r"[^A-Za-z0-9_.:-]", "_", name.replace("/", "-"))
 
 
 @dataclass(frozen=True)

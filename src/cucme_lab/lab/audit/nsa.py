@@ -8,10 +8,11 @@ Every check reads the typed configuration model and the router's live state thro
 from __future__ import annotations
 
 from collections.abc import Iterator
+from ipaddress import ip_address
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from cucme_lab.lab.audit.findings import NSA, Check, Finding
+from cucme_lab.lab.audit.findings import NSA, Check, Finding, place
 from cucme_lab.lab.audit.view import AuditView
 from cucme_lab.router.capf.config import CapfAuthMode
 from cucme_lab.router.pki.config import GrantMode, RevocationMethod
@@ -88,6 +89,33 @@ def _capf_null_string(check: Check, v: AuditView) -> Iterator[Finding]:
     if v.capf is not None and v.capf.auth_mode is CapfAuthMode.NULL_STRING \
             and not v.rollout_in_progress:
         yield check.finding(["capf-server", " auth-mode auth-string"])
+
+
+def _listener_acls(check: Check, v: AuditView) -> Iterator[Finding]:
+    """CAPF (3804) and SCCP (2000) listen on every interface that is up: each interface the
+    phones are not on (its subnets do not hold the listeners' source address) and the lab's
+    WAN interface need an inbound ACL."""
+    ts = v.telephony
+    sources = {ip_address(a) for a in (
+        ts.source_address if ts is not None else None,
+        v.capf.source_address if v.capf is not None else None) if a is not None}
+    if not sources:
+        return  # neither CAPF nor SCCP listens
+    for intf in v.interfaces:
+        if intf.ip is None or intf.up_address is None or intf.access_group_in is not None:
+            continue  # down, no IP, or an ACL already judges what arrives
+        nets = [n.network for n in (intf.ip.primary, *intf.ip.secondaries) if n is not None]
+        phones_side = any(a in n for a in sources for n in nets)
+        if phones_side and intf.name != v.router.wan_interface:
+            continue
+        # on the phones' own subnet (a WAN shared with them) the phones must still get in
+        permit = ["access-list 101 permit tcp PHONE-SUBNET WILDCARD any"] if phones_side else []
+        yield check.finding([*permit, "access-list 101 deny tcp any any eq 2000",
+                             "access-list 101 deny tcp any any eq 3804",
+                             "access-list 101 permit ip any any",
+                             f"interface {intf.name}", " ip access-group 101 in"],
+                            what=place(intf.name),
+                            title=f"CAPF and SCCP listen on {intf.name} without an ACL")
 
 
 def _ctl_client(check: Check, v: AuditView) -> Iterator[Finding]:
@@ -249,6 +277,11 @@ CHECKS: list[Check] = [
           "`auth-mode null-string` issues an LSC to any phone that asks; the guide accepts it "
           "only while first deploying security and wants an authentication string (or the "
           "existing LSC) when phones are managed or added.", _capf_null_string),
+    Check("listeners-no-acl", "medium", NSA, "3.3",
+          "CAPF and SCCP listen on an interface without an ACL",
+          "CAPF \"will still listen for connections on all interfaces\"; the guide (and the "
+          "Cisco chapter's IP Phone Registration Control) block ports 3804 and 2000 on the "
+          "interfaces phones are not on, such as the WAN.", _listener_acls),
     Check("ctl-client-incomplete", "high", NSA, "3.4",
           "phone security without a complete CTL client",
           "Without a ctl-client naming the servers, SAST1 and SAST2 there is no CTL file: "

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from cucme_lab.router.capf.config import CapfServerBlock, capf_server
+from cucme_lab.router.config.interfaces import Interface, interfaces
 from cucme_lab.router.config.root import RootConfig
 from cucme_lab.router.pki.config import (
     CertificateServerSection,
@@ -30,6 +31,7 @@ from cucme_lab.router.telephony.settings import (
     ephones,
     telephony_service,
 )
+from cucme_lab.router.telephony.voice_config import DialPeer, dial_peers
 from cucme_lab.wire.ctl import CtlFormatError, parse_ctl
 
 
@@ -63,6 +65,16 @@ class AuditView:
     @cached_property
     def _by_template(self) -> dict[int | None, dict[str, str]]:
         return {}
+
+    @cached_property
+    def interfaces(self) -> list[Interface]:
+        return interfaces(self.config)
+
+    @cached_property
+    def pstn_peers(self) -> list[DialPeer]:
+        """The pots dial-peers that route calls (a destination-pattern): PSTN access."""
+        return [p for p in dial_peers(self.config)
+                if p.peer_type == "pots" and p.destination_pattern]
 
     @cached_property
     def capf(self) -> CapfServerBlock | None:

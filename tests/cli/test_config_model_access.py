@@ -83,6 +83,8 @@ line vty 0 4
  timeout login response 20
  privilege level 3
  password 7 {vtypw}
+ authorization exec AUTHZ
+ accounting exec ACCT
  logging synchronous
  login authentication VTY
  transport input telnet ssh
@@ -114,7 +116,8 @@ no login on-success
 NO_LINE = ["no session-timeout", "no exec-timeout", "no timeout login response",
            "no privilege level", "no password",
            "no logging synchronous", "no login authentication", "no transport input",
-           "no access-class 10 in", "no access-class 110 out"]
+           "no access-class 10 in", "no access-class 110 out", "no authorization exec",
+           "no accounting exec"]
 
 
 def block_text(running: str, header: str) -> str:
@@ -204,6 +207,7 @@ async def test_every_line_setting_is_typed_and_prints_back(shell, router):
     assert (vty.login, vty.login_authentication) == (LoginMode.LOCAL, "VTY")
     assert vty.transport_input == (Transport.TELNET, Transport.SSH)
     assert (vty.access_class_in, vty.access_class_out) == (10, 110)
+    assert (vty.authorization_exec, vty.accounting_exec) == ("AUTHZ", "ACCT")
     assert ra.access_class(vty) == 10
     assert unwritten(vty, typed_fields(VtyLines)) == [], \
         "each typed setting is written by a declaration"

@@ -31,7 +31,8 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     ("steps: []\n", 1, "steps", "at least one step"),
     ("name: x\nsteps:\n  - cli: show clock\n  - expekt: {syslog: x}\n", 4,
      "steps[1].expekt",
-     "unknown field (expected one of: cli, expect, fault, file, login, name, phones"),
+     "unknown field (expected one of: cli, expect, fault, file, login, name, outside-server, "
+     "phones"),
     ("steps:\n  - {cli: x, expect: {syslog: y}}\n", 2, "steps[0]", "a step is one of"),
     ("steps:\n  - expect:\n      phone: 1\n      state: dancing\n", 4, "steps[0].expect.state",
      "must be one of"),

@@ -21,6 +21,7 @@ import trio
 from cucme_lab.lab.netns import NetnsPair
 
 sys.path.insert(0, str(Path(__file__).parent / "phones"))
+from capture import capturing  # noqa: E402
 from procedures import fleet_security, fleet_startup  # noqa: E402
 
 PHONES = 200
@@ -50,22 +51,6 @@ async def _services_listening(lab_dir: Path, names: set[str], router: trio.Proce
         await trio.sleep(0.2)
 
 
-async def _capture(pair: NetnsPair, path: Path) -> trio.Process:
-    proc = await trio.lowlevel.open_process(
-        [*pair.exec_prefix(pair.phones_ns), "dumpcap", "-q", "-i", pair.phones_if, "-s", "96",
-         "-f", "host 1.2.3.4", "-w", str(path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    seen = b""
-    with trio.fail_after(20):
-        while b"Capturing on" not in seen:
-            chunk = await proc.stderr.receive_some(1024)
-            if not chunk:
-                raise AssertionError(f"dumpcap did not start: {seen!r}")
-            seen += chunk
-    await trio.sleep(0.5)  # "Capturing on" comes a moment before packets are really taken
-    return proc
-
-
 async def _stop(proc: trio.Process) -> None:
     if proc.poll() is None:
         proc.terminate()
@@ -84,11 +69,11 @@ async def test_200_phones_in_another_namespace_roll_out_against_1_2_3_4(tmp_path
         await trio.to_thread.run_sync(pair.up)
     except subprocess.CalledProcessError as exc:
         pytest.skip(f"no network namespaces here: {exc.stderr}")
-    lab_dir, pcap, report = tmp_path / "lab", tmp_path / "veth.pcapng", tmp_path / "fleet.json"
+    lab_dir, pcap, report = tmp_path / "lab", tmp_path / "veth.pcap", tmp_path / "fleet.json"
     script = tmp_path / "secure.txt"
     script.write_text("\n".join(["enable", "configure terminal",
                                  *fleet_security(1024).splitlines(), "end"]) + "\n")
-    router = capture = None
+    router = None
     try:
         with trio.fail_after(420):
             router = await trio.lowlevel.open_process(
@@ -98,14 +83,14 @@ async def test_200_phones_in_another_namespace_roll_out_against_1_2_3_4(tmp_path
                 stdout=subprocess.DEVNULL)
             await _services_listening(lab_dir, {"tftp", "capf", "sccp-tls"}, router)
             await trio.sleep(1.0)  # the TFTP process takes the new file table
-            capture = await _capture(pair, pcap)
             python = f"ip netns exec {pair.phones_ns} {sys.executable}"
-            fleet = await trio.run_process(
-                [sys.executable, "-m", "cucme_lab.lab.fleet_cli", "--lab", str(lab_dir),
-                 "-n", str(PHONES), "--remote", f"popen//python={python}", "--quiet",
-                 "--timeout", "300", "--json", str(report)],
-                capture_stdout=True, capture_stderr=True, check=False)
-            await _stop(capture)
+            async with capturing(pcap, "host 1.2.3.4", interface=pair.phones_if,
+                                 prefix=pair.exec_prefix(pair.phones_ns), snaplen=96):
+                fleet = await trio.run_process(
+                    [sys.executable, "-m", "cucme_lab.lab.fleet_cli", "--lab", str(lab_dir),
+                     "-n", str(PHONES), "--remote", f"popen//python={python}", "--quiet",
+                     "--timeout", "300", "--json", str(report)],
+                    capture_stdout=True, capture_stderr=True, check=False)
         assert fleet.returncode == 0, fleet.stdout.decode() + fleet.stderr.decode()
         phones = json.loads(report.read_text())["phones"]
         assert len(phones) == PHONES
@@ -124,7 +109,6 @@ async def test_200_phones_in_another_namespace_roll_out_against_1_2_3_4(tmp_path
         ports = {p for row in rows for p in row[2:] if p}
         assert {"69", "3804", "2443"} <= ports  # TFTP, CAPF and SCCP over TLS crossed the veth
     finally:
-        for proc in (capture, router):
-            if proc is not None:
-                await _stop(proc)
+        if router is not None:
+            await _stop(router)
         await trio.to_thread.run_sync(pair.down)

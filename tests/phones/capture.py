@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from ipaddress import IPv4Address
@@ -31,10 +32,13 @@ class Datagram:
 
 
 @asynccontextmanager
-async def capturing(path: Path, bpf: str):
-    """dumpcap on `lo` with the capture filter `bpf`, writing `path`, for the block's length."""
+async def capturing(path: Path, bpf: str, *, interface: str = "lo",
+                    prefix: Sequence[str] = (), snaplen: int | None = None):
+    """dumpcap on `interface` (`lo`) with the capture filter `bpf`, writing `path`, for the
+    block's length; `prefix` runs it elsewhere (`ip netns exec NS`), `snaplen` cuts frames."""
+    cut = ["-s", str(snaplen)] if snaplen else []
     proc = await trio.lowlevel.open_process(
-        ["dumpcap", "-q", "-i", "lo", "-P", "-f", bpf, "-w", str(path)],
+        [*prefix, "dumpcap", "-q", "-i", interface, "-P", *cut, "-f", bpf, "-w", str(path)],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         seen = b""
@@ -50,7 +54,7 @@ async def capturing(path: Path, bpf: str):
         with trio.CancelScope(shield=True):
             await trio.sleep(0.3)  # let the last packets reach the capture
             proc.terminate()
-            with trio.fail_after(10):
+            with trio.fail_after(20):
                 await proc.wait()
             await proc.stderr.aclose()
 

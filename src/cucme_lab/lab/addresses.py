@@ -33,6 +33,12 @@ def can_bind_privileged() -> bool:
         return False
 
 
+def port_on_host(configured: int, privileged_ok: bool) -> int:
+    """Where a configured port is bound: as it is, or moved up when below 1024 and the process
+    may not bind such ports."""
+    return configured if configured >= 1024 or privileged_ok else configured + PRIVILEGED_OFFSET
+
+
 @dataclass
 class AddressPlan:
     """Configured address <-> loopback address, for one lab (an `AddressMap`)."""
@@ -79,11 +85,9 @@ class AddressPlan:
         return f"{network.rpartition('.')[0]}.{int(octets[3])}"
 
     def port(self, configured: int) -> int:
-        if configured >= 1024:
-            return configured
         if self.privileged_ok is None:
             self.privileged_ok = can_bind_privileged()
-        return configured if self.privileged_ok else configured + PRIVILEGED_OFFSET
+        return port_on_host(configured, self.privileged_ok)
 
     def describe(self) -> dict:
         """What lab.json says of the plan, for `cucme-phones` to rebuild it elsewhere."""

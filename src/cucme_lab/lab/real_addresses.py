@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from cucme_lab.lab.addresses import PRIVILEGED_OFFSET, can_bind_privileged
+from cucme_lab.lab.addresses import can_bind_privileged, port_on_host
 
 
 @dataclass
@@ -28,11 +28,9 @@ class RealAddresses:
         return str(ipaddress.IPv4Address(loopback))
 
     def port(self, configured: int) -> int:
-        if configured >= 1024:
-            return configured
         if self.privileged_ok is None:
             self.privileged_ok = can_bind_privileged()
-        return configured if self.privileged_ok else configured + PRIVILEGED_OFFSET
+        return port_on_host(configured, self.privileged_ok)
 
     def describe(self) -> dict:
         """What lab.json says of the plan, for `cucme-phones` to rebuild it elsewhere."""

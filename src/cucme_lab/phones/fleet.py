@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import trio
@@ -18,14 +17,8 @@ import trio
 from cucme_lab.phones.calls import CallError
 from cucme_lab.phones.models import model
 from cucme_lab.phones.phone import Phone, PhoneNetwork
+from cucme_lab.phones.spec import PhoneSpec
 from cucme_lab.phones.storage import PhoneStorage
-
-
-@dataclass(frozen=True)
-class PhoneSpec:
-    mac: str  # any MAC notation: CAFE.CAFE.1234, cafecafe1234
-    model: str = "7970"
-    address: str = ""  # the phone's configured IP address
 
 
 class Fleet:
@@ -72,11 +65,14 @@ class Fleet:
 
     async def _powered(self, phone: Phone, scope: trio.CancelScope) -> None:
         with scope:
-            watcher = trio.CancelScope()
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(self._watch, phone, watcher)
+            if self.on_change is None:  # nobody to tell: no watcher task waking per change
                 await phone.run()
-                watcher.cancel()
+            else:
+                watcher = trio.CancelScope()
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(self._watch, phone, watcher)
+                    await phone.run()
+                    watcher.cancel()
         self._power.pop(phone.mac, None)
         self._changed()
 

@@ -128,9 +128,9 @@ def _openssl_certificate(cert: x509.Certificate) -> crypto.X509:
 def use_identity(conn: SSL.Connection, cert: x509.Certificate, key: rsa.RSAPrivateKey
                  ) -> None:
     """Present `cert` and `key` on this connection only (its context stays shared)."""
-    conn.use_certificate(_openssl_certificate(cert))
-    with warnings.catch_warnings():  # a PKey is deprecated input in pyOpenSSL 25 and later
+    with warnings.catch_warnings():  # X509 and PKey are deprecated input in pyOpenSSL 25+
         warnings.simplefilter("ignore", DeprecationWarning)
+        conn.use_certificate(_openssl_certificate(cert))
         conn.use_privatekey(_openssl_key(key))
 
 

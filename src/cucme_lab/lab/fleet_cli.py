@@ -129,13 +129,10 @@ async def run_fleet(plan_network, phone_specs: list[PhoneSpec], folder: Path, un
 
     fleet = Fleet(folder, plan_network)
     call_results: list[dict] = []
-    phones = []
     async with trio.open_nursery() as nursery:
         await nursery.start(fleet.run)
-        for spec in phone_specs:
-            phone = fleet.add(spec)
-            fleet.power_on(phone)
-            phones.append(phone)
+        phones = [fleet.add(spec) for spec in phone_specs]
+        nursery.start_soon(fleet.power_on_paced, phones)
         with trio.move_on_after(timeout):
             while True:
                 counts = Counter(p.state for p in phones)

@@ -21,6 +21,7 @@ from cucme_lab.phones.spec import PhoneSpec
 from cucme_lab.phones.storage import PhoneStorage
 
 BOOT_WINDOW = 32  # phones of a fleet fetching their files (TFTP) at once
+BOOT_SLOT = 2.0  # seconds; a phone's files take milliseconds to a second when all is well
 FETCHING = ("off", "booting", "configuring")  # before the phone enrols or registers
 
 
@@ -73,17 +74,19 @@ class Fleet:
         most lost their trust list download, booted without one, enrolled, failed to register
         securely and booted again (1.8 CAPF sessions and 3.4 downloads a phone). Each phone
         still boots exactly as alone; the fleet only waits for a slot before switching the
-        next one on, as a site's switch brings its ports up."""
-        fetching: list[Phone] = []
+        next one on, as a site's switch brings its ports up. A slot is held `BOOT_SLOT`
+        seconds at most, so phones that cannot fetch (no TFTP server) do not keep the rest
+        of the fleet switched off."""
+        slots: list[tuple[Phone, float]] = []
         for phone in phones:
             while True:
-                fetching = [p for p in fetching if p.state in FETCHING]
-                if len(fetching) < window:
+                now = trio.current_time()
+                slots = [(p, t) for p, t in slots if p.state in FETCHING and now - t < BOOT_SLOT]
+                if len(slots) < window:
                     break
-                await fetching[0].wait_until(lambda p: p.state not in FETCHING,
-                                             timeout=math.inf)
+                await trio.sleep(0.01)
             self.power_on(phone)
-            fetching.append(phone)
+            slots.append((phone, trio.current_time()))
 
     async def _powered(self, phone: Phone, scope: trio.CancelScope) -> None:
         with scope:

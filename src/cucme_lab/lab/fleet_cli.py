@@ -34,6 +34,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -43,8 +44,10 @@ from cucme_lab.lab.real_addresses import RealAddresses
 from cucme_lab.lab.remote_fleet import run_remote
 from cucme_lab.lab.yamlnodes import SchemaError
 from cucme_lab.netio.runtime import tune_for_many_connections
-from cucme_lab.phones.fleet import Fleet, PhoneSpec, call_report, run_calls
-from cucme_lab.phones.phone import Phone, PhoneNetwork
+from cucme_lab.phones.spec import PhoneSpec
+
+if TYPE_CHECKING:
+    from cucme_lab.phones.phone import Phone, PhoneNetwork
 
 STAGES = ("configuring", "enrolling", "registering", "registered")
 
@@ -122,15 +125,14 @@ async def run_fleet(plan_network, phone_specs: list[PhoneSpec], folder: Path, un
                     ) -> tuple[list[dict], list[dict]]:
     """The phones' results, and the calls' when `calls` were asked (once all reached
     `until`)."""
+    from cucme_lab.phones.fleet import Fleet, run_calls  # a process that runs phones
+
     fleet = Fleet(folder, plan_network)
     call_results: list[dict] = []
-    phones = []
     async with trio.open_nursery() as nursery:
         await nursery.start(fleet.run)
-        for spec in phone_specs:
-            phone = fleet.add(spec)
-            fleet.power_on(phone)
-            phones.append(phone)
+        phones = [fleet.add(spec) for spec in phone_specs]
+        nursery.start_soon(fleet.power_on_paced, phones)
         with trio.move_on_after(timeout):
             while True:
                 counts = Counter(p.state for p in phones)
@@ -191,6 +193,8 @@ def stage_table(results: list[dict]) -> str:
 # --- attaching to a running lab, in one process or several ---------------------------------
 
 def attached_network(plan: Plan):
+    from cucme_lab.phones.phone import PhoneNetwork  # a process that runs phones
+
     def network(spec: PhoneSpec) -> PhoneNetwork:
         return PhoneNetwork(spec.address, plan.addresses.to_loopback(spec.address), plan.tftp,
                             plan.route, plan.addresses.port)
@@ -213,8 +217,13 @@ def worker_main(args: argparse.Namespace) -> int:
     """One worker process: its share of the phones; progress and results as JSON lines."""
     phone_specs = [PhoneSpec(**s) for s in json.loads(sys.stdin.read())]
 
-    def progress(counts: Counter) -> None:
-        print(json.dumps({"progress": dict(counts)}), flush=True)
+    last: dict = {}
+
+    def progress(counts: Counter) -> None:  # a line when the counts changed, not every tick
+        nonlocal last
+        if dict(counts) != last:
+            last = dict(counts)
+            print(json.dumps({"progress": last}), flush=True)
 
     results, calls = trio.run(attach, args, phone_specs, progress)
     print(json.dumps({"results": results, "calls": calls}), flush=True)
@@ -401,6 +410,8 @@ def main(argv: list[str] | None = None) -> int:
     out: dict = {"wall_seconds": wall, "phones": results}
     ok = all(r["state"] == args.until for r in results)
     if args.calls:
+        from cucme_lab.phones.fleet import call_report
+
         report = call_report(calls)
         print(call_summary(report, args.call_seconds), end="")
         out["calls"] = {**report, "held_seconds": args.call_seconds, "calls": calls}

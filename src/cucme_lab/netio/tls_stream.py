@@ -44,9 +44,11 @@ from typing import Any, NoReturn
 import trio
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from OpenSSL import SSL, crypto
+
+from cucme_lab.netio import tls_contexts
 
 _util: ModuleType | None
 try:  # private to pyOpenSSL: the probe below decides whether the records use it
@@ -382,12 +384,15 @@ select_path(_path_from_environment(), reason=f"{ENVIRONMENT}=public")
 class TlsStream:
     """A TLS connection over `sock` (connected, non-blocking), client or server side."""
 
-    def __init__(self, sock: socket.socket, context: SSL.Context, *, server_side: bool) -> None:
+    def __init__(self, sock: socket.socket, context: SSL.Context, *, server_side: bool,
+                 identity: tuple[x509.Certificate, rsa.RSAPrivateKey] | None = None) -> None:
         if sock.getblocking():  # netio's own connect and serve hand it over non-blocking
             sock.setblocking(False)
         self.socket = sock
         self.server_side = server_side
         self._conn = _connection(context, server_side=server_side)
+        if identity is not None:  # a shared context, this connection's own certificate
+            tls_contexts.use_identity(self._conn, *identity)
         self._records = _records(self._conn)  # the path chosen at import (or select_path)
         self._sending = False
         self._sent: trio.Event | None = None  # made by a task waiting for the one sending

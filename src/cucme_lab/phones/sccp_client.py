@@ -155,10 +155,13 @@ class SccpPhone:
 
     # ---- connecting --------------------------------------------------------------------
 
+    @property
+    def _ciphers(self) -> str:
+        return NULL_CIPHERS if self.security_mode == "authenticated" else ENCRYPTING_CIPHERS
+
     def make_context(self) -> SSL.Context:
         """The phone's TLS context: its certificate, and the suites of its security mode."""
-        return tls_contexts.client_context(self.certificate, self.key, ciphers=(
-            NULL_CIPHERS if self.security_mode == "authenticated" else ENCRYPTING_CIPHERS))
+        return tls_contexts.client_context(self.certificate, self.key, ciphers=self._ciphers)
 
     def _trusted_servers(self) -> list[bytes]:
         if self.ctl is None:
@@ -189,12 +192,19 @@ class SccpPhone:
         except OSError as exc:
             self._set(f"Connection failed: {exc.strerror or exc}")
             return None
-        ctx = self.ssl_context or self.make_context()
-        if self.keylog:
+        ctx, identity = self.ssl_context, None
+        if ctx is None and self.keylog:  # a context of its own, to carry the key log
+            ctx = self.make_context()
+            tls_contexts.log_keys(ctx, self.keylog)
+        elif ctx is None:  # the process's shared context, with this phone's certificate
+            ctx = tls_contexts.shared_client_context(self._ciphers)
+            if self.certificate is not None and self.key is not None:
+                identity = (self.certificate, self.key)
+        elif self.keylog:
             tls_contexts.log_keys(ctx, self.keylog)
         # netio's lean TLS stream: a fleet's registrations cost far less Python than
         # through trio.SSLStream (docs/architecture.md)
-        stream = TlsStream(sock, ctx, server_side=False)
+        stream = TlsStream(sock, ctx, server_side=False, identity=identity)
         try:
             await stream.do_handshake()
         except (trio.BrokenResourceError, OSError) as exc:

@@ -15,7 +15,9 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -33,8 +35,11 @@ def write_private(path: Path, data: bytes) -> None:
     over the old one. Not fsync'd: a simulated phone outlives its own power-cycles
     (processes), not the host's, and a fleet writing hundreds of LSCs waited on the disk more
     than on anything else."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:  # the folder is there but once: no mkdir (two system calls) per write
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as f:
@@ -67,10 +72,6 @@ def _pem(cert: x509.Certificate, key: rsa.RSAPrivateKey) -> bytes:
             + cert.public_bytes(serialization.Encoding.PEM))
 
 
-def _load(path: Path) -> tuple[x509.Certificate, rsa.RSAPrivateKey] | None:
-    return _parse_identity(path.read_bytes()) if path.exists() else None
-
-
 @functools.lru_cache(maxsize=4096)
 def _parse_identity(data: bytes) -> tuple[x509.Certificate, rsa.RSAPrivateKey] | None:
     """Parsed once per distinct file content. The key is one this phone made and wrote
@@ -86,15 +87,45 @@ class PhoneStorage:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.removed_temporaries = remove_temporaries(self.folder)
+        self._read: dict[str, tuple[tuple[int, int, int], Any]] = {}
+
+    def _stamp(self, name: str) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.folder / name)
+        except FileNotFoundError:
+            self._read.pop(name, None)
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    def _cached(self, name: str, parse: Callable[[bytes], Any]) -> Any:
+        """A file's parsed content, read and parsed again only when the file changed
+        (another inode, size or time: writes replace files). A booting phone asks for its
+        CTL and certificates several times; reading and parsing each again cost more than
+        its floor's share of TLS."""
+        stamp = self._stamp(name)
+        if stamp is None:
+            return None
+        cached = self._read.get(name)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        value = parse((self.folder / name).read_bytes())
+        self._read[name] = (stamp, value)
+        return value
+
+    def _write(self, name: str, data: bytes, value: Any) -> None:
+        """Write `name` and keep `value` (what reading it back would give) for the reads."""
+        write_private(self.folder / name, data)
+        stamp = self._stamp(name)
+        if stamp is not None:
+            self._read[name] = (stamp, value)
 
     # trust list ---------------------------------------------------------------------------
     @property
     def ctl(self) -> bytes | None:
-        path = self.folder / "CTLFile.tlv"
-        return path.read_bytes() if path.exists() else None
+        return self._cached("CTLFile.tlv", bytes)
 
     def install_ctl(self, data: bytes) -> None:
-        write_private(self.folder / "CTLFile.tlv", data)
+        self._write("CTLFile.tlv", data, bytes(data))
 
     def erase_ctl(self) -> None:
         (self.folder / "CTLFile.tlv").unlink(missing_ok=True)
@@ -102,20 +133,20 @@ class PhoneStorage:
     # certificates ---------------------------------------------------------------------------
     @property
     def lsc(self) -> tuple[x509.Certificate, rsa.RSAPrivateKey] | None:
-        return _load(self.folder / "lsc.pem")
+        return self._cached("lsc.pem", _parse_identity)
 
     def install_lsc(self, cert: x509.Certificate, key: rsa.RSAPrivateKey) -> None:
-        write_private(self.folder / "lsc.pem", _pem(cert, key))
+        self._write("lsc.pem", _pem(cert, key), (cert, key))
 
     def delete_lsc(self) -> None:
         (self.folder / "lsc.pem").unlink(missing_ok=True)
 
     @property
     def mic(self) -> tuple[x509.Certificate, rsa.RSAPrivateKey] | None:
-        return _load(self.folder / "mic.pem")
+        return self._cached("mic.pem", _parse_identity)
 
     def install_mic(self, cert: x509.Certificate, key: rsa.RSAPrivateKey) -> None:
-        write_private(self.folder / "mic.pem", _pem(cert, key))
+        self._write("mic.pem", _pem(cert, key), (cert, key))
 
     # settings ---------------------------------------------------------------------------------
     def settings(self) -> dict:

@@ -69,6 +69,33 @@ async def test_standard_list_outbound_and_unknown_list(router, shell):
     assert " ip access-group 99 in" not in router.running_config()
 
 
+async def test_a_compiled_gate_judges_as_admit_does_after_pickling(router, shell):
+    import pickle
+
+    from cucme_lab.router.ingress import compile_gate, count_gate_hit
+
+    await shell.paste_config(BASE + "access-list 102 deny udp any any eq tftp log\n"
+                             "access-list 102 remark the rest\naccess-list 102 permit ip any any\n"
+                             "interface FastEthernet0/0\n ip access-group 102 in\n")
+    router.wan_interface = "FastEthernet0/0"
+    plan = {"mode": "loopback", "loopback_base": "127.33.0.0/16",
+            "subnets": ["10.1.1.0/24", "203.0.113.0/24"]}
+    gate = pickle.loads(pickle.dumps(compile_gate(router, "10.1.1.1", 69, "udp", plan)))
+    assert gate.configured("127.33.2.21") == "203.0.113.21"
+    assert gate.configured("127.33.9.1") == "127.33.9.1"  # a subnet the plan had not yet
+    denied = gate.judge("127.33.2.21", 40000)
+    assert (denied.acl, denied.index, denied.permitted, denied.peer) == (
+        102, 0, False, "203.0.113.21")
+    assert gate.judge("127.33.1.21", 40000) is None  # Vlan10: no inbound list
+    count_gate_hit(router, gate, denied, 40000)
+    assert router.log.lines[-1].endswith("%SEC-6-IPACCESSLOGP: list 102 denied udp "
+                                         "203.0.113.21(40000) -> 10.1.1.1(69), 1 packet")
+    await shell.paste_config("no access-list 102\naccess-list 102 permit ip any any\n")
+    count_gate_hit(router, gate, denied, 40000)  # the list changed: not counted on the new one
+    assert show_access_lists(router, 102) == ("Extended IP access list 102\n"
+                                              "    10 permit ip any any\n")
+
+
 async def _connect(lab, source: str, host: str, port: int) -> bool:
     """Whether a TCP connection from `source` is served (True) or reset at once (False)."""
     sock = trio.socket.socket()
@@ -88,8 +115,11 @@ async def test_real_http_and_snmp_traffic_is_filtered_by_interface(tmp_path):
            "\naccess-list 110 permit ip any any\nip http server\n")
     with trio.fail_after(60):
         async with snmp_lab(tmp_path, acl, services=[SnmpService(), HttpService()]) as lab:
-            http = next(e for e in lab.services.entries()
-                        if e.name == "http" and e.configured_address == "10.1.10.1")
+            with trio.fail_after(10):  # snmp_lab waits for SNMP only; HTTP may come later
+                while not (found := [e for e in lab.services.entries() if e.name == "http"
+                                     and e.configured_address == "10.1.10.1"]):
+                    await trio.sleep(0.01)
+            http = found[0]
             where = (http.bound_address, http.bound_port)
             assert await _connect(lab, "10.1.10.50", *where)
             assert await _connect(lab, "192.168.77.7", *where)
@@ -119,3 +149,58 @@ def test_the_lab_file_names_the_wan_interface(tmp_path):
     with pytest.raises(SchemaError) as caught:
         load_lab(bad)
     assert "bad.yaml:3" in str(caught.value) and "not an interface name" in str(caught.value)
+
+
+async def test_tftp_obeys_the_wan_interface_acl_in_its_own_process(tmp_path):
+    """The TFTP server process judges each request by the gate the router compiled: a WAN
+    peer's read request is dropped unanswered, a Vlan10 phone still downloads; the router
+    counts both decisions and logs the denial."""
+    from cucme_lab.lab.router_lab import open_lab
+    from cucme_lab.phones.tftp import TftpFailure, download
+    from cucme_lab.router.provisioning.tftp_table import published
+    from cucme_lab.services.tftp import TftpService, tftp_service
+
+    config = ("interface Vlan10\n ip address 10.1.10.1 255.255.255.0\n"
+              "interface FastEthernet0/0\n ip address 192.168.1.1 255.255.255.0\n"
+              "telephony-service\n ip source-address 10.1.10.1 port 2000\n create cnf-files\n"
+              "access-list 101 deny udp any any eq tftp log\n"
+              "access-list 101 permit ip any any\n"
+              "access-list 102 permit udp 10.1.10.0 0.0.0.255 any eq tftp\n"
+              "interface FastEthernet0/0\n ip access-group 101 in\n"
+              "interface Vlan10\n ip access-group 102 in\n")
+    with trio.fail_after(60):
+        async with open_lab(tmp_path / "lab", services=[TftpService()],
+                            wan_interface="FastEthernet0/0") as lab:
+            await configure(lab.router, config)
+            wan_peer = lab.addresses.to_loopback("203.0.113.21")  # outside every subnet
+            phone = lab.addresses.to_loopback("10.1.10.50")
+            service = tftp_service(lab)
+            with trio.fail_after(10):
+                while service.link() is None:
+                    await trio.sleep(0.02)
+            await service.synced(lab)
+            name = next(iter(published(lab.router).files))
+            [entry] = [e for e in lab.services.entries() if e.name == "tftp"]
+            where = (entry.bound_address, entry.bound_port)
+            assert await download(*where, name, local_address=phone)
+            try:
+                await download(*where, name, local_address=wan_peer, timeout=0.5)
+                raise AssertionError("the WAN peer was answered")
+            except TftpFailure as failure:
+                assert failure.status == "TFTP timeout"
+            with trio.fail_after(5):
+                while "IPACCESSLOGP" not in "".join(lab.router.log.lines):
+                    await trio.sleep(0.02)
+            [line] = [line for line in lab.router.log.lines if "IPACCESSLOGP" in line]
+            assert "%SEC-6-IPACCESSLOGP: list 101 denied udp 203.0.113.21(" in line
+            assert line.endswith(") -> 10.1.10.1(69), 1 packet")
+            shown = show_access_lists(lab.router, 101)
+            assert "    10 deny udp any any eq tftp log (" in shown  # with the retries
+            assert "    20 permit ip any any\n" in shown  # decided by line 10: not counted
+            assert show_access_lists(lab.router, 102) == (
+                "Extended IP access list 102\n"
+                "    10 permit udp 10.1.10.0 0.0.0.255 any eq tftp (1 match)\n")
+            # the ACL removed: the WAN peer downloads again
+            await configure(lab.router, "interface FastEthernet0/0\n no ip access-group in\n")
+            await service.synced(lab)
+            assert await download(*where, name, local_address=wan_peer)

@@ -5,7 +5,14 @@ address, UDP 69 (20069 when the lab may not bind ports below 1024; the manifest 
 real port, as DHCP option 150 would tell phones). The server itself is tftpy in a process of its
 own (`cucme_lab.services.tftp_worker`), because tftpy's `select()` fails in a process holding
 descriptors above 1024. This side starts that process, sends it each new table snapshot,
-turns its reports into syslog lines, and stops it when the service is cancelled. A server
+turns its reports into syslog lines, and stops it when the service is cancelled.
+
+Interface ACLs (`ip access-group N in`) are judged in the server process, per request, with a
+`router.ingress.Gate` compiled here: again on every configuration change, and when the lab's
+address map has grown (checked every GATE_REFRESH seconds: a new loopback subnet stands for
+configured addresses the previous gate could not name). The process reports which line
+decided; the hit is counted here, where `show access-lists` reads it, and logged when the
+line says `log`. A server
 process that ends on its own is a failure of the service: the service manager logs it and
 starts the service, hence a new process, again.
 
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import pickle
 import struct
 import subprocess
 import sys
@@ -27,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import trio
 
+from cucme_lab.router.ingress import Gate, GateVerdict, compile_gate, count_gate_hit
 from cucme_lab.router.provisioning.tftp_table import TftpTable, published
 from cucme_lab.router.telephony import settings as tm
 from cucme_lab.services.manager import Binding
@@ -38,6 +47,7 @@ log = logging.getLogger(__name__)
 
 TFTP_PORT = 69
 START_TIMEOUT = 10.0
+GATE_REFRESH = 0.5  # seconds between checks that the address map has not grown
 REFUSALS_KEPT = 100  # the last refusal reports a link keeps (all are counted)
 TRANSFER_DEADLINE = 300.0  # seconds from a read request to its last block
 MAX_TRANSFERS = 512  # at once in the server process (its select() stops at descriptor 1024)
@@ -59,6 +69,9 @@ class WorkerLink:
     sent: TftpTable | None = None
     refused: deque[dict] = field(default_factory=lambda: deque(maxlen=REFUSALS_KEPT))
     refusals: int = 0  # every refusal, malformed packet and busy or overdue transfer
+    gate: Gate | None = None  # the interface ACLs last sent
+    gate_version: int = 0
+    acked_gate: int = -1
 
 
 class TftpService:
@@ -98,13 +111,18 @@ class TftpService:
             link = WorkerLink(process.pid, host, int(first["port"]))
             self.links[binding] = link
             lab.router.change_listeners.append(poke)
+            await self._send_gate(process, link, self._gate(lab, binding))
             await self._send(process, link, published(lab.router))
             task_status.started((host, link.port))
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self._reports, lab, lines, link)
                 while True:
-                    await wake.wait()
+                    with trio.move_on_after(GATE_REFRESH):
+                        await wake.wait()
                     wake = trio.Event()
+                    gate = self._gate(lab, binding)
+                    if gate != link.gate:
+                        await self._send_gate(process, link, gate)
                     table = published(lab.router)
                     if table is not link.sent:
                         await self._send(process, link, table)
@@ -116,10 +134,23 @@ class TftpService:
                 await _stop(process)
 
     async def _send(self, process: trio.Process, link: WorkerLink, table: TftpTable) -> None:
-        payload = table.encode()
+        payload = b"T" + table.encode()
         assert process.stdin is not None
         await process.stdin.send_all(struct.pack(">I", len(payload)) + payload)
         link.sent = table
+
+    @staticmethod
+    def _gate(lab: ServiceHost, binding: Binding) -> Gate:
+        describe = getattr(lab.addresses, "describe", None)  # a real map has nothing to say
+        return compile_gate(lab.router, binding.configured_address, binding.configured_port,
+                            "udp", describe() if describe is not None else None)
+
+    async def _send_gate(self, process: trio.Process, link: WorkerLink, gate: Gate) -> None:
+        link.gate_version += 1
+        payload = b"G" + pickle.dumps((link.gate_version, gate))
+        assert process.stdin is not None
+        await process.stdin.send_all(struct.pack(">I", len(payload)) + payload)
+        link.gate = gate
 
     async def _reports(self, lab: ServiceHost, lines: _Lines, link: WorkerLink) -> None:
         crash = ""
@@ -132,6 +163,14 @@ class TftpService:
             event = report.get("event")
             if event == "table":
                 link.acked_version = int(report["version"])
+            elif event == "gate":
+                link.acked_gate = int(report["version"])
+            elif event == "acl" and link.gate is not None:
+                index = report.get("index")
+                verdict = GateVerdict(int(report["acl"]), None if index is None else int(index),
+                                      report.get("verdict") == "permitted",
+                                      lab.addresses.to_configured(str(report.get("peer"))))
+                count_gate_hit(lab.router, link.gate, verdict, int(report.get("port") or 0))
             elif event == "crashed":
                 crash = f": {report.get('reason')}"
             elif event in ("refused", "malformed"):
@@ -157,13 +196,16 @@ class TftpService:
         return next(iter(self.links.values()), None)
 
     async def synced(self, lab: ServiceHost, timeout: float = 5.0) -> WorkerLink:
-        """Wait until the server process serves the router's current table (tests, tools)."""
+        """Wait until the server process serves the router's current table and judges by its
+        current interface ACLs (tests, tools)."""
         with trio.fail_after(timeout):
             while True:
-                link = self.link()
+                binding, link = next(iter(self.links.items()), (None, None))
                 table = published(lab.router)
-                if link is not None and link.sent is table and \
-                        link.acked_version == table.version:
+                if binding is not None and link is not None and link.sent is table and \
+                        link.acked_version == table.version and \
+                        link.gate == self._gate(lab, binding) and \
+                        link.acked_gate == link.gate_version:
                     return link
                 await trio.sleep(0.01)
 

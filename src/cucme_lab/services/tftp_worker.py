@@ -6,11 +6,18 @@ keeps only a handful of descriptors. Run as
 `python -m cucme_lab.services.tftp_worker HOST PORT [DEADLINE MAX_TRANSFERS MAX_PER_PEER]`.
 
 Protocol with the router (`cucme_lab.services.tftp`):
-- stdin: frames `u32 length + TftpTable.encode()` bytes, each replacing the whole table; EOF
+- stdin: frames `u32 length + kind + payload`: kind `T` carries `TftpTable.encode()` bytes,
+  each replacing the whole table; kind `G` a pickled `(version, router.ingress.Gate)`, the
+  interface ACLs to judge requests with (the router, our parent, is the only writer); EOF
   (the router closed the pipe or died) ends the process.
 - stdout: JSON lines: `listening` (with the bound port) or `bind-error` first, then `table`
-  (acknowledging a version) and `refused` / `malformed` / `not-found` for requests it turned
-  down.
+  and `gate` (acknowledging a version), `acl` for a request an interface ACL decided (list,
+  line index, verdict: the router counts and logs it), and `refused` / `malformed` /
+  `not-found` for requests it turned down.
+
+Interface ACLs: the first datagram of every new transfer (a read or write request, or
+garbage) is judged here by the gate, with no round trip to the router; one the arrival
+interface's ACL denies gets no answer at all, as a router dropping the packet would give.
 
 Requests are answered from the current snapshot only: unknown names get error 1 (file not
 found), names that try to leave the table (`..`, absolute paths, `\\`, control characters) and
@@ -30,6 +37,7 @@ import io
 import json
 import logging
 import os
+import pickle
 import struct
 import sys
 import tempfile
@@ -42,12 +50,14 @@ from tftpy import TftpContexts, TftpStates
 from tftpy.TftpPacketTypes import TftpPacketRRQ, TftpPacketWRQ
 from tftpy.TftpShared import TftpErrors, TftpException, TftpTimeout
 
+from cucme_lab.router.ingress import Gate
 from cucme_lab.router.provisioning.tftp_table import decode_files
 from cucme_lab.wire.tftp import ErrorPacket
 
 _out_lock = threading.Lock()
 _files: dict[str, bytes] = {}  # replaced whole, never mutated: the current snapshot
 _listen_host = "0.0.0.0"
+_gate: Gate | None = None  # replaced whole from the router's frames; None: no ACL applies
 
 TRANSFER_DEADLINE = 300.0  # seconds from a read request to its last block (argv overrides)
 MAX_TRANSFERS = 512  # transfers at once: each holds a socket, select() stops at 1024
@@ -111,6 +121,8 @@ class GuardedContext(TftpContexts.TftpContextServer):
         self.sock.bind((_listen_host, 0))
 
     def start(self, buffer: bytes) -> None:
+        if not admitted(self.host, self.port):
+            raise TftpException("dropped by an interface access list")  # no answer at all
         total = sum(_live.values())
         if total >= _limits["total"] or _live[self.host] >= _limits["per_peer"]:
             why = (f"server busy: {total} transfers under way" if total >= _limits["total"]
@@ -167,6 +179,19 @@ class GuardedContext(TftpContexts.TftpContextServer):
             raise TftpException(f"malformed packet: {exc}") from None
 
 
+def admitted(host: str, port: int) -> bool:
+    """Whether the gate lets a new transfer's first datagram in; reports the deciding line."""
+    gate = _gate
+    if gate is None:
+        return True
+    verdict = gate.judge(host, port)
+    if verdict is None:
+        return True
+    emit("acl", peer=host, port=port, acl=verdict.acl, index=verdict.index,
+         verdict="permitted" if verdict.permitted else "denied")
+    return verdict.permitted
+
+
 def lookup(name: str, raddress: str | None = None, rport: int | None = None) -> io.BytesIO | None:
     data = _files.get(name)
     if data is None:
@@ -180,8 +205,8 @@ def refuse_upload(path: str, context: object) -> None:
 
 
 def read_frames(server: tftpy.TftpServer) -> None:
-    """Replace the snapshot with each frame from the router, until EOF."""
-    global _files
+    """Replace the snapshot (or the gate) with each frame from the router, until EOF."""
+    global _files, _gate
     stdin = sys.stdin.buffer
     while True:
         head = stdin.read(4)
@@ -191,7 +216,13 @@ def read_frames(server: tftpy.TftpServer) -> None:
         payload = stdin.read(length)
         if len(payload) < length:
             break
-        version, files = decode_files(payload)
+        kind, body = payload[:1], payload[1:]
+        if kind == b"G":
+            version, gate = pickle.loads(body)  # from our parent, the router: trusted
+            _gate = gate
+            emit("gate", version=version)
+            continue
+        version, files = decode_files(body)
         _files = files
         emit("table", version=version, files=len(files))
 

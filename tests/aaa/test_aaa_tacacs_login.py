@@ -197,7 +197,8 @@ async def test_ssh_logins_ask_the_server_and_lab_json_lists_it(tmp_path):
             assert ("alice", True) in server.logins and ("joe", False) in server.logins
             manifest = read_manifest(lab.lab_dir)
             assert {"role": "tacacs+ server", "configured_address": "10.17.1.2",
-                    "loopback_address": lab.addresses.to_loopback("10.17.1.2"),
+                    "configured_port": 49, "transport": "tcp",
+                    "address": lab.addresses.to_loopback("10.17.1.2"),
                     "port": lab.addresses.port(49),
                     "router_source_address": lab.addresses.to_loopback("10.17.99.1")} \
                 in manifest["outside_hosts"]

@@ -102,10 +102,11 @@ async def test_lab_json_lists_the_managers_the_acl_allows(tmp_path):
             hosts = read_manifest(lab.lab_dir)["outside_hosts"]
             plan = lab.addresses
             assert {"role": "snmp-manager", "community": "cisco", "acl": 10,
-                    "configured": "10.1.10.0/24",
-                    "loopback": plan.to_loopback("10.1.10.0") + "/24"} in hosts
+                    "configured_address": "10.1.10.0/24",
+                    "address": plan.to_loopback("10.1.10.0") + "/24"} in hosts
             host = {"role": "snmp-manager", "community": "ops", "acl": 11,
-                    "configured": "10.1.10.9", "loopback": plan.to_loopback("10.1.10.9")}
+                    "configured_address": "10.1.10.9",
+                    "address": plan.to_loopback("10.1.10.9")}
             assert host in hosts
             # a manager standing at the listed loopback address is answered
             code, out = await netsnmp(lab, "snmpget", "1.3.6.1.2.1.1.5.0", source="10.1.10.9",

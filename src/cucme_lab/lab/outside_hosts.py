@@ -9,6 +9,9 @@ The AAA servers likewise (FreeRADIUS can be started on the RADIUS server's addre
 SNMP managers: each `permit` of the standard ACL an `snmp-server community` names, as its
 configured address (or subnet) and the loopback address (or subnet) standing for it on this
 lab's plan, so `snmpget` run from that loopback address is the manager the ACL allows.
+
+Every entry has `role`, `configured_address` and `address` (where it stands on this lab's
+network), and where a port applies `configured_port`, `port` and `transport`.
 """
 
 from __future__ import annotations
@@ -51,31 +54,34 @@ def _host(community: str, acl: int, entry: StandardEntry, plan: AddressMap) -> d
     host = {"role": "snmp-manager", "community": community, "acl": acl}
     net = entry.source
     if net is None:
-        return {**host, "configured": "any", "loopback": "127.0.0.0/8"}
+        return {**host, "configured_address": "any", "address": "127.0.0.0/8"}
     try:
         loopback = plan.to_loopback(str(net.network_address))
     except ValueError:  # the plan has no loopback subnet left: the host cannot stand anywhere
-        return {**host, "configured": str(net), "loopback": None}
+        return {**host, "configured_address": str(net), "address": None}
     if net.prefixlen == 32:
-        return {**host, "configured": str(net.network_address), "loopback": loopback}
+        return {**host, "configured_address": str(net.network_address), "address": loopback}
     # each configured /24 sits on its own 127.B.k.0/24: a wider or narrower subnet keeps its
     # prefix on the first /24 it covers
-    return {**host, "configured": str(net), "loopback": f"{loopback}/{max(net.prefixlen, 24)}"}
+    return {**host, "configured_address": str(net),
+            "address": f"{loopback}/{max(net.prefixlen, 24)}"}
 
 
 def aaa_hosts(router: Any, addresses: Any) -> list[dict[str, Any]]:
     """Every TACACS+ and RADIUS server of the configuration."""
     out = []
     for server in aaa.all_servers(router.config):
+        tacacs = server.protocol is Protocol_.TACACS
         entry: dict[str, Any] = {
             "role": f"{server.protocol.value} server",
             "configured_address": server.address,
-            "loopback_address": addresses.to_loopback(server.address),
+            "configured_port": server.auth_port,
+            "address": addresses.to_loopback(server.address),
+            "port": addresses.port(server.auth_port),
+            "transport": "tcp" if tacacs else "udp",
         }
-        if server.protocol is Protocol_.TACACS:
-            entry["port"] = addresses.port(server.auth_port)
-        else:
-            entry["auth_port"] = addresses.port(server.auth_port)
+        if not tacacs:
+            entry["configured_acct_port"] = server.acct_port
             entry["acct_port"] = addresses.port(server.acct_port)
         source = aaa.source_address(router, server.source_interface)
         if source:

@@ -174,9 +174,13 @@ async def _screenshot_during(driver, path: Path, shot: dict, at: float) -> None:
     shown = "return parseFloat(document.getElementById('rollout-bar').style.width) || 0"
     best: float | None = None
     path.parent.mkdir(parents=True, exist_ok=True)
+    start = trio.current_time()
+    seen = shot.setdefault("seen", [])  # (seconds, percent) at each change the poll saw
     while best is None or best < at:
         await trio.sleep(0.2)
         percent = await trio.to_thread.run_sync(driver.execute_script, shown)
+        if not seen or seen[-1][1] != percent:
+            seen.append((trio.current_time() - start, percent))
         if abs(percent - at) > 20 or (best is not None and abs(percent - at) >= abs(best - at)):
             if best is None and percent > at + 20:
                 return  # gone past: no picture rather than the wrong one
@@ -238,9 +242,12 @@ def main() -> None:
           f"CPU {r['router_cpu']:.2f} s, without the dashboard {bare['router_cpu']:.2f} s")
     print(f"load average (1, 5, 15 min) at the end: "
           f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
-    if r["shot"]:
+    if r["shot"].get("path"):
         print(f"screenshot with {r['shot']['percent']:.0f}% of the rollout done: "
               f"{r['shot']['path']}")
+    elif screenshot is not None:
+        seen = ", ".join(f"{t:.1f} s {p:.0f}%" for t, p in r["shot"].get("seen", []))
+        print(f"no screenshot: the page never showed {options['--at']}% +- 20; it showed {seen}")
 
 
 if __name__ == "__main__":

@@ -141,6 +141,7 @@ async def run(phones: int, screenshot: Path | None, dashboard: bool = True,
                 result.update(events=hub.events - before[0], updates=hub.updates - before[1],
                               hub_cpu=hub.build_seconds - before[2], applied=stats["updates"],
                               render=stats["renderMs"], latency=stats["latencyMs"],
+                              pending=stats["pendingMs"], sizes=stats["sizes"],
                               dropped=hub.dropped, shot=shot, floor_ms=page["floor_ms"])
             return result
 
@@ -155,6 +156,8 @@ async def _open_page(driver, url: str) -> dict:
     await trio.to_thread.run_sync(driver.execute_script,
                                   "window.dashboardStats.renderMs = [];"
                                   "window.dashboardStats.latencyMs = [];"
+                                  "window.dashboardStats.pendingMs = [];"
+                                  "window.dashboardStats.sizes = [];"
                                   "window.dashboardStats.updates = 0;")
     return {"floor_ms": floor_ms}
 
@@ -234,6 +237,11 @@ def main() -> None:
     print(f"render per update in the browser: median {statistics.median(render):.1f} ms, "
           f"p95 {p95:.1f} ms, max {render[-1]:.1f} ms over {len(r['render'])} updates "
           f"(target < 100 ms); floor: one forced layout with no change {r['floor_ms']:.2f} ms")
+    slowest = sorted(zip(r["render"], r["sizes"], strict=False), key=lambda x: -x[0])[:3]
+    print("slowest updates: " + "; ".join(
+        f"{ms:.1f} ms ({s.get('phones', 0)} phones, {s.get('log', 0)} log lines)"
+        for ms, s in slowest) + f"; layout left by other work, laid out before an update: "
+        f"max {max(r['pending'] or [0.0]):.1f} ms")
     latency = sorted(r["latency"]) or [0.0]
     print(f"from the lab's update to the page: median {statistics.median(latency):.0f} ms, "
           f"max {latency[-1]:.0f} ms; the router's event loop lag (a 50 ms sleep woken late) "

@@ -13,13 +13,17 @@ The rollout is benchmarks/rollout_bench.py's (CTL, signed files, CAPF, TLS regis
 1,000 ephones: 997 phones in two `cucme-phones` worker processes and three of the lab itself,
 drawn as screens on the page, plus a fourth lab phone with no ephone, whose failure the page
 explains.
-`--screenshot FILE` saves the page as a PNG during the rollout (README's picture).
-Run: python benchmarks/dashboard_bench.py [phones] [--screenshot docs/dashboard.png]
+`--screenshot FILE` saves the page as a PNG during the rollout (README's picture), taken when
+the page shows the fleet nearest `--at PERCENT` registered (default 50); `--no-floor` skips the
+rollout without the dashboard.
+Run: python benchmarks/dashboard_bench.py [phones] [--screenshot docs/dashboard.png] [--at 50]
+     [--no-floor]
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -34,7 +38,8 @@ sys.path[:0] = [str(ROOT / "src"), str(ROOT / "tests"), str(ROOT / "tests" / "ph
 
 from dashboard.browser import chromium_started  # noqa: E402
 from phone_steps import type_lines  # noqa: E402
-from rollout_bench import security, startup  # noqa: E402
+from procedures import fleet_security as security  # noqa: E402
+from procedures import fleet_startup as startup  # noqa: E402
 
 from cucme_lab.lab.dashboard.server import open_dashboard  # noqa: E402
 from cucme_lab.lab.labfile import LabFile  # noqa: E402
@@ -82,7 +87,8 @@ async def _call_between_lab_phones(runtime) -> None:
         await callee.answer()
 
 
-async def run(phones: int, screenshot: Path | None, dashboard: bool = True) -> dict:
+async def run(phones: int, screenshot: Path | None, dashboard: bool = True,
+              at: float = 50.0) -> dict:
     """One rollout; with `dashboard`, the page open in Chromium all along."""
     with tempfile.TemporaryDirectory() as tmp:
         lab_dir = Path(tmp) / "lab"
@@ -114,7 +120,7 @@ async def run(phones: int, screenshot: Path | None, dashboard: bool = True) -> d
                 nursery.start_soon(_call_between_lab_phones, runtime)
                 nursery.start_soon(_loop_lag, lag)
                 if screenshot is not None and driver is not None:
-                    nursery.start_soon(_screenshot_during, driver, screenshot, shot)
+                    nursery.start_soon(_screenshot_during, driver, screenshot, shot, at)
                 await trio.run_process(
                     [sys.executable, "-m", "cucme_lab.lab.fleet_cli", "--lab", str(lab_dir),
                      "-n", str(phones - 3), "--mac-start", "0000.0000.1001", "--processes", "2",
@@ -135,6 +141,7 @@ async def run(phones: int, screenshot: Path | None, dashboard: bool = True) -> d
                 result.update(events=hub.events - before[0], updates=hub.updates - before[1],
                               hub_cpu=hub.build_seconds - before[2], applied=stats["updates"],
                               render=stats["renderMs"], latency=stats["latencyMs"],
+                              pending=stats["pendingMs"], sizes=stats["sizes"],
                               dropped=hub.dropped, shot=shot, floor_ms=page["floor_ms"])
             return result
 
@@ -149,6 +156,8 @@ async def _open_page(driver, url: str) -> dict:
     await trio.to_thread.run_sync(driver.execute_script,
                                   "window.dashboardStats.renderMs = [];"
                                   "window.dashboardStats.latencyMs = [];"
+                                  "window.dashboardStats.pendingMs = [];"
+                                  "window.dashboardStats.sizes = [];"
                                   "window.dashboardStats.updates = 0;")
     return {"floor_ms": floor_ms}
 
@@ -161,17 +170,23 @@ async def _loop_lag(lag: list[float]) -> None:
         lag.append(trio.current_time() - start - 0.05)
 
 
-async def _screenshot_during(driver, path: Path, shot: dict) -> None:
-    """The page as the rollout goes: a new picture each time the page shows more of the fleet
-    done, until one between half and nearly all (the router's event loop can stall for
-    seconds, so the page may jump past any one point)."""
+async def _screenshot_during(driver, path: Path, shot: dict, at: float) -> None:
+    """The page as the rollout goes: a picture whenever the page shows the fleet nearer `at`
+    percent registered than the last one, within 20 points of it, until it reaches `at` (the
+    page may jump past any one point when the lab is busy)."""
     shown = "return parseFloat(document.getElementById('rollout-bar').style.width) || 0"
-    best = 0.0
+    best: float | None = None
     path.parent.mkdir(parents=True, exist_ok=True)
-    while not 50 <= best <= 95:
+    start = trio.current_time()
+    seen = shot.setdefault("seen", [])  # (seconds, percent) at each change the poll saw
+    while best is None or best < at:
         await trio.sleep(0.2)
         percent = await trio.to_thread.run_sync(driver.execute_script, shown)
-        if percent <= best or (best >= 50 and percent > 95):
+        if not seen or seen[-1][1] != percent:
+            seen.append((trio.current_time() - start, percent))
+        if abs(percent - at) > 20 or (best is not None and abs(percent - at) >= abs(best - at)):
+            if best is None and percent > at + 20:
+                return  # gone past: no picture rather than the wrong one
             continue
         # two animation frames: the update the page applied is painted before the capture
         await trio.to_thread.run_sync(driver.execute_async_script, FRAMES_SCRIPT)
@@ -189,15 +204,23 @@ def _lag(r: dict) -> str:
 
 def main() -> None:
     argv = sys.argv[1:]
-    screenshot = None
-    if "--screenshot" in argv:
-        at = argv.index("--screenshot")
-        screenshot = Path(argv[at + 1])
-        del argv[at:at + 2]
+    options = {"--screenshot": None, "--at": "50"}
+    for name in options:
+        if name in argv:
+            i = argv.index(name)
+            options[name] = argv[i + 1]
+            del argv[i:i + 2]
+    floor = "--no-floor" not in argv
+    argv = [a for a in argv if a != "--no-floor"]
+    screenshot = Path(options["--screenshot"]) if options["--screenshot"] else None
     phones = int(argv[0]) if argv else 1000
     tune_for_many_connections()
-    bare = trio.run(run, phones, None, False)  # the floor: the same rollout, no dashboard
-    r = trio.run(run, phones, screenshot, True)
+    # the floor: the same rollout, no dashboard
+    bare = trio.run(run, phones, None, False) if floor else None
+    r = trio.run(run, phones, screenshot, True, float(options["--at"]))
+    if bare is None:
+        bare = {**r, "wall": float("nan"), "encrypted": "-", "lab_encrypted": "-",
+                "log_lines": float("nan"), "router_cpu": float("nan"), "lag": [float("nan")]}
     wall = r["wall"]
     print(f"rollout of {phones} phones: {r['encrypted']}/{phones - 3} fleet phones and "
           f"{r['lab_encrypted']}/3 of the lab's own encrypted in {wall:.1f} s with the dashboard "
@@ -214,15 +237,25 @@ def main() -> None:
     print(f"render per update in the browser: median {statistics.median(render):.1f} ms, "
           f"p95 {p95:.1f} ms, max {render[-1]:.1f} ms over {len(r['render'])} updates "
           f"(target < 100 ms); floor: one forced layout with no change {r['floor_ms']:.2f} ms")
+    slowest = sorted(zip(r["render"], r["sizes"], strict=False), key=lambda x: -x[0])[:3]
+    print("slowest updates: " + "; ".join(
+        f"{ms:.1f} ms ({s.get('phones', 0)} phones, {s.get('log', 0)} log lines)"
+        for ms, s in slowest) + f"; layout left by other work, laid out before an update: "
+        f"max {max(r['pending'] or [0.0]):.1f} ms")
     latency = sorted(r["latency"]) or [0.0]
     print(f"from the lab's update to the page: median {statistics.median(latency):.0f} ms, "
           f"max {latency[-1]:.0f} ms; the router's event loop lag (a 50 ms sleep woken late) "
           f"{_lag(r)}, without the dashboard {_lag(bare)}")
     print(f"hub CPU (reading the lab, encoding updates): {r['hub_cpu']:.2f} s; router process "
           f"CPU {r['router_cpu']:.2f} s, without the dashboard {bare['router_cpu']:.2f} s")
-    if r["shot"]:
+    print(f"load average (1, 5, 15 min) at the end: "
+          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    if r["shot"].get("path"):
         print(f"screenshot with {r['shot']['percent']:.0f}% of the rollout done: "
               f"{r['shot']['path']}")
+    elif screenshot is not None:
+        seen = ", ".join(f"{t:.1f} s {p:.0f}%" for t, p in r["shot"].get("seen", []))
+        print(f"no screenshot: the page never showed {options['--at']}% +- 20; it showed {seen}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ event), and a click on a control reaches the phone.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from functools import partial
@@ -126,31 +127,51 @@ async def test_a_failed_phone_is_shown_beside_the_log_lines_that_caused_it(runti
 
 
 async def test_guided_lab_progress_and_the_audit_panel_are_drawn(runtime):
-    guided = {"title": "NSA global rollout", "percent": 50, "time_limit": 1800, "elapsed": 90.0,
-              "objectives": [
-                  {"id": "ca", "text": "Certificate server running", "done": True, "hint": ""},
-                  {"id": "ctl", "text": "CTL file on TFTP", "done": False,
-                   "hint": "type regenerate in ctl-client"}]}
+    """The real audit's findings and a shipped guided lab's objectives, judged on this lab."""
+    from cucme_lab.lab.audit import audit_router
+    from cucme_lab.lab.labfile import load_lab
+    from cucme_lab.scenarios.guided import GuideTracker, load_guide
+    from cucme_lab.scenarios.guided_cli import find_lab
+    from cucme_lab.scenarios.steps import Context
+
+    findings = audit_router(runtime.router)["findings"]
+    assert findings  # the default lab is not hardened
+    guide = load_guide(load_lab(find_lab("nsa-global-rollout")))
     with trio.fail_after(60):
-        async with chromium_started() as driver, open_dashboard(runtime) as dash:
+        async with chromium_started() as driver, open_dashboard(runtime) as dash, \
+                trio.open_nursery() as nursery:
             assert await trio.to_thread.run_sync(_load, driver, dash.url) == []
             hidden = await trio.to_thread.run_sync(
                 driver.execute_script, "return document.getElementById('guided-panel').hidden")
             assert hidden is True  # no guided lab: no panel
-            runtime.lab.manifest.guided = guided  # what the guided lab publishes in lab.json
-            dash.hub.poke()
+            audit = await trio.to_thread.run_sync(partial(
+                wait_in_browser, driver,
+                "/Score \\d+\\/100/.test(doc.getElementById('audit').textContent) && "
+                f"doc.querySelectorAll('#audit .finding').length === {len(findings)} && "
+                f"doc.getElementById('audit').textContent.includes({json.dumps(findings[0]['title'])})",
+                time.time() * 1000, 5000))
+            assert audit["ok"], "the Audit panel does not show the audit's findings"
+
+            def publish(progress: dict) -> None:  # as `cucme-lab guided --dashboard` does
+                runtime.lab.manifest.guided = progress
+                dash.hub.poke()
+
+            ctx = Context(runtime.router, runtime.lab.commands, runtime, nursery)
+            tracker = GuideTracker(guide, ctx, publish)
+            await tracker.judge()
+            publish(tracker.progress())
+            open_ = [o for o in guide.objectives if not tracker.states[o.id].done]
+            assert open_ and tracker.percent < 100
             panel = "doc.getElementById('guided-panel')"
             seen = await trio.to_thread.run_sync(partial(
                 wait_in_browser, driver,
-                f"!{panel}.hidden && {panel}.textContent.includes('50% complete') && "
-                f"{panel}.textContent.includes('Hint: type regenerate in ctl-client')",
+                f"!{panel}.hidden && {panel}.textContent.includes({json.dumps(guide.title)}) && "
+                f"{panel}.textContent.includes('{tracker.percent}% complete') && "
+                f"{panel}.textContent.includes({json.dumps('Hint: ' + open_[0].hint)}) && "
+                f"{panel}.querySelectorAll('li').length === {len(guide.objectives)}",
                 time.time() * 1000, 5000))
-            assert seen["ok"]
-            audit = await trio.to_thread.run_sync(partial(
-                wait_in_browser, driver,
-                "/Score \\d+\\/100|The audit is not available/.test("
-                "doc.getElementById('audit').textContent)", time.time() * 1000, 5000))
-            assert audit["ok"]
+            assert seen["ok"], "the guided lab's panel does not show its objectives"
+            ctx.close()
 
 
 def _key_in(driver, digits: str) -> None:

@@ -44,3 +44,46 @@ def test_serve_with_dashboard_lists_its_url_and_stops_on_sigterm(tmp_path):
             proc.wait(timeout=10)
     manifest = json.loads((lab / "lab.json").read_text())
     assert manifest["state"] == "stopped" and "dashboard" not in manifest
+
+
+def test_guided_lab_with_dashboard_shows_its_progress(tmp_path):
+    """`cucme-lab guided LAB --serve --dashboard`: the page's first snapshot carries the guided
+    lab's objectives."""
+    lab = tmp_path / "lab"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "cucme_lab.cli", "guided",
+                             "nsa-global-rollout", "--lab", str(lab), "--serve", "--no-phones",
+                             "--dashboard"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        url = guided = None
+        deadline = time.monotonic() + 30
+        while (url is None or guided is None) and time.monotonic() < deadline:
+            path = lab / "lab.json"
+            if path.exists():
+                try:
+                    manifest = json.loads(path.read_text())
+                except ValueError:  # caught mid-rewrite
+                    continue
+                url = manifest.get("dashboard", {}).get("url")
+                guided = manifest.get("guided")
+            time.sleep(0.05)
+        assert url and guided, "no dashboard.url or guided progress in lab.json"
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no proxy
+        with direct.open(url + "events", timeout=10) as stream:
+            for raw in stream:
+                line = raw.decode()
+                if line.startswith("data:"):
+                    snapshot = json.loads(line[5:])
+                    break
+        assert snapshot["guided"]["title"] == guided["title"]
+        assert [o["id"] for o in snapshot["guided"]["objectives"]][:2] == [
+            "http-server", "ca-running"]
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 1, err  # stopped before any work: not passed
+        assert f"Dashboard: {url}" in out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)

@@ -3,11 +3,13 @@
     cucme-lab guided --list
     cucme-lab guided LAB [--lab DIR] [--script FILE|-] [--settle SECONDS] [--serve]
                          [--no-phones] [--json OUT] [--junit OUT] [--time-scale X]
+                         [--dashboard [--dashboard-port N] [--dashboard-host ADDR]]
 
 LAB is a lab file with `guided:` objectives, or the name of one shipped with cucme-lab (see
 `--list`). The lab runs as `cucme-lab` runs it (console, script or `--serve`); the console's
 status bar shows the percent complete and which objectives hold, `:objectives` lists them with
-the hints of those not done (`:hint ID` one), and `lab.json` carries the same under `guided`.
+the hints of those not done (`:hint ID` one), and `lab.json` carries the same under `guided`
+(the browser dashboard, with `--dashboard`, draws it in its guided-lab panel).
 When the console is left (or the script ends, or the lab is stopped) the objectives are judged
 one last time and the grade is printed, written to `--json`/`--junit`, and to the lab folder as
 `grade.json`. Exit code: 0 when every objective holds, 1 when one
@@ -24,6 +26,7 @@ from pathlib import Path
 import trio
 
 from cucme_lab.lab.controls import run_control, toolbar
+from cucme_lab.lab.dashboard.server import DEFAULT_HOST, optional_dashboard
 from cucme_lab.lab.labfile import LabFile, load_lab
 from cucme_lab.lab.lock import LabInUse
 from cucme_lab.lab.runtime import run_lab
@@ -50,11 +53,13 @@ def find_lab(name: str) -> Path:
 
 async def run_guided(labfile: LabFile, lab_dir: Path, *, script: str | None = None,
                      serve: bool = False, boot_phones: bool = True,
-                     time_scale: float = 1.0, settle: float = 0.0) -> dict:
+                     time_scale: float = 1.0, settle: float = 0.0,
+                     dashboard: tuple[str, int] | None = None) -> dict:
     """Run the lab with its guide until the console, script or serving ends; the grade.
 
     `settle`: after a script, up to this many seconds for the lab to catch up (phones
-    rebooting after `reset all`) before the final judgement."""
+    rebooting after `reset all`) before the final judgement. `dashboard`: (host, port) to
+    serve the browser dashboard on."""
     guide = load_guide(labfile)
     if guide is None:
         raise SchemaError(labfile.source, 1, "lab.guided", "this lab file has no `guided:` "
@@ -63,12 +68,16 @@ async def run_guided(labfile: LabFile, lab_dir: Path, *, script: str | None = No
 
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async with run_lab(lab_dir, labfile, boot_phones=boot_phones,
-                           time_scale=time_scale) as runtime:
+                           time_scale=time_scale) as runtime, \
+                optional_dashboard(runtime, dashboard is not None,
+                                   *(dashboard or (DEFAULT_HOST, 0))) as dash:
             lab = runtime.lab
 
             def publish(progress: dict) -> None:
                 lab.manifest.guided = progress
                 lab.write_manifest()
+                if dash is not None:
+                    dash.hub.poke()  # the page's guided-lab panel
 
             async def controls(line: str) -> str:
                 if line.split()[:1] in (["objectives"], ["hint"]):
@@ -136,6 +145,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="after --script, wait up to SECONDS for the objectives to hold")
     p.add_argument("--time-scale", type=float, default=1.0,
                    help="phones' timers scaled by this factor (tests: 0.05)")
+    p.add_argument("--dashboard", action="store_true",
+                   help="serve the browser dashboard, progress included (its URL is printed)")
+    p.add_argument("--dashboard-port", type=int, default=0, metavar="N",
+                   help="the dashboard's port (default: any free port)")
+    p.add_argument("--dashboard-host", default=DEFAULT_HOST, metavar="ADDR",
+                   help="the address the dashboard listens on (default: %(default)s)")
     return p.parse_args(argv)
 
 
@@ -171,7 +186,9 @@ def main(argv: list[str] | None = None) -> int:
         grade = trio.run(lambda: run_guided(labfile, lab_dir, script=args.script,
                                             serve=args.serve, boot_phones=not args.no_phones,
                                             time_scale=args.time_scale,
-                                            settle=args.settle))
+                                            settle=args.settle,
+                                            dashboard=(args.dashboard_host, args.dashboard_port)
+                                            if args.dashboard else None))
     except (SchemaError, FileNotFoundError) as exc:
         print(f"cucme-lab guided: {exc}", file=sys.stderr)
         return EXIT_INVALID

@@ -5,7 +5,8 @@
 const state = { phones: {}, topology: null, calls: [], rollout: null, guided: null,
   config: null, logSeq: 0 };
 // what the benchmark and the tests read: updates applied and each one's render time
-window.dashboardStats = { snapshots: 0, updates: 0, renderMs: [], latencyMs: [], lastApplied: 0 };
+window.dashboardStats = { snapshots: 0, updates: 0, renderMs: [], latencyMs: [], pendingMs: [],
+  sizes: [], lastApplied: 0 };
 const LOG_KEPT = 1000;
 const ICONS = {
   lock: '<svg class="icon" viewBox="0 0 16 16" aria-label="lock"><rect x="3" y="7" width="10" ' +
@@ -219,31 +220,44 @@ function severityOf(line) {
   return m ? Number(m[1]) : 7;
 }
 
-function logVisible(li) {
-  const text = document.getElementById("log-filter").value.trim().toLowerCase();
-  const max = Number(document.getElementById("log-severity").value);
-  return Number(li.dataset.sev) <= max && (!text || li.textContent.toLowerCase().includes(text));
+function logFilter() {
+  return { text: document.getElementById("log-filter").value.trim().toLowerCase(),
+    max: Number(document.getElementById("log-severity").value) };
+}
+
+function logVisible(li, filter) {
+  return Number(li.dataset.sev) <= filter.max &&
+    (!filter.text || li.textContent.toLowerCase().includes(filter.text));
 }
 
 function appendLog(entries) {
   const list = document.getElementById("log");
+  const filter = logFilter();
+  // a burst longer than the list keeps: only its newest lines are drawn
+  const fresh = entries.filter(([seq]) => seq > state.logSeq).slice(-LOG_KEPT);
   const fragment = document.createDocumentFragment();
-  for (const [seq, line] of entries) {
-    if (seq <= state.logSeq) continue; // a snapshot and an update may both carry it
+  for (const [seq, line] of fresh) {
     state.logSeq = seq;
     const sev = severityOf(line);
     const li = el("li", { class: `sev-${sev}`, "data-sev": sev, "data-seq": seq, text: line });
-    if (!logVisible(li)) li.classList.add("hidden");
+    if (!logVisible(li, filter)) li.classList.add("hidden");
     fragment.append(li);
   }
   list.append(fragment);
-  while (list.childElementCount > LOG_KEPT) list.firstElementChild.remove();
+  const extra = list.childElementCount - LOG_KEPT;
+  if (extra > 0) { // the oldest lines go in one removal, not one at a time
+    const range = document.createRange();
+    range.setStartBefore(list.firstElementChild);
+    range.setEndAfter(list.children[extra - 1]);
+    range.deleteContents();
+  }
   if (document.getElementById("log-follow").checked) list.scrollTop = list.scrollHeight;
 }
 
 function refilterLog() {
+  const filter = logFilter();
   for (const li of document.getElementById("log").children) {
-    li.classList.toggle("hidden", !logVisible(li));
+    li.classList.toggle("hidden", !logVisible(li, filter));
   }
 }
 
@@ -260,9 +274,15 @@ function applySections(msg) {
   }
 }
 
-function measure(apply, sentAt) {
+function measure(apply, sentAt, size) {
+  // layout left pending by work outside the updates (the audit panel redrawn, a filter typed)
+  // is laid out first and counted apart: an update's render time is its own
+  const pendingFrom = performance.now();
+  void document.body.offsetHeight;
   const started = performance.now();
   const stats = window.dashboardStats;
+  stats.pendingMs.push(started - pendingFrom);
+  if (stats.pendingMs.length > 5000) stats.pendingMs.shift();
   // from the lab's update (its clock, this machine's) to the page having it
   if (sentAt) stats.latencyMs.push(Date.now() - sentAt * 1000);
   if (stats.latencyMs.length > 5000) stats.latencyMs.shift();
@@ -271,6 +291,8 @@ function measure(apply, sentAt) {
   const ms = performance.now() - started;
   stats.renderMs.push(ms);
   if (stats.renderMs.length > 5000) stats.renderMs.shift();
+  stats.sizes.push(size || {});  // what each update carried, beside its render time
+  if (stats.sizes.length > 5000) stats.sizes.shift();
   stats.lastApplied = Date.now();
 }
 
@@ -304,7 +326,7 @@ function onUpdate(msg) {
     if (msg.topology || simulatedChanged || msg.removed) renderTopology();
     if (countChanged || msg.removed) renderPhonesCount();
     if (msg.log) appendLog(msg.log);
-  }, msg.time);
+  }, msg.time, { phones: Object.keys(msg.phones || {}).length, log: (msg.log || []).length });
   window.dashboardStats.updates += 1;
 }
 

@@ -15,6 +15,7 @@ import hashlib
 import struct
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import Protocol
 
 HEADER = struct.Struct("!BBBBII")
 HEADER_LEN = HEADER.size  # 12
@@ -222,6 +223,41 @@ class AuthenContinue:
         return cls(msg, data, flags)
 
 
+# --- accounting and authorization REQUESTs ----------------------------------------------------
+
+class _Request(Protocol):
+    priv_lvl: int
+    user: bytes
+    port: bytes
+    rem_addr: bytes
+    args: tuple[bytes, ...]
+    authen_method: int
+    authen_type: int
+    service: int
+
+
+def _pack_request(r: _Request, what: str) -> bytes:
+    """The body an authorization REQUEST is and an accounting REQUEST has after its flags."""
+    if len(r.args) > 255 or any(len(a) > 255 for a in r.args):
+        raise TacacsError(f"too many or too long {what} arguments")
+    return struct.pack("!8B", r.authen_method, r.priv_lvl, r.authen_type, r.service,
+                       len(r.user), len(r.port), len(r.rem_addr), len(r.args)) + \
+        bytes(len(a) for a in r.args) + r.user + r.port + r.rem_addr + b"".join(r.args)
+
+
+def _unpack_request(body: bytes, what: str) -> tuple:
+    """`_pack_request`'s fields back, in the order the request classes take them after
+    their own: priv_lvl, user, port, rem_addr, args, authen_method, authen_type, service."""
+    if len(body) < 8:
+        raise TacacsError(f"short {what} REQUEST")
+    method, priv, atype, service, ulen, plen, rlen, count = struct.unpack_from("!8B", body)
+    if priv > 15 or len(body) < 8 + count:
+        raise TacacsError(f"{what} fields out of range (wrong key?)")
+    user, port, rem, *args = _take(body, 8 + count,
+                                   [ulen, plen, rlen, *list(body[8:8 + count])])
+    return priv, user, port, rem, tuple(args), method, atype, service
+
+
 # --- accounting bodies -----------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -237,27 +273,16 @@ class AcctRequest:
     service: int = AuthenService.LOGIN
 
     def pack(self) -> bytes:
-        if len(self.args) > 255 or any(len(a) > 255 for a in self.args):
-            raise TacacsError("too many or too long accounting arguments")
-        return struct.pack("!9B", self.flags, self.authen_method, self.priv_lvl,
-                           self.authen_type, self.service, len(self.user), len(self.port),
-                           len(self.rem_addr), len(self.args)) + \
-            bytes(len(a) for a in self.args) + self.user + self.port + self.rem_addr + \
-            b"".join(self.args)
+        return bytes([self.flags]) + _pack_request(self, "accounting")
 
     @classmethod
     def unpack(cls, body: bytes) -> AcctRequest:
         if len(body) < 9:
             raise TacacsError("short accounting REQUEST")
-        flags, method, priv, atype, service, ulen, plen, rlen, count = \
-            struct.unpack_from("!9B", body)
-        if not flags & (ACCT_FLAG_START | ACCT_FLAG_STOP | ACCT_FLAG_WATCHDOG) or priv > 15:
+        flags = body[0]
+        if not flags & (ACCT_FLAG_START | ACCT_FLAG_STOP | ACCT_FLAG_WATCHDOG):
             raise TacacsError("accounting flags out of range (wrong key?)")
-        if len(body) < 9 + count:
-            raise TacacsError("short argument lengths")
-        arg_lengths = list(body[9:9 + count])
-        user, port, rem, *args = _take(body, 9 + count, [ulen, plen, rlen, *arg_lengths])
-        return cls(flags, priv, user, port, rem, tuple(args), method, atype, service)
+        return cls(flags, *_unpack_request(body[1:], "accounting"))
 
     def attributes(self) -> dict[str, str]:
         """`name=value` arguments as a dict (the last one wins)."""
@@ -316,23 +341,11 @@ class AuthorRequest:
     service: int = AuthenService.LOGIN
 
     def pack(self) -> bytes:
-        if len(self.args) > 255 or any(len(a) > 255 for a in self.args):
-            raise TacacsError("too many or too long authorization arguments")
-        return struct.pack("!8B", self.authen_method, self.priv_lvl, self.authen_type,
-                           self.service, len(self.user), len(self.port), len(self.rem_addr),
-                           len(self.args)) + bytes(len(a) for a in self.args) + \
-            self.user + self.port + self.rem_addr + b"".join(self.args)
+        return _pack_request(self, "authorization")
 
     @classmethod
     def unpack(cls, body: bytes) -> AuthorRequest:
-        if len(body) < 8:
-            raise TacacsError("short authorization REQUEST")
-        method, priv, atype, service, ulen, plen, rlen, count = struct.unpack_from("!8B", body)
-        if priv > 15 or len(body) < 8 + count:
-            raise TacacsError("authorization fields out of range (wrong key?)")
-        user, port, rem, *args = _take(body, 8 + count,
-                                       [ulen, plen, rlen, *list(body[8:8 + count])])
-        return cls(priv, user, port, rem, tuple(args), method, atype, service)
+        return cls(*_unpack_request(body, "authorization"))
 
     def attributes(self) -> dict[str, str]:
         return _arguments(self.args)

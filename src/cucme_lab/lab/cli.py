@@ -18,7 +18,7 @@ from pathlib import Path
 import trio
 
 from cucme_lab.lab.controls import run_control, toolbar
-from cucme_lab.lab.dashboard.server import DEFAULT_HOST, optional_dashboard
+from cucme_lab.lab.dashboard.server import add_dashboard_arguments, optional_dashboard
 from cucme_lab.lab.labfile import DEFAULT_LAB, load_lab
 from cucme_lab.lab.lock import LabInUse
 from cucme_lab.lab.real_addresses import RealAddresses
@@ -67,12 +67,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--real-addresses", action="store_true",
                    help="bind the configured addresses as they are instead of loopback (they "
                    "must exist on this host or namespace; see `python -m cucme_lab.lab.netns`)")
-    p.add_argument("--dashboard", action="store_true",
-                   help="serve the browser dashboard (its URL is printed and in lab.json)")
-    p.add_argument("--dashboard-port", type=int, default=0, metavar="N",
-                   help="the dashboard's port (default: any free port)")
-    p.add_argument("--dashboard-host", default=DEFAULT_HOST, metavar="ADDR",
-                   help="the address the dashboard listens on (default: %(default)s)")
+    add_dashboard_arguments(p, "serve the browser dashboard (its URL is printed and in lab.json)")
     return p.parse_args(argv)
 
 

@@ -26,7 +26,11 @@ from pathlib import Path
 import trio
 
 from cucme_lab.lab.controls import run_control, toolbar
-from cucme_lab.lab.dashboard.server import DEFAULT_HOST, optional_dashboard
+from cucme_lab.lab.dashboard.server import (
+    DEFAULT_HOST,
+    add_dashboard_arguments,
+    optional_dashboard,
+)
 from cucme_lab.lab.labfile import LabFile, load_lab
 from cucme_lab.lab.lock import LabInUse
 from cucme_lab.lab.runtime import run_lab
@@ -145,12 +149,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="after --script, wait up to SECONDS for the objectives to hold")
     p.add_argument("--time-scale", type=float, default=1.0,
                    help="phones' timers scaled by this factor (tests: 0.05)")
-    p.add_argument("--dashboard", action="store_true",
-                   help="serve the browser dashboard, progress included (its URL is printed)")
-    p.add_argument("--dashboard-port", type=int, default=0, metavar="N",
-                   help="the dashboard's port (default: any free port)")
-    p.add_argument("--dashboard-host", default=DEFAULT_HOST, metavar="ADDR",
-                   help="the address the dashboard listens on (default: %(default)s)")
+    add_dashboard_arguments(
+        p, "serve the browser dashboard, progress included (its URL is printed)")
     return p.parse_args(argv)
 
 

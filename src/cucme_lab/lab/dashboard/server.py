@@ -7,6 +7,7 @@ another address.
 
 from __future__ import annotations
 
+import argparse
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -23,6 +24,16 @@ from cucme_lab.lab.runtime import LabRuntime
 
 log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
+
+
+def add_dashboard_arguments(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """`--dashboard [--dashboard-port N] [--dashboard-host ADDR]`, for every command that can
+    serve the page (`help_text` is the `--dashboard` option's own)."""
+    parser.add_argument("--dashboard", action="store_true", help=help_text)
+    parser.add_argument("--dashboard-port", type=int, default=0, metavar="N",
+                        help="the dashboard's port (default: any free port)")
+    parser.add_argument("--dashboard-host", default=DEFAULT_HOST, metavar="ADDR",
+                        help="the address the dashboard listens on (default: %(default)s)")
 
 
 @dataclass

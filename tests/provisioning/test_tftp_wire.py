@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cucme_lab.router.provisioning.tftp_table import TftpEntry, TftpTable, decode_files
+from cucme_lab.router.provisioning.tftp_table import (
+    TftpEntry,
+    TftpTable,
+    apply_delta,
+    decode_files,
+    encode_delta,
+)
 from cucme_lab.services.tftp_worker import bad_name
 from cucme_lab.wire.tftp import (
     Ack,
@@ -58,3 +64,34 @@ def test_table_snapshots_are_immutable_and_encode_whole():
     with pytest.raises(TypeError):
         newer.files["x"] = newer.files["a"]  # type: ignore[index]
     assert decode_files(newer.encode()) == (newer.version, {"a": b"2", "CTLFile.tlv": b"c"})
+
+
+def _entry(name: str, data: bytes) -> TftpEntry:
+    return TftpEntry(name, data, "system:/its/" + name)
+
+
+def test_replacing_files_keeps_their_places_and_the_shadowing_rule():
+    table = TftpTable().with_group("cnf", [_entry("a", b"1"), _entry("b", b"1"),
+                                           _entry("c", b"1")])
+    table = table.with_group("ctl", [TftpEntry("c", b"ctl", "flash:c")])
+    newer = table.with_replaced("cnf", [_entry("b", b"2"), _entry("c", b"2"), _entry("z", b"2")])
+    assert [e.name for e in newer.groups["cnf"]] == ["a", "b", "c"]  # no `z`: not in the group
+    assert newer.get("b") == b"2" and newer.get("a") == b"1"
+    assert newer.get("c") == b"ctl"  # the CTL group's file still wins
+    assert newer.find("cnf", "c").data == b"2" and newer.find("cnf", "z") is None
+    assert table.get("b") == b"1" and newer.version == table.version + 1  # the old one stands
+    again = newer.with_replaced("cnf", [_entry("a", b"3")])
+    assert [e.data for e in again.groups["cnf"]] == [b"3", b"2", b"2"]
+
+
+def test_a_delta_turns_the_servers_copy_into_the_new_table():
+    first = TftpTable().with_group("cnf", [_entry("a", b"1"), _entry("b", b"1")])
+    served = decode_files(first.encode())[1]
+    second = first.with_replaced("cnf", [_entry("b", b"2")]).with_group(
+        "bindings", [_entry("x", b"x")])
+    third = second.with_group("cnf", [_entry("b", b"2")])  # `a` gone
+    for old, new in ((first, second), (second, third)):
+        version, served = apply_delta(served, encode_delta(old, new))
+        assert (version, served) == decode_files(new.encode())
+    # only what changed travels
+    assert len(encode_delta(first, first.with_replaced("cnf", [_entry("b", b"2")]))) < 40

@@ -6,6 +6,7 @@ the hardware lacks; both rules live here so the parser and the router agree.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -39,8 +40,10 @@ def canonical_interface_name(text: str) -> str | None:
     return None if parts is None else parts[0] + parts[1]
 
 
+@functools.lru_cache(maxsize=4096)
 def interface_sort_key(name: str) -> tuple:
-    """The order IOS lists interfaces in: physical by type then slot, then virtual ones."""
+    """The order IOS lists interfaces in: physical by type then slot, then virtual ones.
+    Cached: every connection the router accepts looks its arrival interface up in order."""
     parts = split_interface(name)
     if parts is None:
         return (99, name)

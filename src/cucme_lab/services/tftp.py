@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from cucme_lab.router.ingress import Gate, GateVerdict, compile_gate, count_gate_hit
-from cucme_lab.router.provisioning.tftp_table import TftpTable, published
+from cucme_lab.router.provisioning.tftp_table import TftpTable, encode_delta, published
 from cucme_lab.router.telephony import settings as tm
 from cucme_lab.services.manager import Binding
 
@@ -134,7 +134,9 @@ class TftpService:
                 await _stop(process)
 
     async def _send(self, process: trio.Process, link: WorkerLink, table: TftpTable) -> None:
-        payload = b"T" + table.encode()
+        """The table as a whole the first time, then what changed since the last one sent."""
+        payload = (b"T" + table.encode() if link.sent is None
+                   else b"D" + encode_delta(link.sent, table))
         assert process.stdin is not None
         await process.stdin.send_all(struct.pack(">I", len(payload)) + payload)
         link.sent = table

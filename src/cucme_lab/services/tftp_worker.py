@@ -7,8 +7,10 @@ keeps only a handful of descriptors. Run as
 
 Protocol with the router (`cucme_lab.services.tftp`):
 - stdin: frames `u32 length + kind + payload`: kind `T` carries `TftpTable.encode()` bytes,
-  each replacing the whole table; kind `G` a pickled `(version, router.ingress.Gate)`, the
-  interface ACLs to judge requests with (the router, our parent, is the only writer); EOF
+  replacing the whole table; kind `D` an `encode_delta` of the files changed since the last
+  table (applied to a copy, swapped in whole); kind `G` a pickled
+  `(version, router.ingress.Gate)`, the interface ACLs to judge requests with (the router,
+  our parent, is the only writer); EOF
   (the router closed the pipe or died) ends the process.
 - stdout: JSON lines: `listening` (with the bound port) or `bind-error` first, then `table`
   and `gate` (acknowledging a version), `acl` for a request an interface ACL decided (list,
@@ -51,7 +53,7 @@ from tftpy.TftpPacketTypes import TftpPacketRRQ, TftpPacketWRQ
 from tftpy.TftpShared import TftpErrors, TftpException, TftpTimeout
 
 from cucme_lab.router.ingress import Gate
-from cucme_lab.router.provisioning.tftp_table import decode_files
+from cucme_lab.router.provisioning.tftp_table import apply_delta, decode_files
 from cucme_lab.wire.tftp import ErrorPacket
 
 _out_lock = threading.Lock()
@@ -222,7 +224,7 @@ def read_frames(server: tftpy.TftpServer) -> None:
             _gate = gate
             emit("gate", version=version)
             continue
-        version, files = decode_files(body)
+        version, files = decode_files(body) if kind == b"T" else apply_delta(_files, body)
         _files = files
         emit("table", version=version, files=len(files))
 

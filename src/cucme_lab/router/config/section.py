@@ -42,6 +42,10 @@ class Section:
     settings: dict[str, Setting] = field(default_factory=dict)
     children: dict[tuple, Section] = field(default_factory=dict)
     seq: int = field(default_factory=next_seq)
+    # the children again, by kind: `sections(kind)` is asked per connection (interfaces, for
+    # the arrival ACL) and must not walk a thousand ephones to find four interfaces
+    _kinds: dict[str, dict[tuple, Section]] = field(default_factory=dict, repr=False,
+                                                    compare=False)
 
     # --- settings -----------------------------------------------------------------------
     def set(self, key: str, line: str, values: dict[str, Any] | None = None,
@@ -84,17 +88,18 @@ class Section:
         if sec is None:
             sec = (factory or Section)(kind=kind, header=header, ident=ident)
             self.children[key] = sec
+            self._kinds.setdefault(kind, {})[key] = sec
         return sec
 
     def find(self, kind: str, ident: tuple) -> Section | None:
         return self.children.get((kind, *ident))
 
     def remove(self, kind: str, ident: tuple) -> Section | None:
+        self._kinds.get(kind, {}).pop((kind, *ident), None)
         return self.children.pop((kind, *ident), None)
 
     def sections(self, kind: str) -> list[Section]:
-        return sorted((s for s in self.children.values() if s.kind == kind),
-                      key=lambda s: (s.sort_key(), s.seq))
+        return sorted(self._kinds.get(kind, {}).values(), key=lambda s: (s.sort_key(), s.seq))
 
     # --- rendering ---------------------------------------------------------------------
     def sort_key(self) -> tuple:

@@ -201,7 +201,7 @@ def refresh_phone_files(router: Router, devices: Iterable[str]) -> None:
     """Build these phones' files again once their CAPF operation completed: the pending
     operation leaves each file (as the ephone's `cert-oper` line leaves running-config), so the
     phone's next boot goes straight to registration. Only files `create cnf-files` published
-    change; all of them in one publish.
+    change, each in its place, all in one step.
     """
     ts = tm.telephony_service(router.config)
     if ts is None or ts.cnf_file != "perphone":
@@ -211,28 +211,26 @@ def refresh_phone_files(router: Router, devices: Iterable[str]) -> None:
         ep = capf_model.ephone_section(router, device)
         if ep is not None and ep.mac is not None:
             wanted[cnf_filename(ep.mac)] = ep
-    entries = router.provisioning.group("cnf")
-    if not any(e.name in wanted for e in entries):
+    table = router.provisioning.table
+    present = {name: (table.find("cnf", name), table.find("cnf", name + ".sgn"))
+               for name in wanted}
+    if not any(plain or signed for plain, signed in present.values()):
         return
     try:
         signer = tftp_signer(router, ts)
     except ProvisioningError:
         return
-    contents = {name: build_cnf_xml(device_config(router, ts, ep, ts.version_stamp, True))
-                for name, ep in wanted.items()}
     fresh: list[TftpEntry] = []
-    for e in entries:
-        plain = e.name.removesuffix(".sgn")
-        if plain not in contents:
-            fresh.append(e)
-        elif e.name == plain:
-            fresh.append(TftpEntry(e.name, contents[plain], e.source))
-        elif signer is not None:
-            fresh.append(TftpEntry(e.name, signer.sign(router, contents[plain], e.name),
-                                   e.source))
-        else:
-            fresh.append(e)
-    router.provisioning.publish("cnf", fresh)
+    for name, (plain, signed) in present.items():
+        if plain is None and signed is None:
+            continue
+        content = build_cnf_xml(device_config(router, ts, wanted[name], ts.version_stamp, True))
+        if plain is not None:
+            fresh.append(TftpEntry(name, content, plain.source))
+        if signed is not None and signer is not None:
+            fresh.append(TftpEntry(signed.name, signer.sign(router, content, signed.name),
+                                   signed.source))
+    router.provisioning.replace("cnf", fresh)
 
 
 # --- load-cfg-file ---------------------------------------------------------------------------

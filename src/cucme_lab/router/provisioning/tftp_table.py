@@ -3,7 +3,11 @@
 Each producer owns one group of entries: the CTL client (`ctl`), `create cnf-files` (`cnf`),
 `load-cfg-file` (`load-cfg`) and `tftp-server` bindings (`bindings`). A producer computes all
 its files first and then swaps its group in one step, so the table a phone reads is never half
-written. The TFTP server process gets each new `TftpTable` as a whole and serves it read-only.
+written. A producer that rebuilds a few files of its group (a phone's configuration after its
+CAPF operation) replaces just those, in place. The TFTP server process gets the first table
+whole and then each new one as the files that changed since the last it got (`encode_delta`),
+and serves it read-only: a 1,000-phone rollout republishes one phone's file a thousand times,
+and sending the whole table each time cost the router more than its share of the handshakes.
 
 The table lives in the router's runtime memory (`system:/its` on a real router): a reload
 empties it, and the startup-config's `create cnf-files`, `load-cfg-file` and `tftp-server`
@@ -20,6 +24,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Protocol
 
@@ -75,6 +80,45 @@ class TftpTable:
                 files.setdefault(entry.name, entry)
         return TftpTable(self.version + 1, MappingProxyType(groups), MappingProxyType(files))
 
+    def find(self, group: str, name: str) -> TftpEntry | None:
+        """The entry `group` holds under `name` (served or shadowed), or None."""
+        i = self._positions(group).get(name)
+        return None if i is None else self.groups[group][i]
+
+    def with_replaced(self, group: str, entries: Iterable[TftpEntry]) -> TftpTable:
+        """The table with these entries of `group` swapped for the ones of the same name, each
+        in its place; names the group does not hold are left out. Costs what the entries do,
+        not what the table holds."""
+        positions = self._positions(group)
+        items = list(self.groups.get(group, ()))
+        files = self.files.copy()  # the proxied dict's own copy (dict(proxy) walks it)
+        for entry in entries:
+            i = positions.get(entry.name)
+            if i is None:
+                continue
+            if files.get(entry.name) is items[i]:  # served, not shadowed by an earlier group
+                files[entry.name] = entry
+            items[i] = entry
+        groups = dict(self.groups)
+        groups[group] = tuple(items)
+        table = TftpTable(self.version + 1, MappingProxyType(groups), MappingProxyType(files))
+        table.__dict__["_group_positions"] = {**self._group_positions, group: positions}
+        return table
+
+    @cached_property
+    def _group_positions(self) -> dict[str, dict[str, int]]:
+        return {}
+
+    def _positions(self, group: str) -> dict[str, int]:
+        """Name -> index in `group` (the first of a name), made once per group's tuple."""
+        known = self._group_positions.get(group)
+        if known is None:
+            known = {}
+            for i, entry in enumerate(self.groups.get(group, ())):
+                known.setdefault(entry.name, i)
+            self._group_positions[group] = known
+        return known
+
     def encode(self) -> bytes:
         """Wire form for the server process: count, then (name, data) pairs."""
         parts = [struct.pack(">QI", self.version, len(self.files))]
@@ -86,8 +130,25 @@ class TftpTable:
         return b"".join(parts)
 
 
-def decode_files(payload: bytes) -> tuple[int, dict[str, bytes]]:
-    """The server process's side of `TftpTable.encode`."""
+def encode_delta(sent: TftpTable, table: TftpTable) -> bytes:
+    """What `table` changed since `sent`, for a server process that holds `sent`: the version,
+    the files added or replaced (as `encode`), then the names gone (u32 count, u16-prefixed
+    names). Entries are compared by identity: a table shares its unchanged entries."""
+    old = sent.files
+    changed = [(name, e) for name, e in table.files.items() if old.get(name) is not e]
+    gone = [name for name in old if name not in table.files]
+    parts = [struct.pack(">QI", table.version, len(changed))]
+    for name, entry in changed:
+        raw = name.encode("utf-8")
+        parts += [struct.pack(">HI", len(raw), len(entry.data)), raw, entry.data]
+    parts.append(struct.pack(">I", len(gone)))
+    for name in gone:
+        raw = name.encode("utf-8")
+        parts += [struct.pack(">H", len(raw)), raw]
+    return b"".join(parts)
+
+
+def _decode_pairs(payload: bytes) -> tuple[int, dict[str, bytes], int]:
     version, count = struct.unpack_from(">QI", payload)
     pos = 12
     files: dict[str, bytes] = {}
@@ -98,7 +159,28 @@ def decode_files(payload: bytes) -> tuple[int, dict[str, bytes]]:
         pos += name_len
         files[name] = payload[pos:pos + data_len]
         pos += data_len
+    return version, files, pos
+
+
+def decode_files(payload: bytes) -> tuple[int, dict[str, bytes]]:
+    """The server process's side of `TftpTable.encode`."""
+    version, files, _ = _decode_pairs(payload)
     return version, files
+
+
+def apply_delta(files: Mapping[str, bytes], payload: bytes) -> tuple[int, dict[str, bytes]]:
+    """The server process's side of `encode_delta`: a new dict, `files` left as it was."""
+    version, changed, pos = _decode_pairs(payload)
+    out = dict(files)
+    out.update(changed)
+    (count,) = struct.unpack_from(">I", payload, pos)
+    pos += 4
+    for _ in range(count):
+        (name_len,) = struct.unpack_from(">H", payload, pos)
+        pos += 2
+        out.pop(payload[pos:pos + name_len].decode("utf-8"), None)
+        pos += name_len
+    return version, out
 
 
 class ProvisioningState:
@@ -130,6 +212,11 @@ class ProvisioningState:
 
     def publish(self, group: str, entries: Iterable[TftpEntry]) -> None:
         self._table = self.table.with_group(group, entries)
+        self._notify()
+
+    def replace(self, group: str, entries: Iterable[TftpEntry]) -> None:
+        """Swap some files of `group` for new ones of the same names (`with_replaced`)."""
+        self._table = self.table.with_replaced(group, entries)
         self._notify()
 
     def group(self, group: str) -> tuple[TftpEntry, ...]:

@@ -16,7 +16,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-ENCRYPTING_CIPHERS = "DEFAULT:@SECLEVEL=1"
+# An SCCP phone's encrypting suites: RSA key exchange with AES-CBC and SHA-1, as 7900-series
+# firmware offers them (Cisco's CUCM security guide: SCCP "supports TLS 1.2 with the earlier
+# supported ciphers", the AES 128 and SHA-1 ones; no ECDHE). The router would choose ECDHE if
+# offered, which costs each handshake an ephemeral key exchange a 7965 never makes.
+ENCRYPTING_CIPHERS = "AES128-SHA:AES256-SHA:@SECLEVEL=1"
 NULL_CIPHERS = "NULL-SHA:@SECLEVEL=0"
 
 

@@ -6,7 +6,8 @@ is judged by: serial / N is its ideal) with the verdicts of both. Each run is a 
 as a user or CI starts it. Target (2 cores): -j 2 in at most 60% of the serial time, with the
 same verdicts. Figures on a shared host move with its load: the load average is printed too.
 
-Also `--pytest`: the same for `pytest --scenario-library` without and with `-n N` (xdist).
+Also `--pytest`: the same for `pytest --scenario-library` without and with `-n N` (xdist);
+`--pytest-only` for that alone.
 
 Run: python benchmarks/parallel_scenarios_bench.py [--jobs 2] [--rounds 2] [--pytest]
 """
@@ -42,10 +43,11 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--pytest", action="store_true", help="also pytest with and without -n")
+    ap.add_argument("--pytest-only", action="store_true", help="pytest with and without -n")
     args = ap.parse_args()
     runner = [sys.executable, "-m", "cucme_lab.cli", "scenario", "run", str(LIBRARY), "-q"]
-    kinds = [("scenario run", runner, runner + ["-j", str(args.jobs)])]
-    if args.pytest:
+    kinds = [] if args.pytest_only else [("scenario run", runner, runner + ["-j", str(args.jobs)])]
+    if args.pytest or args.pytest_only:
         pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
                   "-o", "addopts=", str(LIBRARY)]
         kinds.append(("pytest", pytest, pytest + ["-n", str(args.jobs)]))

@@ -5,6 +5,7 @@ folder on a loopback range of its own."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -71,3 +72,35 @@ def test_the_plugin_runs_scenarios_under_xdist(tmp_path):
     assert proc.returncode == 1, out + proc.stderr
     assert "1 failed, 3 passed" in out
     assert "FAIL syslog contains" in out and "expected: zzz" in out
+
+
+ORDER_HOOK = '''
+import json, os
+def pytest_collection_finish(session):
+    worker = getattr(session.config, "workerinput", {}).get("workerid")
+    if worker:
+        with open(os.path.join(os.path.dirname(__file__), worker + ".order"), "w") as f:
+            json.dump([item.name for item in session.items], f)
+'''
+
+
+def test_under_xdist_the_longest_scenarios_go_first_and_every_run_times_them(tmp_path):
+    pytest.importorskip("xdist")
+    paths = [write(tmp_path, f"scenario_good{i}.yaml", GOOD) for i in range(3)]
+    write(tmp_path, "conftest.py", ORDER_HOOK)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    last_run = {str(paths[2].resolve()): 50.0, str(paths[0].resolve()): 20.0,
+                str(tmp_path / "gone.yaml"): 1.0}
+    (runtime / "scenario-times.json").write_text(json.dumps(last_run))
+    env = {**os.environ, "CUCME_LAB_RUNTIME_DIR": str(runtime)}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-n", "2",
+                           str(tmp_path)], capture_output=True, text=True, timeout=240,
+                          cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for worker in ("gw0", "gw1"):  # each worker collects, the controller hands out in order
+        order = json.loads((tmp_path / f"{worker}.order").read_text())
+        assert order == ["scenario_good2", "scenario_good0", "scenario_good1"]
+    times = json.loads((runtime / "scenario-times.json").read_text())
+    assert sorted(times) == sorted(str(p.resolve()) for p in paths)  # gone.yaml pruned
+    assert all(0 < t < 20 for t in times.values())  # this run's durations

@@ -9,7 +9,8 @@ no trio run and no threads when it forks): a worker then starts without importin
 
 The longest scenarios start first (their durations in the last run, kept in the labs' runtime
 folder; a scenario not seen before counts by its file's size), so a long one does not start
-last and leave the other workers idle at the end.
+last and leave the other workers idle at the end. The pytest plugin orders its items by the
+same times under `pytest -n N` and records them from its runs.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _run_one(path: Path, lab_root: Path | None, run_drafts: bool, quiet: bool
     return result, "".join(line + "\n" for line in lines)
 
 
-def _load_times() -> dict[str, float]:
+def load_times() -> dict[str, float]:
     try:
         times = json.loads((runtime_dir() / TIMES_FILE).read_text())
     except (OSError, ValueError):
@@ -45,7 +46,10 @@ def _load_times() -> dict[str, float]:
     return times if isinstance(times, dict) else {}
 
 
-def _save_times(times: dict[str, float]) -> None:
+def save_times(times: dict[str, float]) -> None:
+    """Keep `times` for the next run, less the files that are gone (a test's temporary
+    scenarios would otherwise pile up)."""
+    times = {name: t for name, t in times.items() if Path(name).exists()}
     path = runtime_dir() / TIMES_FILE
     temporary = path.with_name(f"{TIMES_FILE}.{os.getpid()}")
     with contextlib.suppress(OSError):  # only a hint for the next run's order
@@ -53,7 +57,7 @@ def _save_times(times: dict[str, float]) -> None:
         temporary.replace(path)
 
 
-def _expected_seconds(path: Path, times: dict[str, float]) -> float:
+def expected_seconds(path: Path, times: dict[str, float]) -> float:
     known = times.get(str(path.resolve()))
     if isinstance(known, (int, float)):
         return float(known)
@@ -68,9 +72,9 @@ def run_parallel(files: list[Path], jobs: int, *, lab_root: Path | None, run_dra
     """Each file's result and printed text, in file order, `jobs` (0: one per CPU) at once."""
     workers = min(jobs if jobs > 0 else os.cpu_count() or 1, len(files))
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    times = _load_times()
+    times = load_times()
     longest_first = sorted(range(len(files)),
-                           key=lambda i: -_expected_seconds(files[i], times))
+                           key=lambda i: -expected_seconds(files[i], times))
     with ProcessPoolExecutor(max_workers=workers,
                              mp_context=multiprocessing.get_context(method)) as pool:
         futures: dict[int, Future[tuple[ScenarioResult, str]]] = {
@@ -80,4 +84,4 @@ def run_parallel(files: list[Path], jobs: int, *, lab_root: Path | None, run_dra
             result, text = futures[i].result()
             times[str(path.resolve())] = round(result.duration, 3)
             yield result, text
-    _save_times(times)
+    save_times(times)

@@ -4,6 +4,9 @@ Collection: under the paths pytest collects, every file named `scenario_*.yaml` 
 `*.scenario.yaml` is one test item. With `--scenario-library` (or the ini option
 `scenario_library = true`, for runs that do not name their paths) the library shipped in
 `scenarios/library/` is collected too.
+Under pytest-xdist (`-n N`) the scenarios are handed out longest first, by their durations in
+the last run (the times `cucme-lab scenario run -j N` keeps too; every run records them), so a
+long scenario does not start last while the other workers idle.
 A failed expectation fails the item with the scenario's timeline (expected and observed); an
 invalid file fails it with the schema error (file, line, field); a `status: draft` scenario is
 skipped with its reason (`--run-drafts` runs them).
@@ -54,6 +57,42 @@ def pytest_configure(config: pytest.Config) -> None:
             config.args_source != pytest.Config.ArgsSource.ARGS
     if wanted and str(LIBRARY) not in config.args:
         config.args.append(str(LIBRARY))
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """In an xdist worker (each collects alike; the controller hands items out in this
+    order): scenarios longest first, other tests after them in their own order."""
+    if not hasattr(config, "workerinput") or not any(isinstance(i, ScenarioItem) for i in items):
+        return
+    from cucme_lab.scenarios.parallel import expected_seconds, load_times
+
+    times = load_times()
+    items.sort(key=lambda i: -expected_seconds(i.path, times) if isinstance(i, ScenarioItem)
+               else 0.0)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each scenario's duration, for the next run's order (in the process that reports: the
+    controller of an xdist run, else the only one)."""
+    if report.when == "call" and any(k == "scenario_status" for k, _ in report.user_properties):
+        _durations[report.fspath] = report.duration
+
+
+_durations: dict[str, float] = {}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not _durations or hasattr(session.config, "workerinput"):
+        return
+    from cucme_lab.scenarios.parallel import load_times, save_times
+
+    times = load_times()
+    root = session.config.rootpath
+    times.update({str((root / name).resolve()): round(seconds, 3)
+                  for name, seconds in _durations.items()})
+    _durations.clear()
+    save_times(times)
 
 
 def is_scenario_file(path: Path) -> bool:

@@ -34,6 +34,24 @@ work (load average 6-17), CPU of the router and of the fleet's processes:
     loop (0.9 ms of it start-up, ~0.5 ms the two client handshakes, the rest three TFTP
     downloads, CAPF, SCCP registration, two flash writes, the phone's web listener), and
     ~0.6 ms the coordinator.
+
+Measured again 2026-12-06 (session 7) on the same 2-core machine, quiet (load average < 1),
+after: a phone's refreshed configuration replaces its two files in place and the TFTP server
+process gets only what changed (the router rebuilt the whole cnf group and re-sent the whole
+table, megabytes, after every CAPF completion: O(n^2)); configuration children indexed by kind
+(each accepted connection's arrival interface walked every ephone); phones offering the
+SCCP-era suites (AES128-SHA, the floor's handshake; the router chose ECDHE before).
+  before (df29cb7), quiet: router 3.9 / 4.3 ms a phone, phones 13.5 / 13.7 ms; 9.86 / 10.19 s,
+    ratio 2.25x / 2.34x.
+  after, quiet: router 3.0 / 3.4 ms, phones 13.0 / 14.2 ms; 8.94 / 9.90 s, ratio 2.05x / 2.14x;
+    three runs later in the session, with the floor itself 3-10% slower (a neighbour on the
+    host): 2.62x / 2.23x / 2.29x. 2048 bits, one run: 30.3 s against a floor of 23.4 s, 1.29x.
+  What is left, by a py-spy profile of the phone workers' event loops (about 6 ms a phone
+  besides the key, spread thin): SCCP registration 27% (a third of it the client handshake in
+  OpenSSL), CAPF 25% (handshake, records, the key thread hand-off), TFTP 9%, flash writes 6%,
+  CTL and .sgn parsing and verification 6%, start-up 5%, the phone's web listener 3%. Limiting
+  key threads per worker (1 or 2 instead of trio's 40) was tried and made it worse: the router,
+  starved by the key threads, batches more events per wake-up and spends less per phone.
 """
 
 from __future__ import annotations

@@ -30,6 +30,9 @@ async def test_serves_page_state_and_manifest_url(runtime):
             assert any(i["name"] == "Vlan10" and i["state"] == "up"
                        for i in state["topology"]["interfaces"])
             assert state["rollout"]["total"] == 4
+            services = {s["name"]: s for s in state["topology"]["services"]}
+            assert services["pki-enrolment"]["state"] == "running"  # no socket to listen on
+            assert services["tftp"]["state"] == "listening"
         assert "dashboard" not in read_manifest(runtime.lab.lab_dir)
 
 

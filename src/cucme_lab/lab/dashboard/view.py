@@ -59,9 +59,13 @@ def topology(runtime: LabRuntime, ifaces: list[dict[str, Any]] | None = None
     manager = runtime.lab.services
     for binding, running in (list(manager.running.items()) if manager else []):
         entry = running.entry
+        if binding.transport == "none":  # a task without a socket (the enrolment poller)
+            state = "running"
+        else:
+            state = "listening" if entry is not None else "starting"
         services.append({"name": binding.service, "address": binding.configured_address,
                          "port": binding.configured_port, "transport": binding.transport,
-                         "state": "listening" if entry is not None else "starting",
+                         "state": state,
                          "bound": f"{entry.bound_address}:{entry.bound_port}" if entry else "",
                          "restarts": running.restarts})
     services.sort(key=lambda s: (s["name"], s["address"], s["port"]))

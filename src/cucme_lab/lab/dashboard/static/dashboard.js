@@ -48,8 +48,9 @@ function renderTopology() {
   const topo = state.topology;
   if (!topo) return;
   document.getElementById("hostname").textContent = topo.hostname;
-  const pill = (s) => el("span", { class: "pill " + (s === "up" || s === "listening" ? "ok" :
-    s.startsWith("admin") ? "bad" : "warn"), text: s });
+  const pill = (s) => el("span", { class: "pill " +
+    (["up", "listening", "running"].includes(s) ? "ok" : s.startsWith("admin") ? "bad" : "warn"),
+    text: s });
   // unaddressed ports in one line: the addressed interfaces are the topology
   const shown = topo.interfaces.filter((i) => i.state !== "unassigned");
   const idle = topo.interfaces.filter((i) => i.state === "unassigned").map((i) => i.name);
@@ -58,7 +59,8 @@ function renderTopology() {
     idle.length ? el("li", { class: "muted", text: `unassigned: ${idle.join(", ")}` }) : null);
   const services = el("ul", {}, ...topo.services.map((s) =>
     el("li", { title: s.bound ? `bound ${s.bound}` : "" },
-      el("span", { text: `${s.name} ${s.address}:${s.port} ${s.transport}` +
+      el("span", { text: (s.transport === "none" ? s.name
+        : `${s.name} ${s.address}:${s.port} ${s.transport}`) +
         (s.restarts ? ` (${s.restarts} restarts)` : "") }), pill(s.state))));
   const vlans = {};
   for (const p of Object.values(state.phones)) {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import trio
 from conftest import Shell
 from cryptography import x509
@@ -370,3 +371,25 @@ async def test_write_memory_reload_restores_pki_and_never_reuses_serials(lab):
     assert credentials.certificate(router, TP2).serial_number == 4
     assert (await validate_chain(router, [credentials.certificate(router, TP2)], TP1,
                                  lab.crl_source)).ok
+
+
+async def test_the_request_database_is_bounded(lab, monkeypatch):
+    """A flood of CSRs cannot grow the router's memory without end: the oldest decided
+    request makes room; when every one is still pending the next is refused."""
+    from cucme_lab.router.pki import ca as ca_module
+
+    monkeypatch.setattr(ca_module, "REQUEST_DATABASE_SIZE", 3)
+    shell = Shell(lab.router)
+    manual = NSA_3_1.replace("  grant auto\n", "")
+    with trio.fail_after(30):
+        await shell.type(*PREAMBLE, *manual.splitlines(), *nsa_3_2(TP1).splitlines(), "end")
+    server = CertificateServer(lab.router, "CAserver")
+    first = server.requests().requests[0]  # the router's own, pending
+    csr, requester = first.csr, first.requester
+    server.submit(csr, "T2", requester, first.cipher, first.digest)
+    server.reject(server.submit(csr, "T3", requester, first.cipher, first.digest))
+    server.submit(csr, "T4", requester, first.cipher, first.digest)  # T3 (rejected) goes
+    assert [r.transaction_id for r in server.requests().requests][1:] == ["T2", "T4"]
+    with pytest.raises(ca_module.CaError, match="request database is full"):
+        server.submit(csr, "T5", requester, first.cipher, first.digest)
+    assert len(server.requests().requests) == 3

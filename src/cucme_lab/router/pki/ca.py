@@ -9,7 +9,10 @@ State, and where it lives (as on IOS):
   `database level`: `<serial>.cnm` (names: subject and expiry) or `<serial>.cer` (complete: DER).
   `NAME.ser` is written (atomically) before a certificate leaves the CA, so a serial number is
   never issued twice, whatever reloads or crashes happen;
-- enrolment requests waiting for `grant`: router memory only (lost at reload, as on IOS).
+- enrolment requests waiting for `grant`: router memory only (lost at reload, as on IOS),
+  at most REQUEST_DATABASE_SIZE of them: the oldest decided one makes room, and when all are
+  still pending a new one is refused (SCEP FAILURE badRequest and a log line), so a client
+  sending CSRs without end cannot grow the router's memory without end.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ DEFAULT_CERT_DAYS = 365
 DEFAULT_CA_DAYS = 1095
 DEFAULT_CRL_HOURS = 168
 SERIAL_BLOCK = 64  # serials reserved on disk at once: one fsync per 64 certificates
+REQUEST_DATABASE_SIZE = 1000  # requests kept in memory [U]: no IOS figure found; a bound
 BACKDATE = timedelta(minutes=0)
 
 # Attribute types IOS puts in router subject names, with the names `show` prints for them.
@@ -400,6 +404,12 @@ class CertificateServer:
                requester: x509.Certificate, cipher: str, digest: str) -> Request:
         """A new request, decided at once by the granting mode (auto, none) or left pending."""
         db = self.requests()
+        if len(db.requests) >= REQUEST_DATABASE_SIZE:
+            decided = next((r for r in db.requests if r.state != "pending"), None)
+            if decided is None:
+                raise CaError(f"the enrollment request database is full ({len(db.requests)} "
+                              "requests pending)")
+            db.requests.remove(decided)
         req = Request(db.next_id, transaction_id, csr, requester, cipher, digest,
                       received=self.now())
         db.next_id += 1

@@ -90,3 +90,28 @@ async def test_a_silent_ssh_connection_ends_at_ip_ssh_time_out(tmp_path):
         assert trio.current_time() - began < 3
         await silent.aclose()
         await wait_lines_free(lab)
+
+
+async def test_a_telnet_client_that_stops_reading_is_disconnected_not_buffered(
+        tmp_path, monkeypatch):
+    """The shell's output to a client that reads nothing is bounded (OUTPUT_LIMIT): past it the
+    session ends with a log line, and the next administrator gets a line and a prompt."""
+    from cucme_lab.services import telnet
+
+    monkeypatch.setattr(telnet, "OUTPUT_LIMIT", 64 * 1024)
+    async with remote_lab(tmp_path) as lab:
+        client = await TelnetClient.connect(lab)
+        client.stream.socket.setsockopt(trio.socket.SOL_SOCKET, trio.socket.SO_RCVBUF, 4096)
+        assert (await client.login("admin", "adminpw")).endswith("R1#")
+        await client.send("terminal length 0")
+        paste = "show running-config\r\n" * 400  # ~1 MB of output, never read
+        with trio.fail_after(30):
+            while not lab.router.log.contains("%TELNET-4-OUTPUT"):
+                with trio.move_on_after(0.2):
+                    await client.stream.send_all(paste.encode())
+        assert lab.router.log.contains("bytes unread: disconnected")
+        await wait_lines_free(lab)
+        admin = await TelnetClient.connect(lab)
+        assert (await admin.login("admin", "adminpw")).endswith("R1#")
+        for c in (client, admin):
+            await c.aclose()

@@ -2,11 +2,18 @@
 
 A thin adapter: telnet bytes are decoded by `wire.telnet`, the user's data goes to the
 vty front end (the lab's, through the ServiceHost), and what the shell writes goes back escaped.
+
+Both directions are bounded. Input: the reader waits while the shell has INPUT_QUEUE chunks
+not yet taken, so a client typing (or pasting) faster than the shell answers is held back by
+TCP, not buffered here. Output: the shell's writes cannot wait (its `Link.send` is
+synchronous), so a client that leaves more than OUTPUT_LIMIT bytes unread is disconnected and
+the router logs why, as a peer that stopped reading is on any listener here.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import trio
@@ -20,23 +27,37 @@ if TYPE_CHECKING:
     from cucme_lab.services.host import ServiceHost
 
 DRAIN_TIMEOUT = 2.0
+INPUT_QUEUE = 64  # chunks read from the client and not yet taken by the shell
+OUTPUT_LIMIT = 4 * 1024 * 1024  # bytes written by the shell and not yet taken by the client
 
 
 class StreamLink:
     """A `Link` over a trio stream: writes are queued and sent by a writer task."""
 
     def __init__(self) -> None:
-        self.input_send, self.input = trio.open_memory_channel[Any](math.inf)
+        self.input_send, self.input = trio.open_memory_channel[Any](INPUT_QUEUE)
         self.out_send, self.out_receive = trio.open_memory_channel[bytes](math.inf)
         self.closed = False
+        self.unsent = 0  # bytes queued for the client
+        self.overflowed = False
+        self.on_overflow: Callable[[], None] = lambda: None  # ends the connection
 
     def send(self, data: bytes) -> None:
-        if not self.closed:
-            self.out_send.send_nowait(escape(data))
+        self.send_raw(escape(data))
 
     def send_raw(self, data: bytes) -> None:
-        if not self.closed and data:
-            self.out_send.send_nowait(data)
+        if self.closed or not data:
+            return
+        self.unsent += len(data)
+        if self.unsent > OUTPUT_LIMIT:  # the client stopped reading: end the session
+            self.overflowed = True
+            self.close()
+            self.on_overflow()
+            return
+        self.out_send.send_nowait(data)
+
+    def sent(self, count: int) -> None:
+        self.unsent -= count
 
     def close(self) -> None:
         if not self.closed:
@@ -71,11 +92,11 @@ async def serve_telnet(lab: ServiceHost, stream: trio.SocketStream,
                     break
                 user, reply = codec.receive(data)
                 link.send_raw(reply)
-                for event in codec.events:
-                    link.input_send.send_nowait(("window", event.width, event.height))
-                codec.events.clear()
+                events, codec.events[:] = list(codec.events), []
+                for event in events:
+                    await link.input_send.send(("window", event.width, event.height))
                 if user:
-                    link.input_send.send_nowait(user)
+                    await link.input_send.send(user)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             pass
         finally:
@@ -85,11 +106,13 @@ async def serve_telnet(lab: ServiceHost, stream: trio.SocketStream,
         try:
             async for chunk in link.out_receive:
                 await stream.send_all(chunk)
+                link.sent(len(chunk))
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             pass
 
     async with stream:
         async with trio.open_nursery() as nursery:
+            link.on_overflow = nursery.cancel_scope.cancel  # the shell's session ends too
             link.send_raw(codec.greeting())
             nursery.start_soon(reader)
             writer_done = trio.Event()
@@ -105,6 +128,9 @@ async def serve_telnet(lab: ServiceHost, stream: trio.SocketStream,
                 await lab.vty_frontend.serve(lab.router, conn, link)
             finally:
                 link.close()
+                if link.overflowed:
+                    lab.router.log.log(f"%TELNET-4-OUTPUT: telnet client {conn.peer} left more "
+                                       f"than {OUTPUT_LIMIT} bytes unread: disconnected")  # [U]
                 with trio.move_on_after(DRAIN_TIMEOUT) as drain:
                     drain.shield = True
                     await writer_done.wait()

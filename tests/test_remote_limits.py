@@ -115,3 +115,71 @@ async def test_a_telnet_client_that_stops_reading_is_disconnected_not_buffered(
         assert (await admin.login("admin", "adminpw")).endswith("R1#")
         for c in (client, admin):
             await c.aclose()
+
+
+async def test_an_ssh_client_that_stops_reading_is_disconnected_not_buffered(
+        tmp_path, monkeypatch):
+    """As telnet's: a client whose SSH window stays shut leaves output piling up in asyncssh;
+    past OUTPUT_LIMIT the connection is dropped with a log line and its line freed."""
+    import time
+
+    import paramiko
+
+    from cucme_lab.services import ssh
+
+    monkeypatch.setattr(ssh, "OUTPUT_LIMIT", 64 * 1024)
+    async with remote_lab(tmp_path) as lab:
+        host, port = endpoint(lab, "ssh")
+
+        def flood() -> bool:
+            client = paramiko.SSHClient()
+            client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+            client.connect(host, port=port, username="admin", password="adminpw",
+                           look_for_keys=False, allow_agent=False, timeout=5)
+            try:
+                chan = client.get_transport().open_session(window_size=16384)
+                chan.get_pty()
+                chan.invoke_shell()  # never read: the window shuts
+                chan.settimeout(1)
+                chan.send(b"terminal length 0\n")
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline and client.get_transport().is_active():
+                    try:
+                        chan.send(b"show running-config\n" * 50)
+                    except (OSError, paramiko.SSHException):
+                        break
+                    time.sleep(0.05)
+                return not client.get_transport().is_active()
+            finally:
+                client.close()
+
+        with trio.fail_after(40):
+            assert await trio.to_thread.run_sync(flood)
+        assert lab.router.log.contains("%SSH-4-OUTPUT: SSH client")
+        await wait_lines_free(lab)
+        admin = await TelnetClient.connect(lab)
+        assert (await admin.login("admin", "adminpw")).endswith("R1#")
+        await admin.aclose()
+
+
+async def test_ssh_input_pauses_the_channel_while_the_shell_is_behind():
+    """Past INPUT_HIGH chunks the shell has not taken, the SSH channel stops reading (SSH's
+    window and TCP hold the client back); at INPUT_LOW it reads again."""
+    import math
+
+    from cucme_lab.services import ssh
+
+    calls: list[bool] = []
+    bridge = object.__new__(ssh.Bridge)  # just the input side: no connection behind it
+    bridge.input_send, bridge.input_receive = trio.open_memory_channel(math.inf)
+    bridge.untaken, bridge.paused = 0, False
+    bridge.host = type("Host", (), {"call": lambda self, fn, pause: calls.append(pause)})()
+    shell_input = ssh.SshLink(bridge).input
+    for _ in range(ssh.INPUT_HIGH + 10):
+        bridge.feed(b"x")
+    assert calls == [True] and bridge.untaken == ssh.INPUT_HIGH + 10
+    while bridge.untaken > ssh.INPUT_LOW + 1:
+        assert await shell_input.receive() == b"x"
+    assert calls == [True]
+    await shell_input.receive()
+    assert calls == [True, False]

@@ -155,12 +155,28 @@ class SshService:
             await host.stop()
 
 
+INPUT_HIGH, INPUT_LOW = 64, 16  # chunks untaken by the shell: pause the channel, resume
+OUTPUT_LIMIT = 4 * 1024 * 1024  # bytes asyncssh holds for a client that does not read
+
+
+class _PacedInput:
+    """The shell's input channel: each chunk taken may let a paused SSH channel read again."""
+
+    def __init__(self, bridge: Bridge) -> None:
+        self.bridge = bridge
+
+    async def receive(self) -> Any:
+        item = await self.bridge.input_receive.receive()
+        self.bridge.taken()
+        return item
+
+
 class SshLink:
     """The shell's `Link` to one SSH channel: writes and close go to the asyncio thread."""
 
     def __init__(self, bridge: Bridge) -> None:
         self.bridge = bridge
-        self.input = bridge.input_receive
+        self.input = _PacedInput(bridge)
         self.closed = False
 
     def send(self, data: bytes) -> None:
@@ -184,6 +200,8 @@ class Bridge:
         self.retries = ra.ssh_retries(lab.router.config)
         self.failures = 0
         self.input_send, self.input_receive = trio.open_memory_channel[Any](math.inf)
+        self.untaken = 0  # chunks fed and not yet taken by the shell (trio side)
+        self.paused = False  # the channel's reading is paused for that (trio side)
         self.done = trio.Event()
         self.shell_done = trio.Event()
         self.shell_started = False
@@ -229,10 +247,22 @@ class Bridge:
         return asyncio.wrap_future(result)
 
     def feed(self, item: Any) -> None:
+        """A chunk from the client; past INPUT_HIGH untaken the channel stops reading, so
+        SSH's window and TCP hold a fast client back instead of memory here."""
         try:
             self.input_send.send_nowait(item)
         except (trio.ClosedResourceError, trio.BrokenResourceError):
-            pass
+            return
+        self.untaken += 1
+        if self.untaken >= INPUT_HIGH and not self.paused:
+            self.paused = True
+            self.host.call(self._pause_reading, True)
+
+    def taken(self) -> None:
+        self.untaken -= 1
+        if self.paused and self.untaken <= INPUT_LOW:
+            self.paused = False
+            self.host.call(self._pause_reading, False)
 
     # --- trio side ------------------------------------------------------------------------
     async def check_password(self, user: str, password: str) -> bool:
@@ -263,9 +293,20 @@ class Bridge:
         self.nursery.start_soon(shell)
 
     # --- asyncio side ---------------------------------------------------------------------
+    def _pause_reading(self, pause: bool) -> None:
+        if self.chan is not None and not self.chan.is_closing():
+            (self.chan.pause_reading if pause else self.chan.resume_reading)()
+
     def write(self, data: bytes) -> None:
         if self.chan is not None and not self.chan.is_closing() and \
                 self.ssh_conn is not None and not self.ssh_conn.is_closed():
+            if self.chan.get_write_buffer_size() > OUTPUT_LIMIT:  # the client stopped reading
+                peer = self.conn.peer
+                self.to_trio(self.lab.router.log.log, f"%SSH-4-OUTPUT: SSH client {peer} left "
+                             f"more than {OUTPUT_LIMIT} bytes unread: disconnected")  # [U]
+                self.chan = None
+                self.ssh_conn.abort()
+                return
             self.chan.write(data)
 
     def finish(self) -> None:

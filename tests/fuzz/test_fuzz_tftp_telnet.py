@@ -1,9 +1,9 @@
 """TFTP datagrams and telnet bytes from a client.
 
 - `wire.tftp.decode` raises TftpFormatError and nothing else.
-- The TFTP server process (`services.tftp_worker`) starts each transfer in a GuardedContext,
-  which must turn anything a first datagram makes tftpy raise into TftpException: tftpy's
-  server loop catches only that, and any other exception ends its thread (the whole server).
+- The TFTP server process (`services.tftp_worker`) answers any first datagram without
+  raising (an exception would end its one thread, the whole server), and a transfer's
+  machine (`wire.tftp_serve`) raises TftpFormatError and nothing else for what a client sends.
 - `wire.telnet.TelnetCodec.receive` takes any bytes; what it answers is only IAC WONT/DONT
   option refusals, and the user data is the input with the commands taken out.
 """
@@ -16,10 +16,9 @@ import pytest
 from fuzz_support import CHUNKS, FUZZ, chunked, mutated
 from hypothesis import given
 from hypothesis import strategies as st
-from tftpy.TftpShared import TftpException
 
 from cucme_lab.services import tftp_worker
-from cucme_lab.wire import telnet, tftp
+from cucme_lab.wire import telnet, tftp, tftp_serve
 
 REQUESTS = [
     tftp.Request(tftp.Opcode.RRQ, "SEP001122334455.cnf.xml").encode(),
@@ -58,35 +57,50 @@ def test_decode_raises_only_format_error(data: bytes) -> None:
 
 
 @pytest.fixture(scope="module")
-def sink():
-    """Where the contexts' replies go: a socket of our own on loopback, drained now and then."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.setblocking(False)
-    tftp_worker._listen_host = "127.0.0.1"
+def server():
+    """A server on loopback whose replies go to the fuzzed peer, a socket of our own that is
+    drained now and then."""
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sink.bind(("127.0.0.1", 0))
+    sink.setblocking(False)
     tftp_worker._files = {"SEP001122334455.cnf.xml": b"<device/>" * 100, "CTLFile.tlv": b"c"}
-    yield sock
-    sock.close()
+    instance = tftp_worker.Server("127.0.0.1", 0)
+    yield instance, sink
+    for transfer in list(instance.transfers.values()):
+        instance._end(transfer)
+    instance.sock.close()
+    sink.close()
 
 
 @FUZZ
 @given(DATAGRAMS)
-def test_a_first_datagram_raises_only_tftp_exception(sink, capsys, data: bytes) -> None:
+def test_a_first_datagram_never_raises(server, capsys, data: bytes) -> None:
+    instance, sink = server
     host, port = sink.getsockname()
-    context = tftp_worker.GuardedContext(host, port, 0.5, "/nonexistent", tftp_worker.lookup,
-                                         tftp_worker.refuse_upload)
+    instance.first_datagram(data, host, port)
+    for transfer in list(instance.transfers.values()):
+        instance._end(transfer)
+    assert not tftp_worker._live
     try:
-        context.start(data)
-    except TftpException:
+        while True:
+            sink.recv(65536)
+    except BlockingIOError:
         pass
-    finally:
-        context.end()
-        try:
-            while True:
-                sink.recv(65536)
-        except BlockingIOError:
-            pass
     capsys.readouterr()  # the worker's JSON reports to the router
+
+
+@FUZZ
+@given(st.lists(st.one_of(st.binary(max_size=40), mutated(REQUESTS),
+                          st.builds(lambda b: tftp.Ack(b).encode(), st.integers(0, 70000))),
+                max_size=8))
+def test_a_transfer_raises_only_format_error(datagrams: list[bytes]) -> None:
+    machine = tftp_serve.ServeTransfer(b"x" * 1500, 512, {"blksize": "512"})
+    machine.start()
+    for data in datagrams:
+        try:
+            machine.receive(data)
+        except tftp.TftpFormatError:
+            pass
 
 
 # --- telnet --------------------------------------------------------------------------------------

@@ -161,7 +161,7 @@ async def test_server_survives_a_router_holding_1200_connections(tftp_lab, shell
             server, _ = listener.accept()
             held += [client, server]
         assert max(s.fileno() for s in held) > 2400
-        # what tftpy would hit in this process: select() refuses descriptors above 1024
+        # what select() would hit in this process: it refuses descriptors above 1024
         with pytest.raises(ValueError):
             select.select([held[-1]], [], [], 0)
         # the service starts now, in a router process holding 2,400 descriptors

@@ -95,3 +95,48 @@ def test_a_delta_turns_the_servers_copy_into_the_new_table():
         assert (version, served) == decode_files(new.encode())
     # only what changed travels
     assert len(encode_delta(first, first.with_replaced("cnf", [_entry("b", b"2")]))) < 40
+
+
+def _serve_to(reader, data: bytes, options: dict[str, str]) -> bytes:
+    """The client's and the server's machines talking in memory, no socket."""
+    from cucme_lab.wire.tftp_serve import ServeTransfer, negotiate
+
+    request = decode(reader.request)
+    granted = negotiate(request, len(data))
+    assert granted.acknowledged == options
+    server = ServeTransfer(data, granted.blksize, granted.acknowledged)
+    datagram = server.start()
+    while reader.result is None:
+        reply = reader.receive(datagram, ("127.0.0.1", 6969), ("127.0.0.1", 69))
+        datagram = server.receive(reply.send) if reply.send else None
+        assert datagram is not None or server.done or reader.result is not None
+    return reader.result
+
+
+@pytest.mark.parametrize("size", [0, 1, 511, 512, 513, 1468, 1469, 3 * 1468])
+@pytest.mark.parametrize("blksize", [512, 1468])
+def test_the_server_machine_serves_the_client_machine(size, blksize):
+    from cucme_lab.wire.tftp_read import ReadTransfer
+
+    data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+    options = {} if blksize == 512 else {"blksize": str(blksize)}
+    assert _serve_to(ReadTransfer("f", blksize), data, options) == data
+
+
+def test_the_server_machine_ignores_duplicates_and_stops_on_an_error():
+    from cucme_lab.wire.tftp_serve import ServeTransfer, negotiate
+
+    granted = negotiate(Request(Opcode.RRQ, "f", "octet", {"blksize": "99999", "tsize": "0",
+                                                          "timeout": "0", "x": "1"}), 1000)
+    assert granted.acknowledged == {"blksize": "65464", "tsize": "1000"}  # timeout 0: left out
+    machine = ServeTransfer(b"a" * 1000, 512)
+    assert decode(machine.start()) == Data(1, b"a" * 512)
+    assert machine.receive(Ack(0).encode()) is None  # an old ACK: no second DATA 1
+    assert decode(machine.receive(Ack(1).encode())) == Data(2, b"a" * 488)
+    assert machine.receive(Ack(1).encode()) is None  # the Sorcerer's Apprentice stays away
+    assert machine.receive(Ack(2).encode()) is None and machine.done
+    other = ServeTransfer(b"b", 512)
+    other.start()
+    assert other.receive(ErrorPacket(0, "bye").encode()) is None and other.done
+    with pytest.raises(TftpFormatError):
+        ServeTransfer(b"c", 512).receive(Data(1, b"x").encode())

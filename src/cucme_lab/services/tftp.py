@@ -2,10 +2,11 @@
 
 Wanted while telephony-service has an `ip source-address`: CME's TFTP server answers on that
 address, UDP 69 (20069 when the lab may not bind ports below 1024; the manifest records the
-real port, as DHCP option 150 would tell phones). The server itself is tftpy in a process of its
-own (`cucme_lab.services.tftp_worker`), because tftpy's `select()` fails in a process holding
-descriptors above 1024. This side starts that process, sends it each new table snapshot,
-turns its reports into syslog lines, and stops it when the service is cancelled.
+real port, as DHCP option 150 would tell phones). The server itself runs in a process of its
+own (`cucme_lab.services.tftp_worker`, the wire's serving machine on plain sockets), away from
+the router's thousands of descriptors and its event loop. This side starts that process,
+sends it each new table snapshot (whole, then as deltas), turns its reports into syslog
+lines, and stops it when the service is cancelled.
 
 Interface ACLs (`ip access-group N in`) are judged in the server process, per request, with a
 `router.ingress.Gate` compiled here: again on every configuration change, and when the lab's

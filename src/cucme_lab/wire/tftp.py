@@ -1,7 +1,7 @@
 """TFTP packets (RFC 1350, with the option extension of RFC 2347/2348): bytes in, bytes out.
 
 Only what the lab's own client needs: building RRQ/WRQ/ACK/DATA/ERROR and reading any packet.
-The router's server is tftpy in a process of its own (see `cucme_lab.services.tftp`).
+The router's server (`services/tftp_worker.py`) serves reads with `wire/tftp_serve.py`.
 """
 
 from __future__ import annotations

@@ -46,6 +46,11 @@ SCCP-era suites (AES128-SHA, the floor's handshake; the router chose ECDHE befor
   after, quiet: router 3.0 / 3.4 ms, phones 13.0 / 14.2 ms; 8.94 / 9.90 s, ratio 2.05x / 2.14x;
     three runs later in the session, with the floor itself 3-10% slower (a neighbour on the
     host): 2.62x / 2.23x / 2.29x. 2048 bits, one run: 30.3 s against a floor of 23.4 s, 1.29x.
+  then the TFTP server process on the project's own serving machine instead of tftpy (its CPU,
+  not counted in either figure above, 1.0-1.3 s a rollout before, 0.39-0.51 s after): router
+  3.4 / 3.2 / 4.0 ms, phones 13.7 / 13.1 / 15.7 ms; 9.46 / 8.99 / 10.77 s, ratio 2.16x /
+  1.98x / 2.07x. Switching phones on 64 or 128 at a time instead of 32 changed nothing
+  measurable (2.27x / 2.00x, 2.11x / 2.10x).
   What is left, by a py-spy profile of the phone workers' event loops (about 6 ms a phone
   besides the key, spread thin): SCCP registration 27% (a third of it the client handshake in
   OpenSSL), CAPF 25% (handshake, records, the key thread hand-off), TFTP 9%, flash writes 6%,

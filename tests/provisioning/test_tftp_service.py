@@ -19,7 +19,7 @@ from cucme_lab.services import tftp_client
 from cucme_lab.services.tftp import TftpService, tftp_service
 from cucme_lab.wire.ctl import Role, parse_ctl, verify_ctl
 from cucme_lab.wire.sgn import parse_sgn, verify_sgn_with_ctl
-from cucme_lab.wire.tftp import ErrorCode, decode
+from cucme_lab.wire.tftp import ErrorCode, ErrorPacket, decode
 
 from .nsa import rejected, type_nsa
 
@@ -131,8 +131,15 @@ async def test_traversal_writes_and_unknown_names_are_refused(tftp_lab, shell):
     # garbage does not stop the server
     sock = trio.socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     with sock:
+        await sock.bind(("127.0.0.1", 0))
         await sock.sendto(b"\x00", (host, port))
         await sock.sendto(b"\x00\x09junk", (host, port))
+        await sock.sendto(b"\x00\x04\x00\x01", (host, port))  # an ACK: TFTP, not a request
+        with trio.fail_after(5):
+            reply = decode((await sock.recvfrom(600))[0])  # the only answer: bytes that are
+        assert isinstance(reply, ErrorPacket) and reply.code == ErrorCode.ILLEGAL_OPERATION
+        with trio.move_on_after(0.3):  # not TFTP get none (no reflection)
+            assert not await sock.recvfrom(600)
     reply = await raw_request(host, port, b"\x00\x01SEP001122334455.cnf.xml\x00octet\x00")
     assert reply.block == 1 and b"<device>" in reply.payload
     with trio.fail_after(5):

@@ -25,8 +25,9 @@ interface's ACL denies gets no answer at all, as a router dropping the packet wo
 
 Requests are answered from the current snapshot only: unknown names get error 1 (file not
 found), names that try to leave the table (`..`, absolute paths, `\\`, control characters) and
-every write get error 2 (access violation), as RFC 1350 names them; what is not a request gets
-error 4 (illegal operation). Options: `blksize`, `tsize` and `timeout` (RFC 2347-2349).
+every write get error 2 (access violation), as RFC 1350 names them; a TFTP packet that is not
+a request gets error 4 (illegal operation), and bytes that are not TFTP get no answer.
+Options: `blksize`, `tsize` and `timeout` (RFC 2347-2349).
 
 Bounds: a client silent for RESEND seconds (its `timeout` option, if it gave one) gets the last
 packet again, TRIES times in all, then the transfer ends; a transfer still running DEADLINE seconds
@@ -173,9 +174,8 @@ class Server:
             return  # no answer at all
         try:
             packet = decode(data)
-        except TftpFormatError as exc:
-            self._error(host, port, ErrorCode.ILLEGAL_OPERATION, "illegal TFTP operation")
-            emit("malformed", peer=host, port=port, reason=str(exc)[:100])
+        except TftpFormatError as exc:  # not TFTP at all: logged, not answered (a reply
+            emit("malformed", peer=host, port=port, reason=str(exc)[:100])  # would reflect)
             return
         if not isinstance(packet, Request):
             self._error(host, port, ErrorCode.ILLEGAL_OPERATION, "illegal TFTP operation")

@@ -50,7 +50,11 @@ SCCP-era suites (AES128-SHA, the floor's handshake; the router chose ECDHE befor
   not counted in either figure above, 1.0-1.3 s a rollout before, 0.39-0.51 s after): router
   3.4 / 3.2 / 4.0 ms, phones 13.7 / 13.1 / 15.7 ms; 9.46 / 8.99 / 10.77 s, ratio 2.16x /
   1.98x / 2.07x. Switching phones on 64 or 128 at a time instead of 32 changed nothing
-  measurable (2.27x / 2.00x, 2.11x / 2.10x).
+  measurable (2.27x / 2.00x, 2.11x / 2.10x). Final sitting (b279b4b, load average 0.04):
+  1024 bits 9.37 / 9.51 / 10.49 s, ratio 2.13x / 2.07x / 2.35x; 2048 bits 26.45 / 29.48 /
+  28.50 s against floors of 22.80 / 22.18 / 22.85 s, ratio 1.16x / 1.33x / 1.25x (cores busy
+  1.93-1.94; a 2048-bit key's time varies so much run to run that the phones' keys, 48-53 ms
+  a phone, and the floor's differ by more than the rest of the rollout costs).
   What is left, by a py-spy profile of the phone workers' event loops (about 6 ms a phone
   besides the key, spread thin): SCCP registration 27% (a third of it the client handshake in
   OpenSSL), CAPF 25% (handshake, records, the key thread hand-off), TFTP 9%, flash writes 6%,

@@ -76,6 +76,10 @@ def test_the_plugin_runs_scenarios_under_xdist(tmp_path):
 
 ORDER_HOOK = '''
 import json, os
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the controller: how it hands items out
+        with open(os.path.join(os.path.dirname(__file__), "chunk"), "w") as f:
+            f.write(str(session.config.option.maxschedchunk))
 def pytest_collection_finish(session):
     worker = getattr(session.config, "workerinput", {}).get("workerid")
     if worker:
@@ -84,7 +88,7 @@ def pytest_collection_finish(session):
 '''
 
 
-def test_under_xdist_the_longest_scenarios_go_first_and_every_run_times_them(tmp_path):
+def test_under_xdist_the_longest_scenarios_go_first_one_at_a_time_and_are_timed(tmp_path):
     pytest.importorskip("xdist")
     paths = [write(tmp_path, f"scenario_good{i}.yaml", GOOD) for i in range(3)]
     write(tmp_path, "conftest.py", ORDER_HOOK)
@@ -101,6 +105,7 @@ def test_under_xdist_the_longest_scenarios_go_first_and_every_run_times_them(tmp
     for worker in ("gw0", "gw1"):  # each worker collects, the controller hands out in order
         order = json.loads((tmp_path / f"{worker}.order").read_text())
         assert order == ["scenario_good2", "scenario_good0", "scenario_good1"]
+    assert (tmp_path / "chunk").read_text() == "1"  # one at a time, not in chunks of four
     times = json.loads((runtime / "scenario-times.json").read_text())
     assert sorted(times) == sorted(str(p.resolve()) for p in paths)  # gone.yaml pruned
     assert all(0 < t < 20 for t in times.values())  # this run's durations

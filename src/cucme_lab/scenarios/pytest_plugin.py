@@ -5,8 +5,9 @@ Collection: under the paths pytest collects, every file named `scenario_*.yaml` 
 `scenario_library = true`, for runs that do not name their paths) the library shipped in
 `scenarios/library/` is collected too.
 Under pytest-xdist (`-n N`) the scenarios are handed out longest first, by their durations in
-the last run (the times `cucme-lab scenario run -j N` keeps too; every run records them), so a
-long scenario does not start last while the other workers idle.
+the last run (the times `cucme-lab scenario run -j N` keeps too; every run records them), and
+one at a time (`--maxschedchunk 1` unless given), so a long scenario does not start last, nor
+wait behind three others on one worker, while the other workers idle.
 A failed expectation fails the item with the scenario's timeline (expected and observed); an
 invalid file fails it with the schema error (file, line, field); a `status: draft` scenario is
 skipped with its reason (`--run-drafts` runs them).
@@ -57,6 +58,26 @@ def pytest_configure(config: pytest.Config) -> None:
             config.args_source != pytest.Config.ArgsSource.ARGS
     if wanted and str(LIBRARY) not in config.args:
         config.args.append(str(LIBRARY))
+    if getattr(config.option, "maxschedchunk", False) is None and _runs_scenarios(config.args):
+        # xdist's --dist load hands each worker consecutive chunks (four of the 33 library
+        # scenarios at first): the four longest went to one worker. Its documented cure for
+        # "a small number of slow tests" is one at a time; a user's own --maxschedchunk wins.
+        config.option.maxschedchunk = 1
+
+
+def _runs_scenarios(args: list[str]) -> bool:
+    """Whether the paths pytest was given hold scenarios (the library, a scenario file, or a
+    folder with scenario files directly in it)."""
+    for arg in args:
+        path = Path(arg.split("::", 1)[0])
+        try:
+            if path.resolve() == LIBRARY.resolve() or (path.is_file() and is_scenario_file(path)):
+                return True
+            if path.is_dir() and any(any(path.glob(p)) for p in PATTERNS):
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,

@@ -46,7 +46,7 @@ def load_times() -> dict[str, float]:
     return times if isinstance(times, dict) else {}
 
 
-def save_times(times: dict[str, float]) -> None:
+def _save_times(times: dict[str, float]) -> None:
     """Keep `times` for the next run, less the files that are gone (a test's temporary
     scenarios would otherwise pile up)."""
     times = {name: t for name, t in times.items() if Path(name).exists()}
@@ -55,6 +55,13 @@ def save_times(times: dict[str, float]) -> None:
     with contextlib.suppress(OSError):  # only a hint for the next run's order
         temporary.write_text(json.dumps(times, indent=0, sort_keys=True))
         temporary.replace(path)
+
+
+def remember_times(durations: dict[Path, float]) -> None:
+    """Add these scenarios' durations (this run's) to the kept times, for the next run."""
+    times = load_times()
+    times.update({str(path.resolve()): round(seconds, 3) for path, seconds in durations.items()})
+    _save_times(times)
 
 
 def expected_seconds(path: Path, times: dict[str, float]) -> float:
@@ -80,8 +87,9 @@ def run_parallel(files: list[Path], jobs: int, *, lab_root: Path | None, run_dra
         futures: dict[int, Future[tuple[ScenarioResult, str]]] = {
             i: pool.submit(_run_one, files[i], lab_root, run_drafts, quiet)
             for i in longest_first}
+        durations: dict[Path, float] = {}
         for i, path in enumerate(files):
             result, text = futures[i].result()
-            times[str(path.resolve())] = round(result.duration, 3)
+            durations[path] = result.duration
             yield result, text
-    save_times(times)
+    remember_times(durations)

@@ -106,14 +106,11 @@ _durations: dict[str, float] = {}
 def pytest_sessionfinish(session: pytest.Session) -> None:
     if not _durations or hasattr(session.config, "workerinput"):
         return
-    from cucme_lab.scenarios.parallel import load_times, save_times
+    from cucme_lab.scenarios.parallel import remember_times
 
-    times = load_times()
     root = session.config.rootpath
-    times.update({str((root / name).resolve()): round(seconds, 3)
-                  for name, seconds in _durations.items()})
+    remember_times({root / name: seconds for name, seconds in _durations.items()})
     _durations.clear()
-    save_times(times)
 
 
 def is_scenario_file(path: Path) -> bool:

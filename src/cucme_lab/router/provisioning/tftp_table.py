@@ -121,13 +121,16 @@ class TftpTable:
 
     def encode(self) -> bytes:
         """Wire form for the server process: count, then (name, data) pairs."""
-        parts = [struct.pack(">QI", self.version, len(self.files))]
-        for name, entry in self.files.items():
-            raw = name.encode("utf-8")
-            parts.append(struct.pack(">HI", len(raw), len(entry.data)))
-            parts.append(raw)
-            parts.append(entry.data)
-        return b"".join(parts)
+        return b"".join(_encode_pairs(self.version, list(self.files.items())))
+
+
+def _encode_pairs(version: int, items: list[tuple[str, TftpEntry]]) -> list[bytes]:
+    """The version and count, then each (name, data) pair: `_decode_pairs` reads it."""
+    parts = [struct.pack(">QI", version, len(items))]
+    for name, entry in items:
+        raw = name.encode("utf-8")
+        parts += [struct.pack(">HI", len(raw), len(entry.data)), raw, entry.data]
+    return parts
 
 
 def encode_delta(sent: TftpTable, table: TftpTable) -> bytes:
@@ -137,10 +140,7 @@ def encode_delta(sent: TftpTable, table: TftpTable) -> bytes:
     old = sent.files
     changed = [(name, e) for name, e in table.files.items() if old.get(name) is not e]
     gone = [name for name in old if name not in table.files]
-    parts = [struct.pack(">QI", table.version, len(changed))]
-    for name, entry in changed:
-        raw = name.encode("utf-8")
-        parts += [struct.pack(">HI", len(raw), len(entry.data)), raw, entry.data]
+    parts = _encode_pairs(table.version, changed)
     parts.append(struct.pack(">I", len(gone)))
     for name in gone:
         raw = name.encode("utf-8")
@@ -218,9 +218,6 @@ class ProvisioningState:
         """Swap some files of `group` for new ones of the same names (`with_replaced`)."""
         self._table = self.table.with_replaced(group, entries)
         self._notify()
-
-    def group(self, group: str) -> tuple[TftpEntry, ...]:
-        return tuple(self.table.groups.get(group, ()))
 
 
 def _table_from_flash(storage: LabStorage) -> TftpTable:

@@ -96,9 +96,9 @@ async def test_a_telnet_client_that_stops_reading_is_disconnected_not_buffered(
         tmp_path, monkeypatch):
     """The shell's output to a client that reads nothing is bounded (OUTPUT_LIMIT): past it the
     session ends with a log line, and the next administrator gets a line and a prompt."""
-    from cucme_lab.services import telnet
+    from cucme_lab.services import vty_listener
 
-    monkeypatch.setattr(telnet, "OUTPUT_LIMIT", 64 * 1024)
+    monkeypatch.setattr(vty_listener, "OUTPUT_LIMIT", 64 * 1024)
     async with remote_lab(tmp_path) as lab:
         client = await TelnetClient.connect(lab)
         client.stream.socket.setsockopt(trio.socket.SOL_SOCKET, trio.socket.SO_RCVBUF, 4096)
@@ -125,9 +125,9 @@ async def test_an_ssh_client_that_stops_reading_is_disconnected_not_buffered(
 
     import paramiko
 
-    from cucme_lab.services import ssh
+    from cucme_lab.services import vty_listener
 
-    monkeypatch.setattr(ssh, "OUTPUT_LIMIT", 64 * 1024)
+    monkeypatch.setattr(vty_listener, "OUTPUT_LIMIT", 64 * 1024)
     async with remote_lab(tmp_path) as lab:
         host, port = endpoint(lab, "ssh")
 

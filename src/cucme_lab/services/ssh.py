@@ -33,6 +33,7 @@ import trio
 from cryptography.hazmat.primitives import serialization
 
 from cucme_lab.router import access as ra
+from cucme_lab.services import vty_listener
 from cucme_lab.services.manager import Binding
 from cucme_lab.services.vty_listener import bindings, listen, reset
 
@@ -155,8 +156,8 @@ class SshService:
             await host.stop()
 
 
-INPUT_HIGH, INPUT_LOW = 64, 16  # chunks untaken by the shell: pause the channel, resume
-OUTPUT_LIMIT = 4 * 1024 * 1024  # bytes asyncssh holds for a client that does not read
+INPUT_HIGH = vty_listener.INPUT_CHUNKS  # chunks untaken by the shell: pause the channel
+INPUT_LOW = 16  # and read again once the shell is down to this
 
 
 class _PacedInput:
@@ -300,10 +301,9 @@ class Bridge:
     def write(self, data: bytes) -> None:
         if self.chan is not None and not self.chan.is_closing() and \
                 self.ssh_conn is not None and not self.ssh_conn.is_closed():
-            if self.chan.get_write_buffer_size() > OUTPUT_LIMIT:  # the client stopped reading
-                peer = self.conn.peer
-                self.to_trio(self.lab.router.log.log, f"%SSH-4-OUTPUT: SSH client {peer} left "
-                             f"more than {OUTPUT_LIMIT} bytes unread: disconnected")  # [U]
+            if self.chan.get_write_buffer_size() > vty_listener.OUTPUT_LIMIT:  # not reading
+                self.to_trio(vty_listener.output_overflow, self.lab.router, "SSH",
+                             self.conn.peer)
                 self.chan = None
                 self.ssh_conn.abort()
                 return

@@ -3,11 +3,11 @@
 A thin adapter: telnet bytes are decoded by `wire.telnet`, the user's data goes to the
 vty front end (the lab's, through the ServiceHost), and what the shell writes goes back escaped.
 
-Both directions are bounded. Input: the reader waits while the shell has INPUT_QUEUE chunks
-not yet taken, so a client typing (or pasting) faster than the shell answers is held back by
-TCP, not buffered here. Output: the shell's writes cannot wait (its `Link.send` is
-synchronous), so a client that leaves more than OUTPUT_LIMIT bytes unread is disconnected and
-the router logs why, as a peer that stopped reading is on any listener here.
+Both directions are bounded (`vty_listener`'s bounds). Input: the reader waits while the shell
+has INPUT_CHUNKS chunks not yet taken, so a client typing (or pasting) faster than the shell
+answers is held back by TCP, not buffered here. Output: the shell's writes cannot wait (its
+`Link.send` is synchronous), so a client that leaves more than OUTPUT_LIMIT bytes unread is
+disconnected and the router logs why, as a peer that stopped reading is on any listener here.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import trio
 
 from cucme_lab.router import access as ra
+from cucme_lab.services import vty_listener
 from cucme_lab.services.manager import Binding
 from cucme_lab.services.vty_listener import bindings, listen
 from cucme_lab.wire.telnet import TelnetCodec, escape
@@ -27,15 +28,14 @@ if TYPE_CHECKING:
     from cucme_lab.services.host import ServiceHost
 
 DRAIN_TIMEOUT = 2.0
-INPUT_QUEUE = 64  # chunks read from the client and not yet taken by the shell
-OUTPUT_LIMIT = 4 * 1024 * 1024  # bytes written by the shell and not yet taken by the client
 
 
 class StreamLink:
     """A `Link` over a trio stream: writes are queued and sent by a writer task."""
 
     def __init__(self) -> None:
-        self.input_send, self.input = trio.open_memory_channel[Any](INPUT_QUEUE)
+        self.input_send, self.input = trio.open_memory_channel[Any](
+            vty_listener.INPUT_CHUNKS)
         self.out_send, self.out_receive = trio.open_memory_channel[bytes](math.inf)
         self.closed = False
         self.unsent = 0  # bytes queued for the client
@@ -49,7 +49,7 @@ class StreamLink:
         if self.closed or not data:
             return
         self.unsent += len(data)
-        if self.unsent > OUTPUT_LIMIT:  # the client stopped reading: end the session
+        if self.unsent > vty_listener.OUTPUT_LIMIT:  # the client stopped reading: end it
             self.overflowed = True
             self.close()
             self.on_overflow()
@@ -129,8 +129,7 @@ async def serve_telnet(lab: ServiceHost, stream: trio.SocketStream,
             finally:
                 link.close()
                 if link.overflowed:
-                    lab.router.log.log(f"%TELNET-4-OUTPUT: telnet client {conn.peer} left more "
-                                       f"than {OUTPUT_LIMIT} bytes unread: disconnected")  # [U]
+                    vty_listener.output_overflow(lab.router, "telnet", conn.peer)
                 with trio.move_on_after(DRAIN_TIMEOUT) as drain:
                     drain.shield = True
                     await writer_done.wait()

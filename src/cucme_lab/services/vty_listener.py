@@ -5,6 +5,10 @@ shut down), at the IOS port or the lab's offset. A new connection is judged befo
 protocol is spoken: a vty line must be free and accept the protocol (`transport input`), and
 the line's `access-class` must permit the client's configured address. A refused connection is
 reset, which is what a client of a real router sees.
+
+Both bound a session's traffic alike (docs/robustness.md): the shell's input waits, as TCP
+does, while INPUT_CHUNKS chunks are untaken, and a client that leaves more than OUTPUT_LIMIT
+bytes of the shell's output unread is disconnected (`output_overflow`).
 """
 
 from __future__ import annotations
@@ -22,6 +26,15 @@ from cucme_lab.services.manager import Binding
 
 if TYPE_CHECKING:
     from cucme_lab.services.host import ServiceHost
+
+INPUT_CHUNKS = 64  # chunks read from a client and not yet taken by the shell
+OUTPUT_LIMIT = 4 * 1024 * 1024  # bytes of the shell's output a client has not taken
+
+
+def output_overflow(router: Any, protocol: str, peer: str) -> None:
+    """Log why a session that stopped reading its output was dropped."""
+    router.log.log(f"%{protocol.upper()}-4-OUTPUT: {protocol} client {peer} left more than "
+                   f"{OUTPUT_LIMIT} bytes unread: disconnected")  # [U]
 
 
 def router_addresses(router: Any) -> list[str]:

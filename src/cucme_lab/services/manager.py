@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import trio
 
 if TYPE_CHECKING:
+    from cucme_lab.router.addresses import AddressMap
     from cucme_lab.services.host import ServiceHost
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,14 @@ class Binding:
 
     def option(self, name: str, default: Any = None) -> Any:
         return dict(self.options).get(name, default)
+
+    def client_ends(self, plan: AddressMap) -> tuple[str, tuple[str, int]]:
+        """For a binding that sends (syslog, NTP): where its socket binds, the loopback
+        address of its `source` option (else 127.0.0.1), and where its configured destination
+        stands."""
+        source = self.option("source")
+        return (plan.to_loopback(source) if source else "127.0.0.1",
+                (plan.to_loopback(self.configured_address), plan.port(self.configured_port)))
 
 
 class Service(Protocol):

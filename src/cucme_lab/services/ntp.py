@@ -43,12 +43,10 @@ class NtpService:
                     task_status: trio.TaskStatus[tuple[str, int]]) -> None:
         router, plan = lab.router, lab.addresses
         address = IPv4Address(binding.configured_address)
-        destination = (plan.to_loopback(binding.configured_address),
-                       plan.port(binding.configured_port))
-        source = binding.option("source")
+        local, destination = binding.client_ends(plan)
         key_id, prefer = binding.option("key"), binding.option("prefer", False)
         with trio.socket.socket(trio.socket.AF_INET, trio.socket.SOCK_DGRAM) as sock:
-            await sock.bind((plan.to_loopback(source) if source else "127.0.0.1", 0))
+            await sock.bind((local, 0))
             await sock.connect(destination)
             task_status.started(sock.getsockname()[:2])
             try:

@@ -46,10 +46,7 @@ class SyslogService:
                     task_status: trio.TaskStatus[tuple[str, int]]) -> None:
         router, plan = lab.router, lab.addresses
         host = IPv4Address(binding.configured_address)
-        destination = (plan.to_loopback(binding.configured_address),
-                       plan.port(binding.configured_port))
-        source = binding.option("source")
-        local = plan.to_loopback(source) if source else "127.0.0.1"
+        local, destination = binding.client_ends(plan)
         outbox = router.log.outbox(host)
         wake = trio.Event()
         token = trio.lowlevel.current_trio_token()

@@ -219,6 +219,9 @@ class ProvisioningState:
         self._table = self.table.with_replaced(group, entries)
         self._notify()
 
+    def group(self, group: str) -> tuple[TftpEntry, ...]:
+        return tuple(self.table.groups.get(group, ()))
+
 
 def _table_from_flash(storage: LabStorage) -> TftpTable:
     try:

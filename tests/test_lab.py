@@ -107,3 +107,26 @@ async def test_a_restarted_service_binds_after_its_old_instance_let_go(tmp_path)
         [second] = lab.services.entries()
         assert (second.bound_address, second.bound_port) == (first.bound_address,
                                                              first.bound_port)
+
+
+def test_the_manifest_is_written_when_what_it_says_changes(tmp_path):
+    """The lab asks for lab.json after every configuration change (a fleet's rollout makes one
+    a phone): an unchanged manifest stays the file it was; a change is written, `updated`
+    saying when; a deleted file comes back at the next ask."""
+    from cucme_lab.lab.manifest import Manifest, read_manifest
+
+    manifest = Manifest(tmp_path, "CME")
+    manifest.write()
+    path = tmp_path / "lab.json"
+    first = path.stat()
+    stamp = read_manifest(tmp_path)["updated"]
+    manifest.write()
+    assert path.stat().st_ino == first.st_ino  # not replaced (atomic writes rename a new one)
+    manifest.hostname = "CME2"
+    manifest.write()
+    data = read_manifest(tmp_path)
+    assert data["router"] == {"hostname": "CME2"} and data["updated"] >= stamp
+    assert list(data)[:4] == ["pid", "state", "updated", "router"]
+    path.unlink()
+    manifest.write()
+    assert read_manifest(tmp_path)["router"] == {"hostname": "CME2"}

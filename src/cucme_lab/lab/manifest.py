@@ -29,12 +29,14 @@ class Manifest:
     dashboard: dict | None = None  # {"url": ...} while `--dashboard` serves the page
     audit: dict | None = None  # the audit's summary; the report is audit.json (lab/audit/live.py)
     guided: dict | None = None  # a guided lab's progress (scenarios/guided.py)
+    _said: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def write(self) -> None:
+        """Write lab.json if what it says changed (`updated`: when it last did). The lab asks
+        after every configuration change, and a fleet's rollout changes the configuration
+        once a phone: the same file was written a thousand times."""
+        path = Path(self.lab_dir) / "lab.json"
         data = {
-            "pid": os.getpid(),
-            "state": self.state,
-            "updated": time.time(),
             "router": {"hostname": self.hostname},
             "network": self.network,
             "services": [asdict(s) for s in self.services],
@@ -47,8 +49,12 @@ class Manifest:
                            ("guided", self.guided)):
             if value:
                 data[key] = value
-        atomic_write(Path(self.lab_dir) / "lab.json",
-                     (json.dumps(data, indent=2) + "\n").encode())
+        said = json.dumps([os.getpid(), self.state, data])
+        if said == self._said and path.exists():
+            return
+        data = {"pid": os.getpid(), "state": self.state, "updated": time.time(), **data}
+        atomic_write(path, (json.dumps(data, indent=2) + "\n").encode())
+        self._said = said
 
 
 def read_manifest(lab_dir: Path) -> dict:

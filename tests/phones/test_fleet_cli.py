@@ -70,6 +70,16 @@ def test_fleet_attaches_to_a_running_lab(cucme_lab, cucme_phones, tmp_path):
                                 capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stdout + result.stderr
         assert "10  registered / non-secure: Registered" in result.stdout
+        # in two worker processes, forked from the coordinator (each its own flash folder)
+        store = tmp_path / "flash"
+        result = subprocess.run([cucme_phones, "--lab", str(lab), "-n", "10", "--quiet",
+                                 "--processes", "2", "--mac-start", "0000.0000.2001",
+                                 "--store", str(store)],
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "10  registered / non-secure: Registered" in result.stdout
+        assert [len(list((store / w).glob("SEP*"))) for w in ("w0", "w1")] == [5, 5]
+        _interrupted_fleet_leaves_no_worker(cucme_phones, lab)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -82,3 +92,32 @@ def test_a_lab_without_tftp_is_reported_not_a_traceback(cucme_phones, tmp_path):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "no TFTP server" in result.stdout + result.stderr
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _interrupted_fleet_leaves_no_worker(cucme_phones: str, lab: Path) -> None:
+    """Ctrl-C on a fleet in forked workers ends the workers with it."""
+    fleet = subprocess.Popen([cucme_phones, "--lab", str(lab), "-n", "40", "--quiet",
+                              "--processes", "2", "--mac-start", "0000.0000.3001"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while len(workers := _children(fleet.pid)) < 2:
+        assert time.monotonic() < deadline and fleet.poll() is None
+        time.sleep(0.05)
+    fleet.send_signal(signal.SIGINT)
+    fleet.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers):
+        assert time.monotonic() < deadline, "a worker outlived its interrupted fleet"
+        time.sleep(0.05)

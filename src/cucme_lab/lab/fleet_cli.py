@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from cucme_lab.lab.addresses import AddressPlan
+from cucme_lab.lab.forked_workers import ForkedWorker, fork_workers, gather
 from cucme_lab.lab.manifest import read_manifest
 from cucme_lab.lab.real_addresses import RealAddresses
 from cucme_lab.lab.remote_fleet import run_remote
@@ -50,6 +52,9 @@ if TYPE_CHECKING:
     from cucme_lab.phones.phone import Phone, PhoneNetwork
 
 STAGES = ("configuring", "enrolling", "registering", "registered")
+# seconds between looks at the phones' states: a fleet is done at most this long before it
+# knows (counting 500 phones' states takes about 50 us)
+PROGRESS_POLL = 0.05
 
 
 @dataclass
@@ -139,7 +144,7 @@ async def run_fleet(plan_network, phone_specs: list[PhoneSpec], folder: Path, un
                 progress(counts)
                 if counts[until] == len(phones):
                     break
-                await trio.sleep(0.2)
+                await trio.sleep(PROGRESS_POLL)
         counts = Counter(p.state for p in phones)
         progress(counts)
         if calls and counts[until] == len(phones):
@@ -214,20 +219,27 @@ async def attach(args: argparse.Namespace, phone_specs: list[PhoneSpec], progres
 
 
 def worker_main(args: argparse.Namespace) -> int:
-    """One worker process: its share of the phones; progress and results as JSON lines."""
+    """One spawned worker process: its share of the phones from standard input; progress and
+    results as JSON lines on standard output."""
     phone_specs = [PhoneSpec(**s) for s in json.loads(sys.stdin.read())]
+    run_worker(args, phone_specs, lambda message: print(json.dumps(message), flush=True))
+    return 0
 
+
+def run_worker(args: argparse.Namespace, phone_specs: list[PhoneSpec],
+               emit: Callable[[dict], None], manifest: dict | None = None) -> None:
+    """A worker's share of the fleet, spawned, forked or remote: `emit` gets a progress
+    message whenever the counts change, then the results."""
     last: dict = {}
 
     def progress(counts: Counter) -> None:  # a line when the counts changed, not every tick
         nonlocal last
         if dict(counts) != last:
             last = dict(counts)
-            print(json.dumps({"progress": last}), flush=True)
+            emit({"progress": last})
 
-    results, calls = trio.run(attach, args, phone_specs, progress)
-    print(json.dumps({"results": results, "calls": calls}), flush=True)
-    return 0
+    results, calls = trio.run(attach, args, phone_specs, progress, manifest)
+    emit({"results": results, "calls": calls})
 
 
 def serve_channel(channel) -> None:
@@ -236,13 +248,20 @@ def serve_channel(channel) -> None:
     request = json.loads(channel.receive())
     args = argparse.Namespace(**request["options"])
     phone_specs = [PhoneSpec(**s) for s in request["phones"]]
-
-    def progress(counts: Counter) -> None:
-        channel.send(json.dumps({"progress": dict(counts)}))
-
     tune_for_many_connections()
-    results, calls = trio.run(attach, args, phone_specs, progress, request["manifest"])
-    channel.send(json.dumps({"results": results, "calls": calls}))
+    run_worker(args, phone_specs, lambda message: channel.send(json.dumps(message)),
+               request["manifest"])
+
+
+def share_options(args: argparse.Namespace, i: int, calls: int) -> argparse.Namespace:
+    """The options worker `i` runs its share with: its own calls and flash folder."""
+    return argparse.Namespace(**{**vars(args), "calls": calls,
+                                 "store": Path(args.store) / f"w{i}" if args.store else None})
+
+
+def _run_forked_share(args: argparse.Namespace, calls_each: list[int], i: int,
+                      share: list[PhoneSpec], emit: Callable[[dict], None]) -> None:
+    run_worker(share_options(args, i, calls_each[i]), share, emit)
 
 
 def call_shares(calls: int, shares: list[list[PhoneSpec]]) -> list[int]:
@@ -257,24 +276,37 @@ def call_shares(calls: int, shares: list[list[PhoneSpec]]) -> list[int]:
     return out
 
 
-async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], progress
-                       ) -> Outcome:
-    """Split the fleet over worker processes attached to the lab's manifest, or over the
-    remote workers `--remote` names (each sent the manifest)."""
-    workers = len(args.remote) if args.remote else args.processes
-    shares = [phone_specs[i::workers] for i in range(workers)]
-    calls_each = call_shares(args.calls, shares)
-    counts: list[Counter] = [Counter() for _ in shares]
-    results: list[dict] = []
-    calls: list[dict] = []
+def split(phone_specs: list[PhoneSpec], workers: int) -> list[list[PhoneSpec]]:
+    return [phone_specs[i::workers] for i in range(workers)]
 
-    def on_message(i: int, message: dict) -> None:
+
+class Gathered:
+    """What the workers report, merged: progress summed over them, results and calls joined."""
+
+    def __init__(self, workers: int, progress: Callable[[Counter], None]) -> None:
+        self.counts: list[Counter] = [Counter() for _ in range(workers)]
+        self.progress = progress
+        self.results: list[dict] = []
+        self.calls: list[dict] = []
+
+    def on_message(self, i: int, message: dict) -> None:
         if "progress" in message:
-            counts[i] = Counter(message["progress"])
-            progress(sum(counts, Counter()))
+            self.counts[i] = Counter(message["progress"])
+            self.progress(sum(self.counts, Counter()))
         else:
-            results.extend(message["results"])
-            calls.extend(message["calls"])
+            self.results.extend(message["results"])
+            self.calls.extend(message["calls"])
+
+
+async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], progress,
+                       forked: list[ForkedWorker] | None = None) -> Outcome:
+    """Split the fleet over worker processes attached to the lab's manifest (the `forked`
+    ones when main forked them, else spawned here), or over the remote workers `--remote`
+    names (each sent the manifest)."""
+    workers = len(args.remote) if args.remote else args.processes
+    shares = split(phone_specs, workers)
+    calls_each = call_shares(args.calls, shares)
+    gathered = Gathered(workers, progress)
 
     async def worker(i: int, share: list[PhoneSpec]) -> None:
         argv = [sys.executable, "-m", "cucme_lab.lab.fleet_cli", "--worker", "--lab", str(args.lab),
@@ -291,7 +323,7 @@ async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], p
                 buffer += chunk
                 *lines, buffer = buffer.split(b"\n")
                 for line in lines:
-                    on_message(i, json.loads(line))
+                    gathered.on_message(i, json.loads(line))
 
     async def remote(i: int, share: list[PhoneSpec]) -> None:
         options = {"lab": None, "until": args.until, "timeout": args.timeout,
@@ -299,13 +331,16 @@ async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], p
                    "store": str(Path(args.store) / f"r{i}") if args.store else None}
         request = {"manifest": manifest, "options": options,
                    "phones": [s.__dict__ for s in share]}
-        await run_remote(args.remote[i], request, partial(on_message, i))
+        await run_remote(args.remote[i], request, partial(gathered.on_message, i))
 
     manifest = read_manifest(args.lab) if args.remote else None
     async with trio.open_nursery() as nursery:
         for i, share in enumerate(shares):
-            nursery.start_soon(remote if args.remote else worker, i, share)
-    return results, calls
+            if forked is not None:
+                nursery.start_soon(gather, forked[i], partial(gathered.on_message, i))
+            else:
+                nursery.start_soon(remote if args.remote else worker, i, share)
+    return gathered.results, gathered.calls
 
 
 # --- the command ------------------------------------------------------------------------------
@@ -339,7 +374,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-async def amain(args: argparse.Namespace) -> Outcome:
+async def amain(args: argparse.Namespace, forked: list[ForkedWorker] | None = None
+                ) -> Outcome:
     started = time.monotonic()
     total = args.count
 
@@ -348,6 +384,8 @@ async def amain(args: argparse.Namespace) -> Outcome:
             sys.stderr.write(bar(counts, total, started))
             sys.stderr.flush()
 
+    if forked is not None:
+        return await in_processes(args, fleet_specs(args), progress, forked)
     if args.labfile is not None:
         from cucme_lab.lab.labfile import load_lab
         from cucme_lab.lab.runtime import run_lab
@@ -360,7 +398,9 @@ async def amain(args: argparse.Namespace) -> Outcome:
     return await _fleet(args, progress)
 
 
-async def _fleet(args: argparse.Namespace, progress) -> Outcome:
+def fleet_specs(args: argparse.Namespace) -> list[PhoneSpec]:
+    """The fleet's phones, from the lab's manifest; ValueError (or the manifest's OSError)
+    when the lab or the options cannot give them."""
     plan = Plan.from_manifest(args.lab)
     plan.tftp()  # refuse at once when there is nothing to boot from
     if args.remote and not isinstance(plan.addresses, RealAddresses):
@@ -370,9 +410,24 @@ async def _fleet(args: argparse.Namespace, progress) -> Outcome:
     phone_specs = specs(args.count, args.mac_start, args.models, first)
     if 2 * args.calls > args.count:
         raise ValueError(f"--calls {args.calls} needs at least {2 * args.calls} phones (-n)")
+    return phone_specs
+
+
+async def _fleet(args: argparse.Namespace, progress) -> Outcome:
+    phone_specs = fleet_specs(args)
     if args.processes > 1 or args.remote:
         return await in_processes(args, phone_specs, progress)
     return await attach(args, phone_specs, progress)
+
+
+def start_forked(args: argparse.Namespace) -> list[ForkedWorker] | None:
+    """Fork the local workers now, before the event loop (see forked_workers), when the fleet
+    runs in several local processes against a running lab; None otherwise."""
+    if args.processes <= 1 or args.remote or args.labfile is not None:
+        return None
+    shares = split(fleet_specs(args), args.processes)
+    return fork_workers(shares, partial(_run_forked_share, args,
+                                        call_shares(args.calls, shares)))
 
 
 def _single_cause(exc: BaseException) -> BaseException:
@@ -395,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     started = time.monotonic()
     try:
-        results, calls = trio.run(amain, args)
+        results, calls = trio.run(amain, args, start_forked(args))
     except Exception as exc:
         # trio wraps what fails inside a nursery (the lab's) in an exception group
         cause = _single_cause(exc)

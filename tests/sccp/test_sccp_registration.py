@@ -77,6 +77,26 @@ async def test_auto_registration_new_phone_and_auto_assign(lab, shell, pki):
         await ph.unregister()
 
 
+async def test_an_auto_registered_phone_is_reachable_at_once(lab, shell, pki):
+    """Calls are routed by a dial plan the router derives from the configuration and keeps;
+    the ephone auto-registration adds (with its auto-assigned line) must be in it, even when
+    a call to another phone built the plan moments before (a fleet's first pairs calling
+    while its last phones registered were sent to reorder)."""
+    plain, _ = await configure(lab, shell, pki, "telephony-service\n auto assign 3 to 3\n")
+    router = lab.router
+    first, late = phone(lab, pki, MAC1), phone(lab, pki, MAC3, ip="10.1.1.23")
+    async with trio.open_nursery() as n:
+        assert await start_phone(n, first, plain)
+        owner = router.phones.line_owner(router, 1)  # the plan is made, and kept
+        assert owner is not None and owner[0].device_name == "SEP001122334455"
+        assert await start_phone(n, late, plain)
+        assert late.line_stats[1].dir_number == "1003"
+        owner = router.phones.line_owner(router, 3)
+        assert owner is not None and owner[0].device_name == "SEP00AABBCCDDEE"
+        await late.unregister()
+        await first.unregister()
+
+
 async def test_refusals_plain(lab, shell, pki):
     """Unknown MAC without auto-registration, strict-match, max-ephones, secure over plain."""
     plain, _ = await configure(lab, shell, pki, "telephony-service\n no auto-reg-ephone\n"

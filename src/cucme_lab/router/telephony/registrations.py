@@ -374,9 +374,12 @@ class PhoneRegistry:
 
     def _create_ephone(self, router: Router, tag: int, mac: str,
                        auto_assign: tuple[int, int] | None) -> None:
-        """The ephone CME adds for an auto-registered phone (shown in running-config)."""
+        """The ephone CME adds for an auto-registered phone (shown in running-config). The
+        dial plan made before it does not know its line: it is made again at the next call
+        (kept, it sent calls to the new phone to reorder)."""
         sec = router.config.section(EPHONE, (tag,), f"ephone  {tag}", Ephone)
         sec.mac = mac
+        self._plan = None
         if self._macs is not None:
             self._macs[mac] = tag
             self._tags.add(tag)

@@ -79,7 +79,8 @@ def test_fleet_attaches_to_a_running_lab(cucme_lab, cucme_phones, tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr
         assert "10  registered / non-secure: Registered" in result.stdout
         assert [len(list((store / w).glob("SEP*"))) for w in ("w0", "w1")] == [5, 5]
-        _interrupted_fleet_leaves_no_worker(cucme_phones, lab)
+        _interrupted_fleet_leaves_no_worker(cucme_phones, lab, signal.SIGINT)
+        _interrupted_fleet_leaves_no_worker(cucme_phones, lab, signal.SIGKILL)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -106,8 +107,9 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _interrupted_fleet_leaves_no_worker(cucme_phones: str, lab: Path) -> None:
-    """Ctrl-C on a fleet in forked workers ends the workers with it."""
+def _interrupted_fleet_leaves_no_worker(cucme_phones: str, lab: Path, how: int) -> None:
+    """Ctrl-C on a fleet in forked workers ends the workers with it (the coordinator kills
+    them); so does a coordinator killed outright (their parent-death signal)."""
     fleet = subprocess.Popen([cucme_phones, "--lab", str(lab), "-n", "40", "--quiet",
                               "--processes", "2", "--mac-start", "0000.0000.3001"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -115,7 +117,7 @@ def _interrupted_fleet_leaves_no_worker(cucme_phones: str, lab: Path) -> None:
     while len(workers := _children(fleet.pid)) < 2:
         assert time.monotonic() < deadline and fleet.poll() is None
         time.sleep(0.05)
-    fleet.send_signal(signal.SIGINT)
+    fleet.send_signal(how)
     fleet.wait(timeout=30)
     deadline = time.monotonic() + 10
     while any(Path(f"/proc/{pid}").exists() for pid in workers):

@@ -19,6 +19,7 @@ execnet as before.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -29,6 +30,8 @@ from dataclasses import dataclass
 import trio
 
 from cucme_lab.phones.spec import PhoneSpec
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass
@@ -50,6 +53,7 @@ def fork_workers(shares: list[list[PhoneSpec]],
     sys.stdout.flush()
     sys.stderr.flush()
     workers: list[ForkedWorker] = []
+    parent = os.getpid()
     for i, share in enumerate(shares):
         read_end, write_end = os.pipe()
         pid = os.fork()
@@ -57,16 +61,18 @@ def fork_workers(shares: list[list[PhoneSpec]],
             os.close(read_end)
             for sibling in workers:  # the earlier children's pipes are not this one's
                 os.close(sibling.output)
-            _child(i, share, write_end, run_share)
+            _child(i, share, write_end, run_share, parent)
         os.close(write_end)
         workers.append(ForkedWorker(pid, read_end))
     return workers
 
 
 def _child(i: int, share: list[PhoneSpec], write_end: int,
-           run_share: Callable[[int, list[PhoneSpec], Callable[[dict], None]], None]) -> None:
+           run_share: Callable[[int, list[PhoneSpec], Callable[[dict], None]], None],
+           parent: int) -> None:
     status = 1
     try:
+        _end_with_parent(parent)
         with os.fdopen(write_end, "w") as out:
             def emit(message: dict) -> None:
                 out.write(json.dumps(message) + "\n")
@@ -80,6 +86,21 @@ def _child(i: int, share: list[PhoneSpec], write_end: int,
     finally:
         sys.stderr.flush()
         os._exit(status)
+
+
+def _end_with_parent(parent: int) -> None:
+    """Ctrl-C is the coordinator's to handle (it kills its children), and a coordinator that
+    dies without a word (SIGKILL, SIGTERM) takes its children with it: Linux's parent-death
+    signal, through libc's prctl (without it, a child whose parent died would stop at its next
+    write into the pipe)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the signal was set
+        os._exit(1)
 
 
 async def gather(worker: ForkedWorker, on_message: Callable[[dict], None]) -> None:

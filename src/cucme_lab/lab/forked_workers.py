@@ -20,6 +20,7 @@ execnet as before.
 from __future__ import annotations
 
 import ctypes
+import gc
 import json
 import os
 import signal
@@ -52,6 +53,9 @@ def fork_workers(shares: list[list[PhoneSpec]],
 
     sys.stdout.flush()
     sys.stderr.flush()
+    # what the parent holds (the imports) moves out of the collector's sight: a child's
+    # collections no longer walk it, nor copy its pages by touching them (Python's gc docs)
+    gc.freeze()
     workers: list[ForkedWorker] = []
     parent = os.getpid()
     for i, share in enumerate(shares):

@@ -61,6 +61,25 @@ SCCP-era suites (AES128-SHA, the floor's handshake; the router chose ECDHE befor
   CTL and .sgn parsing and verification 6%, start-up 5%, the phone's web listener 3%. Limiting
   key threads per worker (1 or 2 instead of trio's 40) was tried and made it worse: the router,
   starved by the key threads, batches more events per wake-up and spends less per phone.
+
+Session 8 (same machine, quiet): `cucme-phones` forks its two workers after importing the
+phones' code once (each spawned worker spent ~0.36 s of CPU starting and importing inside the
+window), lab.json is no longer rewritten unchanged after each CAPF completion, the fleet looks
+at its phones every 50 ms. Measured per process before the change: a worker's key threads
+~7.9 ms a phone (the floor's serial keys the same: no thread penalty, 40 threads or 2), its
+event loop ~5.2 ms (0.7 of it start-up), the coordinator 0.2 ms, the router 3.3-4.0 ms.
+  1024 bits, before (b58d471): 2.25x, 2.27x, 2.21x, 2.16x (phones 13.6-15.5 ms a phone).
+  1024 bits, after: 9.03 / 9.23 / 8.84 s against 4.48 / 4.34 / 4.36 s, ratio 2.01x / 2.13x /
+    2.03x (router 3.1-3.4 ms, phones 12.8-13.3 ms a phone).
+  2048 bits, after: 28.11 / 27.43 / 27.81 s against 22.52 / 21.71 / 21.91 s, ratio 1.25x /
+    1.26x / 1.27x (before, one run: 1.23x).
+  Tried and dropped, each measured in the same way: capping key threads at 2, 4, 8 or 16 a
+  worker (2.03x-2.27x at 1024 bits, the spread of unchanged runs; at 2048 bits the unstarved
+  router spent 6.6-8.0 ms a phone instead of 3.6); key threads at nice 10 (the router's CPU
+  rose, 2.40x); one worker or three instead of two (2.17x-2.34x); the lab and the phones'
+  flash on tmpfs (no change: file writes cost 20-50 us each here). CPU over the window
+  (/proc/stat every 250 ms): both cores busy from 0.5 s after the start until the last keys,
+  then ~1.7 for the router-bound last registrations and the fleet's teardown.
 """
 
 from __future__ import annotations

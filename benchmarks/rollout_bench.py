@@ -68,7 +68,8 @@ window), lab.json is no longer rewritten unchanged after each CAPF completion, t
 at its phones every 50 ms. Measured per process before the change: a worker's key threads
 ~7.9 ms a phone (the floor's serial keys the same: no thread penalty, 40 threads or 2), its
 event loop ~5.2 ms (0.7 of it start-up), the coordinator 0.2 ms, the router 3.3-4.0 ms.
-  1024 bits, before (b58d471): 2.25x, 2.27x, 2.21x, 2.16x (phones 13.6-15.5 ms a phone).
+  1024 bits, before (b58d471), five runs: 2.25x, 2.27x, 2.21x, 2.31x, 2.11x (phones 13.8-15.5
+    ms a phone).
   1024 bits, after: 9.03 / 9.23 / 8.84 s against 4.48 / 4.34 / 4.36 s, ratio 2.01x / 2.13x /
     2.03x (router 3.1-3.4 ms, phones 12.8-13.3 ms a phone).
   2048 bits, after: 28.11 / 27.43 / 27.81 s against 22.52 / 21.71 / 21.91 s, ratio 1.25x /

@@ -309,11 +309,12 @@ async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], p
     gathered = Gathered(workers, progress)
 
     async def worker(i: int, share: list[PhoneSpec]) -> None:
+        options = share_options(args, i, calls_each[i])
         argv = [sys.executable, "-m", "cucme_lab.lab.fleet_cli", "--worker", "--lab", str(args.lab),
                 "--until", args.until, "--timeout", str(args.timeout),
-                "--calls", str(calls_each[i]), "--call-seconds", str(args.call_seconds)]
-        if args.store:
-            argv += ["--store", str(Path(args.store) / f"w{i}")]
+                "--calls", str(options.calls), "--call-seconds", str(args.call_seconds)]
+        if options.store:
+            argv += ["--store", str(options.store)]
         payload = json.dumps([s.__dict__ for s in share]).encode()
         async with trio.open_nursery() as nursery:
             proc = await nursery.start(partial(trio.run_process, argv, stdin=payload,

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from cucme_lab.lab.addresses import AddressPlan
-from cucme_lab.lab.forked_workers import ForkedWorker, fork_workers, gather
+from cucme_lab.lab.forked_workers import ForkedWorker, fork_workers, gather, read_json_lines
 from cucme_lab.lab.manifest import read_manifest
 from cucme_lab.lab.real_addresses import RealAddresses
 from cucme_lab.lab.remote_fleet import run_remote
@@ -319,12 +319,7 @@ async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], p
         async with trio.open_nursery() as nursery:
             proc = await nursery.start(partial(trio.run_process, argv, stdin=payload,
                                                stdout=subprocess.PIPE, check=False))
-            buffer = b""
-            async for chunk in proc.stdout:
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    gathered.on_message(i, json.loads(line))
+            await read_json_lines(proc.stdout, partial(gathered.on_message, i))
 
     async def remote(i: int, share: list[PhoneSpec]) -> None:
         options = {"lab": None, "until": args.until, "timeout": args.timeout,

@@ -110,19 +110,24 @@ def _end_with_parent(parent: int) -> None:
 async def gather(worker: ForkedWorker, on_message: Callable[[dict], None]) -> None:
     """Hand each JSON line the child writes to `on_message` until it closes the pipe, then
     reap it. Cancelled, the child is killed and reaped."""
-    stream = trio.lowlevel.FdStream(worker.output)
     try:
-        buffer = b""
-        async with stream:
-            async for chunk in stream:
-                buffer += chunk
-                *lines, buffer = buffer.split(b"\n")
-                for line in lines:
-                    on_message(json.loads(line))
+        async with trio.lowlevel.FdStream(worker.output) as stream:
+            await read_json_lines(stream, on_message)
         await _reaped(worker.pid)
     except BaseException:
         _kill(worker.pid)
         raise
+
+
+async def read_json_lines(stream: trio.abc.ReceiveStream,
+                          on_message: Callable[[dict], None]) -> None:
+    """Each line a worker writes (a JSON message) to `on_message`, until its stream ends."""
+    buffer = b""
+    async for chunk in stream:
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            on_message(json.loads(line))
 
 
 async def _reaped(pid: int) -> None:

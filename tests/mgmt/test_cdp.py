@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import trio
+from ntc_templates.parse import parse_output
 from snmp_lab import configure, shell
 
 
@@ -28,6 +29,14 @@ async def test_phones_are_neighbours_until_cdp_is_disabled(runtime):
         assert "Device ID: SEPCAFECAFE3456\nEntry address(es): \n  IP address: 1.2.3.23\n" \
                "Platform: Cisco IP Phone 7970,  Capabilities: Host Phone \n" \
                "Interface: Vlan10,  Port ID (outgoing port): Port 1\n" in detail
+        # the firmware load the phone named in its Register, as a phone's CDP carries it
+        assert re.search(r"Holdtime : 1\d\d sec\n\nVersion :\nSCCP41\.9-4-2SR3-1S\n\n"
+                         r"advertisement version: 2\n", detail), detail
+        parsed = parse_output(platform="cisco_ios", command="show cdp neighbors detail",
+                              data=detail)  # ntc-templates reads it as a real router's
+        assert len(parsed) == 4
+        assert {(p["platform"], p["neighbor_description"], p["local_interface"])
+                for p in parsed} >= {("Cisco IP Phone 7970", "SCCP41.9-4-2SR3-1S", "Vlan10")}
         assert "Global CDP information:" in await shell(router, "show cdp")
         await configure(router, "interface Vlan10\n no cdp enable\n")
         assert "SEP" not in await shell(router, "show cdp neighbors")

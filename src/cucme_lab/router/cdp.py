@@ -32,6 +32,7 @@ class Neighbor:
     port_id: str = "Port 1"  # a phone's switch-facing port, as phones announce it
     holdtime: int = HOLDTIME
     voice_vlan: int | None = None
+    version: str = ""  # the phone's firmware load, as its announcements carry it
 
     @property
     def platform(self) -> str:
@@ -52,7 +53,8 @@ def neighbors(router: Any) -> list[Neighbor]:
         age = int(now - reg.registered_at) % ANNOUNCE_EVERY
         found.append(Neighbor(reg.device_name, reg.ip, reg.model, intf.name,
                               holdtime=HOLDTIME - age,
-                              voice_vlan=int(vlan.group(1)) if vlan else None))
+                              voice_vlan=int(vlan.group(1)) if vlan else None,
+                              version=reg.load))
     return found
 
 
@@ -81,10 +83,13 @@ def show_neighbors(router: Any) -> str:
 
 def show_neighbors_detail(router: Any) -> str:
     """`show cdp neighbors detail`: [C] the layout of real captures with a phone (a 7941's:
-    `Platform: Cisco IP Phone 7941,  Capabilities: Host Phone` ... `Holdtime : 124 sec`);
-    the phone's `Version :` and power lines are left out: its registration does not say them."""
+    `Platform: Cisco IP Phone 7941,  Capabilities: Host Phone` ... `Holdtime : 124 sec`, then
+    `Version :` and its load, `SCCP41.8-2-1S`, on the next line). The load is the one the phone
+    named in its Register (firmwareLoadName; absent before protocol 17, and then so is the
+    block). The power lines are left out: a phone's wattage is not in its registration."""
     out = []
     for n in neighbors(router):
+        version = f"Version :\n{n.version}\n\n" if n.version else ""
         out.append("-------------------------\n"
                    f"Device ID: {n.device_id}\n"
                    "Entry address(es): \n"
@@ -93,6 +98,7 @@ def show_neighbors_detail(router: Any) -> str:
                    f"Interface: {n.interface},  Port ID (outgoing port): {n.port_id}\n"
                    f"Holdtime : {n.holdtime} sec\n"
                    "\n"
+                   + version +
                    "advertisement version: 2\n"
                    # [U] the voice VLAN line is the lab's: 12.4 prints the phone's VLAN query
                    # nowhere in this output

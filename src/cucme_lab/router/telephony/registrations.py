@@ -141,6 +141,7 @@ class Registration:
     cipher_encrypts: bool = False
     keepalives: int = 0
     max_lines: int = 0  # Register.maxNumberOfLines
+    load: str = ""  # Register.firmwareLoadName (protocol 17 and later): its firmware, as CDP says
     available_lines: int = 0  # RegisterAvailableLines
     caps: int = 0  # codecs in CapabilitiesRes
     reset_sent: int = 0

@@ -407,7 +407,8 @@ class Station:
             protocol_ver=ver, version=version, max_streams=msg.max_streams,
             keepalive_interval=interval, link=self._link, new=adm.new,
             security_mode=adm.security_mode, cipher=cipher, tls_version=tls_version,
-            cipher_encrypts=encrypts, max_lines=msg.max_number_of_lines or 0, station=self)
+            cipher_encrypts=encrypts, max_lines=msg.max_number_of_lines or 0,
+            load=_printable(msg.firmware_load_name or ""), station=self)
         self.state = StationState.REGISTERED
         registry.register(self.reg)
         if debugging:
@@ -496,8 +497,7 @@ class Station:
     def _alarm(self, msg: sccp.Alarm) -> Sequence[Output]:
         # [D] `%IPPHONE-6-REG_ALARM: 22: Name=SEP000E325C9A43 Load=7.2(2.0) Last=Reset-Reset`
         # (the CME command reference's `debug capf-server` capture); the phone's text as sent
-        text = "".join(ch for ch in msg.text if ch.isprintable())
-        self._registry.syslog(f"%IPPHONE-6-REG_ALARM: {text}")
+        self._registry.syslog(f"%IPPHONE-6-REG_ALARM: {_printable(msg.text)}")
         return ()
 
     # ---- calls (calls.py decides; specs/sccp.md 6) ---------------------------------------------
@@ -556,3 +556,8 @@ class Station:
     @_on(sccp.OpenReceiveChannelAck)
     def _channel_ack(self, msg: sccp.OpenReceiveChannelAck) -> Sequence[Output]:
         return self._reply(self._registry.calls.channel_ack(self, msg))
+
+
+def _printable(text: str) -> str:
+    """A phone's text as the router shows it: what a terminal would act on left out."""
+    return "".join(ch for ch in text if ch.isprintable())

@@ -87,3 +87,74 @@ def test_guided_lab_with_dashboard_shows_its_progress(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=10)
+
+
+FLEET_LAB = ROOT / "src" / "cucme_lab" / "lab" / "labs" / "fleet.yaml"
+
+
+async def test_a_fleet_in_other_processes_has_its_calls_on_the_dashboard(tmp_path):
+    """`cucme-phones --calls` against a lab served with its dashboard: the phones run in
+    worker processes, so only the router sees their calls; the page's event stream carries
+    them (device, line, state, the other number, security) while they last, and no call once
+    they are hung up."""
+    import trio
+
+    from .http_client import EventStream, request
+
+    lab = tmp_path / "lab"
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    server = subprocess.Popen([sys.executable, "-m", "cucme_lab.cli", "--labfile",
+                               str(FLEET_LAB), "--lab", str(lab), "--serve", "--no-phones",
+                               "--dashboard"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        with trio.fail_after(90):
+            url = None
+            while url is None:
+                path = lab / "lab.json"
+                if path.exists():
+                    manifest = json.loads(path.read_text())
+                    names = {s["name"] for s in manifest["services"]}
+                    if {"tftp", "sccp"} <= names:
+                        url = manifest.get("dashboard", {}).get("url")
+                await trio.sleep(0.05)
+            events = await EventStream(url).open()
+            try:
+                kind, snapshot = await events.next_event()
+                assert kind == "snapshot" and snapshot["calls"] == []
+                fleet = await trio.lowlevel.open_process(
+                    [sys.executable, "-m", "cucme_lab.lab.fleet_cli", "--lab", str(lab),
+                     "-n", "4", "--calls", "2", "--call-seconds", "3", "--processes", "2",
+                     "--quiet"], env=env, stdout=subprocess.DEVNULL)
+                try:
+                    connected: list[dict] = []
+                    while len(connected) < 4:
+                        kind, update = await events.next_event()
+                        calls = update.get("calls")
+                        if calls is not None:
+                            connected = [c for c in calls if c["state"] == "connected"]
+                    devices = {c["device"] for c in connected}
+                    assert devices == {f"SEP00000000100{i}" for i in range(1, 5)}
+                    assert all(c["security"] == "non-secure" and c["media"] is None
+                               and c["line"] == 1 and c["other"].startswith("2")
+                               for c in connected), connected
+                    state = (await request(url, path="/api/state")).json()
+                    assert len(state["calls"]) == 4
+                    while True:  # hung up after 3 seconds: the calls leave the page
+                        kind, update = await events.next_event()
+                        if update.get("calls") == []:
+                            break
+                    assert await fleet.wait() == 0
+                finally:
+                    if fleet.returncode is None:
+                        fleet.kill()
+                        await fleet.wait()
+            finally:
+                await events.aclose()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)

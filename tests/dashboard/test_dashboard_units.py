@@ -144,3 +144,30 @@ def test_the_page_needs_nothing_from_outside_and_ships_as_package_data():
     for ref in re.findall(r'(?:src|href)="(/static/[^"]+)"',
                           (static / "index.html").read_text()):
         assert (static / ref.removeprefix("/static/")).is_file(), ref
+
+
+def test_call_control_tells_its_listeners_of_each_event():
+    """The router's call control is the only one that sees the calls of phones simulated in
+    other processes: each phone event it handles is told to its listeners (the dashboard)."""
+    from cucme_lab.router.telephony.calls import CallControl
+
+    class Gone:  # a phone whose connection ended with no call up
+        legs: dict = {}
+
+    calls, heard = CallControl(), []
+    calls.listeners.append(lambda: heard.append(len(calls.calls)))
+    calls.station_gone(Gone())
+    assert heard == [0]
+
+
+async def test_the_hub_listens_to_the_calls_while_attached(runtime):
+    hub = DashboardHub(runtime)
+    listeners = runtime.router.phones.calls.listeners
+    hub.attach()
+    assert hub.poke in listeners
+    before = hub.events
+    for poke in listeners:
+        poke()
+    assert hub.events == before + 1
+    hub.detach()
+    assert hub.poke not in listeners

@@ -71,10 +71,11 @@ class DashboardHub:
         self.poke()
 
     def attach(self) -> None:
-        """Listen to the router's log and configuration and to the fleet's phones."""
+        """Listen to the router's log, configuration and calls and to the fleet's phones."""
         router, fleet = self.runtime.router, self.runtime.fleet
         router.log.subscribe(self.poke)
         router.change_listeners.append(self._config_changed)
+        router.phones.calls.listeners.append(self.poke)
         previous = fleet.on_change
 
         def fleet_changed() -> None:
@@ -88,6 +89,8 @@ class DashboardHub:
             router.log.unsubscribe(self.poke)
             if self._config_changed in router.change_listeners:
                 router.change_listeners.remove(self._config_changed)
+            if self.poke in router.phones.calls.listeners:
+                router.phones.calls.listeners.remove(self.poke)
             if fleet.on_change is fleet_changed:
                 fleet.on_change = previous
 
@@ -109,7 +112,8 @@ class DashboardHub:
             self._interfaces = view.interface_view(self.runtime)
         phones = view.phones(self.runtime, self._configured)
         return {"topology": view.topology(self.runtime, self._interfaces), "phones": phones,
-                "calls": view.calls(phones), "rollout": view.rollout(phones),
+                "calls": view.calls(phones, self.runtime.router),
+                "rollout": view.rollout(phones),
                 "guided": self.guided.read(), "config": self.config_version}
 
     def _log_since(self, seq: int, limit: int) -> list[list]:

@@ -16,6 +16,7 @@ from ipaddress import IPv4Address
 from typing import Any
 
 from cucme_lab.lab.runtime import LabRuntime
+from cucme_lab.phones.calls import ICONS, SECURITY
 from cucme_lab.phones.phone import Phone
 from cucme_lab.router.config.interfaces import Interface, interfaces
 from cucme_lab.router.telephony.registrations import Registration
@@ -213,10 +214,26 @@ def _marks_pattern(marks: tuple[str, ...]) -> re.Pattern[str]:
                       re.IGNORECASE)
 
 
-def calls(phone_view: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every call on the lab's phones, with its security, from the phones' screens."""
-    return [{"device": name, **c} for name, entry in phone_view.items()
-            for c in entry.get("calls", ())]
+def calls(phone_view: dict[str, dict[str, Any]], router: Any = None
+          ) -> list[dict[str, Any]]:
+    """Every call on the lab's phones, with its security, from the phones' screens; and, from
+    the router's call control, the calls of registered phones this lab does not simulate (a
+    `cucme-phones` fleet in other processes), whose media the router does not see."""
+    out = [{"device": name, **c} for name, entry in phone_view.items()
+           for c in entry.get("calls", ())]
+    if router is None:
+        return out
+    for call in router.phones.calls.calls.values():
+        for leg in (call.caller, call.called):
+            reg = getattr(leg.station, "reg", None)  # a voice port has none
+            if reg is None or phone_view.get(reg.device_name, {}).get("simulated"):
+                continue
+            other = call.other(leg)
+            security = SECURITY.get(call.security, "non-secure")
+            out.append({"device": reg.device_name, "line": leg.line, "state": str(leg.state),
+                        "other": other.number, "name": other.name, "security": security,
+                        "icon": ICONS.get(security, ""), "media": None, "srtp": call.keys})
+    return out
 
 
 def rollout(phone_view: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -50,13 +50,14 @@ prompt messages it does not list, and the prompts' wording, are this lab's choic
 
 from __future__ import annotations
 
+import functools
 import itertools
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from ipaddress import IPv4Address, IPv6Address
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from cucme_lab.router.telephony.dialpeers import NO_ROUTE, Route
 from cucme_lab.router.telephony.history import CallHistory, Cause
@@ -80,6 +81,7 @@ FIRST_REFERENCE = 0x01000001  # CME's call references look like this [U]
 FIRST_PARTY = 0x01000001
 EPHONE_DN_PEER_BASE = 20000  # CME's dial-peer for ephone-dn N: 20000 + N
 NOAN_SECONDS = 20  # `call-forward noan` without `timeout`: CME rings 20 seconds
+_R = TypeVar("_R")
 
 # Prompts (DisplayPromptStatus text). Plain text, like the idle screen's; the words are the
 # phones' own labels (Wireshark's DisplayLabels table). "Unknown Number" for a number nothing
@@ -276,10 +278,24 @@ def security_name(status: int) -> str:
             sccp.CallSecurityStatus.AUTHENTICATED: "authenticated"}.get(status, "non-secure")
 
 
+def _event(method: Callable[..., _R]) -> Callable[..., _R]:
+    """A phone's call event: once handled, whoever watches the calls hears of it."""
+    @functools.wraps(method)
+    def handled(self: CallControl, *args: Any, **kwargs: Any) -> _R:
+        result = method(self, *args, **kwargs)
+        for listener in self.listeners:
+            listener()
+        return result
+    return handled
+
+
 class CallControl:
-    """Every call on the router; each method is one phone's event and returns its Sends."""
+    """Every call on the router; each method is one phone's event and returns its Sends.
+    `listeners` are called after each event (the dashboard: the router is the only one that
+    sees the calls of phones simulated in other processes)."""
 
     def __init__(self) -> None:
+        self.listeners: list[Callable[[], None]] = []
         self.calls: dict[int, Call] = {}
         self._refs = itertools.count(FIRST_REFERENCE)
         self._parties = itertools.count(FIRST_PARTY)
@@ -318,6 +334,7 @@ class CallControl:
 
     # ---- events from a phone ------------------------------------------------------------------
 
+    @_event
     def off_hook(self, st: Endpoint, line: int | None, ref: int | None) -> Sends:
         """Handset lifted (OffHook, NewCall): answer a ringing line, else dial tone."""
         out = Sends()
@@ -371,6 +388,7 @@ class CallControl:
             st.arm_timer(INTERDIGIT_SECONDS)  # nothing dialled in time: reorder
         return leg
 
+    @_event
     def keypad(self, st: Endpoint, button: int, line: int | None, ref: int | None,
                directory: Directory) -> Sends:
         """One KeypadButton: a digit while collecting; `#` ends dialling."""
@@ -404,6 +422,7 @@ class CallControl:
         self._route(leg, out, directory, final=False)
         return out
 
+    @_event
     def enbloc(self, st: Endpoint, number: str, line: int | None, directory: Directory
                ) -> Sends:
         """EnblocCall: the whole number at once (off-hook first if the phone was idle)."""
@@ -421,6 +440,7 @@ class CallControl:
         self._route(leg, out, directory, final=True)
         return out
 
+    @_event
     def answer(self, st: Endpoint, line: int | None, ref: int | None) -> Sends:
         """The Answer soft key."""
         out = Sends()
@@ -434,6 +454,7 @@ class CallControl:
         self._answer(leg, out)
         return out
 
+    @_event
     def on_hook(self, st: Endpoint, line: int | None, ref: int | None, what: str) -> Sends:
         """OnHook or EndCall: the phone's leg ends, and its call for the other party too."""
         out = Sends()
@@ -454,6 +475,7 @@ class CallControl:
         self._end(leg, out, f"{what} from line {leg.line}")
         return out
 
+    @_event
     def timer_expired(self, st: Endpoint, directory: Directory) -> Sends:
         """The interdigit timeout passed: route what was dialled (or reorder)."""
         out = Sends()
@@ -476,6 +498,7 @@ class CallControl:
             self._forward(caller, ringing.noan, out, directory, 1)
         return out
 
+    @_event
     def channel_ack(self, st: Endpoint, msg: sccp.OpenReceiveChannelAck) -> Sends:
         """A phone's receive address: the other phone is told to send there."""
         out = Sends()
@@ -538,6 +561,7 @@ class CallControl:
             key_info=_key_for(other, leg.rx_key)))
         return out
 
+    @_event
     def far_end(self, st: Endpoint, ref: int, cause: Cause) -> Sends:
         """The far end behind a voice port is busy, does not answer, or hangs up."""
         out = Sends()
@@ -561,6 +585,7 @@ class CallControl:
         self._end(leg, out, f"the far end released ({cause.name.lower()})")
         return out
 
+    @_event
     def station_gone(self, st: Endpoint) -> None:
         """The phone's connection ended mid-call: every other party gets on-hook (or, from a
         conference, a direct call)."""
@@ -569,6 +594,7 @@ class CallControl:
             self._end(leg, out, "the phone left")
         out.reply(st)  # its own messages have nowhere to go
 
+    @_event
     def hold(self, st: Endpoint, line: int | None, ref: int | None) -> Sends:
         """The Hold soft key: the other party hears music on hold."""
         out = Sends()
@@ -586,6 +612,7 @@ class CallControl:
         self._hold(leg, out)
         return out
 
+    @_event
     def resume(self, st: Endpoint, line: int | None, ref: int | None) -> Sends:
         """The Resume soft key: both phones back to direct media, with fresh keys."""
         out = Sends()
@@ -603,6 +630,7 @@ class CallControl:
         self._connect(call, out)
         return out
 
+    @_event
     def feature(self, st: Endpoint, line: int | None, ref: int | None, kind: str,
                 directory: Directory) -> Sends:
         """Transfer or Confrn ("transfer", "conference"): pressed on a call, it is held and set

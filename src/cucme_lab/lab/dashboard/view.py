@@ -16,9 +16,10 @@ from ipaddress import IPv4Address
 from typing import Any
 
 from cucme_lab.lab.runtime import LabRuntime
-from cucme_lab.phones.calls import ICONS, SECURITY
+from cucme_lab.phones.calls import ICONS
 from cucme_lab.phones.phone import Phone
 from cucme_lab.router.config.interfaces import Interface, interfaces
+from cucme_lab.router.telephony.calls import security_name
 from cucme_lab.router.telephony.registrations import Registration
 from cucme_lab.router.telephony.settings import (
     Ephone,
@@ -229,7 +230,7 @@ def calls(phone_view: dict[str, dict[str, Any]], router: Any = None
             if reg is None or phone_view.get(reg.device_name, {}).get("simulated"):
                 continue
             other = call.other(leg)
-            security = SECURITY.get(call.security, "non-secure")
+            security = security_name(call.security)  # the words the phones' screens use
             out.append({"device": reg.device_name, "line": leg.line, "state": str(leg.state),
                         "other": other.number, "name": other.name, "security": security,
                         "icon": ICONS.get(security, ""), "media": None, "srtp": call.keys})

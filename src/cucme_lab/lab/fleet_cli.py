@@ -298,11 +298,19 @@ class Gathered:
             self.calls.extend(message["calls"])
 
 
-async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], progress,
-                       forked: list[ForkedWorker] | None = None) -> Outcome:
-    """Split the fleet over worker processes attached to the lab's manifest (the `forked`
-    ones when main forked them, else spawned here), or over the remote workers `--remote`
-    names (each sent the manifest)."""
+async def gather_forked(forked: list[ForkedWorker], progress) -> Outcome:
+    """What the workers main forked report, merged (their shares were split before)."""
+    gathered = Gathered(len(forked), progress)
+    async with trio.open_nursery() as nursery:
+        for i, worker in enumerate(forked):
+            nursery.start_soon(gather, worker, partial(gathered.on_message, i))
+    return gathered.results, gathered.calls
+
+
+async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], progress
+                       ) -> Outcome:
+    """Split the fleet over worker processes spawned here, attached to the lab's manifest,
+    or over the remote workers `--remote` names (each sent the manifest)."""
     workers = len(args.remote) if args.remote else args.processes
     shares = split(phone_specs, workers)
     calls_each = call_shares(args.calls, shares)
@@ -332,10 +340,7 @@ async def in_processes(args: argparse.Namespace, phone_specs: list[PhoneSpec], p
     manifest = read_manifest(args.lab) if args.remote else None
     async with trio.open_nursery() as nursery:
         for i, share in enumerate(shares):
-            if forked is not None:
-                nursery.start_soon(gather, forked[i], partial(gathered.on_message, i))
-            else:
-                nursery.start_soon(remote if args.remote else worker, i, share)
+            nursery.start_soon(remote if args.remote else worker, i, share)
     return gathered.results, gathered.calls
 
 
@@ -381,7 +386,7 @@ async def amain(args: argparse.Namespace, forked: list[ForkedWorker] | None = No
             sys.stderr.flush()
 
     if forked is not None:
-        return await in_processes(args, fleet_specs(args), progress, forked)
+        return await gather_forked(forked, progress)
     if args.labfile is not None:
         from cucme_lab.lab.labfile import load_lab
         from cucme_lab.lab.runtime import run_lab

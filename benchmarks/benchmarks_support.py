@@ -25,26 +25,35 @@ def fleet_ephones(n: int, macs: Sequence[str] | None = None, model: str = "7965"
     return lines
 
 
-def mutual_tls_handshake_seconds(samples: int = 100, suite: str = "AES128-SHA") -> float:
-    """CPU of one mutual TLS 1.2 handshake, client and server together, with nothing else.
+def tls_handshake_seconds(samples: int = 100, suite: str = "AES128-SHA",
+                                 client_bits: int | None = 1024) -> float:
+    """CPU of one TLS 1.2 handshake, client and server together, with nothing else.
 
-    The same OpenSSL and 1024-bit keys as the lab's phones and router (netio, pyOpenSSL), and
-    the suite the measured handshakes use (encrypted mode's by default; NULL-SHA for
-    authenticated mode), over memory buffers in one thread: no sockets, no scheduling, so the
-    least a handshake costs.
+    The same OpenSSL as the lab's phones and router (netio, pyOpenSSL), a 1024-bit server key
+    as the lab's trustpoints have, and the suite the measured handshakes use (encrypted mode's
+    by default; NULL-SHA for authenticated mode), over memory buffers in one thread: no
+    sockets, no scheduling, so the least a handshake costs. The client presents a certificate
+    with a key of `client_bits` (a phone's LSC on 2443, whose CertificateVerify it signs), or
+    none with `client_bits=None` (a phone on CAPF's 3804, which proves itself inside CAPF).
     """
-    from lab_pki import LabCA
+    from lab_pki import LabCA, rsa_key
     from OpenSSL import SSL
 
     from cucme_lab.netio import tls_contexts
 
     ca = LabCA("FLOOR")
     server_cert, server_key = ca.issue("server")
-    client_cert, client_key = ca.issue("client")
     ciphers = f"{suite}:@SECLEVEL=0"
-    server = tls_contexts.server_context(server_cert, server_key, client_cas=[ca.cert],
+    mutual = client_bits is not None
+    server = tls_contexts.server_context(server_cert, server_key,
+                                         client_cas=[ca.cert] if mutual else None,
                                          ciphers=ciphers)
-    client = tls_contexts.client_context(client_cert, client_key, ciphers=ciphers)
+    if client_bits is not None:
+        name = f"client-{client_bits}"
+        client_cert, client_key = ca.issue(name, rsa_key(name, client_bits))
+        client = tls_contexts.client_context(client_cert, client_key, ciphers=ciphers)
+    else:
+        client = tls_contexts.client_context(None, None, ciphers=ciphers)
 
     def pump(src: SSL.Connection, dst: SSL.Connection) -> None:
         while True:

@@ -21,7 +21,7 @@ import sys
 import time
 
 import trio
-from benchmarks_support import mutual_tls_handshake_seconds  # also puts tests/ on the path
+from benchmarks_support import tls_handshake_seconds  # also puts tests/ on the path
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from cucme_lab.netio import tls_contexts, tls_stream
@@ -168,7 +168,7 @@ def netio_message_cycle(cycles: int, path: str) -> float:
 
 def main() -> None:
     samples = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    floor = mutual_tls_handshake_seconds(samples, suite="NULL-SHA")  # the suite of the rows
+    floor = tls_handshake_seconds(samples, suite="NULL-SHA")  # the suite of the rows
     chosen, why = tls_stream.RECORD_PATH, tls_stream.RECORD_PATH_REASON  # as at import
     paths = [path for path in tls_stream.PATHS
              if path == tls_stream.PUBLIC or tls_stream.probe() is None]

@@ -60,8 +60,10 @@ async def keep_audit_current(lab: Any, interval: float = INTERVAL) -> None:
             started = time.perf_counter()
             try:
                 report = audit_router(lab.router)
+                # compact, through json's C encoder: an indented dump takes the pure-Python
+                # one, 9 ms of a 1,000-phone refresh's 15 (`cucme-lab audit --json` indents)
                 atomic_write(Path(lab.lab_dir) / AUDIT_FILE,
-                             (json.dumps(report, indent=1) + "\n").encode())
+                             (json.dumps(report, separators=(",", ":")) + "\n").encode())
                 lab.manifest.audit = summary(report)
                 lab.write_manifest()
             except Exception:  # an audit bug or a full disk must not take the lab down

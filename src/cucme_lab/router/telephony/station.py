@@ -560,4 +560,6 @@ class Station:
 
 def _printable(text: str) -> str:
     """A phone's text as the router shows it: what a terminal would act on left out."""
+    if text.isprintable():  # nearly always: every Register carries a firmware load name
+        return text
     return "".join(ch for ch in text if ch.isprintable())

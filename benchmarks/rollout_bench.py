@@ -84,6 +84,33 @@ event loop ~5.2 ms (0.7 of it start-up), the coordinator 0.2 ms, the router 3.3-
   flash on tmpfs (no change: file writes cost 20-50 us each here). CPU over the window
   (/proc/stat every 250 ms): both cores busy from 0.5 s after the start until the last keys,
   then ~1.7 for the router-bound last registrations and the fleet's teardown.
+
+Session 9 (same machine; the floor's handshakes as the rollout makes them, above; the live
+audit's file through json's C encoder). One sitting, runs back to back:
+  1024 bits: 10.15 / 10.31 / 11.16 s against floors of 5.08 / 4.91 / 5.10 s, ratio 2.00x /
+    2.10x / 2.19x (router 3.8-4.3 ms a phone, phones 14.5-15.8 ms; system CPU, the kernel's
+    share of sockets, files and scheduling, 0.4-0.7 ms a phone in the router, 1.2-1.7 in the
+    fleet).
+  2048 bits: 31.93 / 28.75 / 29.27 s against 22.60 / 23.11 / 23.08 s, ratio 1.41x / 1.24x /
+    1.27x (the first run's phones spent 56.7 ms a phone, the others 51.6 and 53.0: a 2048-bit
+    key's prime search varies that much).
+  Measured on the way, neither of them a change:
+  - Key threads: 2,000 1024-bit keys (300 at 2048 bits) through trio's 40 threads cost 4%
+    (8%) more CPU a key and 7% (9%) more wall time than through 2 threads, in a process doing
+    nothing else. In the rollout, capping them at 1 or 4 a worker made the router's CPU a
+    phone rise by half (1024 bits: 4.5-4.9 ms against 3.0-3.4; 2048 bits: 6.6 against 4.5)
+    and the phones' as well, while the router's own work stayed the same: per phone the same
+    readiness waits (10.5 against 9.4), receive attempts (12.0 against 11.2), about one
+    event-loop wake-up (1.0 against 0.4), and the same CPU by function under a thread-time
+    profile. What changes is
+    what shares a core with it (phone event loops instead of key threads), not what it does.
+  - Where the 1.5x budget goes: it allows 1.5 floors of core time a phone, ~15 ms at 1024
+    bits, of which the floor itself (the key ~8 ms, handshakes and signature ~1.5 ms) leaves
+    ~5 ms for everything else; everything else costs ~11 ms today (router ~3.5 beyond its
+    floor share, the phones' event loops ~6, the TFTP process ~0.45, idle cores ~1-2), with
+    the kernel's 1.6-2.3 ms in it. The router runs ~5,300 Python calls a phone and a fleet
+    worker ~6,100, with no function above 15%: what is left is spread over the protocol
+    exchanges themselves.
 """
 
 from __future__ import annotations

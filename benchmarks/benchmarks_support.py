@@ -26,7 +26,7 @@ def fleet_ephones(n: int, macs: Sequence[str] | None = None, model: str = "7965"
 
 
 def tls_handshake_seconds(samples: int = 100, suite: str = "AES128-SHA",
-                                 client_bits: int | None = 1024) -> float:
+                          client_bits: int | None = 1024) -> float:
     """CPU of one TLS 1.2 handshake, client and server together, with nothing else.
 
     The same OpenSSL as the lab's phones and router (netio, pyOpenSSL), a 1024-bit server key
@@ -44,9 +44,8 @@ def tls_handshake_seconds(samples: int = 100, suite: str = "AES128-SHA",
     ca = LabCA("FLOOR")
     server_cert, server_key = ca.issue("server")
     ciphers = f"{suite}:@SECLEVEL=0"
-    mutual = client_bits is not None
     server = tls_contexts.server_context(server_cert, server_key,
-                                         client_cas=[ca.cert] if mutual else None,
+                                         client_cas=None if client_bits is None else [ca.cert],
                                          ciphers=ciphers)
     if client_bits is not None:
         name = f"client-{client_bits}"

@@ -98,6 +98,15 @@ audit's file through json's C encoder). One sitting, runs back to back:
   2048 bits: 31.93 / 28.75 / 29.27 s against 22.60 / 23.11 / 23.08 s, ratio 1.41x / 1.24x /
     1.27x (the first run's phones spent 56.7 ms a phone, the others 51.6 and 53.0: a 2048-bit
     key's prime search varies that much).
+  A second sitting an hour later, with the benchmark printing where the core time beyond the
+  floor went (the TFTP process now counted): 1024 bits 12.58 / 11.09 / 11.08 s against 5.13 /
+  4.71 / 4.68 s, ratio 2.46x / 2.35x / 2.37x, a phone 10.7-12.9 ms of other work (system CPU
+  1.8-2.0 of it) and 1.4-2.1 ms of idle cores where 1.5x leaves 4.7-5.1 ms; 2048 bits 30.54 /
+  29.96 / 30.48 s against 23.50 / 22.61 / 25.21 s, ratio 1.30x / 1.33x / 1.21x, other work
+  9.0-13.4 ms and idle 1.3-1.6 ms where 1.15x leaves 6.8-7.6 ms. The same code as it was at
+  the session's start ran 2.34x in that sitting: the machine was slower than an hour before
+  (phones 15.3-17.6 ms a phone against 14.5-15.8), which the floor, a serial loop of keys,
+  does not show.
   Measured on the way, neither of them a change:
   - Key threads: 2,000 1024-bit keys (300 at 2048 bits) through trio's 40 threads cost 4%
     (8%) more CPU a key and 7% (9%) more wall time than through 2 threads, in a process doing

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cucme_lab.lab.audit import audit_router
-from cucme_lab.scenarios.steps import Check
+from cucme_lab.scenarios.outcomes import Check
 
 
 def _matches(wanted: str, found: str) -> bool:

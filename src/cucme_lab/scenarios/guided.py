@@ -33,8 +33,9 @@ import trio
 
 from cucme_lab.lab.labfile import LabFile
 from cucme_lab.lab.yamlnodes import Node, SchemaError
+from cucme_lab.scenarios.outcomes import Check, StepError
 from cucme_lab.scenarios.scenario import _expect, describe_expect, duration
-from cucme_lab.scenarios.steps import Check, Context, StepError, evaluate
+from cucme_lab.scenarios.steps import Context, evaluate
 
 INTERVAL = 0.5  # seconds between judgements
 ID = re.compile(r"[a-z0-9][a-z0-9-]*")

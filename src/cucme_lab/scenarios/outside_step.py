@@ -25,6 +25,7 @@ import trio
 
 from cucme_lab.lab.outside_servers import Collector, ServerUnavailable, chrony, rsyslog
 from cucme_lab.lab.yamlnodes import Node
+from cucme_lab.scenarios.outcomes import StepError
 
 ROLES = ("syslog", "ntp")
 PORTS = {"syslog": 514, "ntp": 123}
@@ -73,8 +74,6 @@ async def run_outside(ctx: Any, a: dict) -> str:
     try:
         running = await ctx.nursery.start(_hold, server)
     except ServerUnavailable as exc:
-        from cucme_lab.scenarios.steps import StepError
-
         raise StepError(str(exc)) from None
     ctx.outside[a["role"]] = running
     return f"{describe_outside(a)}: listening on {address}:{port}"
@@ -91,7 +90,5 @@ def collector_text(ctx: Any) -> str:
     """Every datagram the syslog collector received, one a line (sender address first)."""
     collector = ctx.outside.get("syslog")
     if not isinstance(collector, Collector):
-        from cucme_lab.scenarios.steps import StepError
-
         raise StepError("no syslog collector: start one with `outside-server: {syslog: ...}`")
     return "\n".join(collector.lines())

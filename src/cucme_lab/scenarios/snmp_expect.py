@@ -20,6 +20,7 @@ from typing import Any
 import trio
 
 from cucme_lab.lab.yamlnodes import Node
+from cucme_lab.scenarios.outcomes import Check
 from cucme_lab.wire import snmp as wire
 
 FIELDS = {"snmp"}
@@ -76,9 +77,7 @@ async def ask(lab: Any, a: dict) -> str | None:
     return None
 
 
-async def evaluate(lab: Any, a: dict) -> list:
-    from cucme_lab.scenarios.steps import Check
-
+async def evaluate(lab: Any, a: dict) -> list[Check]:
     got = await ask(lab, a)
     what = f"SNMP get {a['get']} from {a['from']} with community {a['community']}"
     checks = [Check(what, "an answer" if a["answer"] else "no answer",

@@ -17,6 +17,7 @@ import trio
 from cucme_lab.router.router import Router
 from cucme_lab.scenarios import faults, snmp_expect
 from cucme_lab.scenarios.logins import telnet_login
+from cucme_lab.scenarios.outcomes import Check, StepError, StepOutcome
 from cucme_lab.scenarios.scenario import HARDENING, Step, TextCheck
 from cucme_lab.shell.declarations import CommandSet
 from cucme_lab.shell.session import Session
@@ -26,33 +27,6 @@ POLL = 0.02
 EXCERPT_LINES = 12
 REJECTED = re.compile(r"% (Invalid input|Incomplete command|Ambiguous command|Unknown command)"
                       r"|%Error")
-
-
-class StepError(Exception):
-    """A step that cannot be carried out (no such phone, no network, ...)."""
-
-
-@dataclass
-class Check:
-    what: str
-    expected: str
-    observed: str
-    ok: bool
-
-    def as_dict(self) -> dict:
-        return {"what": self.what, "expected": self.expected, "observed": self.observed,
-                "ok": self.ok}
-
-
-@dataclass
-class StepOutcome:
-    seen: str = ""  # one line for the timeline
-    output: str = ""  # the full text (cli output), for reports
-    checks: list[Check] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return all(c.ok for c in self.checks)
 
 
 class StepTerminal:

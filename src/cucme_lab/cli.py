@@ -1,6 +1,6 @@
 """`cucme-lab`: the command, above the layers.
 
-    cucme-lab scenario run|check|list ...   the scenario runner (`cucme_lab.scenarios.runner`)
+    cucme-lab scenario run|check|list ...   the scenario runner (`cucme_lab.scenarios.scenario_cli`)
     cucme-lab netns up|down ...             a router and a phones namespace (`cucme_lab.lab.netns`)
     cucme-lab audit [--lab DIR] [--json]    the security audit (`cucme_lab.lab.audit.cli`)
     cucme-lab guided LAB ...                a guided lab, graded (`cucme_lab.scenarios.guided_cli`)
@@ -18,7 +18,7 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["scenario"]:
-        from cucme_lab.scenarios.runner import main as scenario_main
+        from cucme_lab.scenarios.scenario_cli import main as scenario_main
 
         return scenario_main(argv[1:])
     if argv[:1] == ["netns"]:

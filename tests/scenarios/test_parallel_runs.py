@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cucme_lab.scenarios.runner import main
+from cucme_lab.scenarios.scenario_cli import main
 
 NETWORK_LAB = ('lab: {phones: [], startup-config: "hostname CME"}\n'
                "settings: {network: true, timeout: 20}\n")

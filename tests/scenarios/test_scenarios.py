@@ -12,8 +12,9 @@ import pytest
 
 from cucme_lab.lab.yamlnodes import SchemaError
 from cucme_lab.scenarios import runner
-from cucme_lab.scenarios.runner import main, run_file
+from cucme_lab.scenarios.runner import run_file
 from cucme_lab.scenarios.scenario import load_scenario
+from cucme_lab.scenarios.scenario_cli import main
 
 HERE = Path(__file__).parent
 SHELL_LAB = 'lab: {phones: [], startup-config: "hostname CME"}\nsettings: {network: false}\n'

@@ -15,12 +15,9 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cucme_lab.router.storage import atomic_write
-
-if TYPE_CHECKING:
-    from cucme_lab.scenarios.runner import ScenarioResult
+from cucme_lab.scenarios.runner import ScenarioResult, format_result
 
 STATUSES = ("passed", "failed", "error", "invalid", "skipped")
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -65,8 +62,6 @@ def _failure_text(r: ScenarioResult) -> tuple[str, str]:
 
 
 def to_junit(results: list[ScenarioResult]) -> ET.Element:
-    from cucme_lab.scenarios.runner import format_result
-
     counts = summary(results)
     suites = ET.Element("testsuites")
     suite = ET.SubElement(suites, "testsuite", {

@@ -63,6 +63,25 @@ def _require_free(address: str, port: int) -> None:
             raise ServerUnavailable(f"{address}:{port} is taken: {exc.strerror}") from None
 
 
+async def _start(argv: list[str], log: Path) -> trio.Process:
+    """`argv` in a session of its own, what it prints going to `log` (for `_why`)."""
+    with log.open("wb") as out:
+        return await trio.lowlevel.open_process(argv, stdout=out, stderr=subprocess.STDOUT,
+                                                start_new_session=True)
+
+
+def _why(process: trio.Process, log: Path, lines: int = 5) -> str:
+    """Why a server did not come up, as far as can be seen: whether it is still running,
+    and the end of what it printed."""
+    state = ("still running" if process.returncode is None
+             else f"exited with status {process.returncode}")
+    try:
+        tail = log.read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        tail = []
+    return f" ({state}; {log}: " + (" | ".join(tail) if tail else "nothing printed") + ")"
+
+
 async def _stop(process: trio.Process) -> None:
     """End the server and everything it started: it runs in a session of its own, and
     `faketime` runs chronyd as its child (a signal to the wrapper alone would leave chronyd)."""
@@ -95,19 +114,19 @@ async def rsyslog(workdir: Path, address: str, port: int) -> AsyncIterator[Colle
         f'input(type="imudp" address="{address}" port="{port}")\n'
         'template(name="raw" type="string" string="%fromhost-ip% %rawmsg%\\n")\n'
         f'*.* action(type="omfile" file="{out}" template="raw")\n')
-    process = await trio.lowlevel.open_process(
-        [program, "-n", "-f", str(conf), "-i", str(workdir / "rsyslogd.pid")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    log = workdir / "rsyslogd.log"
+    process = await _start([program, "-n", "-f", str(conf), "-i", str(workdir / "rsyslogd.pid")],
+                           log)
     try:
         collector = Collector(address, port, out)
-        await _wait_collecting(collector)
+        await _wait_collecting(collector, process, log)
         yield collector
     finally:
         with trio.CancelScope(shield=True):
             await _stop(process)
 
 
-async def _wait_collecting(collector: Collector) -> None:
+async def _wait_collecting(collector: Collector, process: trio.Process, log: Path) -> None:
     """Send probes until one is in the file: rsyslog is listening and writing."""
     probe = f"<191>cucme-lab collector probe {time.time()}"
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -117,7 +136,8 @@ async def _wait_collecting(collector: Collector) -> None:
                 await trio.sleep(0.1)
                 if any(probe in line for line in collector.lines()):
                     return
-    raise ServerUnavailable(f"rsyslog did not come up on {collector.address}:{collector.port}")
+    raise ServerUnavailable(f"rsyslog did not come up on {collector.address}:{collector.port}"
+                            + _why(process, log))
 
 
 @dataclass
@@ -146,19 +166,18 @@ async def chrony(workdir: Path, address: str, port: int, *, fake_time: str | Non
     argv = [program, "-x", "-d", "-f", str(conf)]
     if fake_time is not None:
         argv = [_program("faketime"), fake_time, *argv]
-    process = await trio.lowlevel.open_process(argv, stdout=subprocess.DEVNULL,
-                                               stderr=subprocess.DEVNULL,
-                                               start_new_session=True)
+    log = workdir / "chronyd.log"
+    process = await _start(argv, log)
     try:
         server = NtpServerProcess(address, port)
-        await _wait_serving(server)
+        await _wait_serving(server, process, log)
         yield server
     finally:
         with trio.CancelScope(shield=True):
             await _stop(process)
 
 
-async def _wait_serving(server: NtpServerProcess) -> None:
+async def _wait_serving(server: NtpServerProcess, process: trio.Process, log: Path) -> None:
     """Send an NTP client request until an answer comes."""
     request = bytes([0x23]) + bytes(47)
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
@@ -173,4 +192,5 @@ async def _wait_serving(server: NtpServerProcess) -> None:
                     continue
                 if len(answer) >= 48 and struct.unpack("!B", answer[:1])[0] & 7 == 4:
                     return
-    raise ServerUnavailable(f"chronyd did not come up on {server.address}:{server.port}")
+    raise ServerUnavailable(f"chronyd did not come up on {server.address}:{server.port}"
+                            + _why(process, log))

@@ -1,5 +1,5 @@
 """NTP: the codec, the checks a reply must pass (bytes alone), summer time, and the router's
-clock following a real NTP server (Debian chrony under faketime, started by the test)."""
+clock following a real NTP server (Debian chrony with libfaketime, started by the test)."""
 
 from __future__ import annotations
 

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 import trio
 
-from cucme_lab.lab.outside_servers import _start, _stop, _why
+from cucme_lab.lab.outside_servers import _start, _stop, _why, fake_clock
 
 
 async def test_a_server_that_exits_is_reported_with_its_status_and_last_lines(tmp_path):
@@ -28,3 +35,22 @@ async def test_a_server_still_running_is_reported_as_such_and_stopped(tmp_path):
     finally:
         await _stop(process)
     assert process.returncode is not None
+
+
+def test_a_fake_clock_starts_at_the_time_given_and_runs():
+    env = fake_clock("2027-03-01 12:00")
+    assert env["FAKETIME"] == "@2027-03-01 12:00:00"  # libfaketime's start-at form
+    assert Path(env["LD_PRELOAD"]).is_file()
+    # one process, as chronyd is: its clock starts there and runs
+    probe = "import time; a = time.time(); time.sleep(0.3); print(a, time.time())"
+    out = subprocess.run([sys.executable, "-c", probe], env={**os.environ, **env},
+                         capture_output=True, text=True, check=True).stdout.split()
+    start, later = float(out[0]), float(out[1])
+    expected = datetime.datetime(2027, 3, 1, 12, 0).timestamp()  # local time, as libfaketime
+    assert expected <= start < expected + 5
+    assert later >= start + 0.25
+
+
+def test_a_fake_time_that_is_no_time_is_refused():
+    with pytest.raises(ValueError, match="YYYY-MM-DD HH:MM"):
+        fake_clock("last friday")

@@ -24,6 +24,7 @@ def test_the_syslog_and_ntp_library_scenarios_pass(tmp_path, name):
     ("{syslog: not-an-address}", "an IPv4 address"),
     ("{syslog: 1.2.3.4, time: '2027-01-01 00:00:00'}", "for an NTP server"),
     ("{ntp: 1.2.3.4, keys: {one: x}}", "key numbers"),
+    ("{ntp: 1.2.3.4, time: 'next friday'}", "a time as YYYY-MM-DD HH:MM"),
     ("{dns: 1.2.3.4}", "unknown field"),
 ])
 def test_outside_server_steps_are_checked(tmp_path, step, message):

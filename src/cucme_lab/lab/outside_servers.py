@@ -6,12 +6,13 @@ stand there: rsyslog as the syslog collector and chrony as the NTP server. Tests
 scenario step `outside-server` start them with these context managers, each in the foreground
 with a configuration file of its own in a work folder, and stop them when the block ends.
 
-chronyd runs with `-x` (it never touches the host's clock), optionally under `faketime` so it
-serves a chosen time.
+chronyd runs with `-x` (it never touches the host's clock), optionally with libfaketime
+preloaded so it serves a chosen time (`fake_clock`).
 """
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import signal
@@ -63,11 +64,38 @@ def _require_free(address: str, port: int) -> None:
             raise ServerUnavailable(f"{address}:{port} is taken: {exc.strerror}") from None
 
 
-async def _start(argv: list[str], log: Path) -> trio.Process:
+async def _start(argv: list[str], log: Path, env: dict[str, str] | None = None
+                 ) -> trio.Process:
     """`argv` in a session of its own, what it prints going to `log` (for `_why`)."""
     with log.open("wb") as out:
         return await trio.lowlevel.open_process(argv, stdout=out, stderr=subprocess.STDOUT,
-                                                start_new_session=True)
+                                                env=env, start_new_session=True)
+
+
+FAKE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def parse_fake_time(text: str) -> datetime.datetime:
+    """`2027-03-01 12:00:00` (seconds optional): the time a fake clock starts at, local."""
+    for fmt in (FAKE_TIME_FORMAT, "%Y-%m-%d %H:%M"):
+        try:
+            return datetime.datetime.strptime(text.strip(), fmt)
+        except ValueError:
+            continue
+    raise ValueError(f"{text!r} is not a time as YYYY-MM-DD HH:MM[:SS]")
+
+
+def fake_clock(text: str) -> dict[str, str]:
+    """The environment that starts a program's clock at `text` and lets it run: libfaketime
+    preloaded, its start-at form. Not the `faketime` wrapper: it keeps a named semaphore and
+    shared memory under its PID, which a wrapper stopped by a signal leaves behind, and a
+    later wrapper given the same PID then exits at once (`sem_open: File exists`)."""
+    library = next((p for p in sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
+                    + [Path("/usr/lib/faketime/libfaketime.so.1")] if p.is_file()), None)
+    if library is None:
+        raise ServerUnavailable("libfaketime is not installed")
+    start = parse_fake_time(text).strftime(FAKE_TIME_FORMAT)
+    return {"LD_PRELOAD": str(library), "FAKETIME": f"@{start}"}
 
 
 def _why(process: trio.Process, log: Path, lines: int = 5) -> str:
@@ -83,8 +111,7 @@ def _why(process: trio.Process, log: Path, lines: int = 5) -> str:
 
 
 async def _stop(process: trio.Process) -> None:
-    """End the server and everything it started: it runs in a session of its own, and
-    `faketime` runs chronyd as its child (a signal to the wrapper alone would leave chronyd)."""
+    """End the server and everything it started: it runs in a session of its own."""
     _signal_group(process, signal.SIGTERM)
     with trio.move_on_after(5):
         await process.wait()
@@ -151,7 +178,8 @@ async def chrony(workdir: Path, address: str, port: int, *, fake_time: str | Non
                  keys: dict[int, str] | None = None, stratum: int = 8
                  ) -> AsyncIterator[NtpServerProcess]:
     """chronyd serving its own clock (`local stratum N`) on `address`:`port`; with
-    `fake_time` (`2027-03-01 12:00:00`) under faketime; `keys`: MD5 keys by id."""
+    `fake_time` (`2027-03-01 12:00:00`) that clock starts at that time; `keys`: MD5 keys by
+    id."""
     program = _program("chronyd")
     _require_free(address, port)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -163,11 +191,9 @@ async def chrony(workdir: Path, address: str, port: int, *, fake_time: str | Non
         f"local stratum {stratum}\nallow 127.0.0.0/8\nbindaddress {address}\nport {port}\n"
         f"cmdport 0\npidfile {workdir / 'chronyd.pid'}\ndriftfile {workdir / 'drift'}\n"
         f"keyfile {keyfile}\n")
-    argv = [program, "-x", "-d", "-f", str(conf)]
-    if fake_time is not None:
-        argv = [_program("faketime"), fake_time, *argv]
+    env = None if fake_time is None else {**os.environ, **fake_clock(fake_time)}
     log = workdir / "chronyd.log"
-    process = await _start(argv, log)
+    process = await _start([program, "-x", "-d", "-f", str(conf)], log, env)
     try:
         server = NtpServerProcess(address, port)
         await _wait_serving(server, process, log)

@@ -10,8 +10,9 @@ a host to, and keeps it running until the scenario ends:
 - expect: {collector: {contains: "%SYS-5-CONFIG_I"}}    # what the syslog collector received
 ```
 
-`ntp` runs chronyd (`local stratum 8`, `-x`: it never touches the host's clock), under faketime
-when `time` is given. The servers' files are in the lab folder under `outside/`.
+`ntp` runs chronyd (`local stratum 8`, `-x`: it never touches the host's clock), its clock
+starting at `time` (libfaketime) when given. The servers' files are in the lab folder under
+`outside/`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,13 @@ from typing import Any
 
 import trio
 
-from cucme_lab.lab.outside_servers import Collector, ServerUnavailable, chrony, rsyslog
+from cucme_lab.lab.outside_servers import (
+    Collector,
+    ServerUnavailable,
+    chrony,
+    parse_fake_time,
+    rsyslog,
+)
 from cucme_lab.lab.yamlnodes import Node
 from cucme_lab.scenarios.outcomes import StepError
 
@@ -44,6 +51,12 @@ def parse_outside(node: Node) -> dict:
         raise f[role].error("an IPv4 address, as the configuration names the host") from None
     if role == "syslog" and ({"time", "keys"} & set(f)):
         raise node.error("`time:` and `keys:` are for an NTP server")
+    if "time" in f:
+        try:
+            parse_fake_time(f["time"].text())
+        except ValueError:
+            raise f["time"].error("a time as YYYY-MM-DD HH:MM[:SS], the server's clock at "
+                                  "its start") from None
     keys: dict[int, str] = {}
     if "keys" in f:
         for key_node, value in f["keys"].mapping(None).items():

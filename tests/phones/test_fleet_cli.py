@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -13,10 +14,15 @@ FLEET_LAB = Path(__file__).resolve().parents[2] / "src/cucme_lab/lab/labs/fleet.
 
 def test_fleet_in_two_processes_against_an_in_process_lab(cucme_phones, tmp_path):
     out = tmp_path / "fleet.json"
+    scratch = tmp_path / "scratch"  # the lab's and the phones' temporary folders
+    scratch.mkdir()
     result = subprocess.run([cucme_phones, "--labfile", str(FLEET_LAB), "-n", "24",
                              "--models", "7965:2,7941:1", "--processes", "2", "--quiet",
-                             "--json", str(out)], capture_output=True, text=True, timeout=120)
+                             "--json", str(out)], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "TMPDIR": str(scratch)})
     assert result.returncode == 0, result.stdout + result.stderr
+    # the run's lab and flash went with it (the range claims' folder is for every lab to share)
+    assert [p.name for p in scratch.iterdir()] in ([], [f"cucme-lab-{os.getuid()}"])
     assert "24  registered / non-secure: Registered" in result.stdout
     assert "registered" in result.stdout.split("stage")[1]
     phones = json.loads(out.read_text())["phones"]
@@ -66,10 +72,14 @@ def test_fleet_attaches_to_a_running_lab(cucme_lab, cucme_phones, tmp_path):
                     break
             assert time.monotonic() < deadline
             time.sleep(0.1)
+        scratch = tmp_path / "scratch"  # the fleet's temporary folder, no --store
+        scratch.mkdir()
         result = subprocess.run([cucme_phones, "--lab", str(lab), "-n", "10", "--quiet"],
-                                capture_output=True, text=True, timeout=120)
+                                capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "TMPDIR": str(scratch)})
         assert result.returncode == 0, result.stdout + result.stderr
         assert "10  registered / non-secure: Registered" in result.stdout
+        assert list(scratch.iterdir()) == []  # the phones' flash went with them
         # in two worker processes, forked from the coordinator (each its own flash folder)
         store = tmp_path / "flash"
         result = subprocess.run([cucme_phones, "--lab", str(lab), "-n", "10", "--quiet",

@@ -25,13 +25,15 @@ import argparse
 import ipaddress
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -213,9 +215,25 @@ async def attach(args: argparse.Namespace, phone_specs: list[PhoneSpec], progres
                  manifest: dict | None = None) -> Outcome:
     """Run `phone_specs` against the lab of `args.lab`, or of `manifest` when it was sent."""
     plan = Plan.from_dict(manifest) if manifest is not None else Plan.from_manifest(args.lab)
-    folder = Path(args.store or tempfile.mkdtemp(prefix="cucme-phones-"))
-    return await run_fleet(attached_network(plan), phone_specs, folder, args.until,
-                           args.timeout, progress, args.calls, args.call_seconds)
+    async with AsyncExitStack() as stack:
+        # no --store: the phones' flash lives as long as they do
+        folder = (Path(args.store) if args.store
+                  else await stack.enter_async_context(scratch_folder("cucme-phones-")))
+        return await run_fleet(attached_network(plan), phone_specs, folder, args.until,
+                               args.timeout, progress, args.calls, args.call_seconds)
+
+
+@asynccontextmanager
+async def scratch_folder(prefix: str) -> AsyncIterator[Path]:
+    """A temporary folder for this run only, removed (off the event loop) when it ends: the
+    fleet's flash without --store, the lab of --labfile. Each run left one behind before, a
+    thousand phones' files at a time."""
+    folder = tempfile.mkdtemp(prefix=prefix)
+    try:
+        yield Path(folder)
+    finally:
+        with trio.CancelScope(shield=True):
+            await trio.to_thread.run_sync(shutil.rmtree, folder, True)
 
 
 def worker_main(args: argparse.Namespace) -> int:
@@ -360,7 +378,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--until", default="registered", help="the state every phone must reach")
     p.add_argument("--timeout", type=float, default=120.0)
     p.add_argument("--processes", type=int, default=1)
-    p.add_argument("--store", type=Path, help="where the phones keep their flash")
+    p.add_argument("--store", type=Path,
+                   help="where the phones keep their flash (default: a temporary folder, "
+                        "removed when they stop)")
     p.add_argument("--json", type=Path, help="write every phone's result here")
     p.add_argument("--calls", type=int, default=0, metavar="N",
                    help="once registered, N concurrent calls between pairs of phones")
@@ -391,8 +411,8 @@ async def amain(args: argparse.Namespace, forked: list[ForkedWorker] | None = No
         from cucme_lab.lab.labfile import load_lab
         from cucme_lab.lab.runtime import run_lab
 
-        lab_dir = Path(tempfile.mkdtemp(prefix="cucme-lab-"))
-        async with run_lab(lab_dir, load_lab(args.labfile), boot_phones=False) as runtime:
+        async with scratch_folder("cucme-lab-") as lab_dir, \
+                run_lab(lab_dir, load_lab(args.labfile), boot_phones=False) as runtime:
             await runtime.lab.service("tftp")
             args.lab = lab_dir
             return await _fleet(args, progress)

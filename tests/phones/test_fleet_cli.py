@@ -89,8 +89,10 @@ def test_fleet_attaches_to_a_running_lab(cucme_lab, cucme_phones, tmp_path):
         assert result.returncode == 0, result.stdout + result.stderr
         assert "10  registered / non-secure: Registered" in result.stdout
         assert [len(list((store / w).glob("SEP*"))) for w in ("w0", "w1")] == [5, 5]
-        _interrupted_fleet_leaves_no_worker(cucme_phones, lab, signal.SIGINT)
-        _interrupted_fleet_leaves_no_worker(cucme_phones, lab, signal.SIGKILL)
+        _interrupted_fleet_leaves_no_worker(cucme_phones, lab, signal.SIGINT,
+                                            tmp_path / "interrupted")
+        _interrupted_fleet_leaves_no_worker(cucme_phones, lab, signal.SIGKILL,
+                                            tmp_path / "killed")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -117,12 +119,16 @@ def _children(pid: int) -> set[int]:
     return found
 
 
-def _interrupted_fleet_leaves_no_worker(cucme_phones: str, lab: Path, how: int) -> None:
+def _interrupted_fleet_leaves_no_worker(cucme_phones: str, lab: Path, how: int,
+                                        scratch: Path) -> None:
     """Ctrl-C on a fleet in forked workers ends the workers with it (the coordinator kills
-    them); so does a coordinator killed outright (their parent-death signal)."""
+    them) and removes the phones' temporary flash; a coordinator killed outright ends them too
+    (their parent-death signal)."""
+    scratch.mkdir()
     fleet = subprocess.Popen([cucme_phones, "--lab", str(lab), "-n", "40", "--quiet",
                               "--processes", "2", "--mac-start", "0000.0000.3001"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env={**os.environ, "TMPDIR": str(scratch)})
     deadline = time.monotonic() + 30
     while len(workers := _children(fleet.pid)) < 2:
         assert time.monotonic() < deadline and fleet.poll() is None
@@ -133,3 +139,5 @@ def _interrupted_fleet_leaves_no_worker(cucme_phones: str, lab: Path, how: int) 
     while any(Path(f"/proc/{pid}").exists() for pid in workers):
         assert time.monotonic() < deadline, "a worker outlived its interrupted fleet"
         time.sleep(0.05)
+    if how == signal.SIGINT:
+        assert list(scratch.iterdir()) == []

@@ -216,7 +216,8 @@ async def attach(args: argparse.Namespace, phone_specs: list[PhoneSpec], progres
     """Run `phone_specs` against the lab of `args.lab`, or of `manifest` when it was sent."""
     plan = Plan.from_dict(manifest) if manifest is not None else Plan.from_manifest(args.lab)
     async with AsyncExitStack() as stack:
-        # no --store: the phones' flash lives as long as they do
+        # no --store (a remote worker's; a local run's coordinator made one): the phones'
+        # flash lives as long as they do
         folder = (Path(args.store) if args.store
                   else await stack.enter_async_context(scratch_folder("cucme-phones-")))
         return await run_fleet(attached_network(plan), phone_specs, folder, args.until,
@@ -225,9 +226,9 @@ async def attach(args: argparse.Namespace, phone_specs: list[PhoneSpec], progres
 
 @asynccontextmanager
 async def scratch_folder(prefix: str) -> AsyncIterator[Path]:
-    """A temporary folder for this run only, removed (off the event loop) when it ends: the
-    fleet's flash without --store, the lab of --labfile. Each run left one behind before, a
-    thousand phones' files at a time."""
+    """A temporary folder for this run only, removed (off the event loop) when it ends: a
+    remote worker's flash without --store, the lab of --labfile. Each run left one behind
+    before, a thousand phones' files at a time."""
     folder = tempfile.mkdtemp(prefix=prefix)
     try:
         yield Path(folder)
@@ -470,6 +471,11 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     started = time.monotonic()
+    scratch = None
+    if args.store is None and not args.remote:
+        # the phones' flash for this run only, removed here: local workers ended by Ctrl-C
+        # (killed by this process) cannot remove their own
+        scratch = args.store = Path(tempfile.mkdtemp(prefix="cucme-phones-"))
     try:
         results, calls = trio.run(amain, args, start_forked(args))
     except Exception as exc:
@@ -479,6 +485,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"cucme-phones: {cause}", file=sys.stderr)
         return 2
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     wall = time.monotonic() - started
     if not args.quiet:
         sys.stderr.write("\n")

@@ -89,13 +89,36 @@ def fake_clock(text: str) -> dict[str, str]:
     """The environment that starts a program's clock at `text` and lets it run: libfaketime
     preloaded, its start-at form. Not the `faketime` wrapper: it keeps a named semaphore and
     shared memory under its PID, which a wrapper stopped by a signal leaves behind, and a
-    later wrapper given the same PID then exits at once (`sem_open: File exists`)."""
+    later wrapper given the same PID then exits at once (`sem_open: File exists`). The library
+    keeps the same pair under each process's PID (Debian's 0.9.10 ignores
+    FAKETIME_DISABLE_SHM, which later versions honour) and leaves it at exit; a leftover pair
+    is harmless to a later process (it finds the semaphore and shares nothing), a shared
+    memory left alone is not (`shm_open failed`), so `forget_fake_clocks` removes both."""
     library = next((p for p in sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))
                     + [Path("/usr/lib/faketime/libfaketime.so.1")] if p.is_file()), None)
     if library is None:
         raise ServerUnavailable("libfaketime is not installed")
     start = parse_fake_time(text).strftime(FAKE_TIME_FORMAT)
-    return {"LD_PRELOAD": str(library), "FAKETIME": f"@{start}"}
+    return {"LD_PRELOAD": str(library), "FAKETIME": f"@{start}", "FAKETIME_DISABLE_SHM": "1"}
+
+
+def group_pids(process: trio.Process) -> list[int]:
+    """The server's process and its children (chronyd forks a helper), while they run."""
+    pids = [process.pid]
+    try:
+        pids += [int(p) for p in Path(f"/proc/{process.pid}/task/{process.pid}/children")
+                 .read_text().split()]
+    except OSError:
+        pass
+    return pids
+
+
+def forget_fake_clocks(pids: list[int]) -> None:
+    """Remove the semaphore and shared memory libfaketime left under each of `pids`, both
+    or neither (see `fake_clock`)."""
+    for pid in pids:
+        for name in (f"faketime_shm_{pid}", f"sem.faketime_sem_{pid}"):
+            Path("/dev/shm", name).unlink(missing_ok=True)
 
 
 def _why(process: trio.Process, log: Path, lines: int = 5) -> str:
@@ -199,8 +222,11 @@ async def chrony(workdir: Path, address: str, port: int, *, fake_time: str | Non
         await _wait_serving(server, process, log)
         yield server
     finally:
+        pids = group_pids(process)
         with trio.CancelScope(shield=True):
             await _stop(process)
+        if fake_time is not None:
+            forget_fake_clocks(pids)
 
 
 async def _wait_serving(server: NtpServerProcess, process: trio.Process, log: Path) -> None:

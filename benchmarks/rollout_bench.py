@@ -111,15 +111,16 @@ audit's file through json's C encoder). One sitting, runs back to back:
   a thousand phones' files, left behind by every run before) when it ends, inside the window:
   one run afterwards, 9.78 s against 4.38 s, 2.23x.
   Measured on the way, neither of them a change:
-  - Key threads: 2,000 1024-bit keys (300 at 2048 bits) through trio's 40 threads cost 4%
-    (8%) more CPU a key and 7% (9%) more wall time than through 2 threads, in a process doing
-    nothing else. In the rollout, capping them at 1 or 4 a worker made the router's CPU a
-    phone rise by half (1024 bits: 4.5-4.9 ms against 3.0-3.4; 2048 bits: 6.6 against 4.5)
-    and the phones' as well, while the router's own work stayed the same: per phone the same
-    readiness waits (10.5 against 9.4), receive attempts (12.0 against 11.2), about one
+  - Key threads: 2,000 1024-bit keys (300 at 2048 bits) through trio's 40 threads cost 4% (8%)
+    more CPU a key and 7% (9%) more wall time than through 2 threads, in a process doing nothing
+    else (session 8's "no thread penalty", above, compared the keys inside the rollout with the
+    floor's, a different measure). In the rollout, capping them at 1 or 4 a worker made the
+    router's CPU a phone rise by half (1024 bits: 4.5-4.9 ms against 3.0-3.4; 2048 bits: 6.6
+    against 4.5) and the phones' as well, while the router's own work stayed the same: per phone
+    the same readiness waits (10.5 against 9.4), receive attempts (12.0 against 11.2), about one
     event-loop wake-up (1.0 against 0.4), and the same CPU by function under a thread-time
-    profile. What changes is
-    what shares a core with it (phone event loops instead of key threads), not what it does.
+    profile. What changes is what shares a core with it (phone event loops instead of key
+    threads), not what it does.
   - Where the 1.5x budget goes: it allows 1.5 floors of core time a phone, ~15 ms at 1024
     bits, of which the floor itself (the key ~8 ms, handshakes and signature ~1.5 ms) leaves
     ~5 ms for everything else; everything else costs ~11 ms today (router ~3.5 beyond its

@@ -1,13 +1,16 @@
 """The security audit at fleet size: how long `audit_router` takes on a router with 1,000
 ephones (NSA Appendix B's security on top), beside a floor measured in the same run on the
 same router: rendering `show running-config` once (the audit reads the same typed model, and
-a running lab recomputes it at most once a second after a change: lab/audit/live.py).
+a running lab recomputes it at most once a second after a change: lab/audit/live.py). Also
+what encoding the report for a live lab's audit.json costs: compact, as live.py writes it,
+beside the indented dump it replaced.
 
 Run: python benchmarks/audit_bench.py
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 import sys
 import tempfile
@@ -61,8 +64,14 @@ def main() -> None:
         report = audit_router(router)
         audit = timed(lambda: audit_router(router))
         floor = timed(lambda: router.running_config())
+        # a running lab writes each refresh to audit.json (lab/audit/live.py): compact, through
+        # json's C encoder; an indented dump goes through the pure-Python one
+        compact = timed(lambda: json.dumps(report, separators=(",", ":")))
+        indented = timed(lambda: json.dumps(report, indent=1))
     print(f"audit of {PHONES} ephones ({len(report['findings'])} findings, score "
           f"{report['score']}): {audit * 1000:.1f} ms median of {ROUNDS}")
+    print(f"its audit.json as the live lab encodes it: {compact * 1000:.1f} ms "
+          f"(indented, as before: {indented * 1000:.1f} ms)")
     print(f"floor, show running-config of the same router:   {floor * 1000:.1f} ms "
           f"(audit / floor = {audit / floor:.2f})")
 

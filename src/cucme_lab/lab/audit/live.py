@@ -61,7 +61,8 @@ async def keep_audit_current(lab: Any, interval: float = INTERVAL) -> None:
             try:
                 report = audit_router(lab.router)
                 # compact, through json's C encoder: an indented dump takes the pure-Python
-                # one, 9 ms of a 1,000-phone refresh's 15 (`cucme-lab audit --json` indents)
+                # one, 7 ms of a 1,000-phone refresh's 13 (benchmarks/audit_bench.py; 2 ms
+                # compact); `cucme-lab audit --json` indents
                 atomic_write(Path(lab.lab_dir) / AUDIT_FILE,
                              (json.dumps(report, separators=(",", ":")) + "\n").encode())
                 lab.manifest.audit = summary(report)
